@@ -1,0 +1,28 @@
+using System.Net;
+using LinkGateway.Links;
+
+namespace LinkGateway.Fingerprinting;
+
+/// <summary>
+/// Everything detection looks at, as plain data: the host copies it out of the HTTP request once, so
+/// the detection core never sees an HttpContext and can be tested and benchmarked alone.
+/// </summary>
+public readonly struct RequestFingerprint
+{
+    public required string Method { get; init; }
+    public LinkKind Kind { get; init; }
+    public string? UserAgent { get; init; }
+    public string? Accept { get; init; }
+    public bool HasAcceptLanguage { get; init; }
+    /// <summary>Any Sec-Fetch-Mode header, whatever its value (Node's fetch sends "cors": presence alone proves nothing).</summary>
+    public bool HasSecFetch { get; init; }
+    public string? RequestedWith { get; init; }
+    /// <summary>
+    /// True when the client reached us over HTTPS (directly or through a trusted proxy). Browsers send
+    /// Sec-Fetch-* only to secure origins, so their absence means something only here.
+    /// </summary>
+    public bool IsSecureContext { get; init; }
+    public IPAddress? ClientAddress { get; init; }
+    public LinkIdentity Identity { get; init; }
+    public DateTimeOffset ReceivedAt { get; init; }
+}

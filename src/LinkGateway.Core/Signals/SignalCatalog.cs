@@ -1,0 +1,59 @@
+using System.Collections.Frozen;
+
+namespace LinkGateway.Signals;
+
+/// <summary>
+/// Reason codes and default weights. A weight is the probability that a request showing only this
+/// signal is automated (for human signals: how much of the remaining automation evidence it cancels);
+/// see <see cref="Scoring.VerdictScorer"/> for how they combine. The README's table is this table.
+/// </summary>
+public static class SignalCatalog
+{
+    public readonly record struct Entry(Signal Signal, string Code, double DefaultWeight, SignalDirection Direction);
+
+    private static readonly Entry[] _entries =
+    [
+        new(Signal.UaScanner, "ua.scanner", 0.95, SignalDirection.Automated),
+        new(Signal.UaLibrary, "ua.library", 0.90, SignalDirection.Automated),
+        new(Signal.UaHeadless, "ua.headless", 0.90, SignalDirection.Automated),
+        new(Signal.UaCrawler, "ua.crawler", 0.90, SignalDirection.Automated),
+        new(Signal.UaMissing, "ua.missing", 0.85, SignalDirection.Automated),
+        new(Signal.NetVendor, "net.vendor", 0.90, SignalDirection.Automated),
+        new(Signal.NetVendorProbable, "net.vendor.probable", 0.60, SignalDirection.Automated),
+        new(Signal.NetDatacenter, "net.datacenter", 0.30, SignalDirection.Automated),
+        new(Signal.HdrNoAcceptLanguage, "hdr.no-accept-language", 0.25, SignalDirection.Automated),
+        new(Signal.HdrNoSecFetch, "hdr.no-sec-fetch", 0.30, SignalDirection.Automated),
+        new(Signal.HdrAcceptAny, "hdr.accept-any", 0.20, SignalDirection.Automated),
+        new(Signal.MethodHead, "method.head", 0.70, SignalDirection.Automated),
+        new(Signal.TimingFast, "timing.fast", 0.35, SignalDirection.Automated),
+        new(Signal.OpenMachine, "open.machine", 0.90, SignalDirection.Automated),
+        new(Signal.TagIp, "tag.ip", 0.70, SignalDirection.Automated),
+        new(Signal.OpenProxyHuman, "open.proxy-human", 0.90, SignalDirection.Human),
+        new(Signal.ClientMailApp, "client.mail-app", 0.50, SignalDirection.Human),
+        new(Signal.PassHuman, "pass.human", 0.95, SignalDirection.Human),
+    ];
+
+    private static readonly FrozenDictionary<string, Signal> _byCode =
+        _entries.ToFrozenDictionary(e => e.Code, e => e.Signal, StringComparer.Ordinal);
+
+    static SignalCatalog()
+    {
+        for (var i = 0; i < _entries.Length; i++)
+        {
+            if ((int)_entries[i].Signal != i)
+            {
+                throw new InvalidOperationException($"SignalCatalog entry {i} is out of order.");
+            }
+        }
+    }
+
+    public static int Count => _entries.Length;
+
+    public static IReadOnlyList<Entry> All => _entries;
+
+    public static ref readonly Entry Get(Signal signal) => ref _entries[(int)signal];
+
+    public static string Code(this Signal signal) => _entries[(int)signal].Code;
+
+    public static bool TryParse(string code, out Signal signal) => _byCode.TryGetValue(code, out signal);
+}

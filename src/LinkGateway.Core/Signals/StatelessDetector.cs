@@ -1,0 +1,109 @@
+using LinkGateway.Fingerprinting;
+using LinkGateway.Links;
+using LinkGateway.Signatures;
+
+namespace LinkGateway.Signals;
+
+/// <summary>
+/// The signals that need nothing but the request itself: User-Agent, network, header shape, method and
+/// time since send. Pure and allocation-free; the stateful signals come from the store and are added
+/// to the same <see cref="SignalSet"/> by the host.
+/// </summary>
+public sealed class StatelessDetector
+{
+    public StatelessDetector(SignatureSet signatures, DetectionOptions? options = null)
+    {
+        Signatures = signatures;
+        Options = options ?? DetectionOptions.Default;
+    }
+
+    public SignatureSet Signatures { get; }
+
+    public DetectionOptions Options { get; }
+
+    public SignalSet Detect(in RequestFingerprint request)
+    {
+        var signals = SignalSet.Empty;
+        var userAgent = request.UserAgent;
+
+        if (string.IsNullOrWhiteSpace(userAgent))
+        {
+            signals = signals.With(Signal.UaMissing);
+        }
+        else
+        {
+            signals = signals.Union(ClientSignals(Signatures.UserAgents.Match(userAgent), request.Kind));
+        }
+
+        if (Signatures.RequestedWith.Match(request.RequestedWith) == ClientCategory.MailClient)
+        {
+            signals = signals.With(Signal.ClientMailApp);
+        }
+
+        if (HttpMethodIs(request.Method, "HEAD"))
+        {
+            signals = signals.With(Signal.MethodHead);
+        }
+
+        if (!request.HasAcceptLanguage)
+        {
+            signals = signals.With(Signal.HdrNoAcceptLanguage);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Accept) || request.Accept.Trim() == "*/*")
+        {
+            signals = signals.With(Signal.HdrAcceptAny);
+        }
+
+        // Browsers send Sec-Fetch-* only to secure origins; over plain HTTP its absence proves nothing.
+        if (request.IsSecureContext && !request.HasSecFetch && userAgent is not null && BrowserClaims.SendsSecFetch(userAgent))
+        {
+            signals = signals.With(Signal.HdrNoSecFetch);
+        }
+
+        if (Signatures.Networks.Lookup(request.ClientAddress) is { } network)
+        {
+            signals = signals.Union(NetworkSignals(network, request.Kind));
+        }
+
+        if (request.Identity.SentAt is { } sentAt)
+        {
+            var sinceSend = request.ReceivedAt - sentAt;
+            if (sinceSend >= TimeSpan.Zero && sinceSend < Options.FastAfterSend)
+            {
+                signals = signals.With(Signal.TimingFast);
+            }
+        }
+
+        return signals;
+    }
+
+    private static SignalSet ClientSignals(ClientCategory category, LinkKind kind) => category switch
+    {
+        ClientCategory.Scanner => SignalSet.Empty.With(Signal.UaScanner),
+        ClientCategory.Library => SignalSet.Empty.With(Signal.UaLibrary),
+        ClientCategory.Headless => SignalSet.Empty.With(Signal.UaHeadless),
+        ClientCategory.Crawler => SignalSet.Empty.With(Signal.UaCrawler),
+        ClientCategory.MailClient => SignalSet.Empty.With(Signal.ClientMailApp),
+        // Image proxies and privacy prefetchers only mean something on the open pixel.
+        ClientCategory.ImageProxy when kind == LinkKind.Open => SignalSet.Empty.With(Signal.OpenProxyHuman),
+        ClientCategory.MachineOpen when kind == LinkKind.Open => SignalSet.Empty.With(Signal.OpenMachine),
+        _ => SignalSet.Empty,
+    };
+
+    private static SignalSet NetworkSignals(NetworkInfo network, LinkKind kind)
+    {
+        if (network.Scope == NetworkScope.Clicks && kind == LinkKind.Open)
+        {
+            return SignalSet.Empty;
+        }
+
+        return network.Category switch
+        {
+            NetworkCategory.Vendor => SignalSet.Empty.With(network.Certainty == Certainty.Certain ? Signal.NetVendor : Signal.NetVendorProbable),
+            _ => SignalSet.Empty.With(Signal.NetDatacenter),
+        };
+    }
+
+    private static bool HttpMethodIs(string method, string expected) => string.Equals(method, expected, StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,48 @@
+namespace LinkGateway.Signatures;
+
+/// <summary>What a client signature (User-Agent or X-Requested-With pattern) says the client is.</summary>
+public enum ClientCategory : byte
+{
+    None,
+    /// <summary>A real mail client or a mail app's in-app browser: a person.</summary>
+    MailClient,
+    /// <summary>A mailbox image proxy that fetches when a person opens the mail (Gmail, Yahoo).</summary>
+    ImageProxy,
+    /// <summary>A client that fetches opens with no person involved (Apple Mail Privacy Protection).</summary>
+    MachineOpen,
+    /// <summary>A mail-security scanner or link previewer.</summary>
+    Scanner,
+    /// <summary>An automated browser.</summary>
+    Headless,
+    /// <summary>An HTTP library or command-line client.</summary>
+    Library,
+    /// <summary>A search or generic crawler.</summary>
+    Crawler,
+}
+
+/// <summary>What a network range is.</summary>
+public enum NetworkCategory : byte
+{
+    /// <summary>Published ranges of a mail-security vendor.</summary>
+    Vendor,
+    /// <summary>Cloud and hosting providers: weak evidence, people use VPNs and virtual desktops too.</summary>
+    Datacenter,
+}
+
+/// <summary>Where a network range counts as evidence.</summary>
+public enum NetworkScope : byte
+{
+    /// <summary>On every route kind.</summary>
+    All,
+    /// <summary>On every route kind but opens (e.g. Exchange Online Protection carries real opens through its image proxy).</summary>
+    Clicks,
+}
+
+public enum Certainty : byte
+{
+    Certain,
+    Probable,
+}
+
+/// <summary>One loaded network family, shared by all of its ranges.</summary>
+public sealed record NetworkInfo(string Family, NetworkCategory Category, NetworkScope Scope, Certainty Certainty);

@@ -1,0 +1,273 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LinkGateway.Signatures;
+
+/// <summary>
+/// Reads the signature data files (one JSON file per family, see config/signatures/README.md) and
+/// compiles them into a <see cref="SignatureSet"/>. It collects every problem before it fails, and
+/// names the file and entry of each, so one start-up shows an operator everything to fix.
+/// </summary>
+public static class SignatureLoader
+{
+    private static readonly JsonSerializerOptions _json = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public static SignatureSet LoadDirectory(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new SignatureLoadException([$"{directory}: signature directory not found"]);
+        }
+
+        var files = Directory.GetFiles(directory, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        return Load(files.Select(f => (Path.GetRelativePath(directory, f), File.ReadAllText(f))));
+    }
+
+    /// <summary>Compiles files given as (name, JSON text); the name only appears in error messages.</summary>
+    public static SignatureSet Load(IEnumerable<(string Name, string Json)> files)
+    {
+        var errors = new List<string>();
+        var userAgents = new List<(ClientCategory, string)>();
+        var requestedWith = new List<(ClientCategory, string)>();
+        var networks = new List<(IPNetwork, NetworkInfo)>();
+        using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        foreach (var (name, json) in files)
+        {
+            digest.AppendData(Encoding.UTF8.GetBytes(name + "\n" + json + "\n"));
+            SignatureFile? file;
+            try
+            {
+                file = JsonSerializer.Deserialize<SignatureFile>(json, _json);
+            }
+            catch (JsonException e)
+            {
+                errors.Add($"{name}: not a valid signature file: {e.Message}");
+                continue;
+            }
+
+            if (file is null)
+            {
+                errors.Add($"{name}: empty file");
+                continue;
+            }
+
+            Compile(name, file, errors, userAgents, requestedWith, networks);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new SignatureLoadException(errors);
+        }
+
+        var version = Convert.ToHexStringLower(digest.GetHashAndReset())[..12];
+        return new SignatureSet(new UserAgentSignatures(userAgents), new UserAgentSignatures(requestedWith), NetworkRangeSet.Build(networks), version);
+    }
+
+    private static void Compile(string name, SignatureFile file, List<string> errors,
+        List<(ClientCategory, string)> userAgents, List<(ClientCategory, string)> requestedWith, List<(IPNetwork, NetworkInfo)> networks)
+    {
+        if (string.IsNullOrWhiteSpace(file.Family))
+        {
+            errors.Add($"{name}: \"family\" is missing");
+        }
+
+        if (file.Entries is not { Count: > 0 })
+        {
+            errors.Add($"{name}: \"entries\" is missing or empty");
+            return;
+        }
+
+        var kind = file.Kind?.ToLowerInvariant();
+        if (kind is not ("user-agent" or "requested-with" or "network"))
+        {
+            errors.Add($"{name}: \"kind\" must be user-agent, requested-with or network (found \"{file.Kind}\")");
+            return;
+        }
+
+        NetworkInfo? networkInfo = null;
+        var clientCategory = ClientCategory.None;
+        if (kind == "network")
+        {
+            networkInfo = ReadNetworkInfo(name, file, errors);
+        }
+        else if (!TryParseClientCategory(file.Category, out clientCategory))
+        {
+            errors.Add($"{name}: \"category\" must be one of mail-client, image-proxy, machine-open, scanner, headless, library, crawler (found \"{file.Category}\")");
+        }
+
+        for (var i = 0; i < file.Entries.Count; i++)
+        {
+            var entry = file.Entries[i];
+            var where = $"{name}: entries[{i}]" + (entry.Name is null ? string.Empty : $" \"{entry.Name}\"");
+            if (!IsPublicSource(entry.Source ?? file.Source))
+            {
+                errors.Add($"{where}: needs \"source\", the http(s) address of the public document it was taken from (on the entry or the file)");
+            }
+
+            if (kind == "network")
+            {
+                if (!TryParseNetwork(entry.Cidr, out var network))
+                {
+                    errors.Add($"{where}: \"cidr\" is not a valid network: \"{entry.Cidr}\" (expected e.g. 192.0.2.0/24 or 2001:db8::/32, with no host bits set)");
+                }
+                else if (networkInfo is not null)
+                {
+                    networks.Add((network, networkInfo));
+                }
+
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(entry.Pattern))
+            {
+                errors.Add($"{where}: \"pattern\" is missing");
+            }
+            else if (UserAgentSignatures.Check(entry.Pattern) is { } problem)
+            {
+                errors.Add($"{where}: \"pattern\" does not compile: {problem}");
+            }
+            else
+            {
+                (kind == "user-agent" ? userAgents : requestedWith).Add((clientCategory, entry.Pattern));
+            }
+        }
+    }
+
+    private static NetworkInfo? ReadNetworkInfo(string name, SignatureFile file, List<string> errors)
+    {
+        NetworkCategory category;
+        switch (file.Category?.ToLowerInvariant())
+        {
+            case "vendor": category = NetworkCategory.Vendor; break;
+            case "datacenter": category = NetworkCategory.Datacenter; break;
+            default:
+                errors.Add($"{name}: \"category\" of a network file must be vendor or datacenter (found \"{file.Category}\")");
+                return null;
+        }
+
+        var scope = NetworkScope.All;
+        switch (file.Scope?.ToLowerInvariant())
+        {
+            case null or "all": break;
+            case "clicks": scope = NetworkScope.Clicks; break;
+            default:
+                errors.Add($"{name}: \"scope\" must be clicks or all (found \"{file.Scope}\")");
+                return null;
+        }
+
+        var certainty = Certainty.Certain;
+        switch (file.Certainty?.ToLowerInvariant())
+        {
+            case null or "certain": break;
+            case "probable": certainty = Certainty.Probable; break;
+            default:
+                errors.Add($"{name}: \"certainty\" must be certain or probable (found \"{file.Certainty}\")");
+                return null;
+        }
+
+        return new NetworkInfo(file.Family ?? name, category, scope, certainty);
+    }
+
+    private static bool TryParseClientCategory(string? value, out ClientCategory category)
+    {
+        category = value?.ToLowerInvariant() switch
+        {
+            "mail-client" => ClientCategory.MailClient,
+            "image-proxy" => ClientCategory.ImageProxy,
+            "machine-open" => ClientCategory.MachineOpen,
+            "scanner" => ClientCategory.Scanner,
+            "headless" => ClientCategory.Headless,
+            "library" => ClientCategory.Library,
+            "crawler" => ClientCategory.Crawler,
+            _ => ClientCategory.None,
+        };
+        return category != ClientCategory.None;
+    }
+
+    /// <summary>A CIDR block (host bits clear) or a single address.</summary>
+    public static bool TryParseNetwork(string? text, out IPNetwork network)
+    {
+        network = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        text = text.Trim();
+        if (!text.Contains('/'))
+        {
+            if (!IPAddress.TryParse(text, out var single))
+            {
+                return false;
+            }
+
+            network = new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        // IPNetwork.TryParse quietly masks host bits; "10.0.0.1/8" is a typo to report, not to guess at.
+        var slash = text.IndexOf('/');
+        if (!IPAddress.TryParse(text.AsSpan(0, slash), out var address)
+            || !int.TryParse(text.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var prefix)
+            || prefix > (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128))
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out var length);
+        for (var bit = prefix; bit < length * 8; bit++)
+        {
+            if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0)
+            {
+                return false;
+            }
+        }
+
+        network = new IPNetwork(address, prefix);
+        return true;
+    }
+
+    private static bool IsPublicSource(string? source) =>
+        Uri.TryCreate(source, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
+
+    private sealed class SignatureFile
+    {
+        public string? Family { get; set; }
+        public string? Kind { get; set; }
+        public string? Category { get; set; }
+        public string? Scope { get; set; }
+        public string? Certainty { get; set; }
+        public string? Source { get; set; }
+        public string? Taken { get; set; }
+        public string? Description { get; set; }
+        public List<SignatureEntry>? Entries { get; set; }
+    }
+
+    private sealed class SignatureEntry
+    {
+        public string? Name { get; set; }
+        public string? Pattern { get; set; }
+        public string? Cidr { get; set; }
+        public string? Source { get; set; }
+        public string? Taken { get; set; }
+        public string? Note { get; set; }
+    }
+}
+
+/// <summary>The signature files could not be compiled; <see cref="Errors"/> names each problem.</summary>
+public sealed class SignatureLoadException(IReadOnlyList<string> errors)
+    : Exception(string.Join(Environment.NewLine, errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}

@@ -1,0 +1,28 @@
+namespace LinkGateway.Signatures;
+
+/// <summary>
+/// Every signature the detector uses, compiled once. Immutable: a reload builds a new set and swaps
+/// one reference, so a request always sees one consistent set.
+/// </summary>
+public sealed class SignatureSet
+{
+    public SignatureSet(UserAgentSignatures userAgents, UserAgentSignatures requestedWith, NetworkRangeSet networks, string version)
+    {
+        UserAgents = userAgents;
+        RequestedWith = requestedWith;
+        Networks = networks;
+        Version = version;
+    }
+
+    public static SignatureSet Empty { get; } = new(UserAgentSignatures.Empty, UserAgentSignatures.Empty, NetworkRangeSet.Empty, "empty");
+
+    public UserAgentSignatures UserAgents { get; }
+
+    /// <summary>Patterns of the X-Requested-With header that Android in-app browsers send (the app's package name).</summary>
+    public UserAgentSignatures RequestedWith { get; }
+
+    public NetworkRangeSet Networks { get; }
+
+    /// <summary>A digest of the files it was built from, so operators can tell which set a node runs.</summary>
+    public string Version { get; }
+}

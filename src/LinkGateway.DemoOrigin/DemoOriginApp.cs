@@ -1,0 +1,99 @@
+using System.Globalization;
+using LinkGateway.Signing;
+
+namespace LinkGateway.DemoOrigin;
+
+/// <summary>
+/// A small ESP-like origin: it records clicks, opens and unsubscribes the way a real one would (an
+/// unsubscribe on GET included, which is what the gateway protects), verifies the gateway's signature,
+/// and shows what it recorded at /_origin/events. Used by --demo, docker-compose and the tests.
+/// </summary>
+public static class DemoOriginApp
+{
+    /// <summary>The transparent 1×1 GIF that open pixels answer.</summary>
+    public static ReadOnlySpan<byte> Pixel =>
+    [
+        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+        0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+    ];
+
+    /// <param name="args">Command-line arguments (e.g. --urls).</param>
+    /// <param name="signingKey">The gateway's key, to verify X-Bot-Signature; null to skip verification.</param>
+    public static WebApplication Create(string[] args, byte[]? signingKey = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Logging.ClearProviders();
+        signingKey ??= BotHeaderSignature.TryParseKey(builder.Configuration["Origin:SigningKey"], out _);
+        builder.Services.AddSingleton<OriginLedger>();
+
+        var app = builder.Build();
+        var ledger = app.Services.GetRequiredService<OriginLedger>();
+        var verifier = signingKey is null ? null : new BotHeaderSignature(signingKey);
+
+        app.MapGet("/c/{messageId}/{recipientId}/{linkId}", (HttpContext http, string messageId, string recipientId, string linkId) =>
+        {
+            Record(http, ledger, verifier, "click", messageId, recipientId, linkId);
+            // A fixed local landing page: an origin that redirects to a URL taken from the request is an open redirect.
+            return Results.Redirect($"/landing?link={Uri.EscapeDataString(linkId)}");
+        });
+        app.MapGet("/o/{messageId}/{recipientId}", (HttpContext http, string messageId, string recipientId) =>
+        {
+            Record(http, ledger, verifier, "open", messageId, recipientId, null);
+            http.Response.Headers.CacheControl = "no-store";
+            return Results.Bytes(Pixel.ToArray(), "image/gif");
+        });
+        // Legacy unsubscribe: a GET unsubscribes. RFC 8058 one-click arrives as a POST and gets a 200, never a redirect.
+        app.MapMethods("/u/{messageId}/{recipientId}", ["GET", "POST"], (HttpContext http, string messageId, string recipientId) =>
+        {
+            Record(http, ledger, verifier, "unsubscribe", messageId, recipientId, null);
+            return Results.Content(Page("Unsubscribed", "You will not receive these emails any more."), "text/html; charset=utf-8");
+        });
+        app.MapMethods("/d/{messageId}/{recipientId}", ["GET", "POST"], (HttpContext http, string messageId, string recipientId) =>
+        {
+            Record(http, ledger, verifier, "confirm", messageId, recipientId, null);
+            return Results.Content(Page("Subscription confirmed", "Thank you for confirming."), "text/html; charset=utf-8");
+        });
+        app.MapGet("/h/{messageId}/{recipientId}", (HttpContext http, string messageId, string recipientId) =>
+        {
+            Record(http, ledger, verifier, "honeypot", messageId, recipientId, null);
+            return Results.Content(Page("Not found", "There is nothing here."), "text/html; charset=utf-8");
+        });
+        app.MapGet("/landing", () => Results.Content(Page("Welcome", "You followed a link from our newsletter."), "text/html; charset=utf-8"));
+        app.MapGet("/_origin/events", () => Results.Json(ledger.Events));
+        return app;
+    }
+
+    private static void Record(HttpContext http, OriginLedger ledger, BotHeaderSignature? verifier, string action,
+        string? messageId, string? recipientId, string? linkId)
+    {
+        var request = http.Request;
+        var bot = request.Headers
+            .Where(h => h.Key.StartsWith("X-Bot-", StringComparison.OrdinalIgnoreCase))
+            .ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var pathAndQuery = request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
+        ledger.Record(new OriginEvent(DateTimeOffset.UtcNow, action, request.Method, pathAndQuery, messageId, recipientId, linkId, bot,
+            verifier is null ? null : Verify(verifier, bot, request.Method, pathAndQuery)));
+        http.Response.Headers["X-Origin-Saw"] = $"{bot.GetValueOrDefault("X-Bot-Verdict", "-")} {bot.GetValueOrDefault("X-Bot-Score", "-")} {bot.GetValueOrDefault("X-Bot-Reasons", string.Empty)}".TrimEnd();
+    }
+
+    /// <summary>What an origin does with the headers: the same check the README shows for other languages.</summary>
+    private static bool Verify(BotHeaderSignature verifier, IReadOnlyDictionary<string, string> bot, string method, string pathAndQuery)
+    {
+        if (!bot.TryGetValue("X-Bot-Signature", out var signature)
+            || !int.TryParse(bot.GetValueOrDefault("X-Bot-Score"), NumberStyles.None, CultureInfo.InvariantCulture, out var score)
+            || !long.TryParse(bot.GetValueOrDefault("X-Bot-Timestamp"), NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
+        {
+            return false;
+        }
+
+        // Reject stale headers too: a replayed request keeps its old timestamp.
+        var age = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - timestamp;
+        return age is >= -60 and <= 300 && verifier.Verify(signature, score, bot.GetValueOrDefault("X-Bot-Verdict", string.Empty),
+            bot.GetValueOrDefault("X-Bot-Reasons", string.Empty), bot.GetValueOrDefault("X-Bot-Degraded"), method, pathAndQuery, timestamp);
+    }
+
+    private static string Page(string title, string text) =>
+        $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>" +
+        $"<body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem\"><h1>{title}</h1><p>{text}</p></body></html>";
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+using LinkGateway.Fingerprinting;
+using LinkGateway.Hosting;
+using LinkGateway.Links;
+
+namespace LinkGateway.Guard;
+
+/// <summary>Copies what detection needs out of the HTTP request: the one place that reads HttpContext for it.</summary>
+internal static class FingerprintReader
+{
+    public static RequestFingerprint Read(HttpContext context, LinkKind kind, IdentityOptions identity, DateTimeOffset now)
+    {
+        var request = context.Request;
+        var headers = request.Headers;
+        return new RequestFingerprint
+        {
+            Method = request.Method,
+            Kind = kind,
+            UserAgent = Single(headers.UserAgent),
+            Accept = Single(headers.Accept),
+            HasAcceptLanguage = !string.IsNullOrWhiteSpace(headers.AcceptLanguage),
+            HasSecFetch = headers.ContainsKey("Sec-Fetch-Mode"),
+            RequestedWith = Single(headers.XRequestedWith),
+            IsSecureContext = request.IsHttps || IsLoopbackHost(request.Host.Host),
+            ClientAddress = context.Connection.RemoteIpAddress,
+            Identity = ReadIdentity(request, identity),
+            ReceivedAt = now,
+        };
+    }
+
+    private static LinkIdentity ReadIdentity(HttpRequest request, IdentityOptions names)
+    {
+        var sentAt = Value(request, names.SentAt) is { } text
+                     && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+                     && seconds is > 0 and < 100_000_000_000
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : (DateTimeOffset?)null;
+        return new LinkIdentity(Value(request, names.MessageId), Value(request, names.RecipientId), Value(request, names.LinkId), sentAt);
+    }
+
+    private static string? Value(HttpRequest request, string name)
+    {
+        if (request.RouteValues.TryGetValue(name, out var routeValue) && routeValue is not null)
+        {
+            return Convert.ToString(routeValue, CultureInfo.InvariantCulture);
+        }
+
+        return request.Query.TryGetValue(name, out var query) ? Single(query) : null;
+    }
+
+    private static string? Single(Microsoft.Extensions.Primitives.StringValues values) => values.Count switch
+    {
+        0 => null,
+        1 => values[0],
+        _ => values.ToString(),
+    };
+
+    // Browsers treat localhost as a secure origin and send Sec-Fetch-* there too.
+    private static bool IsLoopbackHost(string host) =>
+        host is "localhost" or "127.0.0.1" or "[::1]" || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,32 @@
+using LinkGateway.Hosting;
+using LinkGateway.Scoring;
+using LinkGateway.Signals;
+
+namespace LinkGateway.Guard;
+
+/// <summary>
+/// Everything the guard needs to judge a request, compiled once from configuration and signature
+/// files. Immutable: a reload builds a new snapshot and swaps the reference in <see cref="GuardSnapshotHolder"/>.
+/// </summary>
+public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scorer, IdentityOptions identity, TimeSpan storeBudget, TimeSpan tagTtl)
+{
+    public StatelessDetector Detector { get; } = detector;
+
+    public VerdictScorer Scorer { get; } = scorer;
+
+    public IdentityOptions Identity { get; } = identity;
+
+    public TimeSpan StoreBudget { get; } = storeBudget;
+
+    public TimeSpan TagTtl { get; } = tagTtl;
+}
+
+/// <summary>The one place that holds the current <see cref="GuardSnapshot"/>.</summary>
+public sealed class GuardSnapshotHolder(GuardSnapshot initial)
+{
+    private GuardSnapshot _current = initial;
+
+    public GuardSnapshot Current => Volatile.Read(ref _current);
+
+    public void Swap(GuardSnapshot next) => Volatile.Write(ref _current, next);
+}

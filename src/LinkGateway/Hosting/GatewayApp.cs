@@ -1,0 +1,148 @@
+using System.Net;
+using LinkGateway.Forwarding;
+using LinkGateway.Guard;
+using LinkGateway.Signing;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.FileProviders;
+using Serilog;
+
+namespace LinkGateway.Hosting;
+
+/// <summary>Composition of the gateway: configuration, services and the request pipeline, in the order of the design.</summary>
+public static class GatewayApp
+{
+    /// <summary>
+    /// Builds the gateway. Throws <see cref="GatewayConfigurationException"/> when the configuration cannot run.
+    /// </summary>
+    /// <param name="launch">The parsed command line.</param>
+    /// <param name="overrides">Settings that win over every other source (used by --demo).</param>
+    /// <param name="configure">A last look at the builder (tests add log sinks here).</param>
+    public static WebApplication Build(GatewayLaunch launch, IReadOnlyDictionary<string, string?>? overrides = null,
+        Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = launch.HostArgs,
+            ContentRootPath = Path.GetDirectoryName(launch.ConfigFile),
+        });
+        AddConfigFile(builder.Configuration, launch.ConfigFile);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        var config = GatewayConfigValidator.Validate(builder.Configuration, Path.GetDirectoryName(launch.ConfigFile)!);
+        var options = config.Options;
+
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext());
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(config.Options);
+        builder.Services.AddSingleton(new GuardSnapshotHolder(config.Snapshot));
+        builder.Services.AddSingleton<RoutePolicies>();
+        builder.Services.AddSingleton(new BotHeaderSignature(config.SigningKey));
+        builder.Services.AddGatewayMemory(options);
+        builder.Services.AddClientRateLimiting(options.RateLimit);
+        builder.Services.Configure<ForwardedHeadersOptions>(forwarded => ConfigureProxyTrust(forwarded, options.ForwardedHeaders));
+        builder.Services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddTransforms<BotHeadersTransformProvider>();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler(failed => failed.Run(NeutralError));
+        app.UseSerilogRequestLogging(logging =>
+        {
+            logging.EnrichDiagnosticContext = (diagnostics, http) =>
+            {
+                diagnostics.Set("ClientAddress", http.Connection.RemoteIpAddress?.ToString());
+                if (http.Features.Get<LinkGuardFeature>() is { } guard)
+                {
+                    diagnostics.Set("LinkKind", guard.Kind.ToString().ToLowerInvariant());
+                    diagnostics.Set("Verdict", guard.Verdict.KindName);
+                    diagnostics.Set("Score", guard.Verdict.Score);
+                    diagnostics.Set("Reasons", guard.Verdict.Reasons);
+                    if (guard.Verdict.Degraded is { } degraded)
+                    {
+                        diagnostics.Set("Degraded", degraded);
+                    }
+                }
+            };
+        });
+        app.UseRateLimiter();
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+        app.MapReverseProxy(proxy => proxy.UseLinkGuard());
+        return app;
+    }
+
+    /// <summary>
+    /// The JSON file sits where appsettings.json would: above nothing, below environment variables and
+    /// the command line, so `A__B=v` and `--A:B=v` override it as in any ASP.NET application.
+    /// </summary>
+    private static void AddConfigFile(ConfigurationManager configuration, string file)
+    {
+        var source = new JsonConfigurationSource
+        {
+            FileProvider = new PhysicalFileProvider(Path.GetDirectoryName(file)!),
+            Path = Path.GetFileName(file),
+            Optional = false,
+            ReloadOnChange = true,
+        };
+        var sources = configuration.Sources;
+        var at = sources.Count;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is EnvironmentVariablesConfigurationSource { Prefix: null or "" })
+            {
+                at = i;
+                break;
+            }
+        }
+
+        sources.Insert(at, source);
+    }
+
+    private static void ConfigureProxyTrust(ForwardedHeadersOptions forwarded, ProxyTrustOptions trust)
+    {
+        forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+        forwarded.ForwardLimit = null; // Walk back through every trusted hop; stop at the first untrusted one.
+        forwarded.KnownProxies.Clear();
+        forwarded.KnownIPNetworks.Clear();
+        forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse("127.0.0.0/8"));
+        forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse("::1/128"));
+        foreach (var proxy in trust.KnownProxies)
+        {
+            forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
+        }
+
+        foreach (var network in trust.KnownNetworks)
+        {
+            Signatures.SignatureLoader.TryParseNetwork(network, out var parsed);
+            forwarded.KnownIPNetworks.Add(parsed);
+        }
+    }
+
+    private static async Task NeutralError(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.WriteAsync("Something went wrong. Please try again later.");
+    }
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using LinkGateway.Guard;
+using LinkGateway.Links;
+using LinkGateway.Scoring;
+using LinkGateway.Signals;
+using LinkGateway.Signatures;
+using LinkGateway.Signing;
+
+namespace LinkGateway.Hosting;
+
+/// <summary>The configuration, checked and compiled: what the host needs to start.</summary>
+public sealed record ValidatedConfig(LinkGatewayOptions Options, GuardSnapshot Snapshot, byte[] SigningKey);
+
+/// <summary>
+/// Checks the whole configuration before anything starts, collecting every error, each naming its key,
+/// so an operator sees all of them at once rather than one per restart.
+/// </summary>
+public static class GatewayConfigValidator
+{
+    public static ValidatedConfig Validate(IConfiguration configuration, string configDirectory)
+    {
+        var errors = new List<string>();
+        var section = configuration.GetSection(LinkGatewayOptions.SectionName);
+        LinkGatewayOptions options;
+        try
+        {
+            options = section.Get<LinkGatewayOptions>() ?? new LinkGatewayOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key ("...value at 'LinkGateway:Thresholds:Bot' to type..."): keep its words.
+            throw new GatewayConfigurationException([e.Message]);
+        }
+
+        var signingKey = BotHeaderSignature.TryParseKey(options.Signing.Key, out var keyProblem);
+        if (signingKey is null)
+        {
+            errors.Add($"LinkGateway:Signing:Key: {keyProblem} (base64 of at least {BotHeaderSignature.MinimumKeyBytes} random bytes, shared with the origin; e.g. `openssl rand -base64 32`)");
+        }
+
+        ValidateRoutes(configuration, errors);
+        var policy = ValidateScoring(options, errors);
+        ValidateIdentity(options.Identity, errors);
+        ValidateTrust(options.ForwardedHeaders, errors);
+        ValidatePositive("LinkGateway:Redis:Budget", options.Redis.Budget, errors);
+        ValidatePositive("LinkGateway:Memory:TagTtl", options.Memory.TagTtl, errors);
+        ValidatePositive("LinkGateway:Timing:FastAfterSend", options.Timing.FastAfterSend, errors);
+        if (string.IsNullOrWhiteSpace(options.Redis.KeyPrefix))
+        {
+            errors.Add("LinkGateway:Redis:KeyPrefix: must not be empty (default \"lg:\")");
+        }
+
+        if (options.Memory.InProcessMaxEntries < 1000)
+        {
+            errors.Add($"LinkGateway:Memory:InProcessMaxEntries: {options.Memory.InProcessMaxEntries} is too small (at least 1000)");
+        }
+
+        if (options.RateLimit.Enabled && (options.RateLimit.Burst < 1 || options.RateLimit.PerSecond < 1))
+        {
+            errors.Add("LinkGateway:RateLimit: Burst and PerSecond must be at least 1 (or set Enabled to false)");
+        }
+
+        var signatures = LoadSignatures(Path.GetFullPath(options.Signatures.Path, configDirectory), errors);
+
+        if (errors.Count > 0 || policy is null || signatures is null || signingKey is null)
+        {
+            throw new GatewayConfigurationException(errors);
+        }
+
+        var detector = new StatelessDetector(signatures, new DetectionOptions { FastAfterSend = options.Timing.FastAfterSend });
+        var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.Budget, options.Memory.TagTtl);
+        return new ValidatedConfig(options, snapshot, signingKey);
+    }
+
+    private static void ValidateRoutes(IConfiguration configuration, List<string> errors)
+    {
+        foreach (var route in configuration.GetSection("ReverseProxy:Routes").GetChildren())
+        {
+            var key = $"ReverseProxy:Routes:{route.Key}:Metadata:{LinkKinds.MetadataKey}";
+            var kind = configuration[key];
+            if (!LinkKinds.TryParse(kind, out _))
+            {
+                errors.Add($"{key}: unknown LinkKind \"{kind}\" (expected one of {LinkKinds.AcceptedNames}, or none for a plain route)");
+            }
+        }
+    }
+
+    private static ScoringPolicy? ValidateScoring(LinkGatewayOptions options, List<string> errors)
+    {
+        var weights = new Dictionary<Signal, double>();
+        foreach (var (code, weight) in options.Weights)
+        {
+            if (!SignalCatalog.TryParse(code, out var signal))
+            {
+                errors.Add($"LinkGateway:Weights:{code}: unknown reason code (known: {string.Join(", ", SignalCatalog.All.Select(e => e.Code))})");
+            }
+            else if (weight is < 0 or > 1 || double.IsNaN(weight))
+            {
+                errors.Add($"LinkGateway:Weights:{code}: {weight} is outside 0..1");
+            }
+            else
+            {
+                weights[signal] = weight;
+            }
+        }
+
+        var (suspect, bot) = (options.Thresholds.Suspect, options.Thresholds.Bot);
+        if (suspect is < 1 or > 100)
+        {
+            errors.Add($"LinkGateway:Thresholds:Suspect: {suspect} is outside 1..100");
+            return null;
+        }
+
+        if (bot < suspect || bot > 100)
+        {
+            errors.Add($"LinkGateway:Thresholds:Bot: {bot} must be between the suspect threshold ({suspect}) and 100");
+            return null;
+        }
+
+        return errors.Count == 0 ? new ScoringPolicy(suspect, bot, weights) : null;
+    }
+
+    private static void ValidateIdentity(IdentityOptions identity, List<string> errors)
+    {
+        foreach (var (name, value) in new[]
+                 {
+                     ("MessageId", identity.MessageId), ("RecipientId", identity.RecipientId),
+                     ("LinkId", identity.LinkId), ("SentAt", identity.SentAt),
+                 })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                errors.Add($"LinkGateway:Identity:{name}: must name a route value or query parameter");
+            }
+        }
+    }
+
+    private static void ValidateTrust(ProxyTrustOptions trust, List<string> errors)
+    {
+        for (var i = 0; i < trust.KnownProxies.Count; i++)
+        {
+            if (!IPAddress.TryParse(trust.KnownProxies[i], out _))
+            {
+                errors.Add($"LinkGateway:ForwardedHeaders:KnownProxies:{i}: \"{trust.KnownProxies[i]}\" is not an IP address");
+            }
+        }
+
+        for (var i = 0; i < trust.KnownNetworks.Count; i++)
+        {
+            if (!SignatureLoader.TryParseNetwork(trust.KnownNetworks[i], out _))
+            {
+                errors.Add($"LinkGateway:ForwardedHeaders:KnownNetworks:{i}: \"{trust.KnownNetworks[i]}\" is not a CIDR network (e.g. 10.0.0.0/8, host bits clear)");
+            }
+        }
+    }
+
+    private static void ValidatePositive(string key, TimeSpan value, List<string> errors)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"{key}: must be a positive time span (found {value})");
+        }
+    }
+
+    private static SignatureSet? LoadSignatures(string directory, List<string> errors)
+    {
+        try
+        {
+            return SignatureLoader.LoadDirectory(directory);
+        }
+        catch (SignatureLoadException e)
+        {
+            errors.AddRange(e.Errors.Select(error => $"LinkGateway:Signatures:Path: {error}"));
+            return null;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+namespace LinkGateway.Hosting;
+
+/// <summary>
+/// How the process was asked to start: our own switches (--demo, --config FILE) taken out of the
+/// arguments, everything else left for ASP.NET configuration (--urls, --A:B=value).
+/// </summary>
+public sealed record GatewayLaunch(bool Demo, string ConfigFile, string[] HostArgs)
+{
+    public const string DefaultConfigFile = "config/linkgateway.json";
+
+    public static GatewayLaunch Parse(string[] args)
+    {
+        var demo = false;
+        string? configFile = null;
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg == "--demo")
+            {
+                demo = true;
+            }
+            else if (arg == "--config")
+            {
+                if (i + 1 >= args.Length)
+                {
+                    throw new GatewayConfigurationException(["--config: needs a file path"]);
+                }
+
+                configFile = args[++i];
+            }
+            else if (arg.StartsWith("--config=", StringComparison.Ordinal))
+            {
+                configFile = arg["--config=".Length..];
+            }
+            else
+            {
+                rest.Add(arg);
+            }
+        }
+
+        return new GatewayLaunch(demo, ResolveConfigFile(configFile), [.. rest]);
+    }
+
+    /// <summary>
+    /// An explicit path is taken as given. The default is looked up from the working directory upwards
+    /// (`dotnet run` starts in the project folder), then beside the program (containers).
+    /// </summary>
+    private static string ResolveConfigFile(string? explicitPath)
+    {
+        if (explicitPath is not null)
+        {
+            var full = Path.GetFullPath(explicitPath);
+            return File.Exists(full) ? full : throw new GatewayConfigurationException([$"--config: file not found: {full}"]);
+        }
+
+        for (var folder = new DirectoryInfo(Environment.CurrentDirectory); folder is not null; folder = folder.Parent)
+        {
+            var candidate = Path.Combine(folder.FullName, DefaultConfigFile);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        var besideProgram = Path.Combine(AppContext.BaseDirectory, DefaultConfigFile);
+        return File.Exists(besideProgram)
+            ? besideProgram
+            : throw new GatewayConfigurationException([$"--config: {DefaultConfigFile} not found in {Environment.CurrentDirectory} or above (run from the repository root, or pass --config FILE)"]);
+    }
+}

@@ -1,0 +1,47 @@
+namespace LinkGateway.Hosting;
+
+/// <summary>The process entry: parse switches, start the gateway (and in --demo the origin), print config errors plainly.</summary>
+public static class GatewayProgram
+{
+    public const int ConfigErrorExitCode = 2;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication? origin = null;
+        try
+        {
+            var launch = GatewayLaunch.Parse(args);
+            Dictionary<string, string?>? overrides = null;
+            if (launch.Demo)
+            {
+                (origin, overrides) = await DemoMode.StartOriginAsync(launch);
+            }
+
+            await using var app = GatewayApp.Build(launch, overrides);
+            await app.StartAsync();
+            if (launch.Demo)
+            {
+                DemoMode.PrintWelcome(app, overrides!);
+            }
+
+            await app.WaitForShutdownAsync();
+            return 0;
+        }
+        catch (GatewayConfigurationException e)
+        {
+            foreach (var error in e.Errors)
+            {
+                await Console.Error.WriteLineAsync($"config error: {error}");
+            }
+
+            return ConfigErrorExitCode;
+        }
+        finally
+        {
+            if (origin is not null)
+            {
+                await origin.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+namespace LinkGateway.Hosting;
+
+/// <summary>The "LinkGateway" configuration section. Every default is the one the README documents.</summary>
+public sealed class LinkGatewayOptions
+{
+    public const string SectionName = "LinkGateway";
+
+    public RedisOptions Redis { get; set; } = new();
+
+    public SigningOptions Signing { get; set; } = new();
+
+    public SignaturesOptions Signatures { get; set; } = new();
+
+    public ThresholdOptions Thresholds { get; set; } = new();
+
+    /// <summary>Per reason code, the weight in 0..1 (see the README's signal table). Unlisted codes keep their default.</summary>
+    public Dictionary<string, double> Weights { get; set; } = new(StringComparer.Ordinal);
+
+    public IdentityOptions Identity { get; set; } = new();
+
+    public TimingOptions Timing { get; set; } = new();
+
+    public MemoryOptions Memory { get; set; } = new();
+
+    public RateLimitOptions RateLimit { get; set; } = new();
+
+    public ProxyTrustOptions ForwardedHeaders { get; set; } = new();
+}
+
+public sealed class RedisOptions
+{
+    /// <summary>StackExchange.Redis configuration string; empty (default) = the in-process store.</summary>
+    public string Configuration { get; set; } = string.Empty;
+
+    /// <summary>Namespace of every key. Default "lg:"; change it only to share one Redis between deployments.</summary>
+    public string KeyPrefix { get; set; } = "lg:";
+
+    /// <summary>How long a request waits for the store before answering statelessly. Default 20 ms.</summary>
+    public TimeSpan Budget { get; set; } = TimeSpan.FromMilliseconds(20);
+}
+
+public sealed class SigningOptions
+{
+    /// <summary>Base64 of at least 32 random bytes, shared with the origin. Required outside --demo.</summary>
+    public string? Key { get; set; }
+}
+
+public sealed class SignaturesOptions
+{
+    /// <summary>Folder of signature data files, relative to the configuration file's folder. Default "signatures".</summary>
+    public string Path { get; set; } = "signatures";
+}
+
+public sealed class ThresholdOptions
+{
+    /// <summary>Scores from here are "suspect". Default 50.</summary>
+    public int Suspect { get; set; } = 50;
+
+    /// <summary>Scores from here are "bot". Default 80.</summary>
+    public int Bot { get; set; } = 80;
+}
+
+/// <summary>Names of the route values or query parameters that carry a link's identity. A route value wins over a query parameter.</summary>
+public sealed class IdentityOptions
+{
+    public string MessageId { get; set; } = "messageId";
+
+    public string RecipientId { get; set; } = "recipientId";
+
+    public string LinkId { get; set; } = "linkId";
+
+    /// <summary>The send time, in unix seconds. Default "t".</summary>
+    public string SentAt { get; set; } = "t";
+}
+
+public sealed class TimingOptions
+{
+    /// <summary>A fetch sooner than this after the send time fires timing.fast. Default 20 seconds.</summary>
+    public TimeSpan FastAfterSend { get; set; } = TimeSpan.FromSeconds(20);
+}
+
+public sealed class MemoryOptions
+{
+    /// <summary>How long a client address stays tagged after a "bot" verdict. Default 24 hours.</summary>
+    public TimeSpan TagTtl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Most entries the in-process store keeps; the oldest go first past it. Default 1,000,000.</summary>
+    public int InProcessMaxEntries { get; set; } = 1_000_000;
+}
+
+public sealed class RateLimitOptions
+{
+    /// <summary>Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Requests one client address may send at once (token bucket size). Default 200: a scanner fetching every link of a large mail, or an office behind one NAT, stays under it.</summary>
+    public int Burst { get; set; } = 200;
+
+    /// <summary>Tokens added back per second. Default 50.</summary>
+    public int PerSecond { get; set; } = 50;
+}
+
+/// <summary>Which proxies may set X-Forwarded-For / X-Forwarded-Proto. Loopback is always trusted.</summary>
+public sealed class ProxyTrustOptions
+{
+    public List<string> KnownProxies { get; set; } = [];
+
+    public List<string> KnownNetworks { get; set; } = [];
+}

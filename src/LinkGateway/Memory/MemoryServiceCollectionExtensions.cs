@@ -1,0 +1,31 @@
+using LinkGateway.Hosting;
+using LinkGateway.Memory;
+using StackExchange.Redis;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class MemoryServiceCollectionExtensions
+{
+    /// <summary>Registers the store: Redis when a configuration string is given, else the in-process store.</summary>
+    public static IServiceCollection AddGatewayMemory(this IServiceCollection services, LinkGatewayOptions options)
+    {
+        services.AddSingleton(new MemoryKeys(options.Redis.KeyPrefix));
+        services.AddHealthChecks().AddCheck<GatewayMemoryHealthCheck>("store");
+        if (string.IsNullOrWhiteSpace(options.Redis.Configuration))
+        {
+            services.AddSingleton<IGatewayMemory>(sp => new InProcessGatewayMemory(
+                sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<TimeProvider>(), options.Memory.InProcessMaxEntries));
+            return services;
+        }
+
+        services.AddSingleton<IConnectionMultiplexer>(_ =>
+        {
+            var redis = ConfigurationOptions.Parse(options.Redis.Configuration);
+            // Start even when Redis is down: requests are answered statelessly until it is back.
+            redis.AbortOnConnectFail = false;
+            return ConnectionMultiplexer.Connect(redis);
+        });
+        services.AddSingleton<IGatewayMemory>(sp => new RedisGatewayMemory(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>()));
+        return services;
+    }
+}

@@ -1,0 +1,3 @@
+using LinkGateway.Hosting;
+
+return await GatewayProgram.RunAsync(args);

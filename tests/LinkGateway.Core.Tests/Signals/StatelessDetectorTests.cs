@@ -1,0 +1,129 @@
+using LinkGateway.Links;
+using LinkGateway.Scoring;
+using LinkGateway.Signatures;
+using LinkGateway.TestSupport;
+
+namespace LinkGateway.Signals;
+
+public class StatelessDetectorTests
+{
+    private static readonly StatelessDetector _detector = new(SignatureLoader.LoadDirectory(RepoFiles.Signatures));
+    private static readonly VerdictScorer _scorer = new(ScoringPolicy.Default);
+
+    [Fact]
+    public void BrowserWithEveryHeader_FiresNothing()
+    {
+        var signals = _detector.Detect(Requests.Browser());
+
+        Assert.True(signals.IsEmpty, signals.ToString());
+    }
+
+    [Theory]
+    [InlineData("curl/8.5.0", "ua.library")]
+    [InlineData("python-requests/2.32.3", "ua.library")]
+    [InlineData("Go-http-client/1.1", "ua.library")]
+    [InlineData("okhttp/4.12.0", "ua.library")]
+    [InlineData("Java/17.0.2", "ua.library")]
+    [InlineData("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36", "ua.headless")]
+    [InlineData("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/100.0.4896.127 Safari/537.36 Edg/100.0.1185.50 BingPreview/1.0b", "ua.scanner")]
+    [InlineData("Barracuda Sentinel (EE)", "ua.scanner")]
+    [InlineData("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "ua.scanner")]
+    [InlineData("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "ua.crawler")]
+    [InlineData("", "ua.missing")]
+    [InlineData(null, "ua.missing")]
+    public void ClientSignature_FiresItsReason_AndScoresBot(string? userAgent, string expected)
+    {
+        var signals = _detector.Detect(Requests.Bare(userAgent));
+
+        Assert.Contains(expected, signals.ToString().Split(','));
+        Assert.Equal(VerdictKind.Bot, _scorer.Score(signals).Kind);
+    }
+
+    [Fact]
+    public void Head_FiresMethodHead()
+    {
+        var head = Requests.Browser() with { Method = "HEAD" };
+
+        var verdict = _scorer.Score(_detector.Detect(head));
+
+        Assert.Equal("method.head", verdict.Reasons);
+        Assert.Equal(VerdictKind.Suspect, verdict.Kind);
+    }
+
+    [Theory]
+    [InlineData("40.107.3.10", LinkKind.Click, "net.vendor")]
+    [InlineData("2a01:111:f400::1", LinkKind.Click, "net.vendor")]
+    [InlineData("::ffff:40.107.3.10", LinkKind.Unsubscribe, "net.vendor")]
+    [InlineData("40.107.3.10", LinkKind.Open, "")] // scope "clicks": its image proxy carries people's opens
+    [InlineData("88.198.1.2", LinkKind.Open, "net.datacenter")]
+    [InlineData("198.51.100.20", LinkKind.Click, "")]
+    public void Network_FiresByCategoryAndScope(string address, LinkKind kind, string expected)
+    {
+        var signals = _detector.Detect(Requests.Browser(kind, address: address));
+
+        Assert.Equal(expected, signals.ToString());
+    }
+
+    [Fact]
+    public void VendorNetwork_WithPerfectBrowserHeaders_IsBot()
+    {
+        var verdict = _scorer.Score(_detector.Detect(Requests.Browser(address: "40.107.3.10")));
+
+        Assert.Equal(VerdictKind.Bot, verdict.Kind);
+    }
+
+    [Theory]
+    [InlineData("Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)", "open.proxy-human", VerdictKind.Human)]
+    [InlineData("YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html", "open.proxy-human", VerdictKind.Human)]
+    [InlineData("Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.6326; Pro)", "client.mail-app", VerdictKind.Human)]
+    [InlineData("Outlook-iOS/665.29827.prod.iphone (2.63.0)", "client.mail-app", VerdictKind.Human)]
+    [InlineData("Mozilla/5.0", "open.machine", VerdictKind.Bot)]
+    public void OpenPixel_TellsProxiedPeopleFromMachines(string userAgent, string reason, VerdictKind expected)
+    {
+        // Image proxies and mail clients send no browser headers: the bare shape must not outweigh who they are.
+        var verdict = _scorer.Score(_detector.Detect(Requests.Bare(userAgent, LinkKind.Open, address: "66.102.8.1")));
+
+        Assert.Contains(reason, verdict.Reasons.Split(','));
+        Assert.Equal(expected, verdict.Kind);
+    }
+
+    [Fact]
+    public void MailAppWebview_IsAPerson()
+    {
+        // An Android in-app browser: no Accept-Language, Accept */*, and the app's package in X-Requested-With.
+        var webview = Requests.Browser() with
+        {
+            UserAgent = "Mozilla/5.0 (Linux; Android 14; Pixel 8; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36",
+            Accept = "*/*", HasAcceptLanguage = false, RequestedWith = "com.microsoft.office.outlook",
+        };
+
+        var verdict = _scorer.Score(_detector.Detect(webview));
+
+        Assert.Contains("client.mail-app", verdict.Reasons.Split(','));
+        Assert.Equal(VerdictKind.Human, verdict.Kind);
+    }
+
+    [Theory]
+    [InlineData(true, true, "")]
+    [InlineData(true, false, "hdr.no-sec-fetch")]
+    [InlineData(false, false, "")] // plain HTTP: browsers send no Sec-Fetch-* there
+    public void SecFetch_CountsOnlyWhereBrowsersSendIt(bool secure, bool hasSecFetch, string expected)
+    {
+        var request = Requests.Browser() with { HasSecFetch = hasSecFetch, IsSecureContext = secure };
+
+        Assert.Equal(expected, _detector.Detect(request).ToString());
+    }
+
+    [Theory]
+    [InlineData(5, "timing.fast")]
+    [InlineData(19, "timing.fast")]
+    [InlineData(20, "")]
+    [InlineData(3600, "")]
+    [InlineData(-30, "")] // a send time in the future is a clock or a forgery, not evidence
+    public void TimeSinceSend_FiresBelowTheThreshold(int secondsSinceSend, string expected)
+    {
+        var request = Requests.Browser() with { Identity = new LinkIdentity("m", "r", "l", Requests.Now.AddSeconds(-secondsSinceSend)) };
+
+        Assert.Equal(expected, _detector.Detect(request).ToString());
+    }
+}

@@ -1,0 +1,76 @@
+using LinkGateway.Links;
+using LinkGateway.Scoring;
+using LinkGateway.Signals;
+using LinkGateway.TestSupport;
+
+namespace LinkGateway.Signatures;
+
+/// <summary>
+/// The shipped User-Agent signatures against third-party corpora (tests/corpora/README.md). A browser
+/// is judged as a person's browser would arrive (all headers), a crawler as it usually arrives (bare):
+/// what is measured here is the User-Agent signatures, not the header shape.
+/// </summary>
+public class CorporaTests
+{
+    private static readonly StatelessDetector _detector = new(SignatureLoader.LoadDirectory(RepoFiles.Signatures));
+    private static readonly VerdictScorer _scorer = new(ScoringPolicy.Default);
+
+    private static readonly SignalSet _clientSignals = SignalSet.Empty
+        .With(Signal.UaScanner).With(Signal.UaLibrary).With(Signal.UaHeadless).With(Signal.UaCrawler);
+
+    [Fact]
+    public void BrowserCorpus_IsNotFlagged()
+    {
+        var browsers = CorpusFile.Read(RepoFiles.Corpus("isbot-browsers.yml"));
+        var flagged = browsers
+            .Where(ua => (_detector.Detect(Requests.Browser(LinkKind.Click, ua)).Bits & _clientSignals.Bits) != 0)
+            .ToList();
+
+        // Target: at most 1 % of real browsers and apps carry a client-signature reason.
+        Assert.True(browsers.Count > 400);
+        Assert.True(flagged.Count <= browsers.Count / 100, $"{flagged.Count}/{browsers.Count} flagged:\n" + string.Join("\n", flagged.Take(30)));
+    }
+
+    [Fact]
+    public void CrawlerCorpus_IsFlaggedAsBot()
+    {
+        // Mailbox image proxies and mail clients are in generic bot lists, but on the open path they carry
+        // people's opens: they are measured by OpenPixel tests, not counted as crawlers here.
+        var crawlers = CorpusFile.Read(RepoFiles.Corpus("isbot-crawlers.yml"))
+            .Where(ua => _detector.Signatures.UserAgents.Match(ua) is not (ClientCategory.ImageProxy or ClientCategory.MailClient))
+            .ToList();
+        var missed = crawlers
+            .Where(ua => _scorer.Score(_detector.Detect(Requests.Bare(ua))).Kind != VerdictKind.Bot)
+            .ToList();
+
+        // Floor: at least 90 % of crawler User-Agents end as "bot" on a click link (measured 93.4 %; the
+        // signature-curation issue raises the target to 95 %). What is missed is printed for curation.
+        Assert.True(crawlers.Count > 500);
+        Assert.True(missed.Count <= crawlers.Count * 10 / 100, $"{missed.Count}/{crawlers.Count} missed:\n" + string.Join("\n", missed.Take(60)));
+    }
+}
+
+/// <summary>Reads the corpora's simple YAML shape ("group:" then "  - value" lines) without a YAML library.</summary>
+internal static class CorpusFile
+{
+    public static List<string> Read(string path) => File.ReadLines(path)
+        .Where(line => line.StartsWith("  - ", StringComparison.Ordinal))
+        .Select(line => Unquote(line[4..].Trim()))
+        .Where(ua => ua.Length > 0)
+        .ToList();
+
+    private static string Unquote(string value)
+    {
+        if (value.Length >= 2 && value[0] == '\'' && value[^1] == '\'')
+        {
+            return value[1..^1].Replace("''", "'");
+        }
+
+        if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
+        {
+            return value[1..^1].Replace("\\\"", "\"").Replace("\\\\", "\\");
+        }
+
+        return value;
+    }
+}

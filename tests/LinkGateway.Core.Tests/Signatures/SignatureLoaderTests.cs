@@ -1,0 +1,58 @@
+using LinkGateway.TestSupport;
+
+namespace LinkGateway.Signatures;
+
+public class SignatureLoaderTests
+{
+    private const string Source = "\"source\": \"https://example.org/doc\"";
+
+    [Fact]
+    public void ShippedSignatures_Load()
+    {
+        var set = SignatureLoader.LoadDirectory(RepoFiles.Signatures);
+
+        Assert.True(set.UserAgents.PatternCount > 30);
+        Assert.True(set.Networks.IntervalCount > 5);
+        Assert.Matches("^[0-9a-f]{12}$", set.Version);
+    }
+
+    [Theory]
+    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", "entries": [ { "name": "x", "pattern": "^x/" } ] }""", "entries[0] \"x\": needs \"source\"")]
+    [InlineData("""{ "family": "f", "kind": "network", "category": "vendor", SOURCE, "entries": [ { "cidr": "10.0.0.1/8" } ] }""", "\"cidr\" is not a valid network: \"10.0.0.1/8\"")]
+    [InlineData("""{ "family": "f", "kind": "network", "category": "vendor", SOURCE, "entries": [ { "cidr": "300.0.0.0/8" } ] }""", "\"cidr\" is not a valid network")]
+    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", SOURCE, "entries": [ { "pattern": "(unclosed" } ] }""", "\"pattern\" does not compile")]
+    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", SOURCE, "entries": [ { "pattern": "(a)\\1" } ] }""", "\"pattern\" does not compile")]
+    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "robots", SOURCE, "entries": [ { "pattern": "x" } ] }""", "\"category\" must be one of")]
+    [InlineData("""{ "family": "f", "kind": "network", "category": "vendor", "scope": "opens", SOURCE, "entries": [ { "cidr": "10.0.0.0/8" } ] }""", "\"scope\" must be clicks or all")]
+    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", SOURCE, "entries": [ { "patern": "x" } ] }""", "not a valid signature file")]
+    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", SOURCE, "entries": [] }""", "\"entries\" is missing or empty")]
+    public void BadFile_IsRefusedWithItsNameAndProblem(string json, string expected)
+    {
+        var error = Assert.Throws<SignatureLoadException>(() => SignatureLoader.Load([("bad.json", json.Replace("SOURCE", Source))]));
+
+        var line = Assert.Single(error.Errors);
+        Assert.StartsWith("bad.json: ", line);
+        Assert.Contains(expected, line);
+    }
+
+    [Fact]
+    public void EveryProblem_IsReportedAtOnce()
+    {
+        var good = """{ "family": "f", "kind": "user-agent", "category": "library", SOURCE, "entries": [ { "pattern": "^ok/" } ] }""".Replace("SOURCE", Source);
+        var bad = """{ "family": "g", "kind": "network", "category": "vendor", SOURCE, "entries": [ { "cidr": "nope" }, { "cidr": "1.2.3.0/33" } ] }""".Replace("SOURCE", Source);
+
+        var error = Assert.Throws<SignatureLoadException>(() => SignatureLoader.Load([("good.json", good), ("bad.json", bad)]));
+
+        Assert.Equal(2, error.Errors.Count);
+    }
+
+    [Fact]
+    public void EntrySource_OverridesAndSuppliesTheFileSource()
+    {
+        var json = """{ "family": "f", "kind": "network", "category": "vendor", "entries": [ { "cidr": "192.0.2.0/24", "source": "https://example.org/list" } ] }""";
+
+        var set = SignatureLoader.Load([("ok.json", json)]);
+
+        Assert.Equal("f", set.Networks.Lookup(System.Net.IPAddress.Parse("192.0.2.9"))?.Family);
+    }
+}

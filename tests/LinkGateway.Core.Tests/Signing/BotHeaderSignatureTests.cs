@@ -1,0 +1,58 @@
+namespace LinkGateway.Signing;
+
+public class BotHeaderSignatureTests
+{
+    private static readonly byte[] _key = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+    private static readonly BotHeaderSignature _signature = new(_key);
+
+    [Fact]
+    public void Signature_Verifies()
+    {
+        var signed = _signature.Sign(94, "bot", "ua.library,hdr.accept-any", null, "GET", "/c/m/r/l?t=1", 1795395135);
+
+        Assert.StartsWith("v1=", signed);
+        Assert.True(_signature.Verify(signed, 94, "bot", "ua.library,hdr.accept-any", null, "GET", "/c/m/r/l?t=1", 1795395135));
+    }
+
+    [Theory]
+    [InlineData(0, "bot", "ua.library,hdr.accept-any", null, "GET", "/c/m/r/l?t=1", 1795395135L)]
+    [InlineData(94, "human", "ua.library,hdr.accept-any", null, "GET", "/c/m/r/l?t=1", 1795395135L)]
+    [InlineData(94, "bot", "", null, "GET", "/c/m/r/l?t=1", 1795395135L)]
+    [InlineData(94, "bot", "ua.library,hdr.accept-any", "store-unavailable", "GET", "/c/m/r/l?t=1", 1795395135L)]
+    [InlineData(94, "bot", "ua.library,hdr.accept-any", null, "POST", "/c/m/r/l?t=1", 1795395135L)]
+    [InlineData(94, "bot", "ua.library,hdr.accept-any", null, "GET", "/c/m/r/other?t=1", 1795395135L)]
+    [InlineData(94, "bot", "ua.library,hdr.accept-any", null, "GET", "/c/m/r/l?t=1", 1795395136L)]
+    public void AnyChangedField_FailsVerification(int score, string verdict, string reasons, string? degraded, string method, string path, long timestamp)
+    {
+        var signed = _signature.Sign(94, "bot", "ua.library,hdr.accept-any", null, "GET", "/c/m/r/l?t=1", 1795395135);
+
+        Assert.False(_signature.Verify(signed, score, verdict, reasons, degraded, method, path, timestamp));
+    }
+
+    [Fact]
+    public void OtherKey_FailsVerification()
+    {
+        var signed = _signature.Sign(0, "human", "", null, "GET", "/", 1);
+        var other = new BotHeaderSignature(Enumerable.Range(2, 32).Select(i => (byte)i).ToArray());
+
+        Assert.False(other.Verify(signed, 0, "human", "", null, "GET", "/", 1));
+    }
+
+    [Fact]
+    public void CanonicalString_IsTheDocumentedOne()
+    {
+        // The README's verification snippets for other languages rebuild exactly this string.
+        Assert.Equal("v1\n94\nbot\nua.library\n\nGET\n/c/m/r/l?t=1\n1795395135",
+            BotHeaderSignature.CanonicalString(94, "bot", "ua.library", null, "get", "/c/m/r/l?t=1", 1795395135));
+    }
+
+    [Theory]
+    [InlineData(null, "missing")]
+    [InlineData("not base64!", "not base64")]
+    [InlineData("AAEC", "too short: 3 bytes")]
+    public void BadKey_SaysWhy(string? key, string problem)
+    {
+        Assert.Null(BotHeaderSignature.TryParseKey(key, out var why));
+        Assert.StartsWith(problem, why);
+    }
+}
