@@ -31,13 +31,13 @@ public static class DemoOriginApp
         var ledger = app.Services.GetRequiredService<OriginLedger>();
         var verifier = signingKey is null ? null : new BotHeaderSignature(signingKey);
 
-        app.MapGet("/c/{messageId}/{recipientId}/{linkId}", (HttpContext http, string messageId, string recipientId, string linkId) =>
+        app.MapMethods("/c/{messageId}/{recipientId}/{linkId}", ["GET", "HEAD"], (HttpContext http, string messageId, string recipientId, string linkId) =>
         {
             Record(http, ledger, verifier, "click", messageId, recipientId, linkId);
             // A fixed local landing page: an origin that redirects to a URL taken from the request is an open redirect.
             return Results.Redirect($"/landing?link={Uri.EscapeDataString(linkId)}");
         });
-        app.MapGet("/o/{messageId}/{recipientId}", (HttpContext http, string messageId, string recipientId) =>
+        app.MapMethods("/o/{messageId}/{recipientId}", ["GET", "HEAD"], (HttpContext http, string messageId, string recipientId) =>
         {
             Record(http, ledger, verifier, "open", messageId, recipientId, null);
             http.Response.Headers.CacheControl = "no-store";
@@ -71,8 +71,11 @@ public static class DemoOriginApp
         var bot = request.Headers
             .Where(h => h.Key.StartsWith("X-Bot-", StringComparison.OrdinalIgnoreCase))
             .ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var forwarding = request.Headers
+            .Where(h => h.Key.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("X-Original-", StringComparison.OrdinalIgnoreCase))
+            .ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var pathAndQuery = request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
-        ledger.Record(new OriginEvent(DateTimeOffset.UtcNow, action, request.Method, pathAndQuery, messageId, recipientId, linkId, bot,
+        ledger.Record(new OriginEvent(DateTimeOffset.UtcNow, action, request.Method, pathAndQuery, messageId, recipientId, linkId, bot, forwarding,
             verifier is null ? null : Verify(verifier, bot, request.Method, pathAndQuery)));
         http.Response.Headers["X-Origin-Saw"] = $"{bot.GetValueOrDefault("X-Bot-Verdict", "-")} {bot.GetValueOrDefault("X-Bot-Score", "-")} {bot.GetValueOrDefault("X-Bot-Reasons", string.Empty)}".TrimEnd();
     }

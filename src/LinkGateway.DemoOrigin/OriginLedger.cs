@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace LinkGateway.DemoOrigin;
 
-/// <summary>One request as the origin saw it: what it recorded and which X-Bot-* headers it got.</summary>
+/// <summary>One request as the origin saw it: what it recorded, which X-Bot-* headers it got, and the proxy headers (X-Forwarded-*, X-Original-*).</summary>
 public sealed record OriginEvent(
     DateTimeOffset At,
     string Action,
@@ -12,6 +12,7 @@ public sealed record OriginEvent(
     string? RecipientId,
     string? LinkId,
     IReadOnlyDictionary<string, string> BotHeaders,
+    IReadOnlyDictionary<string, string> ForwardingHeaders,
     bool? SignatureValid)
 {
     public string? Header(string name) => BotHeaders.GetValueOrDefault(name);

@@ -28,8 +28,7 @@ public static class GatewayConfigValidator
         }
         catch (InvalidOperationException e)
         {
-            // The binder names the key ("...value at 'LinkGateway:Thresholds:Bot' to type..."): keep its words.
-            throw new GatewayConfigurationException([e.Message]);
+            throw new GatewayConfigurationException([DescribeBindingError(e.Message)]);
         }
 
         var signingKey = BotHeaderSignature.TryParseKey(options.Signing.Key, out var keyProblem);
@@ -48,6 +47,18 @@ public static class GatewayConfigValidator
         if (string.IsNullOrWhiteSpace(options.Redis.KeyPrefix))
         {
             errors.Add("LinkGateway:Redis:KeyPrefix: must not be empty (default \"lg:\")");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Redis.Configuration))
+        {
+            try
+            {
+                StackExchange.Redis.ConfigurationOptions.Parse(options.Redis.Configuration);
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add($"LinkGateway:Redis:Configuration: {e.Message} (expected e.g. \"redis:6379\" or \"host1:6379,host2:6379,password=...\")");
+            }
         }
 
         if (options.Memory.InProcessMaxEntries < 1000)
@@ -70,6 +81,13 @@ public static class GatewayConfigValidator
         var detector = new StatelessDetector(signatures, new DetectionOptions { FastAfterSend = options.Timing.FastAfterSend });
         var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.Budget, options.Memory.TagTtl);
         return new ValidatedConfig(options, snapshot, signingKey);
+    }
+
+    /// <summary>The binder says "Failed to convert configuration value 'abc' at 'A:B' to type 'System.Int32'."; lead with the key.</summary>
+    private static string DescribeBindingError(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, "value '(?<value>.*)' at '(?<key>[^']+)' to type '(?:System\\.)?(?<type>[^']+)'");
+        return match.Success ? $"{match.Groups["key"].Value}: \"{match.Groups["value"].Value}\" is not a valid {match.Groups["type"].Value}" : message;
     }
 
     private static void ValidateRoutes(IConfiguration configuration, List<string> errors)

@@ -21,8 +21,10 @@ public static class MemoryServiceCollectionExtensions
         services.AddSingleton<IConnectionMultiplexer>(_ =>
         {
             var redis = ConfigurationOptions.Parse(options.Redis.Configuration);
-            // Start even when Redis is down: requests are answered statelessly until it is back.
+            // Start even when Redis is down: requests are answered statelessly until it is back. While it is
+            // down, commands fail at once instead of queueing, so each request pays nothing for the outage.
             redis.AbortOnConnectFail = false;
+            redis.BacklogPolicy = BacklogPolicy.FailFast;
             return ConnectionMultiplexer.Connect(redis);
         });
         services.AddSingleton<IGatewayMemory>(sp => new RedisGatewayMemory(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>()));

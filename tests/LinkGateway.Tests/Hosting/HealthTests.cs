@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Sockets;
+using LinkGateway.Infrastructure;
+
+namespace LinkGateway.Hosting;
+
+[Collection(RedisCollection.Name)]
+public sealed class HealthTests(RedisFixture redis)
+{
+    [Fact]
+    public async Task WithRedisUp_LiveAndReady()
+    {
+        await using var host = await GatewayHost.StartAsync(redis.Server.Configuration);
+
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task InProcessStore_LiveAndReady()
+    {
+        await using var host = await GatewayHost.StartAsync();
+
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task WithRedisUnreachable_LiveButNotReady_AndRequestsStillPassDegraded()
+    {
+        var deadPort = UnusedPort();
+        await using var host = await GatewayHost.StartAsync($"127.0.0.1:{deadPort},connectTimeout=300", settings: new Dictionary<string, string?>
+        {
+            ["LinkGateway:Redis:Budget"] = "00:00:00.200",
+        });
+
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.Client.GetAsync("/readyz")).StatusCode);
+
+        var response = await host.Client.SendAsync(Clients.Bare("/c/m-1/r-degraded/l-1", Clients.NextAddress(), "curl/8.5.0"));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var seen = Assert.Single(host.Ledger.Events);
+        Assert.Equal(("store-unavailable", "bot"), (seen.Header("X-Bot-Degraded"), seen.Header("X-Bot-Verdict")));
+        Assert.True(seen.SignatureValid);
+    }
+
+    private static int UnusedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

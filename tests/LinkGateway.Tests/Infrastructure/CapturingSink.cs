@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace LinkGateway.Infrastructure;
+
+/// <summary>Keeps the gateway's Serilog events in memory so tests can read the request log.</summary>
+public sealed class CapturingSink : ILogEventSink
+{
+    private readonly ConcurrentQueue<LogEvent> _events = new();
+    private TaskCompletionSource _emitted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public IReadOnlyList<LogEvent> Events => [.. _events];
+
+    public void Emit(LogEvent logEvent)
+    {
+        _events.Enqueue(logEvent);
+        Interlocked.Exchange(ref _emitted, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>The first event that matches, waiting for new events (each one is the signal) up to 10 seconds.</summary>
+    public async Task<LogEvent> WaitForAsync(Func<LogEvent, bool> match)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var next = Volatile.Read(ref _emitted).Task;
+            if (_events.FirstOrDefault(match) is { } found)
+            {
+                return found;
+            }
+
+            await next.WaitAsync(timeout.Token);
+        }
+    }
+}

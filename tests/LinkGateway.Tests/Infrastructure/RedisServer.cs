@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using DotNet.Testcontainers.Builders;
+using Testcontainers.Redis;
+
+namespace LinkGateway.Infrastructure;
+
+/// <summary>
+/// A real Redis for the tests: a Testcontainers container when a Docker engine answers, otherwise a
+/// local redis-server child process on a free loopback port. With neither, the tests fail and say
+/// what to install; they never skip.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private RedisContainer? _container;
+    private Process? _process;
+
+    private RedisServer()
+    {
+    }
+
+    /// <summary>host:port for StackExchange.Redis.</summary>
+    public string Configuration { get; private set; } = string.Empty;
+
+    /// <summary>"testcontainers" or "redis-server".</summary>
+    public string Kind { get; private set; } = string.Empty;
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var server = new RedisServer();
+        if (await server.TryContainerAsync())
+        {
+            return server;
+        }
+
+        var executable = FindRedisServer()
+            ?? throw new InvalidOperationException("No Redis for the tests: install redis-server (apt-get install -y redis-server) or start Docker.");
+        await server.StartProcessAsync(executable, FreeLoopbackPort());
+        return server;
+    }
+
+    /// <summary>Stops the local server (a crash, as seen by clients) without freeing its port for others.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        if (_container is not null)
+        {
+            await _container.DisposeAsync();
+        }
+    }
+
+    private async Task<bool> TryContainerAsync()
+    {
+        try
+        {
+            _container = new RedisBuilder("redis:7.2-alpine").Build();
+        }
+        catch (DockerUnavailableException)
+        {
+            return false; // Build() throws here when no engine answers; that is the signal to use redis-server.
+        }
+
+        await _container.StartAsync();
+        Configuration = _container.GetConnectionString();
+        Kind = "testcontainers";
+        return true;
+    }
+
+    private async Task StartProcessAsync(string executable, int port)
+    {
+        var info = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Text.StringBuilder();
+        _process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+
+            if (e.Data?.Contains("Ready to accept connections", StringComparison.Ordinal) == true)
+            {
+                ready.TrySetResult();
+            }
+        };
+        _process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"redis-server exited: {output}"));
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await ready.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Configuration = $"127.0.0.1:{port}";
+        Kind = "redis-server";
+    }
+
+    private static string? FindRedisServer()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Append("/usr/bin").Append("/usr/local/bin").Append("/usr/sbin")
+            .Select(folder => Path.Combine(folder, "redis-server"))
+            .FirstOrDefault(File.Exists);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One Redis for all tests of a collection; each gateway uses its own key prefix to stay apart.</summary>
+public sealed class RedisFixture : IAsyncLifetime
+{
+    public RedisServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisCollection : ICollectionFixture<RedisFixture>
+{
+    public const string Name = "redis";
+}

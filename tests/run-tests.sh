@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The project's test command (README, "Test"): installs what the tests need when it is missing, runs
+# every test project once, and ends with one line of totals: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+install_packages() {
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  else
+    sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  fi
+}
+
+# A Docker engine would serve Redis through Testcontainers; without one the fixture runs redis-server.
+if ! command -v redis-server >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then
+  echo "redis-server not found and no Docker engine: installing redis-server" >&2
+  install_packages redis-server || { echo "install redis-server or start Docker" >&2; exit 1; }
+fi
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+log=$(mktemp)
+dotnet test LinkGateway.sln -c Release 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# dotnet test prints one summary per test assembly: "Passed!  - Failed: 0, Passed: 105, Skipped: 0, ...".
+passed=$(sed -n 's/.*Failed: *\([0-9]*\), Passed: *\([0-9]*\),.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
+failed=$(sed -n 's/.*Failed: *\([0-9]*\), Passed: *\([0-9]*\),.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+assemblies=$(grep -c 'Passed: *[0-9]*, Skipped' "$log")
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # the build or a test host failed before any test could report
+fi
+if [ "$assemblies" -lt 2 ] && [ "$status" -eq 0 ]; then
+  echo "expected two test assemblies, found $assemblies" >&2
+  failed=$((failed + 1)); status=1
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
