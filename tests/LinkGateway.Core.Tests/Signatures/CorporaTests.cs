@@ -10,7 +10,7 @@ namespace LinkGateway.Signatures;
 /// is judged as a person's browser would arrive (all headers), a crawler as it usually arrives (bare):
 /// what is measured here is the User-Agent signatures, not the header shape.
 /// </summary>
-public class CorporaTests
+public class CorporaTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly StatelessDetector _detector = new(SignatureLoader.LoadDirectory(RepoFiles.Signatures));
     private static readonly VerdictScorer _scorer = new(ScoringPolicy.Default);
@@ -27,6 +27,7 @@ public class CorporaTests
             .ToList();
 
         // Target: at most 1 % of real browsers and apps carry a client-signature reason.
+        output.WriteLine($"browsers flagged: {flagged.Count}/{browsers.Count}\n" + string.Join("\n", flagged));
         Assert.True(browsers.Count > 400);
         Assert.True(flagged.Count <= browsers.Count / 100, $"{flagged.Count}/{browsers.Count} flagged:\n" + string.Join("\n", flagged.Take(30)));
     }
@@ -45,6 +46,7 @@ public class CorporaTests
 
         // Floor: at least 90 % of crawler User-Agents end as "bot" on a click link (measured 93.4 %; the
         // signature-curation issue raises the target to 95 %). What is missed is printed for curation.
+        output.WriteLine($"crawlers scored bot: {crawlers.Count - missed.Count}/{crawlers.Count}");
         Assert.True(crawlers.Count > 500);
         Assert.True(missed.Count <= crawlers.Count * 10 / 100, $"{missed.Count}/{crawlers.Count} missed:\n" + string.Join("\n", missed.Take(60)));
     }
