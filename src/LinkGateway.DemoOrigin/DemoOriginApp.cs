@@ -1,4 +1,5 @@
 using System.Globalization;
+using LinkGateway.Links;
 using LinkGateway.Signing;
 
 namespace LinkGateway.DemoOrigin;
@@ -10,14 +11,6 @@ namespace LinkGateway.DemoOrigin;
 /// </summary>
 public static class DemoOriginApp
 {
-    /// <summary>The transparent 1×1 GIF that open pixels answer.</summary>
-    public static ReadOnlySpan<byte> Pixel =>
-    [
-        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
-        0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
-    ];
-
     /// <param name="args">Command-line arguments (e.g. --urls).</param>
     /// <param name="signingKey">The gateway's key, to verify X-Bot-Signature; null to skip verification.</param>
     public static WebApplication Create(string[] args, byte[]? signingKey = null)
@@ -41,7 +34,7 @@ public static class DemoOriginApp
         {
             Record(http, ledger, verifier, "open", messageId, recipientId, null);
             http.Response.Headers.CacheControl = "no-store";
-            return Results.Bytes(Pixel.ToArray(), "image/gif");
+            return Results.Bytes(TransparentGif.Bytes.ToArray(), TransparentGif.ContentType);
         });
         // Legacy unsubscribe: a GET unsubscribes. RFC 8058 one-click arrives as a POST and gets a 200, never a redirect.
         app.MapMethods("/u/{messageId}/{recipientId}", ["GET", "POST"], (HttpContext http, string messageId, string recipientId) =>

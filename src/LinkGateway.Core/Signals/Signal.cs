@@ -22,11 +22,13 @@ public enum Signal : byte
     TimingFast,
     OpenMachine,
     TagIp,
+    Honeypot,
 
     // Evidence of a person.
     OpenProxyHuman,
     ClientMailApp,
     PassHuman,
+    PassScript,
 }
 
 /// <summary>Which way a signal pushes the score.</summary>

@@ -28,9 +28,12 @@ public static class SignalCatalog
         new(Signal.TimingFast, "timing.fast", 0.35, SignalDirection.Automated),
         new(Signal.OpenMachine, "open.machine", 0.90, SignalDirection.Automated),
         new(Signal.TagIp, "tag.ip", 0.70, SignalDirection.Automated),
+        new(Signal.Honeypot, "honeypot", 0.99, SignalDirection.Automated),
         new(Signal.OpenProxyHuman, "open.proxy-human", 0.90, SignalDirection.Human),
         new(Signal.ClientMailApp, "client.mail-app", 0.50, SignalDirection.Human),
         new(Signal.PassHuman, "pass.human", 0.95, SignalDirection.Human),
+        // The click interstitial's script continued by itself: a browser ran it, but scanners run scripts too.
+        new(Signal.PassScript, "pass.script", 0.30, SignalDirection.Human),
     ];
 
     private static readonly FrozenDictionary<string, Signal> _byCode =

@@ -1,13 +1,106 @@
 using System.Runtime.CompilerServices;
 using LinkGateway.Links;
+using LinkGateway.Scoring;
 using Yarp.ReverseProxy.Configuration;
 
 namespace LinkGateway.Guard;
 
-/// <summary>A route's guard settings, read from its Metadata.</summary>
-public sealed record RoutePolicy(LinkKind Kind)
+/// <summary>What the gateway does with a request, by verdict.</summary>
+public enum GuardAction : byte
 {
-    public static RoutePolicy Plain { get; } = new(LinkKind.None);
+    /// <summary>Forward to the origin with the X-Bot-* headers.</summary>
+    Forward,
+    /// <summary>Answer the neutral interstitial page; the origin is not called.</summary>
+    Interstitial,
+    /// <summary>Answer a transparent 1×1 GIF; the origin is not called (open routes).</summary>
+    Absorb,
+}
+
+/// <summary>When unsubscribe and confirm routes show the interstitial.</summary>
+public enum ShieldMode : byte
+{
+    /// <summary>Only to GETs that score suspect or bot (the default).</summary>
+    Auto,
+    /// <summary>To every GET: a person always confirms with one click.</summary>
+    Always,
+}
+
+/// <summary>A route's guard settings, read from its Metadata (README, "Route policies").</summary>
+public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction OnSuspect, GuardAction OnBot)
+{
+    public const string ShieldKey = "Shield";
+    public const string OnSuspectKey = "OnSuspect";
+    public const string OnBotKey = "OnBot";
+
+    public static RoutePolicy Plain { get; } = new(LinkKind.None, ShieldMode.Auto, GuardAction.Forward, GuardAction.Forward);
+
+    /// <summary>Routes where a GET must never act for a scanner: the interstitial stands in front of them.</summary>
+    public bool IsShielded => Kind is LinkKind.Unsubscribe or LinkKind.Confirm;
+
+    /// <summary>Routes whose interstitial may be passed, by a click or (clicks only) by its script.</summary>
+    public bool HasInterstitial => IsShielded || OnSuspect == GuardAction.Interstitial || OnBot == GuardAction.Interstitial;
+
+    public GuardAction ActionFor(VerdictKind verdict) => verdict switch
+    {
+        VerdictKind.Bot => OnBot,
+        VerdictKind.Suspect => OnSuspect,
+        _ => GuardAction.Forward,
+    };
+
+    /// <summary>Reads a route's Metadata; null with the reason when a value is not allowed for the route's kind.</summary>
+    public static RoutePolicy? Parse(IReadOnlyDictionary<string, string>? metadata, out string? problem)
+    {
+        problem = null;
+        var kindName = metadata?.GetValueOrDefault(LinkKinds.MetadataKey);
+        if (!LinkKinds.TryParse(kindName, out var kind))
+        {
+            problem = $"{LinkKinds.MetadataKey}: unknown LinkKind \"{kindName}\" (expected one of {LinkKinds.AcceptedNames}, or none for a plain route)";
+            return null;
+        }
+
+        var (onSuspect, onBot, allowed) = kind switch
+        {
+            LinkKind.Click => (GuardAction.Forward, GuardAction.Forward, new[] { GuardAction.Forward, GuardAction.Interstitial }),
+            LinkKind.Open => (GuardAction.Forward, GuardAction.Forward, new[] { GuardAction.Forward, GuardAction.Absorb }),
+            LinkKind.Unsubscribe or LinkKind.Confirm => (GuardAction.Interstitial, GuardAction.Interstitial, new[] { GuardAction.Interstitial }),
+            _ => (GuardAction.Forward, GuardAction.Forward, new[] { GuardAction.Forward }),
+        };
+
+        if (!TryAction(metadata, OnSuspectKey, allowed, ref onSuspect, ref problem) | !TryAction(metadata, OnBotKey, allowed, ref onBot, ref problem))
+        {
+            return null;
+        }
+
+        var shield = ShieldMode.Auto;
+        switch (metadata?.GetValueOrDefault(ShieldKey)?.ToLowerInvariant())
+        {
+            case null or "auto": break;
+            case "always" when kind is LinkKind.Unsubscribe or LinkKind.Confirm: shield = ShieldMode.Always; break;
+            case var other:
+                problem = $"{ShieldKey}: \"{other}\" is not allowed here (auto or always, on unsubscribe and confirm routes)";
+                return null;
+        }
+
+        return new RoutePolicy(kind, shield, onSuspect, onBot);
+    }
+
+    private static bool TryAction(IReadOnlyDictionary<string, string>? metadata, string key, GuardAction[] allowed, ref GuardAction action, ref string? problem)
+    {
+        var text = metadata?.GetValueOrDefault(key);
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (Enum.TryParse<GuardAction>(text, ignoreCase: true, out var parsed) && allowed.Contains(parsed) && !int.TryParse(text, out _))
+        {
+            action = parsed;
+            return true;
+        }
+
+        problem ??= $"{key}: \"{text}\" is not allowed for this LinkKind (allowed: {string.Join(", ", allowed.Select(a => a.ToString().ToLowerInvariant()))})";
+        return false;
+    }
 }
 
 /// <summary>
@@ -18,10 +111,6 @@ internal sealed class RoutePolicies
 {
     private readonly ConditionalWeakTable<RouteConfig, RoutePolicy> _policies = [];
 
-    public RoutePolicy For(RouteConfig route) => _policies.GetValue(route, static r =>
-    {
-        var name = r.Metadata?.GetValueOrDefault(LinkKinds.MetadataKey);
-        // Start-up validation refuses unknown kinds; a later bad reload falls back to a plain route.
-        return LinkKinds.TryParse(name, out var kind) ? new RoutePolicy(kind) : RoutePolicy.Plain;
-    });
+    // Start-up validation refuses bad metadata; a later bad reload falls back to a plain route.
+    public RoutePolicy For(RouteConfig route) => _policies.GetValue(route, static r => RoutePolicy.Parse(r.Metadata, out _) ?? RoutePolicy.Plain);
 }

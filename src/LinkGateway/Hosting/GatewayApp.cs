@@ -48,6 +48,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<RoutePolicies>();
         builder.Services.AddSingleton(new BotHeaderSignature(config.SigningKey));
         builder.Services.AddGatewayMemory(options);
+        builder.Services.AddInterstitialShield(options);
         builder.Services.AddClientRateLimiting(options.RateLimit);
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded => ConfigureProxyTrust(forwarded, options.ForwardedHeaders));
         builder.Services.AddReverseProxy()

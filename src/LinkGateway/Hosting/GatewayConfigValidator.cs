@@ -1,6 +1,5 @@
 using System.Net;
 using LinkGateway.Guard;
-using LinkGateway.Links;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
 using LinkGateway.Signatures;
@@ -44,6 +43,13 @@ public static class GatewayConfigValidator
         ValidatePositive("LinkGateway:Redis:Budget", options.Redis.Budget, errors);
         ValidatePositive("LinkGateway:Memory:TagTtl", options.Memory.TagTtl, errors);
         ValidatePositive("LinkGateway:Timing:FastAfterSend", options.Timing.FastAfterSend, errors);
+        ValidatePositive("LinkGateway:Shield:PassLifetime", options.Shield.PassLifetime, errors);
+        ValidatePositive("LinkGateway:Shield:CookieLifetime", options.Shield.CookieLifetime, errors);
+        if (options.Shield.MaxFormBytes is < 1024 or > 1024 * 1024)
+        {
+            errors.Add($"LinkGateway:Shield:MaxFormBytes: {options.Shield.MaxFormBytes} is outside 1024..1048576");
+        }
+
         if (string.IsNullOrWhiteSpace(options.Redis.KeyPrefix))
         {
             errors.Add("LinkGateway:Redis:KeyPrefix: must not be empty (default \"lg:\")");
@@ -94,11 +100,12 @@ public static class GatewayConfigValidator
     {
         foreach (var route in configuration.GetSection("ReverseProxy:Routes").GetChildren())
         {
-            var key = $"ReverseProxy:Routes:{route.Key}:Metadata:{LinkKinds.MetadataKey}";
-            var kind = configuration[key];
-            if (!LinkKinds.TryParse(kind, out _))
+            var metadata = route.GetSection("Metadata").GetChildren()
+                .Where(m => m.Value is not null)
+                .ToDictionary(m => m.Key, m => m.Value!, StringComparer.OrdinalIgnoreCase);
+            if (RoutePolicy.Parse(metadata, out var problem) is null)
             {
-                errors.Add($"{key}: unknown LinkKind \"{kind}\" (expected one of {LinkKinds.AcceptedNames}, or none for a plain route)");
+                errors.Add($"ReverseProxy:Routes:{route.Key}:Metadata:{problem}");
             }
         }
     }

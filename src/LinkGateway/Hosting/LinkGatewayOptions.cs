@@ -24,6 +24,8 @@ public sealed class LinkGatewayOptions
 
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    public ShieldOptions Shield { get; set; } = new();
+
     public ProxyTrustOptions ForwardedHeaders { get; set; } = new();
 }
 
@@ -98,6 +100,18 @@ public sealed class RateLimitOptions
 
     /// <summary>Tokens added back per second. Default 50.</summary>
     public int PerSecond { get; set; } = 50;
+}
+
+public sealed class ShieldOptions
+{
+    /// <summary>How long the interstitial's pass token stays valid. Default 10 minutes.</summary>
+    public TimeSpan PassLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long the cookie set by a valid pass lets its one request through. Default 2 minutes.</summary>
+    public TimeSpan CookieLifetime { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Largest form body read on a shielded route (RFC 8058 one-click, the pass). Default 16 KiB; larger gets 413.</summary>
+    public int MaxFormBytes { get; set; } = 16 * 1024;
 }
 
 /// <summary>Which proxies may set X-Forwarded-For / X-Forwarded-Proto. Loopback is always trusted.</summary>

@@ -25,6 +25,12 @@ public interface IGatewayMemory
     /// <summary>Removes a tag (a false positive); true when there was one.</summary>
     ValueTask<bool> ForgetTagAsync(IPAddress address, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Marks a single-use value (a pass token's nonce) as used; true only for the first caller, on
+    /// every node. The mark expires with the token it belongs to.
+    /// </summary>
+    ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken);
+
     /// <summary>Round-trip time to the store; throws when it does not answer.</summary>
     ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken);
 }

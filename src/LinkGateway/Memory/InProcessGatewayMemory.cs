@@ -69,6 +69,21 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         }
     }
 
+    public ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var key = _keys.UsedNonce(nonce);
+        lock (_writeLock)
+        {
+            if (_cache.TryGetValue(key, out _))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _cache.Set(key, true, new MemoryCacheEntryOptions { AbsoluteExpiration = _time.GetUtcNow() + ttl, Size = 1 });
+            return ValueTask.FromResult(true);
+        }
+    }
+
     public ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken) => ValueTask.FromResult(TimeSpan.Zero);
 
     public void Dispose() => _cache.Dispose();

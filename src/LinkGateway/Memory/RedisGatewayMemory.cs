@@ -47,6 +47,9 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
     public async ValueTask<bool> ForgetTagAsync(IPAddress address, CancellationToken cancellationToken) =>
         await redis.GetDatabase().KeyDeleteAsync(keys.AddressTag(address)).ConfigureAwait(false);
 
+    public async ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken) =>
+        await redis.GetDatabase().StringSetAsync(keys.UsedNonce(nonce), 1, ttl, When.NotExists).ConfigureAwait(false);
+
     public async ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();

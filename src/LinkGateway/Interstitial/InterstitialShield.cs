@@ -1,0 +1,130 @@
+using LinkGateway.Guard;
+using LinkGateway.Hosting;
+using LinkGateway.Links;
+using LinkGateway.Scoring;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace LinkGateway.Interstitial;
+
+/// <summary>
+/// Stands in front of links that a single fetch must not act on (unsubscribe, confirm, and click
+/// routes whose policy says so): shows the interstitial, turns a pressed button into a one-request
+/// pass, and recognises RFC 8058 one-click unsubscribes, which are always let through.
+/// </summary>
+public sealed class InterstitialShield(PassTokens passes, LinkGatewayOptions options)
+{
+    public const string CookieName = "lg-pass";
+
+    private readonly ShieldOptions _options = options.Shield;
+
+    /// <summary>The URL a pass is bound to and the 303 goes back to: this request's own path and query, nothing else.</summary>
+    public static string Target(HttpRequest request) =>
+        request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
+
+    /// <summary>RFC 8058: the body is exactly one field, List-Unsubscribe=One-Click.</summary>
+    public static bool IsOneClickUnsubscribe(IFormCollection form) =>
+        form.Count == 1 && form.Files.Count == 0 && form.TryGetValue("List-Unsubscribe", out var value) && value == "One-Click";
+
+    /// <summary>
+    /// Reads a small form body and rewinds it, so the proxy can still forward it unchanged. Null when
+    /// the body is not a form; <paramref name="tooLarge"/> when it is over the configured limit.
+    /// </summary>
+    public async Task<IFormCollection?> ReadFormAsync(HttpRequest request, Action tooLarge)
+    {
+        if (!request.HasFormContentType)
+        {
+            return null;
+        }
+
+        if (request.ContentLength > _options.MaxFormBytes)
+        {
+            tooLarge();
+            return null;
+        }
+
+        request.EnableBuffering(_options.MaxFormBytes, _options.MaxFormBytes);
+        try
+        {
+            var form = await request.ReadFormAsync(new FormOptions
+            {
+                BufferBody = true,
+                MemoryBufferThreshold = _options.MaxFormBytes,
+                BufferBodyLengthLimit = _options.MaxFormBytes,
+                MultipartBodyLengthLimit = _options.MaxFormBytes,
+                ValueCountLimit = 32,
+            }, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            return form;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            tooLarge();
+            return null;
+        }
+        finally
+        {
+            if (request.Body.CanSeek)
+            {
+                request.Body.Position = 0;
+            }
+        }
+    }
+
+    public Task ShowAsync(HttpContext context, RoutePolicy policy, Verdict verdict, int botThreshold)
+    {
+        // Click pages may continue by themselves, but never for what already looks like a bot, and never
+        // on unsubscribe or confirm, where only a pressed button counts.
+        var autoContinue = policy.Kind == LinkKind.Click && verdict.Score < botThreshold;
+        return InterstitialPage.WriteAsync(context, policy.Kind, passes.IssueToken(Target(context.Request)), autoContinue);
+    }
+
+    /// <summary>
+    /// The page's form came back. A valid pass answers 303 to the same URL with a one-request cookie;
+    /// anything else (forged, expired, replayed, another URL's token, no real click, or a POST that itself
+    /// scores "bot", such as an HTTP library posting a scraped token: <c>looksAutomated</c>) gets the page again.
+    /// </summary>
+    public async Task HandlePassAsync(HttpContext context, RoutePolicy policy, IFormCollection form, Verdict verdict, int botThreshold, bool looksAutomated)
+    {
+        var request = context.Request;
+        var target = Target(request);
+        var kind = policy.Kind == LinkKind.Click && form[InterstitialPage.AutoField] == "1" ? PassKind.Script : PassKind.Click;
+        var valid = !looksAutomated
+                    && (kind == PassKind.Script || ShowsUserActivation(request))
+                    && await passes.RedeemTokenAsync(form[InterstitialPage.PassField], target, context.RequestAborted).ConfigureAwait(false);
+        if (!valid)
+        {
+            await ShowAsync(context, policy, verdict, botThreshold).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.Cookies.Append(CookieName, passes.IssueCookie(target, kind), new CookieOptions
+        {
+            Path = request.PathBase.Add(request.Path).ToUriComponent(),
+            HttpOnly = true,
+            Secure = request.IsHttps,
+            SameSite = SameSiteMode.Lax,
+            MaxAge = _options.CookieLifetime,
+        });
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.StatusCode = StatusCodes.Status303SeeOther;
+        context.Response.Headers.Location = target;
+    }
+
+    /// <summary>The pass a cookie carries for this URL, used up by this request; null when there is none.</summary>
+    public async ValueTask<PassKind?> TryRedeemCookieAsync(HttpContext context)
+    {
+        if (!context.Request.Cookies.TryGetValue(CookieName, out var cookie))
+        {
+            return null;
+        }
+
+        context.Response.Cookies.Delete(CookieName, new CookieOptions { Path = context.Request.PathBase.Add(context.Request.Path).ToUriComponent() });
+        return await passes.RedeemCookieAsync(cookie, Target(context.Request), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Browsers that send fetch metadata mark a navigation the user triggered with Sec-Fetch-User: ?1;
+    /// a form a script submitted by itself lacks it. Clients that send no metadata cannot show either way.
+    /// </summary>
+    private static bool ShowsUserActivation(HttpRequest request) =>
+        !request.Headers.ContainsKey("Sec-Fetch-Mode") || request.Headers["Sec-Fetch-User"] == "?1";
+}
