@@ -24,32 +24,32 @@ public static class DemoOriginApp
         var ledger = app.Services.GetRequiredService<OriginLedger>();
         var verifier = signingKey is null ? null : new BotHeaderSignature(signingKey);
 
-        app.MapMethods("/c/{messageId}/{recipientId}/{linkId}", ["GET", "HEAD"], (HttpContext http, string messageId, string recipientId, string linkId) =>
+        app.MapMethods("/c/{messageId}/{recipientId}/{linkId}", ["GET", "HEAD"], async (HttpContext http, string messageId, string recipientId, string linkId) =>
         {
-            Record(http, ledger, verifier, "click", messageId, recipientId, linkId);
+            await RecordAsync(http, ledger, verifier, "click", messageId, recipientId, linkId);
             // A fixed local landing page: an origin that redirects to a URL taken from the request is an open redirect.
             return Results.Redirect($"/landing?link={Uri.EscapeDataString(linkId)}");
         });
-        app.MapMethods("/o/{messageId}/{recipientId}", ["GET", "HEAD"], (HttpContext http, string messageId, string recipientId) =>
+        app.MapMethods("/o/{messageId}/{recipientId}", ["GET", "HEAD"], async (HttpContext http, string messageId, string recipientId) =>
         {
-            Record(http, ledger, verifier, "open", messageId, recipientId, null);
+            await RecordAsync(http, ledger, verifier, "open", messageId, recipientId, null);
             http.Response.Headers.CacheControl = "no-store";
             return Results.Bytes(TransparentGif.Bytes.ToArray(), TransparentGif.ContentType);
         });
         // Legacy unsubscribe: a GET unsubscribes. RFC 8058 one-click arrives as a POST and gets a 200, never a redirect.
-        app.MapMethods("/u/{messageId}/{recipientId}", ["GET", "POST"], (HttpContext http, string messageId, string recipientId) =>
+        app.MapMethods("/u/{messageId}/{recipientId}", ["GET", "POST"], async (HttpContext http, string messageId, string recipientId) =>
         {
-            Record(http, ledger, verifier, "unsubscribe", messageId, recipientId, null);
+            await RecordAsync(http, ledger, verifier, "unsubscribe", messageId, recipientId, null);
             return Results.Content(Page("Unsubscribed", "You will not receive these emails any more."), "text/html; charset=utf-8");
         });
-        app.MapMethods("/d/{messageId}/{recipientId}", ["GET", "POST"], (HttpContext http, string messageId, string recipientId) =>
+        app.MapMethods("/d/{messageId}/{recipientId}", ["GET", "POST"], async (HttpContext http, string messageId, string recipientId) =>
         {
-            Record(http, ledger, verifier, "confirm", messageId, recipientId, null);
+            await RecordAsync(http, ledger, verifier, "confirm", messageId, recipientId, null);
             return Results.Content(Page("Subscription confirmed", "Thank you for confirming."), "text/html; charset=utf-8");
         });
-        app.MapGet("/h/{messageId}/{recipientId}", (HttpContext http, string messageId, string recipientId) =>
+        app.MapGet("/h/{messageId}/{recipientId}", async (HttpContext http, string messageId, string recipientId) =>
         {
-            Record(http, ledger, verifier, "honeypot", messageId, recipientId, null);
+            await RecordAsync(http, ledger, verifier, "honeypot", messageId, recipientId, null);
             return Results.Content(Page("Not found", "There is nothing here."), "text/html; charset=utf-8");
         });
         app.MapGet("/landing", () => Results.Content(Page("Welcome", "You followed a link from our newsletter."), "text/html; charset=utf-8"));
@@ -57,7 +57,7 @@ public static class DemoOriginApp
         return app;
     }
 
-    private static void Record(HttpContext http, OriginLedger ledger, BotHeaderSignature? verifier, string action,
+    private static async Task RecordAsync(HttpContext http, OriginLedger ledger, BotHeaderSignature? verifier, string action,
         string? messageId, string? recipientId, string? linkId)
     {
         var request = http.Request;
@@ -68,7 +68,13 @@ public static class DemoOriginApp
             .Where(h => h.Key.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("X-Original-", StringComparison.OrdinalIgnoreCase))
             .ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var pathAndQuery = request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
-        ledger.Record(new OriginEvent(DateTimeOffset.UtcNow, action, request.Method, pathAndQuery, messageId, recipientId, linkId, bot, forwarding,
+        string? body = null;
+        if (request.ContentLength is > 0 and <= 4096)
+        {
+            body = await new StreamReader(request.Body).ReadToEndAsync(http.RequestAborted);
+        }
+
+        ledger.Record(new OriginEvent(DateTimeOffset.UtcNow, action, request.Method, pathAndQuery, messageId, recipientId, linkId, bot, forwarding, body,
             verifier is null ? null : Verify(verifier, bot, request.Method, pathAndQuery)));
         http.Response.Headers["X-Origin-Saw"] = $"{bot.GetValueOrDefault("X-Bot-Verdict", "-")} {bot.GetValueOrDefault("X-Bot-Score", "-")} {bot.GetValueOrDefault("X-Bot-Reasons", string.Empty)}".TrimEnd();
     }

@@ -13,6 +13,7 @@ public sealed record OriginEvent(
     string? LinkId,
     IReadOnlyDictionary<string, string> BotHeaders,
     IReadOnlyDictionary<string, string> ForwardingHeaders,
+    string? Body,
     bool? SignatureValid)
 {
     public string? Header(string name) => BotHeaders.GetValueOrDefault(name);

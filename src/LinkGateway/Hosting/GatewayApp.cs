@@ -38,10 +38,12 @@ public static class GatewayApp
         var config = GatewayConfigValidator.Validate(builder.Configuration, Path.GetDirectoryName(launch.ConfigFile)!);
         var options = config.Options;
 
+        // Each host keeps its own logger (preserveStaticLogger), so several gateways in one process (the
+        // tests) never write into each other's logs through Serilog's static Log.Logger.
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
-            .Enrich.FromLogContext());
+            .Enrich.FromLogContext(), preserveStaticLogger: true);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(config.Options);
         builder.Services.AddSingleton(new GuardSnapshotHolder(config.Snapshot));
@@ -61,6 +63,7 @@ public static class GatewayApp
         app.UseExceptionHandler(failed => failed.Run(NeutralError));
         app.UseSerilogRequestLogging(logging =>
         {
+            logging.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             logging.EnrichDiagnosticContext = (diagnostics, http) =>
             {
                 diagnostics.Set("ClientAddress", http.Connection.RemoteIpAddress?.ToString());

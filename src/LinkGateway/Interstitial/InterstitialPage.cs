@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
-using System.Net;
 using System.Security.Cryptography;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using LinkGateway.Links;
 
 namespace LinkGateway.Interstitial;
@@ -125,5 +126,8 @@ internal static class InterstitialPage
         return "en";
     }
 
-    private static string Html(string text) => WebUtility.HtmlEncode(text);
+    // Letters of every script stay as they are (the page is UTF-8); only markup characters are escaped.
+    private static readonly HtmlEncoder _encoder = HtmlEncoder.Create(UnicodeRanges.All);
+
+    private static string Html(string text) => _encoder.Encode(text);
 }

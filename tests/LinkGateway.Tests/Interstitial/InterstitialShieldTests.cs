@@ -1,0 +1,225 @@
+using System.Net;
+using LinkGateway.Infrastructure;
+
+namespace LinkGateway.Interstitial;
+
+/// <summary>The shield over HTTP: no scanner-shaped request acts on an unsubscribe or confirm link; a person passes with one click.</summary>
+public sealed class InterstitialShieldTests : IAsyncLifetime
+{
+    private GatewayHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await GatewayHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    public static TheoryData<string, string> ScannerShapedRequests => new()
+    {
+        { "/u/m-1/r-{0}", "curl" }, { "/u/m-1/r-{0}", "blank" }, { "/u/m-1/r-{0}", "head" }, { "/u/m-1/r-{0}", "eop" }, { "/u/m-1/r-{0}", "person" },
+        { "/d/m-1/r-{0}", "curl" }, { "/d/m-1/r-{0}", "blank" }, { "/d/m-1/r-{0}", "head" }, { "/d/m-1/r-{0}", "eop" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ScannerShapedRequests))]
+    public async Task ScannerShapedGet_GetsThePage_AndNeverReachesTheOrigin(string pathFormat, string client)
+    {
+        // On /u (Shield: always in the shipped config) even a person's first GET gets the page.
+        var path = string.Format(System.Globalization.CultureInfo.InvariantCulture, pathFormat, Guid.NewGuid().ToString("N"));
+        var request = client switch
+        {
+            "curl" => Clients.Bare(path, Clients.NextAddress(), "curl/8.5.0"),
+            "blank" => Clients.Bare(path, Clients.NextAddress(), ""),
+            "head" => Clients.Browser(path, Clients.NextAddress(), HttpMethod.Head),
+            "eop" => Clients.Browser(path, "40.107.8.9"),
+            _ => Clients.Browser(path, Clients.NextAddress()),
+        };
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        if (client != "head")
+        {
+            Assert.True(ShieldClient.IsInterstitial(await response.Content.ReadAsStringAsync()));
+        }
+
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    [Fact]
+    public async Task PersonOnAnAutoShieldedConfirmLink_GoesStraightThrough()
+    {
+        var response = await _host.Client.SendAsync(Clients.Browser("/d/m-1/r-person", Clients.NextAddress()));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("human", Assert.Single(_host.Ledger.Events, e => e.Action == "confirm").Header("X-Bot-Verdict"));
+    }
+
+    [Fact]
+    public async Task Page_IsNeutralPrivateAndSelfContained()
+    {
+        var response = await _host.Client.SendAsync(Clients.Bare("/u/m-1/r-page", Clients.NextAddress(), "curl/8.5.0"));
+        var page = await response.Content.ReadAsStringAsync();
+        var html = page.Replace(ShieldClient.TokenIn(page), "TOKEN", StringComparison.Ordinal); // the token is random text
+
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.Equal("noindex, nofollow", response.Headers.GetValues("X-Robots-Tag").Single());
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+        var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("default-src 'none'", csp);
+        Assert.Contains("script-src 'none'", csp);
+        Assert.Contains("form-action 'self'", csp);
+        Assert.Contains("name=\"viewport\"", html);
+        Assert.Contains("Confirm unsubscribe", html);
+        Assert.DoesNotContain("<script", html);
+        Assert.DoesNotContain("http", html, StringComparison.OrdinalIgnoreCase); // no third-party resource, no absolute link
+        Assert.DoesNotMatch(@"(?i)\b(bots?|detected|automated|scanner|suspicious|verdict)\b", html); // nothing tells a scanner what was concluded
+        Assert.DoesNotContain("action=", html); // the form posts to its own URL; no request data is echoed
+    }
+
+    [Theory]
+    [InlineData("de-DE,de;q=0.9,en;q=0.5", "de", "Abmeldung bestätigen")]
+    [InlineData("fr-CA,fr;q=0.8", "fr", "Confirmer le désabonnement")]
+    [InlineData("es", "es", "Confirmar la baja")]
+    [InlineData("ja,en;q=0.3,de;q=0.2", "en", "Confirm unsubscribe")]
+    [InlineData("ja", "en", "Confirm unsubscribe")]
+    public async Task Page_SpeaksTheReadersLanguage(string acceptLanguage, string language, string button)
+    {
+        var request = Clients.Browser("/u/m-1/r-lang", Clients.NextAddress());
+        request.Headers.Remove("Accept-Language");
+        request.Headers.TryAddWithoutValidation("Accept-Language", acceptLanguage);
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(language, response.Content.Headers.ContentLanguage.Single());
+        Assert.Contains(button, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task OneClick_Pass_ForwardsExactlyOnce()
+    {
+        var address = Clients.NextAddress();
+        const string path = "/u/m-1/r-pass?list=weekly";
+        var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+
+        var posted = await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        Assert.Equal(path, posted.Headers.Location?.OriginalString);
+        var cookie = ShieldClient.PassCookie(posted);
+        Assert.NotNull(cookie);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/u/m-1/r-pass", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(_host.Ledger.Events); // the pass itself never reaches the origin
+
+        var followed = await _host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), cookie));
+        var again = await _host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), cookie));
+
+        Assert.Contains("You will not receive these emails", await followed.Content.ReadAsStringAsync());
+        var unsubscribe = Assert.Single(_host.Ledger.Events);
+        Assert.Contains("pass.human", unsubscribe.Header("X-Bot-Reasons")!.Split(','));
+        Assert.Equal("human", unsubscribe.Header("X-Bot-Verdict"));
+        Assert.True(ShieldClient.IsInterstitial(await again.Content.ReadAsStringAsync())); // the cookie is good for one request
+    }
+
+    public static TheoryData<string> BadPasses => ["forged", "expired", "replayed", "other-path", "no-click", "http-library"];
+
+    [Theory]
+    [MemberData(nameof(BadPasses))]
+    public async Task BadPass_GetsThePageAgain_NeverTheOrigin(string kind)
+    {
+        var address = Clients.NextAddress();
+        var path = $"/u/m-1/r-{kind}";
+        var tokens = _host.Services.GetRequiredService<PassTokens>();
+        var token = kind switch
+        {
+            "forged" => "CfDJ8" + Convert.ToBase64String(new byte[96]),
+            "expired" => tokens.IssueToken(path, DateTimeOffset.UtcNow.AddSeconds(-1)),
+            "other-path" => tokens.IssueToken("/u/m-1/r-someone-else"),
+            _ => tokens.IssueToken(path),
+        };
+        if (kind == "replayed")
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, (await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, token))).StatusCode);
+        }
+
+        var request = kind switch
+        {
+            "no-click" => ShieldClient.ClickPost(path, address, token, userActivation: false), // form.submit() from a script
+            "http-library" => WithUserAgent(ShieldClient.ClickPost(path, address, token), "python-requests/2.32.3"),
+            _ => ShieldClient.ClickPost(path, address, token),
+        };
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(ShieldClient.IsInterstitial(await response.Content.ReadAsStringAsync()));
+        Assert.Null(ShieldClient.PassCookie(response));
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    [Theory]
+    [InlineData("urlencoded")]
+    [InlineData("multipart")]
+    public async Task Rfc8058OneClick_IsAlwaysForwarded_Unchanged(string encoding)
+    {
+        // Sent by the mailbox provider's servers: no browser headers, no cookies, often no User-Agent.
+        var request = Clients.Bare("/u/m-1/r-oneclick", "40.107.8.10", userAgent: null, HttpMethod.Post);
+        request.Content = encoding == "urlencoded"
+            ? new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")])
+            : new MultipartFormDataContent { { new StringContent("One-Click"), "List-Unsubscribe" } };
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode); // never a redirect
+        var seen = Assert.Single(_host.Ledger.Events);
+        Assert.Equal(("unsubscribe", "POST", "bot"), (seen.Action, seen.Method, seen.Header("X-Bot-Verdict")));
+        Assert.Contains("One-Click", seen.Body);
+        Assert.True(seen.SignatureValid);
+    }
+
+    [Theory]
+    [InlineData("List-Unsubscribe=One-Click&also=1")]
+    [InlineData("List-Unsubscribe=one-click")]
+    [InlineData("unsubscribe=yes")]
+    public async Task OtherPost_GetsThePage(string body)
+    {
+        var request = Clients.Browser("/u/m-1/r-otherpost", Clients.NextAddress(), HttpMethod.Post);
+        request.Content = new StringContent(body, System.Text.Encoding.ASCII, "application/x-www-form-urlencoded");
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.True(ShieldClient.IsInterstitial(await response.Content.ReadAsStringAsync()));
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    [Fact]
+    public async Task HugeFormPost_Gets413()
+    {
+        var request = Clients.Bare("/u/m-1/r-huge", Clients.NextAddress(), null, HttpMethod.Post);
+        request.Content = new StringContent("List-Unsubscribe=" + new string('x', 100_000), System.Text.Encoding.ASCII, "application/x-www-form-urlencoded");
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    [Fact]
+    public async Task Honeypot_AnswersANeutralPage_AndTagsTheAddress()
+    {
+        var address = Clients.NextAddress();
+
+        var response = await _host.Client.SendAsync(Clients.Browser("/h/m-1/r-trap", address));
+        await _host.Client.SendAsync(Clients.Browser("/c/m-1/r-trap/l-1", address));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain(_host.Ledger.Events, e => e.Action == "honeypot");
+        Assert.Contains("tag.ip", Assert.Single(_host.Ledger.Events).Header("X-Bot-Reasons")!.Split(','));
+    }
+
+    private static HttpRequestMessage WithUserAgent(HttpRequestMessage request, string userAgent)
+    {
+        request.Headers.Remove("User-Agent");
+        request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
+        return request;
+    }
+}

@@ -1,0 +1,42 @@
+using System.Text.RegularExpressions;
+
+namespace LinkGateway.Interstitial;
+
+/// <summary>What a browser does with the interstitial, step by step, over plain HTTP.</summary>
+internal static partial class ShieldClient
+{
+    public static bool IsInterstitial(string html) => html.Contains($"name=\"{InterstitialPage.PassField}\"", StringComparison.Ordinal);
+
+    /// <summary>The token as it stands in the page (Data Protection payloads are base64url: nothing to unescape).</summary>
+    public static string TokenIn(string html) => TokenPattern().Match(html) is { Success: true } m
+        ? m.Groups[1].Value
+        : throw new InvalidOperationException("no pass token in the page:\n" + html);
+
+    /// <summary>The form post a person's click sends: fetch metadata with user activation.</summary>
+    public static HttpRequestMessage ClickPost(string path, string clientAddress, string token, bool userActivation = true, string auto = "0")
+    {
+        var request = Infrastructure.Clients.Browser(path, clientAddress, HttpMethod.Post);
+        request.Headers.Remove("Sec-Fetch-User");
+        if (userActivation)
+        {
+            request.Headers.TryAddWithoutValidation("Sec-Fetch-User", "?1");
+        }
+
+        request.Content = new FormUrlEncodedContent([new(InterstitialPage.PassField, token), new(InterstitialPage.AutoField, auto)]);
+        return request;
+    }
+
+    public static string? PassCookie(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var cookies)
+            ? cookies.FirstOrDefault(c => c.StartsWith(InterstitialShield.CookieName + "=", StringComparison.Ordinal) && !c.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase))
+            : null;
+
+    public static HttpRequestMessage WithCookie(HttpRequestMessage request, string setCookie)
+    {
+        request.Headers.TryAddWithoutValidation("Cookie", setCookie.Split(';')[0]);
+        return request;
+    }
+
+    [GeneratedRegex("name=\"lg-pass\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+}
