@@ -9,6 +9,11 @@ public class StartupValidationTests
 
     [Theory]
     [InlineData("ReverseProxy:Routes:click:Metadata:LinkKind", "clik", "ReverseProxy:Routes:click:Metadata:LinkKind: unknown LinkKind \"clik\"")]
+    [InlineData("ReverseProxy:Routes:click:Metadata:OnBot", "absorb", "ReverseProxy:Routes:click:Metadata:OnBot: \"absorb\" is not allowed for this LinkKind (allowed: forward, interstitial)")]
+    [InlineData("ReverseProxy:Routes:open:Metadata:OnSuspect", "interstitial", "ReverseProxy:Routes:open:Metadata:OnSuspect: \"interstitial\" is not allowed for this LinkKind (allowed: forward, absorb)")]
+    [InlineData("ReverseProxy:Routes:unsubscribe:Metadata:OnBot", "forward", "ReverseProxy:Routes:unsubscribe:Metadata:OnBot: \"forward\" is not allowed")]
+    [InlineData("ReverseProxy:Routes:click:Metadata:Shield", "always", "ReverseProxy:Routes:click:Metadata:Shield: \"always\" is not allowed here")]
+    [InlineData("LinkGateway:Shield:MaxFormBytes", "10", "LinkGateway:Shield:MaxFormBytes: 10 is outside 1024..1048576")]
     [InlineData("LinkGateway:Signing:Key", "", "LinkGateway:Signing:Key: missing")]
     [InlineData("LinkGateway:Signing:Key", "AAEC", "LinkGateway:Signing:Key: too short: 3 bytes")]
     [InlineData("LinkGateway:Signing:Key", "***", "LinkGateway:Signing:Key: not base64")]
