@@ -18,6 +18,12 @@ if ! command -v redis-server >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; t
   install_packages redis-server || { echo "install redis-server or start Docker" >&2; exit 1; }
 fi
 
+# Browser tests drive Debian's Chromium through Playwright; Playwright never downloads a browser here.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "/usr/bin/chromium not found: installing Debian's chromium" >&2
+  install_packages chromium || { echo "install chromium (apt-get install -y chromium)" >&2; exit 1; }
+fi
+
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 log=$(mktemp)
 dotnet test LinkGateway.sln -c Release 2>&1 | tee "$log"

@@ -83,7 +83,7 @@ internal static class InterstitialPage
             main{max-width:28rem;margin:12vh auto 0;padding:2rem 1.5rem;background:#fff;border:1px solid #d0d7de;border-radius:12px}
             h1{font-size:1.4rem;margin:0 0 .75rem}
             p{font-size:1.05rem;line-height:1.5;margin:0 0 1.5rem}
-            button{width:100%;min-height:3rem;font-size:1.1rem;font-weight:600;color:#fff;background:#0969da;border:0;border-radius:8px;cursor:pointer}
+            button{width:100%;min-height:3rem;font:inherit;font-size:1.1rem;font-weight:600;color:#fff;background:#0969da;border:0;border-radius:8px;cursor:pointer}
             button:focus-visible{outline:3px solid #54aeff;outline-offset:2px}
             </style>
             </head>
