@@ -21,6 +21,9 @@ public sealed class InterstitialShield(PassTokens passes, LinkGatewayOptions opt
     public static string Target(HttpRequest request) =>
         request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
 
+    /// <summary>The pass cookie is sent back for this link only.</summary>
+    private static string CookiePath(HttpRequest request) => request.PathBase.Add(request.Path).ToUriComponent();
+
     /// <summary>RFC 8058: the body is exactly one field, List-Unsubscribe=One-Click.</summary>
     public static bool IsOneClickUnsubscribe(IFormCollection form) =>
         form.Count == 1 && form.Files.Count == 0 && form.TryGetValue("List-Unsubscribe", out var value) && value == "One-Click";
@@ -98,7 +101,7 @@ public sealed class InterstitialShield(PassTokens passes, LinkGatewayOptions opt
 
         context.Response.Cookies.Append(CookieName, passes.IssueCookie(target, kind), new CookieOptions
         {
-            Path = request.PathBase.Add(request.Path).ToUriComponent(),
+            Path = CookiePath(request),
             HttpOnly = true,
             Secure = request.IsHttps,
             SameSite = SameSiteMode.Lax,
@@ -117,7 +120,7 @@ public sealed class InterstitialShield(PassTokens passes, LinkGatewayOptions opt
             return null;
         }
 
-        context.Response.Cookies.Delete(CookieName, new CookieOptions { Path = context.Request.PathBase.Add(context.Request.Path).ToUriComponent() });
+        context.Response.Cookies.Delete(CookieName, new CookieOptions { Path = CookiePath(context.Request) });
         return await passes.RedeemCookieAsync(cookie, Target(context.Request), context.RequestAborted).ConfigureAwait(false);
     }
 

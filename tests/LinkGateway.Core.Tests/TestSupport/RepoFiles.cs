@@ -1,9 +1,14 @@
 namespace LinkGateway.TestSupport;
 
-/// <summary>Files of the repository the tests read (shipped signatures, corpora), found from the test binary upwards.</summary>
+/// <summary>
+/// Files of the repository the tests read (shipped config and signatures, corpora), found from the
+/// test binary upwards. Compiled into both test projects (LinkGateway.Tests links this file).
+/// </summary>
 internal static class RepoFiles
 {
     public static string Root { get; } = FindRoot();
+
+    public static string ConfigFile => Path.Combine(Root, "config", "linkgateway.json");
 
     public static string Signatures => Path.Combine(Root, "config", "signatures");
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using LinkGateway.Infrastructure;
 
 namespace LinkGateway.Hosting;
@@ -27,7 +26,7 @@ public sealed class HealthTests(RedisFixture redis)
     [Fact]
     public async Task WithRedisUnreachable_LiveButNotReady_AndRequestsStillPassDegraded()
     {
-        var deadPort = UnusedPort();
+        var deadPort = RedisServer.FreeLoopbackPort();
         await using var host = await GatewayHost.StartAsync($"127.0.0.1:{deadPort},connectTimeout=300", settings: new Dictionary<string, string?>
         {
             ["LinkGateway:Redis:Budget"] = "00:00:00.200",
@@ -42,12 +41,5 @@ public sealed class HealthTests(RedisFixture redis)
         var seen = Assert.Single(host.Ledger.Events);
         Assert.Equal(("store-unavailable", "bot"), (seen.Header("X-Bot-Degraded"), seen.Header("X-Bot-Verdict")));
         Assert.True(seen.SignatureValid);
-    }
-
-    private static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using LinkGateway.Infrastructure;
 
 namespace LinkGateway.Hosting;
 

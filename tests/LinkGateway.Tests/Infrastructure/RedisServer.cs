@@ -123,7 +123,8 @@ public sealed class RedisServer : IAsyncDisposable
             .FirstOrDefault(File.Exists);
     }
 
-    private static int FreeLoopbackPort()
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    public static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
