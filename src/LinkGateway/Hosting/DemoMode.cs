@@ -61,6 +61,12 @@ internal static class DemoMode
               curl -s -o /dev/null -D - -H 'X-Forwarded-For: 40.107.3.10' -A '{BrowserUserAgent}' '{url}/c/m-1001/r-43/l-1'   # from Exchange Online Protection
               curl -s {url}/_origin/events
 
+            The unsubscribe link is shielded (Shield: always): open {url}/u/m-1001/r-42 in a browser, press
+            the button, and the origin unsubscribes once; a scanner's GET only ever sees the page:
+              curl -s -H 'X-Forwarded-For: 198.51.100.8' '{url}/u/m-1001/r-42' | head -5
+            An RFC 8058 one-click unsubscribe, as a mailbox provider sends it, always reaches the origin:
+              curl -s -X POST -d 'List-Unsubscribe=One-Click' -H 'X-Forwarded-For: 198.51.100.9' '{url}/u/m-1001/r-44'
+
             Ctrl+C stops it.
             """);
     }
