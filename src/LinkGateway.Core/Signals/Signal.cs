@@ -22,6 +22,11 @@ public enum Signal : byte
     TimingFast,
     OpenMachine,
     TagIp,
+    TagPrefix,
+    TagFingerprint,
+    BurstLinks,
+    FanoutRecipients,
+    BurstDomain,
     Honeypot,
 
     // Evidence of a person.

@@ -28,6 +28,12 @@ public static class SignalCatalog
         new(Signal.TimingFast, "timing.fast", 0.35, SignalDirection.Automated),
         new(Signal.OpenMachine, "open.machine", 0.90, SignalDirection.Automated),
         new(Signal.TagIp, "tag.ip", 0.70, SignalDirection.Automated),
+        // A /24 or /48 holds many people: its tag is weak evidence alone.
+        new(Signal.TagPrefix, "tag.prefix", 0.40, SignalDirection.Automated),
+        new(Signal.TagFingerprint, "tag.fingerprint", 0.60, SignalDirection.Automated),
+        new(Signal.BurstLinks, "burst.links", 0.85, SignalDirection.Automated),
+        new(Signal.FanoutRecipients, "fanout.recipients", 0.70, SignalDirection.Automated),
+        new(Signal.BurstDomain, "burst.domain", 0.60, SignalDirection.Automated),
         new(Signal.Honeypot, "honeypot", 0.99, SignalDirection.Automated),
         new(Signal.OpenProxyHuman, "open.proxy-human", 0.90, SignalDirection.Human),
         new(Signal.ClientMailApp, "client.mail-app", 0.50, SignalDirection.Human),

@@ -10,6 +10,7 @@ public static class BotHeaders
     public const string Timestamp = "X-Bot-Timestamp";
     public const string Signature = "X-Bot-Signature";
     public const string Degraded = "X-Bot-Degraded";
+    public const string RequestId = "X-Bot-Request-Id";
 
     public static bool IsBotHeader(string name) => name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase);
 }

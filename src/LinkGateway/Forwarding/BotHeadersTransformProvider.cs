@@ -62,11 +62,13 @@ internal sealed class BotHeadersTransformProvider(BotHeaderSignature signature, 
             headers.Remove(name);
         }
 
-        if (context.HttpContext.Features.Get<LinkGuardFeature>()?.Verdict is not { } verdict)
+        if (context.HttpContext.Features.Get<LinkGuardFeature>() is not { } guard)
         {
             return ValueTask.CompletedTask;
         }
 
+        var verdict = guard.Verdict;
+        headers.TryAddWithoutValidation(BotHeaders.RequestId, guard.RequestId);
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
         var pathAndQuery = context.Path.ToUriComponent() + context.Query.QueryString.ToUriComponent();
         var score = verdict.Score.ToString(CultureInfo.InvariantCulture);

@@ -8,7 +8,8 @@ namespace LinkGateway.Guard;
 /// Everything the guard needs to judge a request, compiled once from configuration and signature
 /// files. Immutable: a reload builds a new snapshot and swaps the reference in <see cref="GuardSnapshotHolder"/>.
 /// </summary>
-public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scorer, IdentityOptions identity, TimeSpan storeBudget, TimeSpan tagTtl)
+public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scorer, IdentityOptions identity, TimeSpan storeBudget, TimeSpan tagTtl,
+    BehaviourOptions behaviour)
 {
     public StatelessDetector Detector { get; } = detector;
 
@@ -19,6 +20,8 @@ public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scor
     public TimeSpan StoreBudget { get; } = storeBudget;
 
     public TimeSpan TagTtl { get; } = tagTtl;
+
+    public BehaviourOptions Behaviour { get; } = behaviour;
 }
 
 /// <summary>The one place that holds the current <see cref="GuardSnapshot"/>.</summary>

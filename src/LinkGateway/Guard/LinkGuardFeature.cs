@@ -4,8 +4,11 @@ using LinkGateway.Scoring;
 namespace LinkGateway.Guard;
 
 /// <summary>What the guard decided for this request; read by the header transform and the request log.</summary>
-public sealed class LinkGuardFeature(LinkKind kind, Verdict verdict)
+public sealed class LinkGuardFeature(LinkKind kind, Verdict verdict, string requestId)
 {
+    /// <summary>The id the origin receives in X-Bot-Request-Id and fold-back events name.</summary>
+    public string RequestId { get; } = requestId;
+
     public LinkKind Kind { get; } = kind;
 
     public Verdict Verdict { get; } = verdict;

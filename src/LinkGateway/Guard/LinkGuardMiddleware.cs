@@ -23,11 +23,12 @@ internal sealed partial class LinkGuardMiddleware
     private readonly RoutePolicies _routes;
     private readonly IGatewayMemory _memory;
     private readonly InterstitialShield _shield;
+    private readonly StoreCircuit _circuit;
     private readonly TimeProvider _time;
     private readonly ILogger<LinkGuardMiddleware> _logger;
 
     public LinkGuardMiddleware(RequestDelegate next, GuardSnapshotHolder snapshots, RoutePolicies routes, IGatewayMemory memory,
-        InterstitialShield shield, TimeProvider time, ILogger<LinkGuardMiddleware> logger)
+        InterstitialShield shield, StoreCircuit circuit, TimeProvider time, ILogger<LinkGuardMiddleware> logger)
     {
         ArgumentNullException.ThrowIfNull(next);
         ArgumentNullException.ThrowIfNull(snapshots);
@@ -36,6 +37,7 @@ internal sealed partial class LinkGuardMiddleware
         _routes = routes;
         _memory = memory;
         _shield = shield;
+        _circuit = circuit;
         _time = time;
         _logger = logger;
     }
@@ -60,13 +62,14 @@ internal sealed partial class LinkGuardMiddleware
             }
         }
 
+        var requestId = Guid.CreateVersion7().ToString("N");
         var fingerprint = FingerprintReader.Read(context, policy.Kind, snapshot.Identity, _time.GetUtcNow());
         var signals = snapshot.Detector.Detect(fingerprint);
 
         if (form?.ContainsKey(InterstitialPage.PassField) == true)
         {
             var postVerdict = snapshot.Scorer.Score(signals);
-            context.Features.Set(new LinkGuardFeature(policy.Kind, postVerdict));
+            context.Features.Set(new LinkGuardFeature(policy.Kind, postVerdict, requestId));
             await _shield.HandlePassAsync(context, policy, form, postVerdict, botThreshold, postVerdict.Kind == VerdictKind.Bot).ConfigureAwait(false);
             return;
         }
@@ -82,13 +85,28 @@ internal sealed partial class LinkGuardMiddleware
             signals = signals.With(Signal.Honeypot);
         }
 
-        var verdict = await RecallAndScoreAsync(context, snapshot, fingerprint, signals).ConfigureAwait(false);
+        var observation = Observe(snapshot, policy, fingerprint, signals, requestId);
+        var (verdict, remember) = await RecallAndScoreAsync(context, snapshot, observation, signals).ConfigureAwait(false);
         if (verdict is null)
         {
             return; // the client left
         }
 
-        context.Features.Set(new LinkGuardFeature(policy.Kind, verdict));
+        context.Features.Set(new LinkGuardFeature(policy.Kind, verdict, requestId));
+        // Newly revealed scanners are written while the request goes on; the response does not wait for it.
+        var remembering = remember is { HasWork: true } ? RememberAsync(remember) : Task.CompletedTask;
+        try
+        {
+            await ActAsync(context, snapshot, policy, verdict, form, pass is not null).ConfigureAwait(false);
+        }
+        finally
+        {
+            await remembering.ConfigureAwait(false);
+        }
+    }
+
+    private async Task ActAsync(HttpContext context, GuardSnapshot snapshot, RoutePolicy policy, Verdict verdict, IFormCollection? form, bool passed)
+    {
         if (policy.Kind == LinkKind.Honeypot)
         {
             await WriteNeutralPageAsync(context).ConfigureAwait(false);
@@ -96,10 +114,10 @@ internal sealed partial class LinkGuardMiddleware
         }
 
         var oneClick = policy.Kind == LinkKind.Unsubscribe && form is not null && InterstitialShield.IsOneClickUnsubscribe(form);
-        switch (Decide(policy, verdict, request.Method, pass is not null || oneClick))
+        switch (Decide(policy, verdict, context.Request.Method, passed || oneClick))
         {
             case GuardAction.Interstitial:
-                await _shield.ShowAsync(context, policy, verdict, botThreshold).ConfigureAwait(false);
+                await _shield.ShowAsync(context, policy, verdict, snapshot.Scorer.Policy.BotThreshold).ConfigureAwait(false);
                 return;
             case GuardAction.Absorb:
                 await WritePixelAsync(context).ConfigureAwait(false);
@@ -130,36 +148,69 @@ internal sealed partial class LinkGuardMiddleware
         return policy.ActionFor(verdict.Kind);
     }
 
-    /// <summary>One store round trip: recall what is known of the client and tag it when this request is a bot; null when the client left.</summary>
-    private async Task<Verdict?> RecallAndScoreAsync(HttpContext context, GuardSnapshot snapshot, RequestFingerprint fingerprint, SignalSet signals)
+    private static MemoryObservation Observe(GuardSnapshot snapshot, RoutePolicy policy, RequestFingerprint fingerprint, SignalSet signals, string requestId)
     {
         var scorer = snapshot.Scorer;
         var statelessScore = scorer.ScoreOf(signals);
-        var newTag = statelessScore >= scorer.Policy.BotThreshold && fingerprint.ClientAddress is not null
-            ? new AddressTag(statelessScore, scorer.ReasonsOf(signals), fingerprint.ReceivedAt)
-            : null;
+        var newTag = statelessScore >= scorer.Policy.BotThreshold ? new AddressTag(statelessScore, scorer.ReasonsOf(signals), fingerprint.ReceivedAt) : null;
+        return new MemoryObservation(fingerprint.ReceivedAt, requestId, policy.Kind, fingerprint.ClientAddress, NetworkPrefix.Of(fingerprint.ClientAddress),
+            fingerprint.Identity, ClientShape.Key(fingerprint), newTag, policy.Kind == LinkKind.Honeypot, snapshot.TagTtl);
+    }
 
-        string? degraded = null;
+    /// <summary>
+    /// The one store round trip: what the memory knew adds the behavioural signals. When the verdict is
+    /// "bot" and behaviour (not the request alone) made it so, says what to tag afterwards. The verdict is
+    /// null when the client left.
+    /// </summary>
+    private async Task<(Verdict? Verdict, MemoryRemember? Remember)> RecallAndScoreAsync(HttpContext context, GuardSnapshot snapshot, MemoryObservation observation,
+        SignalSet signals)
+    {
+        var scorer = snapshot.Scorer;
+        if (_circuit.IsOpen)
+        {
+            return (scorer.Score(signals, StoreUnavailable), null);
+        }
+
+        MemoryRecall recall;
         try
         {
-            var recall = await _memory.ObserveAsync(new MemoryObservation(fingerprint.ClientAddress, newTag, snapshot.TagTtl), context.RequestAborted)
+            recall = await _memory.ObserveAsync(observation, context.RequestAborted)
                 .AsTask().WaitAsync(snapshot.StoreBudget, _time, context.RequestAborted).ConfigureAwait(false);
-            if (recall.ExistingTag is not null)
-            {
-                signals = signals.With(Signal.TagIp);
-            }
+            _circuit.Success();
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            return null; // Cancellation is an outcome, not an error.
+            return (null, null); // Cancellation is an outcome, not an error.
         }
         catch (Exception e)
         {
-            degraded = StoreUnavailable;
+            _circuit.Failure();
             Log.StoreUnavailable(_logger, _memory.Name, e.GetType().Name, e.Message);
+            return (scorer.Score(signals, StoreUnavailable), null);
         }
 
-        return scorer.Score(signals, degraded);
+        var verdict = scorer.Score(signals.Union(BehaviourSignals.Evaluate(recall.Facts, snapshot.Behaviour)));
+        var revealed = verdict.Kind == VerdictKind.Bot && observation.NewTag is null;
+        var remember = new MemoryRemember(
+            observation,
+            new AddressTag(verdict.Score, verdict.Reasons, observation.Now),
+            TagAddress: revealed && observation.ClientAddress is not null && !recall.Facts.AddressTagged,
+            TagShape: revealed && !recall.Facts.ShapeTagged,
+            TakeMessage: verdict.Signals.Contains(Signal.BurstLinks),
+            recall.FoldBack);
+        return (verdict, remember);
+    }
+
+    private async Task RememberAsync(MemoryRemember remember)
+    {
+        try
+        {
+            await _memory.RememberAsync(remember, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(2), _time).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.RememberFailed(_logger, _memory.Name, e.GetType().Name, e.Message);
+        }
     }
 
     private static Task WritePixelAsync(HttpContext context)
@@ -189,5 +240,8 @@ internal sealed partial class LinkGuardMiddleware
     {
         [LoggerMessage(1, LogLevel.Warning, "The {Store} store did not answer ({ErrorType}: {ErrorMessage}); answering from stateless signals")]
         public static partial void StoreUnavailable(ILogger logger, string store, string errorType, string errorMessage);
+
+        [LoggerMessage(2, LogLevel.Warning, "The {Store} store did not take a new tag or fold-back event ({ErrorType}: {ErrorMessage})")]
+        public static partial void RememberFailed(ILogger logger, string store, string errorType, string errorMessage);
     }
 }

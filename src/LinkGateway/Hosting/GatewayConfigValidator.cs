@@ -44,6 +44,13 @@ public static class GatewayConfigValidator
         ValidatePositive("LinkGateway:Memory:TagTtl", options.Memory.TagTtl, errors);
         ValidatePositive("LinkGateway:Timing:FastAfterSend", options.Timing.FastAfterSend, errors);
         ValidatePositive("LinkGateway:Shield:PassLifetime", options.Shield.PassLifetime, errors);
+        ValidatePositive("LinkGateway:Redis:CircuitOpenFor", options.Redis.CircuitOpenFor, errors);
+        ValidateBehaviour(options.Behaviour, errors);
+        if (options.Redis.CircuitFailures < 1)
+        {
+            errors.Add($"LinkGateway:Redis:CircuitFailures: {options.Redis.CircuitFailures} must be at least 1");
+        }
+
         ValidatePositive("LinkGateway:Shield:CookieLifetime", options.Shield.CookieLifetime, errors);
         if (options.Shield.MaxFormBytes is < 1024 or > 1024 * 1024)
         {
@@ -85,7 +92,7 @@ public static class GatewayConfigValidator
         }
 
         var detector = new StatelessDetector(signatures, new DetectionOptions { FastAfterSend = options.Timing.FastAfterSend });
-        var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.Budget, options.Memory.TagTtl);
+        var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.Budget, options.Memory.TagTtl, options.Behaviour);
         return new ValidatedConfig(options, snapshot, signingKey);
     }
 
@@ -175,6 +182,32 @@ public static class GatewayConfigValidator
             if (!SignatureLoader.TryParseNetwork(trust.KnownNetworks[i], out _))
             {
                 errors.Add($"LinkGateway:ForwardedHeaders:KnownNetworks:{i}: \"{trust.KnownNetworks[i]}\" is not a CIDR network (e.g. 10.0.0.0/8, host bits clear)");
+            }
+        }
+    }
+
+    private static void ValidateBehaviour(BehaviourOptions behaviour, List<string> errors)
+    {
+        foreach (var (name, window) in new[]
+                 {
+                     (nameof(behaviour.BurstLinksWindow), behaviour.BurstLinksWindow), (nameof(behaviour.FanoutWindow), behaviour.FanoutWindow),
+                     (nameof(behaviour.BurstDomainWindow), behaviour.BurstDomainWindow), (nameof(behaviour.BurstDomainAfterSend), behaviour.BurstDomainAfterSend),
+                     (nameof(behaviour.HoneypotWindow), behaviour.HoneypotWindow), (nameof(behaviour.FoldBackWindow), behaviour.FoldBackWindow),
+                 })
+        {
+            ValidatePositive($"LinkGateway:Behaviour:{name}", window, errors);
+        }
+
+        foreach (var (name, threshold) in new[]
+                 {
+                     (nameof(behaviour.BurstLinksThreshold), behaviour.BurstLinksThreshold), (nameof(behaviour.FanoutAddressThreshold), behaviour.FanoutAddressThreshold),
+                     (nameof(behaviour.FanoutPrefixThreshold), behaviour.FanoutPrefixThreshold), (nameof(behaviour.BurstDomainThreshold), behaviour.BurstDomainThreshold),
+                     (nameof(behaviour.FoldBackMaxEntries), behaviour.FoldBackMaxEntries),
+                 })
+        {
+            if (threshold < 2 && name != nameof(behaviour.FoldBackMaxEntries) || threshold < 1)
+            {
+                errors.Add($"LinkGateway:Behaviour:{name}: {threshold} is too small (a count of distinct things, at least 2)");
             }
         }
     }

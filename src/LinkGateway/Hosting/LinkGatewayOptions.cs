@@ -26,6 +26,9 @@ public sealed class LinkGatewayOptions
 
     public ShieldOptions Shield { get; set; } = new();
 
+    /// <summary>Windows and thresholds of the behavioural signals (README, "Behaviour").</summary>
+    public LinkGateway.Signals.BehaviourOptions Behaviour { get; set; } = new();
+
     public ProxyTrustOptions ForwardedHeaders { get; set; } = new();
 }
 
@@ -39,6 +42,12 @@ public sealed class RedisOptions
 
     /// <summary>How long a request waits for the store before answering statelessly. Default 20 ms.</summary>
     public TimeSpan Budget { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Failures in a row after which requests stop asking the store for a while. Default 3.</summary>
+    public int CircuitFailures { get; set; } = 3;
+
+    /// <summary>How long they stop. Default 5 seconds.</summary>
+    public TimeSpan CircuitOpenFor { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public sealed class SigningOptions

@@ -7,12 +7,17 @@ namespace LinkGateway.Memory;
 /// answers every request from stateless signals. /readyz maps Degraded to 503 so a load balancer
 /// prefers nodes that do have their memory.
 /// </summary>
-internal sealed class GatewayMemoryHealthCheck(IGatewayMemory memory) : IHealthCheck
+internal sealed class GatewayMemoryHealthCheck(IGatewayMemory memory, StoreCircuit circuit) : IHealthCheck
 {
     private static readonly TimeSpan _timeout = TimeSpan.FromSeconds(1);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (circuit.IsOpen)
+        {
+            return HealthCheckResult.Degraded($"{memory.Name} store circuit is open after repeated failures; verdicts are stateless");
+        }
+
         try
         {
             var elapsed = await memory.PingAsync(cancellationToken).AsTask().WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);

@@ -1,25 +1,32 @@
+using System.Collections.Concurrent;
 using System.Net;
+using LinkGateway.Signals;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Internal;
 
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// The embedded store for one node and the demo, on <see cref="MemoryCache"/>: expiry and a size bound
-/// come from the framework, and the clock is a <see cref="TimeProvider"/> so offline replays and tests
-/// control time.
+/// The embedded store for one node and the demo: the same entities, windows and fold-back as the Redis
+/// scripts, held in a <see cref="MemoryCache"/> (size bound and expiry from the framework) whose clock
+/// is a <see cref="TimeProvider"/>, so offline replays and tests control time. Past the size bound the
+/// cache compacts; an entity it could not keep simply starts empty, as after an expiry.
 /// </summary>
 public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 {
     private readonly MemoryCache _cache;
     private readonly MemoryKeys _keys;
+    private readonly BehaviourOptions _behaviour;
     private readonly TimeProvider _time;
-    private readonly Lock _writeLock = new();
+    private readonly TimeSpan _entityLifetime;
+    private readonly ConcurrentQueue<FoldBackEvent> _foldBack = new();
 
-    public InProcessGatewayMemory(MemoryKeys keys, TimeProvider time, int maxEntries)
+    public InProcessGatewayMemory(MemoryKeys keys, BehaviourOptions behaviour, TimeProvider time, int maxEntries, TimeSpan tagTtl)
     {
         _keys = keys;
+        _behaviour = behaviour;
         _time = time;
+        _entityLifetime = tagTtl;
         _cache = new MemoryCache(new MemoryCacheOptions
         {
             Clock = new TimeProviderClock(time),
@@ -30,73 +37,246 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 
     public string Name => "in-process";
 
-    public ValueTask<MemoryRecall> ObserveAsync(MemoryObservation observation, CancellationToken cancellationToken)
+    public ValueTask<MemoryRecall> ObserveAsync(MemoryObservation o, CancellationToken cancellationToken)
     {
-        if (observation.ClientAddress is null)
+        var entry = o.NewTag is null && !o.HoneypotHit ? o.AsRecent() : null;
+        var foldBack = new List<FoldBackEvent>();
+        var reason = o.NewTag?.Reasons ?? string.Empty;
+        var recipient = o.Identity.RecipientId;
+
+        (AddressTag? Before, int Fanout) address = default, network = default;
+        if (o.ClientAddress is not null)
         {
-            return ValueTask.FromResult(default(MemoryRecall));
+            var entity = $"ip:{MemoryKeys.Normalize(o.ClientAddress)}";
+            address = Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, recipient, o.NewTag, entry, _behaviour, foldBack, entity, reason);
         }
 
-        var key = _keys.AddressTag(observation.ClientAddress);
-        if (observation.NewTag is null)
+        if (o.Prefix is not null)
         {
-            return ValueTask.FromResult(new MemoryRecall(Get(key)?.Tag));
+            network = Get(_keys.Network(o.Prefix)).ObserveAddress(o, recipient, o.HoneypotHit ? o.NewTag : null, entry, _behaviour, foldBack, $"net:{o.Prefix}", reason);
         }
 
-        // Read-then-write is one step in Redis (a script); the lock makes it one step here too.
-        lock (_writeLock)
+        (int Links, bool NearHoneypot) message = default;
+        var messageNetwork = 0;
+        if (o.HasMessageRecipient)
         {
-            var existing = Get(key)?.Tag;
-            Set(key, observation.NewTag, observation.TagTtl);
-            return ValueTask.FromResult(new MemoryRecall(existing));
+            message = Get(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!))
+                .ObserveMessage(o, entry, _behaviour, foldBack, $"m:{o.Identity.MessageId}:{o.Identity.RecipientId}", reason);
+            if (o.Prefix is not null && (o.Identity.SentAt is not { } sent || (o.Now >= sent && o.Now - sent <= _behaviour.BurstDomainAfterSend)))
+            {
+                messageNetwork = Get(_keys.MessageNetwork(o.Identity.MessageId!, o.Prefix)).AddMember(o.Identity.RecipientId!, o.Now, _behaviour.BurstDomainWindow);
+            }
         }
+
+        var shapeTagged = o.ShapeKey is not null && Get(_keys.Shape(o.ShapeKey)).ReadAndTag(o.Now, o.NewTag, o.TagTtl) is not null;
+        var facts = new BehaviourFacts(address.Before is not null, network.Before is not null, shapeTagged,
+            address.Fanout, network.Fanout, message.Links, messageNetwork, message.NearHoneypot);
+        return ValueTask.FromResult(new MemoryRecall(address.Before, facts, foldBack));
     }
+
+    public ValueTask<IReadOnlyList<FoldBackEvent>> RememberAsync(MemoryRemember r, CancellationToken cancellationToken)
+    {
+        var o = r.Observation;
+        var events = new List<FoldBackEvent>(r.FoldBack);
+        if (r.TagAddress && o.ClientAddress is not null)
+        {
+            Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, null, r.Tag, null, _behaviour, events, $"ip:{MemoryKeys.Normalize(o.ClientAddress)}", r.Tag.Reasons);
+        }
+
+        if (r.TagShape && o.ShapeKey is not null)
+        {
+            Get(_keys.Shape(o.ShapeKey)).ReadAndTag(o.Now, r.Tag, o.TagTtl);
+        }
+
+        if (r.TakeMessage && o.HasMessageRecipient)
+        {
+            var taken = Get(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!)).TakeRecent();
+            var requests = FoldBackEvent.Select(taken, o.Now, _behaviour.BurstLinksWindow, o.RequestId);
+            if (requests.Count > 0)
+            {
+                events.Add(new FoldBackEvent($"m:{o.Identity.MessageId}:{o.Identity.RecipientId}", r.Tag.Reasons, o.Now, o.RequestId, requests));
+            }
+        }
+
+        foreach (var e in events)
+        {
+            _foldBack.Enqueue(e);
+            while (_foldBack.Count > RedisGatewayMemory.FoldBackStreamLength && _foldBack.TryDequeue(out _))
+            {
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<FoldBackEvent>>(events);
+    }
+
+    public ValueTask<IReadOnlyList<FoldBackEvent>> ReadFoldBackAsync(int count, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<FoldBackEvent>>(_foldBack.Reverse().Take(count).ToList());
 
     public ValueTask<TagLookup?> LookupTagAsync(IPAddress address, CancellationToken cancellationToken)
     {
-        var entry = Get(_keys.AddressTag(address));
-        return ValueTask.FromResult(entry is null ? null : new TagLookup(entry.Tag, entry.ExpiresAt - _time.GetUtcNow()));
+        var entity = Find(_keys.Address(address));
+        var now = _time.GetUtcNow();
+        return ValueTask.FromResult(entity?.CurrentTag(now) is { } tag ? new TagLookup(tag, entity.TagExpires - now) : null);
     }
 
-    public ValueTask<bool> ForgetTagAsync(IPAddress address, CancellationToken cancellationToken)
-    {
-        var key = _keys.AddressTag(address);
-        lock (_writeLock)
-        {
-            var existed = Get(key) is not null;
-            _cache.Remove(key);
-            return ValueTask.FromResult(existed);
-        }
-    }
+    public ValueTask<bool> ForgetTagAsync(IPAddress address, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Find(_keys.Address(address))?.ClearTag(_time.GetUtcNow()) ?? false);
 
-    public ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken)
-    {
-        var key = _keys.UsedNonce(nonce);
-        lock (_writeLock)
-        {
-            if (_cache.TryGetValue(key, out _))
-            {
-                return ValueTask.FromResult(false);
-            }
-
-            _cache.Set(key, true, new MemoryCacheEntryOptions { AbsoluteExpiration = _time.GetUtcNow() + ttl, Size = 1 });
-            return ValueTask.FromResult(true);
-        }
-    }
+    public ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Get(_keys.UsedNonce(nonce)).ReadAndTag(_time.GetUtcNow(), new AddressTag(0, "used", _time.GetUtcNow()), ttl) is null);
 
     public ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken) => ValueTask.FromResult(TimeSpan.Zero);
 
     public void Dispose() => _cache.Dispose();
 
-    private Entry? Get(string key) => _cache.TryGetValue(key, out Entry? entry) && entry!.ExpiresAt > _time.GetUtcNow() ? entry : null;
+    private Entity? Find(string key) => _cache.TryGetValue(key, out Entity? entity) ? entity : null;
 
-    private void Set(string key, AddressTag tag, TimeSpan ttl)
+    private Entity Get(string key) => _cache.GetOrCreate(key, e =>
     {
-        var expiresAt = _time.GetUtcNow() + ttl;
-        _cache.Set(key, new Entry(tag, expiresAt), new MemoryCacheEntryOptions { AbsoluteExpiration = expiresAt, Size = 1 });
-    }
+        e.Size = 1;
+        e.SlidingExpiration = _entityLifetime;
+        return new Entity();
+    })!;
 
-    private sealed record Entry(AddressTag Tag, DateTimeOffset ExpiresAt);
+    /// <summary>One entity's state, each part with its own expiry, changed under the entity's lock as a Redis script would.</summary>
+    private sealed class Entity
+    {
+        private readonly Lock _gate = new();
+        private readonly Dictionary<string, DateTimeOffset> _members = new(StringComparer.Ordinal);
+        private readonly List<RecentRequest> _recent = [];
+        private AddressTag? _tag;
+        private DateTimeOffset? _honeypotAt;
+
+        public DateTimeOffset TagExpires { get; private set; }
+
+        public AddressTag? CurrentTag(DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                return _tag is not null && TagExpires > now ? _tag : null;
+            }
+        }
+
+        public bool ClearTag(DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                var had = _tag is not null && TagExpires > now;
+                _tag = null;
+                return had;
+            }
+        }
+
+        /// <summary>The address script: returns the tag before this request and the fan-out count.</summary>
+        public (AddressTag? Before, int Fanout) ObserveAddress(MemoryObservation o, string? recipient, AddressTag? newTag, RecentRequest? entry,
+            BehaviourOptions behaviour, List<FoldBackEvent> foldBack, string entity, string reason)
+        {
+            lock (_gate)
+            {
+                var before = _tag is not null && TagExpires > o.Now ? _tag : null;
+                var fanout = recipient is null ? 0 : AddMemberLocked(recipient, o.Now, behaviour.FanoutWindow);
+                if (newTag is not null)
+                {
+                    _tag = newTag;
+                    TagExpires = o.Now + o.TagTtl;
+                    if (before is null)
+                    {
+                        AddFoldBack(foldBack, entity, reason, o, _recent, behaviour.FoldBackWindow);
+                    }
+
+                    _recent.Clear();
+                }
+                else if (entry is not null)
+                {
+                    _recent.RemoveAll(r => r.At < o.Now - behaviour.FoldBackWindow);
+                    _recent.Insert(0, entry);
+                    if (_recent.Count > behaviour.FoldBackMaxEntries)
+                    {
+                        _recent.RemoveRange(behaviour.FoldBackMaxEntries, _recent.Count - behaviour.FoldBackMaxEntries);
+                    }
+                }
+
+                return (before, fanout);
+            }
+        }
+
+        public (int Links, bool NearHoneypot) ObserveMessage(MemoryObservation o, RecentRequest? entry, BehaviourOptions behaviour,
+            List<FoldBackEvent> foldBack, string entity, string reason)
+        {
+            lock (_gate)
+            {
+                var links = o.Identity.LinkId is null ? 0 : AddMemberLocked(o.Identity.LinkId, o.Now, behaviour.BurstLinksWindow);
+                if (o.HoneypotHit)
+                {
+                    _honeypotAt = o.Now;
+                    AddFoldBack(foldBack, entity, reason, o, _recent, behaviour.HoneypotWindow);
+                    _recent.Clear();
+                }
+                else if (entry is not null)
+                {
+                    _recent.RemoveAll(r => r.At < o.Now - behaviour.FoldBackWindow);
+                    _recent.Insert(0, entry);
+                }
+
+                var near = _honeypotAt is { } hit && o.Now - hit <= behaviour.HoneypotWindow;
+                return (links, near);
+            }
+        }
+
+        public int AddMember(string member, DateTimeOffset now, TimeSpan window)
+        {
+            lock (_gate)
+            {
+                return AddMemberLocked(member, now, window);
+            }
+        }
+
+        /// <summary>Reads the tag and, when given one, sets it: true-to-Redis GET then SET.</summary>
+        public AddressTag? ReadAndTag(DateTimeOffset now, AddressTag? newTag, TimeSpan ttl)
+        {
+            lock (_gate)
+            {
+                var before = _tag is not null && TagExpires > now ? _tag : null;
+                if (newTag is not null)
+                {
+                    _tag = newTag;
+                    TagExpires = now + ttl;
+                }
+
+                return before;
+            }
+        }
+
+        public List<RecentRequest> TakeRecent()
+        {
+            lock (_gate)
+            {
+                var taken = _recent.ToList();
+                _recent.Clear();
+                return taken;
+            }
+        }
+
+        private int AddMemberLocked(string member, DateTimeOffset now, TimeSpan window)
+        {
+            _members[member] = now;
+            foreach (var stale in _members.Where(m => m.Value <= now - window).Select(m => m.Key).ToList())
+            {
+                _members.Remove(stale);
+            }
+
+            return _members.Count;
+        }
+
+        private static void AddFoldBack(List<FoldBackEvent> foldBack, string entity, string reason, MemoryObservation o, List<RecentRequest> recent, TimeSpan window)
+        {
+            var requests = FoldBackEvent.Select(recent, o.Now, window, o.RequestId);
+            if (requests.Count > 0)
+            {
+                foldBack.Add(new FoldBackEvent(entity, reason, o.Now, o.RequestId, requests));
+            }
+        }
+    }
 
     private sealed class TimeProviderClock(TimeProvider time) : ISystemClock
     {

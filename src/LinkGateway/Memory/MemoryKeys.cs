@@ -4,18 +4,36 @@ namespace LinkGateway.Memory;
 
 /// <summary>
 /// Key names, shared by both stores so that they hold the same data. Each key carries a Redis Cluster
-/// hash tag ({...}) naming its entity, so every script touches one slot.
+/// hash tag ({...}) naming its entity, so every script touches one slot; every key has a TTL.
 /// </summary>
 public sealed class MemoryKeys(string prefix)
 {
     public string Prefix { get; } = prefix;
 
-    /// <summary><c>lg:{ip:203.0.113.9}:tag</c></summary>
-    public string AddressTag(IPAddress address) => $"{Prefix}{{ip:{Normalize(address)}}}:tag";
+    /// <summary>The fold-back stream: <c>lg:{events}:foldback</c>.</summary>
+    public string FoldBackStream => $"{Prefix}{{events}}:foldback";
+
+    /// <summary><c>lg:{ip:203.0.113.9}</c>: append <c>:tag</c>, <c>:rcpt</c>, <c>:recent</c>.</summary>
+    public string Address(IPAddress address) => $"{Prefix}{{ip:{Normalize(address)}}}";
+
+    /// <summary><c>lg:{net:203.0.113.0/24}</c>: append <c>:tag</c>, <c>:rcpt</c>, <c>:recent</c>.</summary>
+    public string Network(string prefix) => $"{Prefix}{{net:{prefix}}}";
+
+    /// <summary><c>lg:{m:MESSAGE:RECIPIENT}</c>: append <c>:links</c>, <c>:honey</c>, <c>:recent</c>.</summary>
+    public string MessageRecipient(string messageId, string recipientId) => $"{Prefix}{{m:{messageId}:{recipientId}}}";
+
+    /// <summary><c>lg:{mn:MESSAGE:203.0.113.0/24}</c>: append <c>:rcpt</c>.</summary>
+    public string MessageNetwork(string messageId, string prefix) => $"{Prefix}{{mn:{messageId}:{prefix}}}";
+
+    /// <summary><c>lg:{shape:HASH}</c>: append <c>:tag</c>.</summary>
+    public string Shape(string shapeKey) => $"{Prefix}{{shape:{shapeKey}}}";
 
     /// <summary><c>lg:{pass:NONCE}:used</c></summary>
     public string UsedNonce(string nonce) => $"{Prefix}{{pass:{nonce}}}:used";
 
     /// <summary>IPv4-mapped IPv6 addresses are the IPv4 address: one client, one key.</summary>
     public static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    /// <summary>The entity names fold-back events use: "ip:…", "net:…", "m:…:…".</summary>
+    public static string EntityOf(string key) => key[(key.IndexOf('{') + 1)..key.IndexOf('}')];
 }

@@ -1,3 +1,4 @@
+using LinkGateway.Guard;
 using LinkGateway.Hosting;
 using LinkGateway.Memory;
 using StackExchange.Redis;
@@ -10,11 +11,13 @@ public static class MemoryServiceCollectionExtensions
     public static IServiceCollection AddGatewayMemory(this IServiceCollection services, LinkGatewayOptions options)
     {
         services.AddSingleton(new MemoryKeys(options.Redis.KeyPrefix));
+        services.AddSingleton(sp => new StoreCircuit(sp.GetRequiredService<TimeProvider>(), options.Redis.CircuitFailures, options.Redis.CircuitOpenFor));
         services.AddHealthChecks().AddCheck<GatewayMemoryHealthCheck>("store");
         if (string.IsNullOrWhiteSpace(options.Redis.Configuration))
         {
             services.AddSingleton<IGatewayMemory>(sp => new InProcessGatewayMemory(
-                sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<TimeProvider>(), options.Memory.InProcessMaxEntries));
+                sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<GuardSnapshotHolder>().Current.Behaviour,
+                sp.GetRequiredService<TimeProvider>(), options.Memory.InProcessMaxEntries, options.Memory.TagTtl));
             return services;
         }
 
@@ -27,7 +30,8 @@ public static class MemoryServiceCollectionExtensions
             redis.BacklogPolicy = BacklogPolicy.FailFast;
             return ConnectionMultiplexer.Connect(redis);
         });
-        services.AddSingleton<IGatewayMemory>(sp => new RedisGatewayMemory(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>()));
+        services.AddSingleton<IGatewayMemory>(sp => new RedisGatewayMemory(
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<GuardSnapshotHolder>().Current.Behaviour));
         return services;
     }
 }

@@ -1,51 +1,211 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using LinkGateway.Signals;
 using StackExchange.Redis;
 
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// The shared store: one <see cref="IConnectionMultiplexer"/> per process, and per request one script
-/// call that reads and writes in the same round trip. Scripts go by <see cref="LuaScript"/> (EVALSHA
-/// with EVAL fallback), which works the same on a single server and on a cluster.
+/// The shared store on one <see cref="IConnectionMultiplexer"/>. A request's round trip is one script
+/// per entity (address, prefix, message/recipient, message/network, shape), each on its own hash-tagged
+/// slot, all started before any is awaited, so the multiplexer pipelines them: one network round trip,
+/// on a single server or a cluster alike. Scripts go by <see cref="LuaScript"/> (EVALSHA, EVAL fallback).
 /// </summary>
-public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys keys) : IGatewayMemory
+public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys keys, BehaviourOptions behaviour) : IGatewayMemory
 {
-    // GET the tag; when this request is itself a bot, SET it with its TTL. Returns the tag before.
-    private static readonly LuaScript _observe = LuaScript.Prepare("""
-        local before = redis.call('GET', @tagKey)
-        if @newTag ~= '' then
-          redis.call('SET', @tagKey, @newTag, 'PX', @ttlMs)
+    /// <summary>Fold-back events kept (XADD MAXLEN ~).</summary>
+    public const int FoldBackStreamLength = 10_000;
+
+    // An address or a prefix: fan-out of recipients, its tag (set when this request is a bot), and the
+    // list of its recent requests, handed back once when the tag is first set (fold-back).
+    private static readonly LuaScript _addressScript = LuaScript.Prepare("""
+        local before = redis.call('GET', @tag)
+        local fanout = 0
+        if @recipient ~= '' then
+          redis.call('ZADD', @recipients, @now, @recipient)
+          redis.call('ZREMRANGEBYSCORE', @recipients, '-inf', @now - @fanoutMs)
+          redis.call('PEXPIRE', @recipients, @fanoutMs)
+          fanout = redis.call('ZCARD', @recipients)
         end
-        return before
+        local taken = {}
+        if @newTag ~= '' then
+          redis.call('SET', @tag, @newTag, 'PX', @ttlMs)
+          if not before then taken = redis.call('LRANGE', @recent, 0, -1) end
+          redis.call('DEL', @recent)
+        elseif @entry ~= '' then
+          redis.call('LPUSH', @recent, @entry)
+          redis.call('LTRIM', @recent, 0, @recentMax - 1)
+          redis.call('PEXPIRE', @recent, @recentMs)
+        end
+        return {before or '', fanout, taken}
+        """);
+
+    // One recipient's message: distinct links in the burst window, the honeypot mark, its recent requests.
+    private static readonly LuaScript _messageScript = LuaScript.Prepare("""
+        local links = 0
+        if @link ~= '' then
+          redis.call('ZADD', @links, @now, @link)
+          redis.call('ZREMRANGEBYSCORE', @links, '-inf', @now - @burstMs)
+          redis.call('PEXPIRE', @links, @burstMs)
+          links = redis.call('ZCARD', @links)
+        end
+        local taken = {}
+        if @honeypot == '1' then
+          redis.call('SET', @honey, @now, 'PX', @honeyMs)
+          taken = redis.call('LRANGE', @recent, 0, -1)
+          redis.call('DEL', @recent)
+        elseif @entry ~= '' then
+          redis.call('LPUSH', @recent, @entry)
+          redis.call('LTRIM', @recent, 0, @recentMax - 1)
+          redis.call('PEXPIRE', @recent, @recentMs)
+        end
+        local near = 0
+        local hit = redis.call('GET', @honey)
+        if hit and (@now - hit) <= tonumber(@honeyMs) then near = 1 end
+        return {links, near, taken}
+        """);
+
+    // One message from one network: distinct recipients in the burst.domain window.
+    private static readonly LuaScript _messageNetworkScript = LuaScript.Prepare("""
+        redis.call('ZADD', @recipients, @now, @recipient)
+        redis.call('ZREMRANGEBYSCORE', @recipients, '-inf', @now - @windowMs)
+        redis.call('PEXPIRE', @recipients, @windowMs)
+        return redis.call('ZCARD', @recipients)
+        """);
+
+    // A client shape's tag: read it, and set it when this request is a bot.
+    private static readonly LuaScript _shapeScript = LuaScript.Prepare("""
+        local before = redis.call('GET', @tag)
+        if @newTag ~= '' then redis.call('SET', @tag, @newTag, 'PX', @ttlMs) end
+        return before or ''
+        """);
+
+    private static readonly LuaScript _takeScript = LuaScript.Prepare("""
+        local taken = redis.call('LRANGE', @recent, 0, -1)
+        redis.call('DEL', @recent)
+        return taken
         """);
 
     public string Name => "redis";
 
-    public async ValueTask<MemoryRecall> ObserveAsync(MemoryObservation observation, CancellationToken cancellationToken)
+    public async ValueTask<MemoryRecall> ObserveAsync(MemoryObservation o, CancellationToken cancellationToken)
     {
-        if (observation.ClientAddress is null)
+        var db = redis.GetDatabase();
+        var now = o.Now.ToUnixTimeMilliseconds();
+        var entry = o.NewTag is null && !o.HoneypotHit ? o.AsRecent().Serialize() : string.Empty;
+        var newTag = o.NewTag?.Serialize() ?? string.Empty;
+        var recipient = o.Identity.RecipientId ?? string.Empty;
+
+        // Start every script, then await them together: the multiplexer sends them in one go.
+        var address = o.ClientAddress is null ? null : Address(db, keys.Address(o.ClientAddress), now, recipient, newTag, entry, o.TagTtl);
+        var network = o.Prefix is null ? null : Address(db, keys.Network(o.Prefix), now, recipient, o.HoneypotHit ? newTag : string.Empty, entry, o.TagTtl);
+        var message = o.HasMessageRecipient ? Message(db, keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), now, o, entry) : null;
+        var messageNetwork = o.HasMessageRecipient && o.Prefix is not null && InBurstDomainWindow(o)
+            ? db.ScriptEvaluateAsync(_messageNetworkScript, new
+            {
+                recipients = (RedisKey)(keys.MessageNetwork(o.Identity.MessageId!, o.Prefix) + ":rcpt"),
+                now,
+                recipient,
+                windowMs = (long)behaviour.BurstDomainWindow.TotalMilliseconds,
+            })
+            : null;
+        var shape = o.ShapeKey is null ? null : db.ScriptEvaluateAsync(_shapeScript, new
         {
-            return default;
+            tag = (RedisKey)(keys.Shape(o.ShapeKey) + ":tag"),
+            newTag,
+            ttlMs = (long)o.TagTtl.TotalMilliseconds,
+        });
+        await Task.WhenAll(new Task?[] { address, network, message, messageNetwork, shape }.OfType<Task>()).ConfigureAwait(false);
+
+        var foldBack = new List<FoldBackEvent>();
+        var addressResult = address is null ? null : (RedisResult[])(await address.ConfigureAwait(false))!;
+        var networkResult = network is null ? null : (RedisResult[])(await network.ConfigureAwait(false))!;
+        var messageResult = message is null ? null : (RedisResult[])(await message.ConfigureAwait(false))!;
+        var reason = o.NewTag?.Reasons ?? string.Empty;
+        if (addressResult is not null)
+        {
+            AddFoldBack(foldBack, $"ip:{MemoryKeys.Normalize(o.ClientAddress!)}", reason, o, addressResult[2], behaviour.FoldBackWindow);
         }
 
-        var result = await redis.GetDatabase().ScriptEvaluateAsync(_observe, new
+        if (networkResult is not null)
         {
-            tagKey = (RedisKey)keys.AddressTag(observation.ClientAddress),
-            newTag = observation.NewTag?.Serialize() ?? string.Empty,
-            ttlMs = (long)observation.TagTtl.TotalMilliseconds,
-        }).ConfigureAwait(false);
-        return new MemoryRecall(AddressTag.Parse(result.IsNull ? null : (string?)result));
+            AddFoldBack(foldBack, $"net:{o.Prefix}", reason, o, networkResult[2], behaviour.FoldBackWindow);
+        }
+
+        if (messageResult is not null)
+        {
+            AddFoldBack(foldBack, $"m:{o.Identity.MessageId}:{o.Identity.RecipientId}", reason, o, messageResult[2], behaviour.HoneypotWindow);
+        }
+
+        var facts = new BehaviourFacts(
+            AddressTagged: addressResult is not null && !IsEmpty(addressResult[0]),
+            PrefixTagged: networkResult is not null && !IsEmpty(networkResult[0]),
+            ShapeTagged: shape is not null && !IsEmpty(await shape.ConfigureAwait(false)),
+            AddressRecipients: addressResult is null ? 0 : (int)addressResult[1],
+            PrefixRecipients: networkResult is null ? 0 : (int)networkResult[1],
+            MessageLinks: messageResult is null ? 0 : (int)messageResult[0],
+            MessageNetworkRecipients: messageNetwork is null ? 0 : (int)(await messageNetwork.ConfigureAwait(false)),
+            NearHoneypot: messageResult is not null && (int)messageResult[1] == 1);
+        return new MemoryRecall(addressResult is null ? null : AddressTag.Parse((string?)addressResult[0]), facts, foldBack);
+    }
+
+    public async ValueTask<IReadOnlyList<FoldBackEvent>> RememberAsync(MemoryRemember r, CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var o = r.Observation;
+        var now = o.Now.ToUnixTimeMilliseconds();
+        var tag = r.Tag.Serialize();
+        var address = r.TagAddress && o.ClientAddress is not null ? Address(db, keys.Address(o.ClientAddress), now, string.Empty, tag, string.Empty, o.TagTtl) : null;
+        var shape = r.TagShape && o.ShapeKey is not null
+            ? db.ScriptEvaluateAsync(_shapeScript, new { tag = (RedisKey)(keys.Shape(o.ShapeKey) + ":tag"), newTag = tag, ttlMs = (long)o.TagTtl.TotalMilliseconds })
+            : null;
+        var message = r.TakeMessage && o.HasMessageRecipient
+            ? db.ScriptEvaluateAsync(_takeScript, new { recent = (RedisKey)(keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!) + ":recent") })
+            : null;
+        await Task.WhenAll(new Task?[] { address, shape, message }.OfType<Task>()).ConfigureAwait(false);
+
+        var events = new List<FoldBackEvent>(r.FoldBack);
+        if (address is not null)
+        {
+            AddFoldBack(events, $"ip:{MemoryKeys.Normalize(o.ClientAddress!)}", r.Tag.Reasons, o, ((RedisResult[])(await address.ConfigureAwait(false))!)[2], behaviour.FoldBackWindow);
+        }
+
+        if (message is not null)
+        {
+            AddFoldBack(events, $"m:{o.Identity.MessageId}:{o.Identity.RecipientId}", r.Tag.Reasons, o, await message.ConfigureAwait(false), behaviour.BurstLinksWindow);
+        }
+
+        await Task.WhenAll(events.Select(e => db.StreamAddAsync(keys.FoldBackStream,
+        [
+            new NameValueEntry("entity", e.Entity),
+            new NameValueEntry("reason", e.Reason),
+            new NameValueEntry("taggedAt", e.TaggedAt.ToUnixTimeMilliseconds()),
+            new NameValueEntry("trigger", e.TriggerRequestId),
+            new NameValueEntry("requests", RecentRequest.SerializeList(e.Requests)),
+        ], maxLength: FoldBackStreamLength, useApproximateMaxLength: true))).ConfigureAwait(false);
+        return events;
+    }
+
+    public async ValueTask<IReadOnlyList<FoldBackEvent>> ReadFoldBackAsync(int count, CancellationToken cancellationToken)
+    {
+        var entries = await redis.GetDatabase().StreamRangeAsync(keys.FoldBackStream, "-", "+", count, Order.Descending).ConfigureAwait(false);
+        return entries.Select(e => new FoldBackEvent(
+            (string)e["entity"]!,
+            (string)e["reason"]!,
+            DateTimeOffset.FromUnixTimeMilliseconds(long.Parse((string)e["taggedAt"]!, CultureInfo.InvariantCulture)),
+            (string)e["trigger"]!,
+            RecentRequest.ParseList((string)e["requests"]!))).ToList();
     }
 
     public async ValueTask<TagLookup?> LookupTagAsync(IPAddress address, CancellationToken cancellationToken)
     {
-        var lease = await redis.GetDatabase().StringGetWithExpiryAsync(keys.AddressTag(address)).ConfigureAwait(false);
-        return lease.Value.IsNull ? null : new TagLookup(AddressTag.Parse(lease.Value)!, lease.Expiry ?? TimeSpan.Zero);
+        var lease = await redis.GetDatabase().StringGetWithExpiryAsync(keys.Address(address) + ":tag").ConfigureAwait(false);
+        return lease.Value.IsNullOrEmpty ? null : new TagLookup(AddressTag.Parse(lease.Value)!, lease.Expiry ?? TimeSpan.Zero);
     }
 
     public async ValueTask<bool> ForgetTagAsync(IPAddress address, CancellationToken cancellationToken) =>
-        await redis.GetDatabase().KeyDeleteAsync(keys.AddressTag(address)).ConfigureAwait(false);
+        await redis.GetDatabase().KeyDeleteAsync(keys.Address(address) + ":tag").ConfigureAwait(false);
 
     public async ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken) =>
         await redis.GetDatabase().StringSetAsync(keys.UsedNonce(nonce), 1, ttl, When.NotExists).ConfigureAwait(false);
@@ -56,4 +216,51 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         await redis.GetDatabase().PingAsync().ConfigureAwait(false);
         return Stopwatch.GetElapsedTime(started);
     }
+
+    private Task<RedisResult> Address(IDatabase db, string entity, long now, string recipient, string newTag, string entry, TimeSpan ttl) =>
+        db.ScriptEvaluateAsync(_addressScript, new
+        {
+            tag = (RedisKey)(entity + ":tag"),
+            recipients = (RedisKey)(entity + ":rcpt"),
+            recent = (RedisKey)(entity + ":recent"),
+            now,
+            recipient,
+            fanoutMs = (long)behaviour.FanoutWindow.TotalMilliseconds,
+            newTag,
+            ttlMs = (long)ttl.TotalMilliseconds,
+            entry,
+            recentMs = (long)behaviour.FoldBackWindow.TotalMilliseconds,
+            recentMax = behaviour.FoldBackMaxEntries,
+        });
+
+    private Task<RedisResult> Message(IDatabase db, string entity, long now, MemoryObservation o, string entry) =>
+        db.ScriptEvaluateAsync(_messageScript, new
+        {
+            links = (RedisKey)(entity + ":links"),
+            honey = (RedisKey)(entity + ":honey"),
+            recent = (RedisKey)(entity + ":recent"),
+            now,
+            link = o.Identity.LinkId ?? string.Empty,
+            burstMs = (long)behaviour.BurstLinksWindow.TotalMilliseconds,
+            honeypot = o.HoneypotHit ? "1" : string.Empty,
+            honeyMs = (long)behaviour.HoneypotWindow.TotalMilliseconds,
+            entry,
+            recentMs = (long)behaviour.FoldBackWindow.TotalMilliseconds,
+            recentMax = behaviour.FoldBackMaxEntries,
+        });
+
+    private bool InBurstDomainWindow(MemoryObservation o) =>
+        o.Identity.SentAt is not { } sent || (o.Now >= sent && o.Now - sent <= behaviour.BurstDomainAfterSend);
+
+    private static void AddFoldBack(List<FoldBackEvent> events, string entity, string reason, MemoryObservation o, RedisResult taken, TimeSpan window)
+    {
+        var entries = ((RedisResult[])taken!).Select(t => RecentRequest.Parse((string)t!));
+        var requests = FoldBackEvent.Select(entries, o.Now, window, o.RequestId);
+        if (requests.Count > 0)
+        {
+            events.Add(new FoldBackEvent(entity, reason, o.Now, o.RequestId, requests));
+        }
+    }
+
+    private static bool IsEmpty(RedisResult result) => result.IsNull || ((string?)result)?.Length is null or 0;
 }

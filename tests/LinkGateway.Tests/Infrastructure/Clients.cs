@@ -34,11 +34,14 @@ public static class Clients
         return request;
     }
 
-    /// <summary>A unique address per call (198.18.0.0/15, the benchmarking range), so tests never share a tag or a rate-limit bucket.</summary>
+    /// <summary>
+    /// A unique address per call (198.18.0.0/15, the benchmarking range), each in a /24 of its own for
+    /// the next 250 calls, so tests share no tag, no rate-limit bucket and no prefix fan-out.
+    /// </summary>
     public static string NextAddress()
     {
         var n = Interlocked.Increment(ref _next);
-        return $"198.{18 + (n / 62500)}.{n / 250 % 250}.{(n % 250) + 1}";
+        return $"198.{18 + (n / 62500)}.{n % 250}.{(n / 250 % 250) + 1}";
     }
 
     private static int _next;

@@ -1,5 +1,8 @@
 using System.Net;
+using LinkGateway.Fingerprinting;
 using LinkGateway.Infrastructure;
+using LinkGateway.Links;
+using LinkGateway.Signals;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
@@ -11,18 +14,20 @@ namespace LinkGateway.Memory;
 /// </summary>
 public abstract class GatewayMemoryConformance
 {
-    private static readonly TimeSpan _ttl = TimeSpan.FromHours(24);
+    protected static readonly TimeSpan Ttl = TimeSpan.FromHours(24);
 
     protected abstract IGatewayMemory Memory { get; }
 
+    /// <summary>"Now" for the store: the fake clock in-process, the real one for Redis (its TTLs run on the server's clock).</summary>
     protected abstract DateTimeOffset Now { get; }
 
     [Fact]
     public async Task UnknownAddress_RecallsNothing()
     {
-        var recall = await Memory.ObserveAsync(new MemoryObservation(Address(), null, _ttl), default);
+        var recall = await Memory.ObserveAsync(Request(Address()), default);
 
-        Assert.Null(recall.ExistingTag);
+        Assert.Null(recall.AddressTag);
+        Assert.Equal(default, recall.Facts with { AddressRecipients = 0, PrefixRecipients = 0, MessageLinks = 0, MessageNetworkRecipients = 0 });
     }
 
     [Fact]
@@ -31,52 +36,133 @@ public abstract class GatewayMemoryConformance
         var address = Address();
         var tag = new AddressTag(94, "ua.library,hdr.accept-any", Now);
 
-        var first = await Memory.ObserveAsync(new MemoryObservation(address, tag, _ttl), default);
-        var second = await Memory.ObserveAsync(new MemoryObservation(address, null, _ttl), default);
+        var first = await Memory.ObserveAsync(Request(address, newTag: tag), default);
+        var second = await Memory.ObserveAsync(Request(address), default);
 
-        Assert.Null(first.ExistingTag);
-        Assert.Equal(tag with { TaggedAt = DateTimeOffset.FromUnixTimeSeconds(Now.ToUnixTimeSeconds()) }, second.ExistingTag);
+        Assert.Null(first.AddressTag);
+        Assert.Equal(tag with { TaggedAt = DateTimeOffset.FromUnixTimeSeconds(Now.ToUnixTimeSeconds()) }, second.AddressTag);
+        Assert.True(second.Facts.AddressTagged);
+        Assert.True(second.Facts.ShapeTagged); // same shape key
     }
 
     [Fact]
-    public async Task Lookup_ShowsTheTagAndItsRemainingTime()
+    public async Task Lookup_ShowsTheTagAndItsRemainingTime_AndForgetRemovesIt()
     {
         var address = Address();
-        await Memory.ObserveAsync(new MemoryObservation(address, new AddressTag(90, "net.vendor", Now), _ttl), default);
+        await Memory.ObserveAsync(Request(address, newTag: new AddressTag(90, "net.vendor", Now)), default);
 
         var lookup = await Memory.LookupTagAsync(address, default);
 
         Assert.NotNull(lookup);
         Assert.Equal("net.vendor", lookup.Tag.Reasons);
-        Assert.InRange(lookup.TimeToLive, _ttl - TimeSpan.FromMinutes(1), _ttl);
-    }
-
-    [Fact]
-    public async Task Forget_RemovesTheTag()
-    {
-        var address = Address();
-        await Memory.ObserveAsync(new MemoryObservation(address, new AddressTag(90, "net.vendor", Now), _ttl), default);
-
+        Assert.InRange(lookup.TimeToLive, Ttl - TimeSpan.FromMinutes(1), Ttl);
         Assert.True(await Memory.ForgetTagAsync(address, default));
         Assert.False(await Memory.ForgetTagAsync(address, default));
-        Assert.Null((await Memory.ObserveAsync(new MemoryObservation(address, null, _ttl), default)).ExistingTag);
+        Assert.Null((await Memory.ObserveAsync(Request(address), default)).AddressTag);
     }
 
     [Fact]
     public async Task IPv4MappedIPv6_IsTheSameClientAsIPv4()
     {
         var address = Address();
-        await Memory.ObserveAsync(new MemoryObservation(address.MapToIPv6(), new AddressTag(90, "ua.library", Now), _ttl), default);
+        await Memory.ObserveAsync(Request(address.MapToIPv6(), newTag: new AddressTag(90, "ua.library", Now)), default);
 
-        Assert.NotNull((await Memory.ObserveAsync(new MemoryObservation(address, null, _ttl), default)).ExistingTag);
+        Assert.NotNull((await Memory.ObserveAsync(Request(address), default)).AddressTag);
     }
 
     [Fact]
-    public async Task NoAddress_IsANoOp()
+    public async Task Fanout_CountsDistinctRecipientsOfAnAddressAndItsPrefix()
     {
-        var recall = await Memory.ObserveAsync(new MemoryObservation(null, new AddressTag(90, "ua.library", Now), _ttl), default);
+        var address = Address();
+        var neighbour = IPAddress.Parse(address.ToString()[..address.ToString().LastIndexOf('.')] + ".250");
+        MemoryRecall last = MemoryRecall.Nothing;
+        foreach (var recipient in new[] { "r1", "r2", "r2", "r3" })
+        {
+            last = await Memory.ObserveAsync(Request(address, recipient: recipient), default);
+        }
 
-        Assert.Null(recall.ExistingTag);
+        var fromNeighbour = await Memory.ObserveAsync(Request(neighbour, recipient: "r4"), default);
+
+        Assert.Equal((3, 3), (last.Facts.AddressRecipients, last.Facts.PrefixRecipients));
+        Assert.Equal((1, 4), (fromNeighbour.Facts.AddressRecipients, fromNeighbour.Facts.PrefixRecipients));
+    }
+
+    [Fact]
+    public async Task BurstLinks_CountsDistinctLinksOfOneRecipientsMessage()
+    {
+        var message = Unique("m");
+        var first = await Memory.ObserveAsync(Request(Address(), message, "r1", "l1"), default);
+        var second = await Memory.ObserveAsync(Request(Address(), message, "r1", "l2"), default);
+        var again = await Memory.ObserveAsync(Request(Address(), message, "r1", "l2"), default);
+        var otherRecipient = await Memory.ObserveAsync(Request(Address(), message, "r2", "l3"), default);
+
+        Assert.Equal((1, 2, 2, 1), (first.Facts.MessageLinks, second.Facts.MessageLinks, again.Facts.MessageLinks, otherRecipient.Facts.MessageLinks));
+    }
+
+    [Fact]
+    public async Task MessageNetwork_CountsRecipientsOfOneMessageFromOnePrefix()
+    {
+        var address = Address();
+        var message = Unique("m");
+        MemoryRecall last = MemoryRecall.Nothing;
+        for (var i = 0; i < 4; i++)
+        {
+            last = await Memory.ObserveAsync(Request(address, message, $"r{i}", "l1"), default);
+        }
+
+        var otherMessage = await Memory.ObserveAsync(Request(address, Unique("m"), "r9", "l1"), default);
+
+        Assert.Equal((4, 1), (last.Facts.MessageNetworkRecipients, otherMessage.Facts.MessageNetworkRecipients));
+    }
+
+    [Fact]
+    public async Task Honeypot_MarksItsMessageRecipient_AndFoldsBackTheRequestsJustBefore()
+    {
+        var message = Unique("m");
+        var before = Request(Address(), message, "r1", "l1");
+        await Memory.ObserveAsync(before, default);
+        var trap = Request(Address(), message, "r1", null, newTag: new AddressTag(99, "honeypot", Now), honeypot: true);
+
+        var hit = await Memory.ObserveAsync(trap, default);
+        var after = await Memory.ObserveAsync(Request(Address(), message, "r1", "l2"), default);
+        var elsewhere = await Memory.ObserveAsync(Request(Address(), message, "r2", "l2"), default);
+
+        Assert.True(after.Facts.NearHoneypot);
+        Assert.False(elsewhere.Facts.NearHoneypot);
+        var foldBack = Assert.Single(hit.FoldBack, e => e.Entity == $"m:{message}:r1");
+        Assert.Equal(before.RequestId, Assert.Single(foldBack.Requests).RequestId);
+    }
+
+    [Fact]
+    public async Task AddressTaggedByRemember_FoldsBackItsEarlierRequests_Once()
+    {
+        var address = Address();
+        var message = Unique("m");
+        var earlier = Request(address, message, "r1", "l1");
+        await Memory.ObserveAsync(earlier, default);
+        var revealing = Request(address, message, "r1", "l2");
+        await Memory.ObserveAsync(revealing, default);
+        var tag = new AddressTag(91, "burst.links", Now);
+
+        var written = await Memory.RememberAsync(new MemoryRemember(revealing, tag, TagAddress: true, TagShape: true, TakeMessage: true, []), default);
+        var again = await Memory.RememberAsync(new MemoryRemember(revealing, tag, TagAddress: true, TagShape: true, TakeMessage: true, []), default);
+
+        Assert.Equal(2, written.Count); // the address and the message/recipient
+        Assert.All(written, e => Assert.Equal([earlier.RequestId], e.Requests.Select(r => r.RequestId)));
+        Assert.All(written, e => Assert.Equal(revealing.RequestId, e.TriggerRequestId));
+        Assert.Empty(again);
+        Assert.NotNull(await Memory.LookupTagAsync(address, default));
+        var stream = await Memory.ReadFoldBackAsync(10, default);
+        Assert.Contains(stream, e => e.Entity == $"ip:{address}" && e.TriggerRequestId == revealing.RequestId && e.Requests.Single().LinkId == "l1");
+    }
+
+    [Fact]
+    public async Task SingleUseValue_IsConsumedOnce()
+    {
+        var nonce = Unique("nonce");
+
+        Assert.True(await Memory.TryConsumeAsync(nonce, TimeSpan.FromMinutes(1), default));
+        Assert.False(await Memory.TryConsumeAsync(nonce, TimeSpan.FromMinutes(1), default));
     }
 
     [Fact]
@@ -85,7 +171,14 @@ public abstract class GatewayMemoryConformance
         Assert.True(await Memory.PingAsync(default) >= TimeSpan.Zero);
     }
 
-    private static IPAddress Address() => IPAddress.Parse(Clients.NextAddress());
+    protected MemoryObservation Request(IPAddress address, string? message = null, string? recipient = null, string? link = null,
+        AddressTag? newTag = null, bool honeypot = false) =>
+        new(Now, Guid.CreateVersion7().ToString("N"), honeypot ? LinkKind.Honeypot : LinkKind.Click, address, NetworkPrefix.Of(address),
+            new LinkIdentity(message, recipient, link, null), $"shape-{address}", newTag, honeypot, Ttl);
+
+    protected static IPAddress Address() => IPAddress.Parse(Clients.NextAddress());
+
+    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 }
 
 public sealed class InProcessGatewayMemoryTests : GatewayMemoryConformance, IDisposable
@@ -93,20 +186,23 @@ public sealed class InProcessGatewayMemoryTests : GatewayMemoryConformance, IDis
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
     private readonly InProcessGatewayMemory _memory;
 
-    public InProcessGatewayMemoryTests() => _memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), _time, maxEntries: 10_000);
+    public InProcessGatewayMemoryTests() =>
+        _memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, _time, maxEntries: 10_000, Ttl);
 
     protected override IGatewayMemory Memory => _memory;
 
     protected override DateTimeOffset Now => _time.GetUtcNow();
 
     [Fact]
-    public async Task Tag_ExpiresAfterItsTtl()
+    public async Task TagAndWindows_ExpireWithTime()
     {
         var address = IPAddress.Parse("192.0.2.55");
-        await _memory.ObserveAsync(new MemoryObservation(address, new AddressTag(90, "ua.library", Now), TimeSpan.FromMinutes(10)), default);
+        await _memory.ObserveAsync(Request(address, "m", "r1", "l1", new AddressTag(90, "ua.library", Now)) with { TagTtl = TimeSpan.FromMinutes(10) }, default);
 
         _time.Advance(TimeSpan.FromMinutes(9));
         Assert.NotNull(await _memory.LookupTagAsync(address, default));
+        var links = await _memory.ObserveAsync(Request(address, "m", "r1", "l2"), default);
+        Assert.Equal(1, links.Facts.MessageLinks); // l1 is minutes old: outside the 3 s burst window
         _time.Advance(TimeSpan.FromMinutes(2));
         Assert.Null(await _memory.LookupTagAsync(address, default));
     }
@@ -131,7 +227,7 @@ public sealed class RedisGatewayMemoryTests : GatewayMemoryConformance, IAsyncLi
     public async Task InitializeAsync()
     {
         _connection = await ConnectionMultiplexer.ConnectAsync(_redis.Server.Configuration + ",allowAdmin=true");
-        _memory = new RedisGatewayMemory(_connection, new MemoryKeys(_prefix));
+        _memory = new RedisGatewayMemory(_connection, new MemoryKeys(_prefix), BehaviourOptions.Default);
     }
 
     public async Task DisposeAsync() => await _connection.DisposeAsync();
@@ -139,18 +235,18 @@ public sealed class RedisGatewayMemoryTests : GatewayMemoryConformance, IAsyncLi
     [Fact]
     public async Task EveryKey_IsNamespacedHashTaggedAndExpires()
     {
-        await _memory.ObserveAsync(new MemoryObservation(IPAddress.Parse("192.0.2.77"), new AddressTag(90, "ua.library", Now), TimeSpan.FromHours(1)), default);
-        await _memory.ObserveAsync(new MemoryObservation(IPAddress.Parse("2001:db8::77"), new AddressTag(90, "ua.library", Now), TimeSpan.FromHours(1)), default);
+        var message = $"m-{Guid.NewGuid():N}";
+        await _memory.ObserveAsync(Request(IPAddress.Parse("192.0.2.77"), message, "r1", "l1"), default);
+        await _memory.ObserveAsync(Request(IPAddress.Parse("2001:db8::77"), message, "r2", "l1", new AddressTag(90, "ua.library", Now)), default);
 
         var server = _connection.GetServer(_connection.GetEndPoints()[0]);
-        var keys = server.Keys(pattern: _prefix + "*").ToList();
-        Assert.Equal(2, keys.Count);
+        var keys = server.Keys(pattern: _prefix + "*").Select(k => k.ToString()).ToList();
+        Assert.True(keys.Count >= 8, string.Join("\n", keys));
         foreach (var key in keys)
         {
-            Assert.Matches(@"^lg:conformance-[0-9a-f]+:\{ip:[0-9a-f.:]+\}:tag$", key.ToString());
+            Assert.Matches(@"^lg:conformance-[0-9a-f]+:\{(ip|net|m|mn|shape):[^}]+\}:(tag|rcpt|recent|links)$", key);
             var ttl = await _connection.GetDatabase().KeyTimeToLiveAsync(key);
-            Assert.NotNull(ttl);
-            Assert.InRange(ttl.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+            Assert.True(ttl is not null && ttl > TimeSpan.Zero && ttl <= Ttl, $"{key} has TTL {ttl}");
         }
     }
 }

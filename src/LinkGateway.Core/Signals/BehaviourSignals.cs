@@ -1,0 +1,65 @@
+namespace LinkGateway.Signals;
+
+/// <summary>What the store counted for one request's entities, before this request's own verdict.</summary>
+/// <param name="AddressTagged">The client address carries a tag (tag.ip).</param>
+/// <param name="PrefixTagged">Its /24 or /48 carries a tag (tag.prefix).</param>
+/// <param name="ShapeTagged">Its User-Agent + header shape + prefix carries a tag (tag.fingerprint).</param>
+/// <param name="AddressRecipients">Distinct recipients this address touched in the fan-out window, this one included.</param>
+/// <param name="PrefixRecipients">The same for its prefix.</param>
+/// <param name="MessageLinks">Distinct links of this message/recipient fetched in the burst window, this one included.</param>
+/// <param name="MessageNetworkRecipients">Distinct recipients of this message from this prefix in the burst.domain window.</param>
+/// <param name="NearHoneypot">A honeypot of this message/recipient was hit within the honeypot window.</param>
+public readonly record struct BehaviourFacts(
+    bool AddressTagged,
+    bool PrefixTagged,
+    bool ShapeTagged,
+    int AddressRecipients,
+    int PrefixRecipients,
+    int MessageLinks,
+    int MessageNetworkRecipients,
+    bool NearHoneypot);
+
+/// <summary>Turns counted behaviour into signals. Pure: the store counts, this decides.</summary>
+public static class BehaviourSignals
+{
+    public static SignalSet Evaluate(in BehaviourFacts facts, BehaviourOptions options)
+    {
+        var signals = SignalSet.Empty;
+        if (facts.AddressTagged)
+        {
+            signals = signals.With(Signal.TagIp);
+        }
+
+        if (facts.PrefixTagged)
+        {
+            signals = signals.With(Signal.TagPrefix);
+        }
+
+        if (facts.ShapeTagged)
+        {
+            signals = signals.With(Signal.TagFingerprint);
+        }
+
+        if (facts.MessageLinks >= options.BurstLinksThreshold)
+        {
+            signals = signals.With(Signal.BurstLinks);
+        }
+
+        if (facts.AddressRecipients >= options.FanoutAddressThreshold || facts.PrefixRecipients >= options.FanoutPrefixThreshold)
+        {
+            signals = signals.With(Signal.FanoutRecipients);
+        }
+
+        if (facts.MessageNetworkRecipients >= options.BurstDomainThreshold)
+        {
+            signals = signals.With(Signal.BurstDomain);
+        }
+
+        if (facts.NearHoneypot)
+        {
+            signals = signals.With(Signal.Honeypot);
+        }
+
+        return signals;
+    }
+}

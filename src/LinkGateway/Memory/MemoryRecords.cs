@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LinkGateway.Links;
+using LinkGateway.Signals;
+
+namespace LinkGateway.Memory;
+
+/// <summary>What one request tells the memory.</summary>
+/// <param name="Now">The request's time (the gateway's clock, or a replayed log's).</param>
+/// <param name="RequestId">The id the origin also receives in X-Bot-Request-Id.</param>
+/// <param name="Kind">The route's kind.</param>
+/// <param name="ClientAddress">The client, after trusted proxies; null when unknown.</param>
+/// <param name="Prefix">Its /24 or /48 (<see cref="Fingerprinting.NetworkPrefix"/>).</param>
+/// <param name="Identity">Message, recipient, link and send time, when the URL carries them.</param>
+/// <param name="ShapeKey">User-Agent + header shape + prefix (<see cref="Fingerprinting.ClientShape"/>).</param>
+/// <param name="NewTag">Set when the request is a bot on stateless evidence: its address and shape are tagged now.</param>
+/// <param name="HoneypotHit">The request hit a honeypot: its address, prefix and message/recipient are marked.</param>
+/// <param name="TagTtl">How long tags live.</param>
+public sealed record MemoryObservation(
+    DateTimeOffset Now,
+    string RequestId,
+    LinkKind Kind,
+    IPAddress? ClientAddress,
+    string? Prefix,
+    LinkIdentity Identity,
+    string? ShapeKey,
+    AddressTag? NewTag,
+    bool HoneypotHit,
+    TimeSpan TagTtl)
+{
+    public bool HasMessageRecipient => Identity.MessageId is not null && Identity.RecipientId is not null;
+
+    /// <summary>This request as the fold-back names it, should its entity be tagged later.</summary>
+    public RecentRequest AsRecent() =>
+        new(Now, RequestId, Kind.ToName(), Identity.MessageId, Identity.RecipientId, Identity.LinkId);
+}
+
+/// <summary>What the memory knew before this request, and the fold-back its tags produced.</summary>
+public sealed record MemoryRecall(AddressTag? AddressTag, BehaviourFacts Facts, IReadOnlyList<FoldBackEvent> FoldBack)
+{
+    public static MemoryRecall Nothing { get; } = new(null, default, []);
+}
+
+/// <summary>What to remember after the verdict.</summary>
+/// <param name="Observation">The request.</param>
+/// <param name="Tag">The tag to set where it is missing (the final verdict was bot).</param>
+/// <param name="TagAddress">Tag the client address (behaviour made it a bot, and it was not tagged yet).</param>
+/// <param name="TagShape">Tag the client shape.</param>
+/// <param name="TakeMessage">A burst of links revealed this message/recipient: fold back its earlier requests.</param>
+/// <param name="FoldBack">Events <see cref="IGatewayMemory.ObserveAsync"/> took, still to be written.</param>
+public sealed record MemoryRemember(
+    MemoryObservation Observation,
+    AddressTag Tag,
+    bool TagAddress,
+    bool TagShape,
+    bool TakeMessage,
+    IReadOnlyList<FoldBackEvent> FoldBack)
+{
+    public bool HasWork => TagAddress || TagShape || TakeMessage || FoldBack.Count > 0;
+}
+
+/// <summary>A tag with the time it has left.</summary>
+public sealed record TagLookup(AddressTag Tag, TimeSpan TimeToLive);
+
+/// <summary>Why an entity was tagged: the verdict that tagged it and when.</summary>
+public sealed record AddressTag(int Score, string Reasons, DateTimeOffset TaggedAt)
+{
+    /// <summary>Stored form "score|unix-seconds|reasons": small, and readable in redis-cli.</summary>
+    public string Serialize() => string.Create(CultureInfo.InvariantCulture, $"{Score}|{TaggedAt.ToUnixTimeSeconds()}|{Reasons}");
+
+    public static AddressTag? Parse(string? stored)
+    {
+        if (string.IsNullOrEmpty(stored))
+        {
+            return null;
+        }
+
+        var parts = stored.Split('|', 3);
+        if (parts.Length == 3
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var score)
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return new AddressTag(score, parts[2], DateTimeOffset.FromUnixTimeSeconds(seconds));
+        }
+
+        // Written by something else: still a tag, reasons unknown.
+        return new AddressTag(0, string.Empty, DateTimeOffset.UnixEpoch);
+    }
+}
+
+/// <summary>One earlier request of a newly tagged entity (README, "Fold-back events").</summary>
+public sealed record RecentRequest(
+    [property: JsonPropertyName("at")] DateTimeOffset At,
+    [property: JsonPropertyName("requestId")] string RequestId,
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("messageId")] string? MessageId,
+    [property: JsonPropertyName("recipientId")] string? RecipientId,
+    [property: JsonPropertyName("linkId")] string? LinkId)
+{
+    private static readonly JsonSerializerOptions _json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public string Serialize() => JsonSerializer.Serialize(this, _json);
+
+    public static RecentRequest? Parse(string text)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RecentRequest>(text, _json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static string SerializeList(IReadOnlyList<RecentRequest> requests) => JsonSerializer.Serialize(requests, _json);
+
+    public static IReadOnlyList<RecentRequest> ParseList(string text) => JsonSerializer.Deserialize<List<RecentRequest>>(text, _json) ?? [];
+}
+
+/// <summary>
+/// An entity became a scanner: the requests it made in the fold-back window before that, which the
+/// origin may have counted as a person's. Analytics match them by request id and correct them.
+/// </summary>
+/// <param name="Entity">"ip:203.0.113.9", "net:203.0.113.0/24" or "m:MESSAGE:RECIPIENT".</param>
+/// <param name="Reason">What tagged it: the reason codes of the tagging verdict.</param>
+/// <param name="TaggedAt">When.</param>
+/// <param name="TriggerRequestId">The request that tagged it.</param>
+/// <param name="Requests">The earlier requests, oldest first.</param>
+public sealed record FoldBackEvent(string Entity, string Reason, DateTimeOffset TaggedAt, string TriggerRequestId, IReadOnlyList<RecentRequest> Requests)
+{
+    /// <summary>The entries of an entity's recent list that fall in the window and are not the trigger itself, oldest first.</summary>
+    public static IReadOnlyList<RecentRequest> Select(IEnumerable<RecentRequest?> entries, DateTimeOffset now, TimeSpan window, string triggerRequestId) =>
+        entries.OfType<RecentRequest>()
+            .Where(e => e.At >= now - window && e.RequestId != triggerRequestId)
+            .DistinctBy(e => e.RequestId)
+            .OrderBy(e => e.At)
+            .ToList();
+}
