@@ -44,5 +44,13 @@ public static class Clients
         return $"198.{18 + (n / 62500)}.{n % 250}.{(n / 250 % 250) + 1}";
     }
 
+    /// <summary>A /24 of its own ("203.0.N." style, from 100.64.0.0/10), for tests of many addresses in one network.</summary>
+    public static string NextPrefix()
+    {
+        var n = Interlocked.Increment(ref _nextPrefix);
+        return $"100.{64 + (n / 250 % 64)}.{n % 250}.";
+    }
+
     private static int _next;
+    private static int _nextPrefix;
 }

@@ -37,12 +37,15 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public IServiceProvider Services => _gateway.Services;
 
+    public Memory.IGatewayMemory Memory => Services.GetRequiredService<Memory.IGatewayMemory>();
+
     /// <param name="redis">A Redis configuration string, or null for the in-process store.</param>
     /// <param name="keyPrefix">Key namespace; gateways that share state share the prefix.</param>
     /// <param name="settings">Further configuration keys.</param>
     /// <param name="signingKey">The key; a fresh one when null.</param>
+    /// <param name="time">The gateway's clock (a FakeTimeProvider lets behaviour tests move time); the system clock when null.</param>
     public static async Task<GatewayHost> StartAsync(string? redis = null, string? keyPrefix = null,
-        IReadOnlyDictionary<string, string?>? settings = null, byte[]? signingKey = null)
+        IReadOnlyDictionary<string, string?>? settings = null, byte[]? signingKey = null, TimeProvider? time = null)
     {
         signingKey ??= RandomNumberGenerator.GetBytes(32);
         var origin = DemoOriginApp.Create(["--urls", "http://127.0.0.1:0"], signingKey);
@@ -68,7 +71,14 @@ public sealed class GatewayHost : IAsyncDisposable
 
         var log = new CapturingSink();
         var launch = new GatewayLaunch(Demo: false, RepoFiles.ConfigFile, ["--urls", "http://127.0.0.1:0"]);
-        var gateway = GatewayApp.Build(launch, overrides, builder => builder.Services.AddSingleton<ILogEventSink>(log));
+        var gateway = GatewayApp.Build(launch, overrides, builder =>
+        {
+            builder.Services.AddSingleton<ILogEventSink>(log);
+            if (time is not null)
+            {
+                builder.Services.AddSingleton(time); // the last registration wins
+            }
+        });
         await gateway.StartAsync();
         return new GatewayHost(gateway, origin, signingKey, log);
     }

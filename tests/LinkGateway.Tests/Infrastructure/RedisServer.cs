@@ -26,10 +26,11 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>"testcontainers" or "redis-server".</summary>
     public string Kind { get; private set; } = string.Empty;
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="local">Always a redis-server child process (fault tests kill and restart it).</param>
+    public static async Task<RedisServer> StartAsync(bool local = false)
     {
         var server = new RedisServer();
-        if (await server.TryContainerAsync())
+        if (!local && await server.TryContainerAsync())
         {
             return server;
         }
@@ -38,6 +39,14 @@ public sealed class RedisServer : IAsyncDisposable
             ?? throw new InvalidOperationException("No Redis for the tests: install redis-server (apt-get install -y redis-server) or start Docker.");
         await server.StartProcessAsync(executable, FreeLoopbackPort());
         return server;
+    }
+
+    /// <summary>Starts a local server again on the same port, as an operator restarting it would.</summary>
+    public async Task RestartAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        await StartProcessAsync(FindRedisServer()!, int.Parse(Configuration[(Configuration.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Stops the local server (a crash, as seen by clients) without freeing its port for others.</summary>

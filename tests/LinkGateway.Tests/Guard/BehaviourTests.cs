@@ -1,0 +1,170 @@
+using System.Net;
+using LinkGateway.DemoOrigin;
+using LinkGateway.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LinkGateway.Guard;
+
+/// <summary>
+/// Behavioural signals end to end, on Redis, with the gateway's clock in the test's hand: each fires on
+/// its scanner scenario and stays quiet on people's traffic. Every client here sends perfect browser
+/// headers from an unlisted network, as Safe Links and detonation sandboxes do: only behaviour tells.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private GatewayHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await GatewayHost.StartAsync(redis.Server.Configuration, time: _time);
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task BurstOfLinks_TurnsTheRestOfTheBurstBot_AndFoldsBackTheFirstLink()
+    {
+        var address = Clients.NextAddress();
+
+        var first = await Click(address, "m-burst", "r-1", "l-1");
+        var second = await Click(address, "m-burst", "r-1", "l-2");
+        var third = await Click(address, "m-burst", "r-1", "l-3");
+
+        Assert.Equal("human", first.Header("X-Bot-Verdict"));
+        Assert.Equal(("bot", "burst.links"), (second.Header("X-Bot-Verdict"), second.Header("X-Bot-Reasons")));
+        Assert.Contains("burst.links", third.Header("X-Bot-Reasons")!.Split(','));
+        Assert.Contains("tag.ip", third.Header("X-Bot-Reasons")!.Split(',')); // the burst tagged the address
+
+        var foldBack = await _host.Memory.ReadFoldBackAsync(10, default);
+        var trigger = second.Header("X-Bot-Request-Id");
+        Assert.Contains(foldBack, e => e.Entity == $"ip:{address}" && e.TriggerRequestId == trigger);
+        var message = Assert.Single(foldBack, e => e.Entity == "m:m-burst:r-1");
+        var corrected = Assert.Single(message.Requests);
+        Assert.Equal((first.Header("X-Bot-Request-Id"), "click", "l-1"), (corrected.RequestId, corrected.Kind, corrected.LinkId));
+    }
+
+    [Fact]
+    public async Task PersonClickingTwoLinksSecondsApart_StaysHuman()
+    {
+        var address = Clients.NextAddress();
+
+        var first = await Click(address, "m-reader", "r-1", "l-1");
+        _time.Advance(TimeSpan.FromSeconds(8));
+        var second = await Click(address, "m-reader", "r-1", "l-2");
+
+        Assert.Equal(("human", "human"), (first.Header("X-Bot-Verdict"), second.Header("X-Bot-Verdict")));
+    }
+
+    [Fact]
+    public async Task OneAddressTouchingManyRecipients_FiresFanout()
+    {
+        var address = Clients.NextAddress();
+        var seen = new List<OriginEvent>();
+        for (var i = 0; i < 8; i++)
+        {
+            seen.Add(await Click(address, $"m-fan-{i}", $"r-{i}", "l-1"));
+            _time.Advance(TimeSpan.FromSeconds(2));
+        }
+
+        Assert.All(seen.Take(7), e => Assert.Equal("human", e.Header("X-Bot-Verdict")));
+        Assert.Contains("fanout.recipients", seen[7].Header("X-Bot-Reasons")!.Split(','));
+        Assert.NotEqual("human", seen[7].Header("X-Bot-Verdict"));
+    }
+
+    [Fact]
+    public async Task ManyAddressesOfOnePrefixTouchingManyRecipients_FiresFanout()
+    {
+        var prefix = Clients.NextPrefix();
+        var seen = new List<OriginEvent>();
+        for (var i = 0; i < 15; i++)
+        {
+            seen.Add(await Click($"{prefix}{i + 10}", $"m-net-{i}", $"r-{i}", "l-1"));
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.All(seen.Take(14), e => Assert.Equal("human", e.Header("X-Bot-Verdict")));
+        Assert.Contains("fanout.recipients", seen[14].Header("X-Bot-Reasons")!.Split(','));
+    }
+
+    [Fact]
+    public async Task CorporateNat_ManyColleaguesSpreadOverAnHour_StaysHuman()
+    {
+        // One office behind one address: sixty people open the same newsletter over an hour.
+        var office = Clients.NextAddress();
+        var seen = new List<OriginEvent>();
+        for (var i = 0; i < 60; i++)
+        {
+            seen.Add(await Click(office, "m-newsletter", $"colleague-{i}", $"l-{i % 4}"));
+            _time.Advance(TimeSpan.FromSeconds(61));
+        }
+
+        Assert.All(seen, e => Assert.Equal(("human", ""), (e.Header("X-Bot-Verdict"), e.Header("X-Bot-Reasons"))));
+    }
+
+    [Fact]
+    public async Task ManyRecipientsOfOneMessageFromOneNetworkRightAfterTheSend_FiresBurstDomain()
+    {
+        var prefix = Clients.NextPrefix();
+        var sent = _time.GetUtcNow().ToUnixTimeSeconds() - 60;
+        var seen = new List<OriginEvent>();
+        for (var i = 0; i < 5; i++)
+        {
+            seen.Add(await Click($"{prefix}{i + 20}", "m-domain", $"r-{i}", "l-1", $"?t={sent}"));
+            _time.Advance(TimeSpan.FromSeconds(3));
+        }
+
+        Assert.All(seen.Take(4), e => Assert.Equal("human", e.Header("X-Bot-Verdict")));
+        Assert.Contains("burst.domain", seen[4].Header("X-Bot-Reasons")!.Split(','));
+    }
+
+    [Fact]
+    public async Task HoneypotHit_MakesNearbyHitsOfItsRecipientBots_AndFoldsBackTheOneJustBefore()
+    {
+        var before = await Click(Clients.NextAddress(), "m-trap", "r-1", "l-0");
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var trap = await _host.Client.SendAsync(Clients.Browser("/h/m-trap/r-1", Clients.NextAddress()));
+        _time.Advance(TimeSpan.FromSeconds(3));
+        var after = await Click(Clients.NextAddress(), "m-trap", "r-1", "l-1");
+        _time.Advance(TimeSpan.FromMinutes(30));
+        var personLater = await Click(Clients.NextAddress(), "m-trap", "r-1", "l-2");
+
+        Assert.Equal(HttpStatusCode.OK, trap.StatusCode);
+        Assert.Equal(("bot", "honeypot"), (after.Header("X-Bot-Verdict"), after.Header("X-Bot-Reasons")));
+        Assert.Equal("human", personLater.Header("X-Bot-Verdict"));
+        var foldBack = Assert.Single(await _host.Memory.ReadFoldBackAsync(10, default), e => e.Entity == "m:m-trap:r-1");
+        Assert.Equal(before.Header("X-Bot-Request-Id"), Assert.Single(foldBack.Requests).RequestId);
+    }
+
+    [Fact]
+    public async Task TaggedClientShape_IsRecognisedFromAnotherAddressOfItsNetwork_ButNotOtherSoftware()
+    {
+        var prefix = Clients.NextPrefix();
+        await Click($"{prefix}5", "m-shape", "r-1", "l-1");
+        await Click($"{prefix}5", "m-shape", "r-1", "l-2"); // a burst: bot, tags address and shape
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        var sameShape = await Click($"{prefix}77", "m-shape-2", "r-2", "l-1");
+        var otherSoftware = Clients.Browser("/c/m-shape-3/r-3/l-1", $"{prefix}78");
+        otherSoftware.Headers.Remove("User-Agent");
+        otherSoftware.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0");
+        await Send(otherSoftware);
+
+        Assert.Equal(("suspect", "tag.fingerprint"), (sameShape.Header("X-Bot-Verdict"), sameShape.Header("X-Bot-Reasons")));
+        Assert.Equal("human", Assert.Single(_host.Ledger.Events, e => e.RecipientId == "r-3").Header("X-Bot-Verdict"));
+    }
+
+    private async Task<OriginEvent> Click(string address, string message, string recipient, string link, string query = "")
+    {
+        var recipientsBefore = _host.Ledger.Events.Count;
+        await Send(Clients.Browser($"/c/{message}/{recipient}/{link}{query}", address));
+        return _host.Ledger.Events[recipientsBefore];
+    }
+
+    /// <summary>Sends and waits for the request log event: it is written once the guard, its memory writes included, is done.</summary>
+    private async Task Send(HttpRequestMessage request)
+    {
+        var path = request.RequestUri!.OriginalString.Split('?')[0];
+        var logged = _host.Log.Events.Count(e => e.Properties.TryGetValue("RequestPath", out var p) && p.ToString() == $"\"{path}\"");
+        Assert.Equal(HttpStatusCode.Redirect, (await _host.Client.SendAsync(request)).StatusCode);
+        await _host.Log.WaitForAsync(_ => _host.Log.Events.Count(e => e.Properties.TryGetValue("RequestPath", out var p) && p.ToString() == $"\"{path}\"") > logged);
+    }
+}
