@@ -14,6 +14,7 @@ namespace LinkGateway.Infrastructure;
 public sealed class RedisServer : IAsyncDisposable
 {
     private RedisContainer? _container;
+    private IReadOnlyList<string> _extraArgs = [];
     private Process? _process;
 
     private RedisServer()
@@ -27,26 +28,31 @@ public sealed class RedisServer : IAsyncDisposable
     public string Kind { get; private set; } = string.Empty;
 
     /// <param name="local">Always a redis-server child process (fault tests kill and restart it).</param>
-    public static async Task<RedisServer> StartAsync(bool local = false)
+    /// <param name="extraArgs">More redis-server arguments (a local process only), e.g. cluster mode.</param>
+    public static async Task<RedisServer> StartAsync(bool local = false, IReadOnlyList<string>? extraArgs = null)
     {
-        var server = new RedisServer();
-        if (!local && await server.TryContainerAsync())
+        var server = new RedisServer { _extraArgs = extraArgs ?? [] };
+        if (!local && extraArgs is null && await server.TryContainerAsync())
         {
             return server;
         }
 
-        var executable = FindRedisServer()
-            ?? throw new InvalidOperationException("No Redis for the tests: install redis-server (apt-get install -y redis-server) or start Docker.");
-        await server.StartProcessAsync(executable, FreeLoopbackPort());
+        await server.StartProcessAsync(RedisServerExecutable(), FreeLoopbackPort());
         return server;
     }
+
+    /// <summary>The port of a local server.</summary>
+    public int Port => int.Parse(Configuration[(Configuration.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+    internal static string RedisServerExecutable() => FindRedisServer()
+        ?? throw new InvalidOperationException("No Redis for the tests: install redis-server (apt-get install -y redis-server) or start Docker.");
 
     /// <summary>Starts a local server again on the same port, as an operator restarting it would.</summary>
     public async Task RestartAsync()
     {
         Kill();
         _process?.Dispose();
-        await StartProcessAsync(FindRedisServer()!, int.Parse(Configuration[(Configuration.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        await StartProcessAsync(RedisServerExecutable(), Port);
     }
 
     /// <summary>Stops the local server (a crash, as seen by clients) without freeing its port for others.</summary>
@@ -94,7 +100,7 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
+        foreach (var arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" }.Concat(_extraArgs))
         {
             info.ArgumentList.Add(arg);
         }

@@ -1,0 +1,41 @@
+using System.Net;
+using LinkGateway.Infrastructure;
+using LinkGateway.Interstitial;
+using StackExchange.Redis;
+
+namespace LinkGateway.Memory;
+
+/// <summary>Two gateway nodes on a real three-master Redis Cluster: every script touches one slot, and all state is shared.</summary>
+public sealed class RedisClusterTests(RedisCluster cluster) : IClassFixture<RedisCluster>
+{
+    [Fact]
+    public async Task TwoNodesOnACluster_ShareTagsFoldBackAndPasses()
+    {
+        var prefix = $"lg:cluster-{Guid.NewGuid():N}:";
+        await using var nodeA = await GatewayHost.StartAsync(cluster.Configuration, prefix);
+        await using var nodeB = await GatewayHost.StartAsync(cluster.Configuration, prefix, signingKey: nodeA.SigningKey);
+        var address = Clients.NextAddress();
+
+        // A burst seen by node A, the rest of it by node B.
+        await nodeA.Client.SendAsync(Clients.Browser("/c/m-c/r-1/l-1", address));
+        await nodeB.Client.SendAsync(Clients.Browser("/c/m-c/r-1/l-2", address));
+        await nodeB.Log.WaitForAsync(e => e.Properties.TryGetValue("RequestPath", out var p) && p.ToString() == "\"/c/m-c/r-1/l-2\"");
+        await nodeA.Client.SendAsync(Clients.Browser("/c/m-c/r-2/l-1", address));
+
+        Assert.Equal("human", Assert.Single(nodeA.Ledger.Events, e => e.LinkId == "l-1" && e.RecipientId == "r-1").Header("X-Bot-Verdict"));
+        Assert.Contains("burst.links", Assert.Single(nodeB.Ledger.Events).Header("X-Bot-Reasons")!.Split(','));
+        Assert.Contains("tag.ip", Assert.Single(nodeA.Ledger.Events, e => e.RecipientId == "r-2").Header("X-Bot-Reasons")!.Split(','));
+        var foldBack = await nodeA.Memory.ReadFoldBackAsync(10, default);
+        Assert.Contains(foldBack, e => e.Entity == "m:m-c:r-1");
+
+        // The interstitial's pass: issued by A, accepted by B (Data Protection keys and nonces in the cluster).
+        var page = await (await nodeA.Client.SendAsync(Clients.Browser("/u/m-c/r-3", Clients.NextAddress()))).Content.ReadAsStringAsync();
+        var posted = await nodeB.Client.SendAsync(ShieldClient.ClickPost("/u/m-c/r-3", Clients.NextAddress(), ShieldClient.TokenIn(page)));
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+
+        // The keys really are spread over the masters.
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(cluster.Configuration + ",allowAdmin=true");
+        var holders = admin.GetEndPoints().Count(endpoint => admin.GetServer(endpoint).Keys(pattern: prefix + "*").Any());
+        Assert.True(holders >= 2, $"keys on {holders} master(s)");
+    }
+}

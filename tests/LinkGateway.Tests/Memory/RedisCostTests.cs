@@ -1,0 +1,66 @@
+using System.Globalization;
+using LinkGateway.Infrastructure;
+using StackExchange.Redis;
+
+namespace LinkGateway.Memory;
+
+/// <summary>What a request costs in Redis, counted by the server (INFO commandstats) and on the wire (a counting relay).</summary>
+[Collection(RedisCollection.Name)]
+public sealed class RedisCostTests(RedisFixture redis)
+{
+    private const int Requests = 40;
+
+    [Fact]
+    public async Task PersonsClick_CostsOneRoundTripOfFiveScripts()
+    {
+        await using var relay = new RoundTripCountingRelay(redis.Server.Configuration);
+        await using var host = await GatewayHost.StartAsync(relay.Configuration);
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration + ",allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        await host.Client.SendAsync(Clients.Browser("/c/m-warm/r-warm/l-1", Clients.NextAddress())); // loads the scripts
+
+        var callsBefore = await CommandCallsAsync(server);
+        var roundTripsBefore = relay.RoundTrips;
+        for (var i = 0; i < Requests; i++)
+        {
+            var response = await host.Client.SendAsync(Clients.Browser($"/c/m-cost/r-{i}/l-1", Clients.NextAddress()));
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, response.StatusCode);
+        }
+
+        var roundTrips = relay.RoundTrips - roundTripsBefore;
+        var calls = (await CommandCallsAsync(server)).Select(c => (c.Key, Calls: c.Value - callsBefore.GetValueOrDefault(c.Key))).Where(c => c.Calls > 0).ToDictionary();
+
+        // Address, prefix, message/recipient, message/network and client shape: one script each, pipelined.
+        // (commandstats also counts the commands the scripts run inside Redis, so only the script calls are compared.)
+        Assert.Equal(5 * Requests, calls.GetValueOrDefault("evalsha"));
+        Assert.Equal(0, calls.GetValueOrDefault("eval")); // no script had to be sent again
+        // Every request is one round trip; the multiplexer's own heartbeat may add one or two in the meantime.
+        Assert.InRange(roundTrips, Requests, Requests + 3);
+    }
+
+    [Fact]
+    public async Task ScannerThatIsAlreadyABot_TagsInTheSameRoundTrip()
+    {
+        await using var relay = new RoundTripCountingRelay(redis.Server.Configuration);
+        await using var host = await GatewayHost.StartAsync(relay.Configuration);
+        await host.Client.SendAsync(Clients.Bare("/c/m-warm/r-warm/l-1", Clients.NextAddress(), "curl/8.5.0"));
+
+        var before = relay.RoundTrips;
+        for (var i = 0; i < Requests; i++)
+        {
+            // A fresh address each time: its first request tags it, in the same round trip as the recall.
+            await host.Client.SendAsync(Clients.Bare($"/c/m-scan/r-{i}/l-1", Clients.NextAddress(), "curl/8.5.0"));
+        }
+
+        Assert.InRange(relay.RoundTrips - before, Requests, Requests + 3);
+    }
+
+    private static async Task<Dictionary<string, long>> CommandCallsAsync(IServer server)
+    {
+        var stats = await server.InfoAsync("commandstats");
+        return stats.SelectMany(g => g)
+            .ToDictionary(
+                kv => kv.Key.Replace("cmdstat_", "", StringComparison.Ordinal),
+                kv => long.Parse(kv.Value.Split(',')[0].Split('=')[1], CultureInfo.InvariantCulture));
+    }
+}

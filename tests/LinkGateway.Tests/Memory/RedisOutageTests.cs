@@ -1,0 +1,63 @@
+using System.Net;
+using LinkGateway.DemoOrigin;
+using LinkGateway.Infrastructure;
+
+namespace LinkGateway.Memory;
+
+/// <summary>Redis killed and restarted in the middle of traffic: no request fails, verdicts go stateless and come back.</summary>
+public sealed class RedisOutageTests
+{
+    [Fact]
+    public async Task RedisKilledAndRestarted_LosesNoRequest_AndTheGatewayRecoversByItself()
+    {
+        await using var redis = await RedisServer.StartAsync(local: true);
+        await using var host = await GatewayHost.StartAsync($"{redis.Configuration},connectTimeout=500", settings: new Dictionary<string, string?>
+        {
+            ["LinkGateway:Redis:Budget"] = "00:00:00.100",
+            ["LinkGateway:Redis:CircuitOpenFor"] = "00:00:00.300",
+        });
+        var sent = 0;
+
+        async Task<OriginEvent> ClickAsync()
+        {
+            var response = await host.Client.SendAsync(Clients.Browser($"/c/m-outage/r-{sent++}/l-1", Clients.NextAddress()));
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode); // never fails because of Redis
+            return host.Ledger.Events[^1];
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Null((await ClickAsync()).Header("X-Bot-Degraded"));
+        }
+
+        redis.Kill();
+        var during = new List<OriginEvent>();
+        for (var i = 0; i < 10; i++)
+        {
+            during.Add(await ClickAsync());
+        }
+
+        Assert.All(during, e => Assert.Equal(("store-unavailable", "human"), (e.Header("X-Bot-Degraded"), e.Header("X-Bot-Verdict"))));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.Client.GetAsync("/readyz")).StatusCode);
+
+        await redis.RestartAsync();
+        // Keep the traffic going until a verdict is stateful again: each request is the probe.
+        OriginEvent latest;
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            do
+            {
+                deadline.Token.ThrowIfCancellationRequested();
+                latest = await ClickAsync();
+                if (latest.Header("X-Bot-Degraded") is not null)
+                {
+                    await Task.Delay(20, deadline.Token); // a pause between probes, bounded by the deadline
+                }
+            }
+            while (latest.Header("X-Bot-Degraded") is not null);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(sent, host.Ledger.Events.Count); // every request reached the origin
+    }
+}
