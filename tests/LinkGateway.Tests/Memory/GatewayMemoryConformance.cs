@@ -121,14 +121,20 @@ public abstract class GatewayMemoryConformance
         var message = Unique("m");
         var before = Request(Address(), message, "r1", "l1");
         await Memory.ObserveAsync(before, default);
-        var trap = Request(Address(), message, "r1", null, newTag: new AddressTag(99, "honeypot", Now), honeypot: true);
+        var trapAddress = Address();
+        var trap = Request(trapAddress, message, "r1", null, newTag: new AddressTag(99, "honeypot", Now), honeypot: true);
 
         var hit = await Memory.ObserveAsync(trap, default);
         var after = await Memory.ObserveAsync(Request(Address(), message, "r1", "l2"), default);
         var elsewhere = await Memory.ObserveAsync(Request(Address(), message, "r2", "l2"), default);
 
+        var neighbour = IPAddress.Parse(trapAddress.ToString()[..trapAddress.ToString().LastIndexOf('.')] + ".251");
+        var fromNeighbour = await Memory.ObserveAsync(Request(neighbour), default);
+
         Assert.True(after.Facts.NearHoneypot);
         Assert.False(elsewhere.Facts.NearHoneypot);
+        Assert.True(fromNeighbour.Facts.PrefixTagged); // the honeypot tagged the trap's /24
+        Assert.False(fromNeighbour.Facts.AddressTagged);
         var foldBack = Assert.Single(hit.FoldBack, e => e.Entity == $"m:{message}:r1");
         Assert.Equal(before.RequestId, Assert.Single(foldBack.Requests).RequestId);
     }
