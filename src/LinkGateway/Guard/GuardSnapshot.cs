@@ -9,8 +9,10 @@ namespace LinkGateway.Guard;
 /// files. Immutable: a reload builds a new snapshot and swaps the reference in <see cref="GuardSnapshotHolder"/>.
 /// </summary>
 public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scorer, IdentityOptions identity, TimeSpan storeBudget, TimeSpan tagTtl,
-    BehaviourOptions behaviour)
+    BehaviourOptions behaviour, GatewayMode mode)
 {
+    public GatewayMode Mode { get; } = mode;
+
     public StatelessDetector Detector { get; } = detector;
 
     public VerdictScorer Scorer { get; } = scorer;

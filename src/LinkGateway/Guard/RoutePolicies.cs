@@ -14,6 +14,17 @@ public enum GuardAction : byte
     Interstitial,
     /// <summary>Answer a transparent 1×1 GIF; the origin is not called (open routes).</summary>
     Absorb,
+    /// <summary>Answer a neutral page; the origin is not called (honeypot routes, not configurable).</summary>
+    NeutralPage,
+}
+
+/// <summary>LinkGateway:Mode.</summary>
+public enum GatewayMode : byte
+{
+    /// <summary>Act on verdicts (the default).</summary>
+    Enforce,
+    /// <summary>Compute and forward every verdict and header, but never shield, absorb or answer a honeypot: the impact preview.</summary>
+    Observe,
 }
 
 /// <summary>When unsubscribe and confirm routes show the interstitial.</summary>

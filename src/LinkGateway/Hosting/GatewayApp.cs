@@ -48,6 +48,7 @@ public static class GatewayApp
         builder.Services.AddSingleton(config.Options);
         builder.Services.AddSingleton(new GuardSnapshotHolder(config.Snapshot));
         builder.Services.AddSingleton<RoutePolicies>();
+        builder.Services.AddSingleton<LinkGuard>();
         builder.Services.AddSingleton(new BotHeaderSignature(config.SigningKey));
         builder.Services.AddGatewayMemory(options);
         builder.Services.AddInterstitialShield(options);
@@ -73,6 +74,8 @@ public static class GatewayApp
                     diagnostics.Set("Verdict", guard.Verdict.KindName);
                     diagnostics.Set("Score", guard.Verdict.Score);
                     diagnostics.Set("Reasons", guard.Verdict.Reasons);
+                    diagnostics.Set("RequestIdSentToOrigin", guard.RequestId);
+                    diagnostics.Set("Action", guard.EnforcedAction.ToString().ToLowerInvariant());
                     if (guard.Verdict.Degraded is { } degraded)
                     {
                         diagnostics.Set("Degraded", degraded);

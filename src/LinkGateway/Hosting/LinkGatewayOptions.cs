@@ -5,6 +5,9 @@ public sealed class LinkGatewayOptions
 {
     public const string SectionName = "LinkGateway";
 
+    /// <summary>enforce (default) or observe: compute and forward everything, act on nothing (README, "Shadow mode").</summary>
+    public LinkGateway.Guard.GatewayMode Mode { get; set; } = LinkGateway.Guard.GatewayMode.Enforce;
+
     public RedisOptions Redis { get; set; } = new();
 
     public SigningOptions Signing { get; set; } = new();

@@ -1,0 +1,155 @@
+using LinkGateway.Fingerprinting;
+using LinkGateway.Interstitial;
+using LinkGateway.Links;
+using LinkGateway.Memory;
+using LinkGateway.Scoring;
+using LinkGateway.Signals;
+
+namespace LinkGateway.Guard;
+
+/// <summary>What the guard concluded about one request and what it does about it.</summary>
+/// <param name="Verdict">The verdict the origin is told.</param>
+/// <param name="Action">What happens now (always Forward in observe mode).</param>
+/// <param name="EnforcedAction">What enforce mode does: the impact an observe-mode operator previews.</param>
+/// <param name="Remember">What to write to the store after the verdict, when anything.</param>
+public sealed record Judgement(Verdict Verdict, GuardAction Action, GuardAction EnforcedAction, MemoryRemember? Remember);
+
+/// <summary>
+/// The judgement of one request: stateless signals, one store round trip, behaviour, verdict, and the
+/// route's policy. Shared by the proxy pipeline (<see cref="LinkGuardMiddleware"/>) and the offline
+/// replay of access logs (<c>evaluate</c>), so both judge exactly alike.
+/// </summary>
+public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMemory memory, StoreCircuit circuit, TimeProvider time, ILogger<LinkGuard> logger)
+{
+    public const string StoreUnavailable = "store-unavailable";
+
+    public GuardSnapshot Snapshot => snapshots.Current;
+
+    /// <summary>Null when the request was cancelled (the client left).</summary>
+    /// <param name="oneClick">The request is an RFC 8058 one-click unsubscribe.</param>
+    public async ValueTask<Judgement?> JudgeAsync(RoutePolicy policy, RequestFingerprint fingerprint, PassKind? pass, bool oneClick, string requestId,
+        CancellationToken cancellationToken)
+    {
+        var snapshot = snapshots.Current;
+        var signals = snapshot.Detector.Detect(fingerprint);
+        if (pass is { } passKind)
+        {
+            signals = signals.With(passKind == PassKind.Click ? Signal.PassHuman : Signal.PassScript);
+        }
+
+        if (policy.Kind == LinkKind.Honeypot)
+        {
+            signals = signals.With(Signal.Honeypot);
+        }
+
+        var observation = Observe(snapshot, policy, fingerprint, signals, requestId);
+        var (verdict, remember) = await RecallAndScoreAsync(snapshot, observation, signals, cancellationToken).ConfigureAwait(false);
+        if (verdict is null)
+        {
+            return null;
+        }
+
+        var enforced = Decide(policy, verdict, fingerprint.Method, pass is not null || oneClick);
+        var action = snapshot.Mode == GatewayMode.Observe ? GuardAction.Forward : enforced;
+        return new Judgement(verdict, action, enforced, remember is { HasWork: true } ? remember : null);
+    }
+
+    /// <summary>
+    /// A pass or an RFC 8058 one-click always goes through. Honeypots get the neutral page. On
+    /// unsubscribe and confirm routes, only a GET or HEAD that scores human goes through (none, with
+    /// Shield: always); elsewhere the route's OnSuspect / OnBot decide.
+    /// </summary>
+    public static GuardAction Decide(RoutePolicy policy, Verdict verdict, string method, bool passed)
+    {
+        if (policy.Kind == LinkKind.Honeypot)
+        {
+            return GuardAction.NeutralPage;
+        }
+
+        if (passed)
+        {
+            return GuardAction.Forward;
+        }
+
+        if (policy.IsShielded && (policy.Shield == ShieldMode.Always || !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method))))
+        {
+            return GuardAction.Interstitial;
+        }
+
+        return policy.ActionFor(verdict.Kind);
+    }
+
+    /// <summary>Writes what the verdict revealed; failures are logged, never thrown: the request has its answer.</summary>
+    public async Task RememberAsync(MemoryRemember remember)
+    {
+        try
+        {
+            await memory.RememberAsync(remember, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(2), time).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.RememberFailed(logger, memory.Name, e.GetType().Name, e.Message);
+        }
+    }
+
+    private static MemoryObservation Observe(GuardSnapshot snapshot, RoutePolicy policy, RequestFingerprint fingerprint, SignalSet signals, string requestId)
+    {
+        var scorer = snapshot.Scorer;
+        var statelessScore = scorer.ScoreOf(signals);
+        var newTag = statelessScore >= scorer.Policy.BotThreshold ? new AddressTag(statelessScore, scorer.ReasonsOf(signals), fingerprint.ReceivedAt) : null;
+        return new MemoryObservation(fingerprint.ReceivedAt, requestId, policy.Kind, fingerprint.ClientAddress, NetworkPrefix.Of(fingerprint.ClientAddress),
+            fingerprint.Identity, ClientShape.Key(fingerprint), newTag, policy.Kind == LinkKind.Honeypot, snapshot.TagTtl);
+    }
+
+    /// <summary>
+    /// The one store round trip: what the memory knew adds the behavioural signals. When the verdict is
+    /// "bot" and behaviour (not the request alone) made it so, says what to tag afterwards.
+    /// </summary>
+    private async Task<(Verdict? Verdict, MemoryRemember? Remember)> RecallAndScoreAsync(GuardSnapshot snapshot, MemoryObservation observation,
+        SignalSet signals, CancellationToken cancellationToken)
+    {
+        var scorer = snapshot.Scorer;
+        if (circuit.IsOpen)
+        {
+            return (scorer.Score(signals, StoreUnavailable), null);
+        }
+
+        MemoryRecall recall;
+        try
+        {
+            recall = await memory.ObserveAsync(observation, cancellationToken)
+                .AsTask().WaitAsync(snapshot.StoreBudget, time, cancellationToken).ConfigureAwait(false);
+            circuit.Success();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return (null, null); // Cancellation is an outcome, not an error.
+        }
+        catch (Exception e)
+        {
+            circuit.Failure();
+            Log.StoreUnavailable(logger, memory.Name, e.GetType().Name, e.Message);
+            return (scorer.Score(signals, StoreUnavailable), null);
+        }
+
+        var verdict = scorer.Score(signals.Union(BehaviourSignals.Evaluate(recall.Facts, snapshot.Behaviour)));
+        var revealed = verdict.Kind == VerdictKind.Bot && observation.NewTag is null;
+        var remember = new MemoryRemember(
+            observation,
+            new AddressTag(verdict.Score, verdict.Reasons, observation.Now),
+            TagAddress: revealed && observation.ClientAddress is not null && !recall.Facts.AddressTagged,
+            TagShape: revealed && !recall.Facts.ShapeTagged,
+            TakeMessage: verdict.Signals.Contains(Signal.BurstLinks),
+            recall.FoldBack);
+        return (verdict, remember);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "The {Store} store did not answer ({ErrorType}: {ErrorMessage}); answering from stateless signals")]
+        public static partial void StoreUnavailable(ILogger logger, string store, string errorType, string errorMessage);
+
+        [LoggerMessage(2, LogLevel.Warning, "The {Store} store did not take a new tag or fold-back event ({ErrorType}: {ErrorMessage})")]
+        public static partial void RememberFailed(ILogger logger, string store, string errorType, string errorMessage);
+    }
+}
