@@ -49,6 +49,8 @@ public static class GatewayApp
         builder.Services.AddSingleton(new GuardSnapshotHolder(config.Snapshot));
         builder.Services.AddSingleton<RoutePolicies>();
         builder.Services.AddSingleton<LinkGuard>();
+        builder.Services.AddSingleton(launch);
+        builder.Services.AddHostedService<GuardReloader>();
         builder.Services.AddSingleton(new BotHeaderSignature(config.SigningKey));
         builder.Services.AddGatewayMemory(options);
         builder.Services.AddInterstitialShield(options);
@@ -56,6 +58,7 @@ public static class GatewayApp
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded => ConfigureProxyTrust(forwarded, options.ForwardedHeaders));
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddConfigFilter<RoutePolicyConfigFilter>()
             .AddTransforms<BotHeadersTransformProvider>();
         configure?.Invoke(builder);
 

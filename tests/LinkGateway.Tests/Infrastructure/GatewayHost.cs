@@ -44,8 +44,9 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <param name="settings">Further configuration keys.</param>
     /// <param name="signingKey">The key; a fresh one when null.</param>
     /// <param name="time">The gateway's clock (a FakeTimeProvider lets behaviour tests move time); the system clock when null.</param>
+    /// <param name="configFile">The configuration file; the repository's when null.</param>
     public static async Task<GatewayHost> StartAsync(string? redis = null, string? keyPrefix = null,
-        IReadOnlyDictionary<string, string?>? settings = null, byte[]? signingKey = null, TimeProvider? time = null)
+        IReadOnlyDictionary<string, string?>? settings = null, byte[]? signingKey = null, TimeProvider? time = null, string? configFile = null)
     {
         signingKey ??= RandomNumberGenerator.GetBytes(32);
         var origin = DemoOriginApp.Create(["--urls", "http://127.0.0.1:0"], signingKey);
@@ -70,7 +71,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         var log = new CapturingSink();
-        var launch = new GatewayLaunch(Demo: false, RepoFiles.ConfigFile, ["--urls", "http://127.0.0.1:0"]);
+        var launch = new GatewayLaunch(Demo: false, configFile ?? RepoFiles.ConfigFile, ["--urls", "http://127.0.0.1:0"]);
         var gateway = GatewayApp.Build(launch, overrides, builder =>
         {
             builder.Services.AddSingleton<ILogEventSink>(log);

@@ -91,6 +91,21 @@ public sealed class RoutePolicyTests(RedisFixture redis)
         Assert.Contains("pass.human", Assert.Single(nodeA.Ledger.Events).Header("X-Bot-Reasons")!.Split(','));
     }
 
+    [Fact]
+    public async Task ObserveMode_ForwardsEverything_AndLogsWhatEnforceWouldHaveDone()
+    {
+        await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?> { ["LinkGateway:Mode"] = "observe" });
+        var scanner = Clients.NextAddress();
+
+        await host.Client.SendAsync(Clients.Bare("/u/m-1/r-observed", scanner, "curl/8.5.0"));
+        await host.Client.SendAsync(Clients.Bare("/h/m-1/r-observed", scanner, "curl/8.5.0"));
+
+        Assert.Equal(["unsubscribe", "honeypot"], host.Ledger.Events.Select(e => e.Action));
+        Assert.All(host.Ledger.Events, e => Assert.Equal("bot", e.Header("X-Bot-Verdict")));
+        var unsubscribeLog = await host.Log.WaitForAsync(e => e.Properties.TryGetValue("RequestPath", out var p) && p.ToString() == "\"/u/m-1/r-observed\"");
+        Assert.Equal("\"interstitial\"", unsubscribeLog.Properties["Action"].ToString());
+    }
+
     private static Dictionary<string, string?> Policy(string route, string onSuspect, string onBot) => new()
     {
         [$"ReverseProxy:Routes:{route}:Metadata:OnSuspect"] = onSuspect,

@@ -1,0 +1,93 @@
+using LinkGateway.Guard;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Primitives;
+
+namespace LinkGateway.Hosting;
+
+/// <summary>
+/// Hot reload: when the configuration file or a signature file changes, the whole guard configuration is
+/// validated again and, if good, swapped in as one new <see cref="GuardSnapshot"/>; if not, every
+/// problem is logged and the running set stays. Each node watches its own files (mount the same
+/// ConfigMap or volume on every node). Redis, the signing key, the rate limiter and the shield's
+/// lifetimes are read once at start-up.
+/// </summary>
+internal sealed partial class GuardReloader(IConfiguration configuration, GatewayLaunch launch, GuardSnapshotHolder snapshots, ILogger<GuardReloader> logger)
+    : IHostedService, IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly List<IDisposable> _watches = [];
+    private PhysicalFileProvider? _signatureFiles;
+
+    private string ConfigDirectory => Path.GetDirectoryName(launch.ConfigFile)!;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _watches.Add(ChangeToken.OnChange(configuration.GetReloadToken, Reload));
+        WatchSignatures();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _watches.ForEach(w => w.Dispose());
+            _watches.Clear();
+            _signatureFiles?.Dispose();
+            _signatureFiles = null;
+        }
+    }
+
+    private void WatchSignatures()
+    {
+        var folder = Path.GetFullPath(configuration[$"{LinkGatewayOptions.SectionName}:Signatures:Path"] ?? new SignaturesOptions().Path, ConfigDirectory);
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        _signatureFiles = new PhysicalFileProvider(folder);
+        var files = _signatureFiles;
+        _watches.Add(ChangeToken.OnChange(() => files.Watch("**/*.json"), Reload));
+    }
+
+    private void Reload()
+    {
+        lock (_gate)
+        {
+            try
+            {
+                var next = GatewayConfigValidator.Validate(configuration, ConfigDirectory).Snapshot;
+                snapshots.Swap(next);
+                Log.Reloaded(logger, next.Detector.Signatures.Version, next.Mode.ToString().ToLowerInvariant());
+            }
+            catch (GatewayConfigurationException e)
+            {
+                foreach (var error in e.Errors)
+                {
+                    Log.Refused(logger, error);
+                }
+            }
+            catch (IOException e)
+            {
+                // A file caught half-written: the watcher fires again when the write completes.
+                Log.Refused(logger, e.Message);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(10, LogLevel.Information, "Guard configuration reloaded: signatures {SignatureVersion}, mode {Mode}")]
+        public static partial void Reloaded(ILogger logger, string signatureVersion, string mode);
+
+        [LoggerMessage(11, LogLevel.Error, "Guard configuration reload refused, the running configuration stays: {Problem}")]
+        public static partial void Refused(ILogger logger, string problem);
+    }
+}

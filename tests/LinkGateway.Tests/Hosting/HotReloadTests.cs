@@ -1,0 +1,103 @@
+using System.Net;
+using LinkGateway.Infrastructure;
+
+namespace LinkGateway.Hosting;
+
+/// <summary>Configuration and signature files change under a running gateway: good changes apply, bad ones are refused and the old set stays.</summary>
+public sealed class HotReloadTests : IAsyncLifetime
+{
+    private const string ReloadedMessage = "Guard configuration reloaded";
+    private const string RefusedMessage = "Guard configuration reload refused";
+    private readonly DirectoryInfo _config = Directory.CreateTempSubdirectory("lg-config-");
+    private GatewayHost _host = null!;
+
+    private string ConfigFile => Path.Combine(_config.FullName, "linkgateway.json");
+
+    public async Task InitializeAsync()
+    {
+        File.Copy(RepoFiles.ConfigFile, ConfigFile);
+        CopyFolder(Path.Combine(RepoFiles.Root, "config", "signatures"), Path.Combine(_config.FullName, "signatures"));
+        _host = await GatewayHost.StartAsync(configFile: ConfigFile);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _config.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task NewSignatureFile_AppliesWithoutRestart_AndABadOneIsRefusedKeepingTheLastGoodSet()
+    {
+        const string agent = "Zorblax-LinkVetter/2.1 (Windows NT 10.0; Win64; x64)";
+        Assert.Equal("human", await VerdictForAsync(agent));
+
+        await ChangeAndWaitAsync(ReloadedMessage, () => File.WriteAllText(Path.Combine(_config.FullName, "signatures", "user-agents", "local.json"), """
+            { "family": "local", "kind": "user-agent", "category": "scanner", "source": "https://example.org/our-own-logs", "taken": "2026-11-23",
+              "entries": [ { "name": "Zorblax", "pattern": "Zorblax-LinkVetter/" } ] }
+            """));
+        Assert.Equal("bot", await VerdictForAsync(agent));
+
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(Path.Combine(_config.FullName, "signatures", "user-agents", "broken.json"), """
+            { "family": "broken", "kind": "user-agent", "category": "scanner", "source": "https://example.org", "taken": "2026-11-23",
+              "entries": [ { "name": "bad", "pattern": "(unclosed" } ] }
+            """));
+        Assert.Equal("bot", await VerdictForAsync(agent)); // the last good set, Zorblax included, still runs
+        Assert.Contains(_host.Log.Events, e => e.RenderMessage().Contains("broken.json", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ModeChangedInTheConfigFile_SwitchesToObserve()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _host.Client.SendAsync(Clients.Bare("/u/m-1/r-before", Clients.NextAddress(), "curl/8.5.0"))).StatusCode);
+        Assert.Empty(_host.Ledger.Events); // enforce: the interstitial
+
+        await ChangeAndWaitAsync(ReloadedMessage, () => File.WriteAllText(ConfigFile,
+            File.ReadAllText(ConfigFile).Replace("\"LinkGateway\": {", "\"LinkGateway\": {\n    \"Mode\": \"observe\",", StringComparison.Ordinal)));
+        await _host.Client.SendAsync(Clients.Bare("/u/m-1/r-after", Clients.NextAddress(), "curl/8.5.0"));
+
+        var seen = Assert.Single(_host.Ledger.Events);
+        Assert.Equal(("r-after", "bot"), (seen.RecipientId, seen.Header("X-Bot-Verdict")));
+    }
+
+    [Fact]
+    public async Task BadRouteMetadataInTheConfigFile_IsRefused_AndTheShieldStays()
+    {
+        await ChangeAndWaitAsync("Failed to", () => File.WriteAllText(ConfigFile,
+            File.ReadAllText(ConfigFile).Replace("\"LinkKind\": \"unsubscribe\", \"Shield\": \"always\"", "\"LinkKind\": \"unsubscribe\", \"Shield\": \"never\"", StringComparison.Ordinal)),
+            any: true);
+
+        await _host.Client.SendAsync(Clients.Browser("/u/m-1/r-still-shielded", Clients.NextAddress()));
+
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    private async Task<string?> VerdictForAsync(string userAgent)
+    {
+        var recipient = $"r-{Guid.NewGuid():N}";
+        var request = Clients.Browser($"/c/m-1/{recipient}/l-1", Clients.NextAddress());
+        request.Headers.Remove("User-Agent");
+        request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
+        await _host.Client.SendAsync(request);
+        return Assert.Single(_host.Ledger.Events, e => e.RecipientId == recipient).Header("X-Bot-Verdict");
+    }
+
+    /// <summary>Makes a change and waits for the gateway's own log line about it: the reload is the signal.</summary>
+    private async Task ChangeAndWaitAsync(string message, Action change, bool any = false)
+    {
+        var before = _host.Log.Events.Count;
+        change();
+        await _host.Log.WaitForAsync(e => _host.Log.Events.Skip(before).Contains(e)
+            && e.RenderMessage().Contains(message, StringComparison.Ordinal) && (any || e.Level >= Serilog.Events.LogEventLevel.Information));
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
