@@ -23,6 +23,12 @@ public readonly struct RequestFingerprint
     /// </summary>
     public bool IsSecureContext { get; init; }
     public IPAddress? ClientAddress { get; init; }
+
+    /// <summary>
+    /// The request's headers beyond the User-Agent are not known (a replayed access log in combined
+    /// format): header-shape signals do not fire, since unknown is not absent.
+    /// </summary>
+    public bool HeadersUnknown { get; init; }
     public LinkIdentity Identity { get; init; }
     public DateTimeOffset ReceivedAt { get; init; }
 }

@@ -45,20 +45,9 @@ public sealed class StatelessDetector
             signals = signals.With(Signal.MethodHead);
         }
 
-        if (!request.HasAcceptLanguage)
+        if (!request.HeadersUnknown)
         {
-            signals = signals.With(Signal.HdrNoAcceptLanguage);
-        }
-
-        if (string.IsNullOrWhiteSpace(request.Accept) || request.Accept.Trim() == "*/*")
-        {
-            signals = signals.With(Signal.HdrAcceptAny);
-        }
-
-        // Browsers send Sec-Fetch-* only to secure origins; over plain HTTP its absence proves nothing.
-        if (request.IsSecureContext && !request.HasSecFetch && userAgent is not null && BrowserClaims.SendsSecFetch(userAgent))
-        {
-            signals = signals.With(Signal.HdrNoSecFetch);
+            signals = signals.Union(HeaderShapeSignals(request, userAgent));
         }
 
         if (Signatures.Networks.Lookup(request.ClientAddress) is { } network)
@@ -73,6 +62,28 @@ public sealed class StatelessDetector
             {
                 signals = signals.With(Signal.TimingFast);
             }
+        }
+
+        return signals;
+    }
+
+    private static SignalSet HeaderShapeSignals(in RequestFingerprint request, string? userAgent)
+    {
+        var signals = SignalSet.Empty;
+        if (!request.HasAcceptLanguage)
+        {
+            signals = signals.With(Signal.HdrNoAcceptLanguage);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Accept) || request.Accept.Trim() == "*/*")
+        {
+            signals = signals.With(Signal.HdrAcceptAny);
+        }
+
+        // Browsers send Sec-Fetch-* only to secure origins; over plain HTTP its absence proves nothing.
+        if (request.IsSecureContext && !request.HasSecFetch && userAgent is not null && BrowserClaims.SendsSecFetch(userAgent))
+        {
+            signals = signals.With(Signal.HdrNoSecFetch);
         }
 
         return signals;

@@ -28,24 +28,20 @@ internal static class FingerprintReader
         };
     }
 
-    private static LinkIdentity ReadIdentity(HttpRequest request, IdentityOptions names)
+    private static LinkIdentity ReadIdentity(HttpRequest request, IdentityOptions names) =>
+        ReadIdentity(names, name => request.RouteValues.TryGetValue(name, out var value) && value is not null
+            ? Convert.ToString(value, CultureInfo.InvariantCulture)
+            : request.Query.TryGetValue(name, out var query) ? Single(query) : null);
+
+    /// <summary>Message, recipient, link and send time by the configured names; <paramref name="value"/> looks a name up (route value first, then query).</summary>
+    public static LinkIdentity ReadIdentity(IdentityOptions names, Func<string, string?> value)
     {
-        var sentAt = Value(request, names.SentAt) is { } text
+        var sentAt = value(names.SentAt) is { } text
                      && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
                      && seconds is > 0 and < 100_000_000_000
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : (DateTimeOffset?)null;
-        return new LinkIdentity(Value(request, names.MessageId), Value(request, names.RecipientId), Value(request, names.LinkId), sentAt);
-    }
-
-    private static string? Value(HttpRequest request, string name)
-    {
-        if (request.RouteValues.TryGetValue(name, out var routeValue) && routeValue is not null)
-        {
-            return Convert.ToString(routeValue, CultureInfo.InvariantCulture);
-        }
-
-        return request.Query.TryGetValue(name, out var query) ? Single(query) : null;
+        return new LinkIdentity(value(names.MessageId), value(names.RecipientId), value(names.LinkId), sentAt);
     }
 
     private static string? Single(Microsoft.Extensions.Primitives.StringValues values) => values.Count switch
@@ -56,6 +52,6 @@ internal static class FingerprintReader
     };
 
     // Browsers treat localhost as a secure origin and send Sec-Fetch-* there too.
-    private static bool IsLoopbackHost(string host) =>
+    public static bool IsLoopbackHost(string host) =>
         host is "localhost" or "127.0.0.1" or "[::1]" || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
 }

@@ -132,7 +132,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             return (scorer.Score(signals, StoreUnavailable), null);
         }
 
-        var verdict = scorer.Score(signals.Union(BehaviourSignals.Evaluate(recall.Facts, snapshot.Behaviour)));
+        var verdict = scorer.Score(WithoutInheritedTag(signals.Union(BehaviourSignals.Evaluate(recall.Facts, snapshot.Behaviour)), recall.Facts));
         var revealed = verdict.Kind == VerdictKind.Bot && observation.NewTag is null;
         var remember = new MemoryRemember(
             observation,
@@ -142,6 +142,24 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             TakeMessage: verdict.Signals.Contains(Signal.BurstLinks),
             recall.FoldBack);
         return (verdict, remember);
+    }
+
+    /// <summary>
+    /// An address's tag says a bot used it, not that everything from it is a bot: a person's own desktop
+    /// antivirus scans links from the person's address, and offices share one. So <c>tag.ip</c> counts
+    /// when the request shows automation of its own, or comes from the tagged client's software
+    /// (same User-Agent and header shape); a clean browser of other software there stays a person.
+    /// </summary>
+    private static SignalSet WithoutInheritedTag(SignalSet signals, in BehaviourFacts facts)
+    {
+        if (!signals.Contains(Signal.TagIp) || facts.ShapeTagged)
+        {
+            return signals;
+        }
+
+        var ownEvidence = signals.Signals().Any(s => s is not (Signal.TagIp or Signal.TagPrefix)
+            && SignalCatalog.Get(s).Direction == SignalDirection.Automated);
+        return ownEvidence ? signals : signals.Without(Signal.TagIp);
     }
 
     private static partial class Log

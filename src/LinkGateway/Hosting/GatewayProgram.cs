@@ -10,6 +10,11 @@ public static class GatewayProgram
         WebApplication? origin = null;
         try
         {
+            if (args is ["evaluate", ..])
+            {
+                return await Evaluation.EvaluateCommand.RunAsync(args[1..], Console.Out, Console.Error);
+            }
+
             var launch = GatewayLaunch.Parse(args);
             Dictionary<string, string?>? overrides = null;
             if (launch.Demo)

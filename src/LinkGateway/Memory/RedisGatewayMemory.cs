@@ -91,13 +91,13 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
 
     public async ValueTask<MemoryRecall> ObserveAsync(MemoryObservation o, CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase();
+        var db = redis.GetDatabase().CreateBatch();
         var now = o.Now.ToUnixTimeMilliseconds();
         var entry = o.NewTag is null && !o.HoneypotHit ? o.AsRecent().Serialize() : string.Empty;
         var newTag = o.NewTag?.Serialize() ?? string.Empty;
         var recipient = o.Identity.RecipientId ?? string.Empty;
 
-        // Start every script, then await them together: the multiplexer sends them in one go.
+        // Queue every script, then send the batch and await them together.
         var address = o.ClientAddress is null ? null : Address(db, keys.Address(o.ClientAddress), now, recipient, newTag, entry, o.TagTtl);
         var network = o.Prefix is null ? null : Address(db, keys.Network(o.Prefix), now, recipient, o.HoneypotHit ? newTag : string.Empty, entry, o.TagTtl);
         var message = o.HasMessageRecipient ? Message(db, keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), now, o, entry) : null;
@@ -116,6 +116,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
             newTag,
             ttlMs = (long)o.TagTtl.TotalMilliseconds,
         });
+        db.Execute();
         await Task.WhenAll(new Task?[] { address, network, message, messageNetwork, shape }.OfType<Task>()).ConfigureAwait(false);
 
         var foldBack = new List<FoldBackEvent>();
@@ -152,17 +153,18 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
 
     public async ValueTask<IReadOnlyList<FoldBackEvent>> RememberAsync(MemoryRemember r, CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase();
+        var batch = redis.GetDatabase().CreateBatch();
         var o = r.Observation;
         var now = o.Now.ToUnixTimeMilliseconds();
         var tag = r.Tag.Serialize();
-        var address = r.TagAddress && o.ClientAddress is not null ? Address(db, keys.Address(o.ClientAddress), now, string.Empty, tag, string.Empty, o.TagTtl) : null;
+        var address = r.TagAddress && o.ClientAddress is not null ? Address(batch, keys.Address(o.ClientAddress), now, string.Empty, tag, string.Empty, o.TagTtl) : null;
         var shape = r.TagShape && o.ShapeKey is not null
-            ? db.ScriptEvaluateAsync(_shapeScript, new { tag = (RedisKey)(keys.Shape(o.ShapeKey) + ":tag"), newTag = tag, ttlMs = (long)o.TagTtl.TotalMilliseconds })
+            ? batch.ScriptEvaluateAsync(_shapeScript, new { tag = (RedisKey)(keys.Shape(o.ShapeKey) + ":tag"), newTag = tag, ttlMs = (long)o.TagTtl.TotalMilliseconds })
             : null;
         var message = r.TakeMessage && o.HasMessageRecipient
-            ? db.ScriptEvaluateAsync(_takeScript, new { recent = (RedisKey)(keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!) + ":recent") })
+            ? batch.ScriptEvaluateAsync(_takeScript, new { recent = (RedisKey)(keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!) + ":recent") })
             : null;
+        batch.Execute();
         await Task.WhenAll(new Task?[] { address, shape, message }.OfType<Task>()).ConfigureAwait(false);
 
         var events = new List<FoldBackEvent>(r.FoldBack);
@@ -176,6 +178,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
             AddFoldBack(events, $"m:{o.Identity.MessageId}:{o.Identity.RecipientId}", r.Tag.Reasons, o, await message.ConfigureAwait(false), behaviour.BurstLinksWindow);
         }
 
+        var db = redis.GetDatabase();
         await Task.WhenAll(events.Select(e => db.StreamAddAsync(keys.FoldBackStream,
         [
             new NameValueEntry("entity", e.Entity),
@@ -217,7 +220,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         return Stopwatch.GetElapsedTime(started);
     }
 
-    private Task<RedisResult> Address(IDatabase db, string entity, long now, string recipient, string newTag, string entry, TimeSpan ttl) =>
+    private Task<RedisResult> Address(IDatabaseAsync db, string entity, long now, string recipient, string newTag, string entry, TimeSpan ttl) =>
         db.ScriptEvaluateAsync(_addressScript, new
         {
             tag = (RedisKey)(entity + ":tag"),
@@ -233,7 +236,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
             recentMax = behaviour.FoldBackMaxEntries,
         });
 
-    private Task<RedisResult> Message(IDatabase db, string entity, long now, MemoryObservation o, string entry) =>
+    private Task<RedisResult> Message(IDatabaseAsync db, string entity, long now, MemoryObservation o, string entry) =>
         db.ScriptEvaluateAsync(_messageScript, new
         {
             links = (RedisKey)(entity + ":links"),

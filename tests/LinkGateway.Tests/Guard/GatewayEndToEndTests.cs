@@ -109,15 +109,30 @@ public sealed class GatewayEndToEndTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task BotVerdict_TagsTheAddress_AndALaterPersonShapedRequestCarriesTagIp()
+    public async Task BotVerdict_TagsTheAddress_AndALaterRequestWithEvidenceCarriesTagIp()
     {
         var address = Clients.NextAddress();
         await _host.Client.SendAsync(Clients.Bare("/c/m-2/r-scan/l-1", address, "python-requests/2.32.3"));
 
-        await _host.Client.SendAsync(Clients.Browser("/c/m-2/r-later/l-1", address));
+        var later = Clients.Browser("/c/m-2/r-later/l-1", address);
+        later.Headers.Remove("Accept-Language");
+        await _host.Client.SendAsync(later);
 
         var seen = OriginSaw("click", "r-later");
-        Assert.Equal(("suspect", "tag.ip"), (seen.Header("X-Bot-Verdict"), seen.Header("X-Bot-Reasons")));
+        Assert.Equal(("suspect", "tag.ip,hdr.no-accept-language"), (seen.Header("X-Bot-Verdict"), seen.Header("X-Bot-Reasons")));
+    }
+
+    [Fact]
+    public async Task TaggedAddress_DoesNotTaintAPersonsCleanBrowserOfOtherSoftware()
+    {
+        // The person's own antivirus fetched the link first, from the person's address.
+        var address = Clients.NextAddress();
+        await _host.Client.SendAsync(Clients.Bare("/c/m-2/r-av/l-1", address, "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1)"));
+        await _host.Client.SendAsync(Clients.Bare("/c/m-2/r-av/l-2", address, "curl/8.5.0"));
+
+        await _host.Client.SendAsync(Clients.Browser("/c/m-2/r-person/l-1", address));
+
+        Assert.Equal(("human", ""), (OriginSaw("click", "r-person").Header("X-Bot-Verdict"), OriginSaw("click", "r-person").Header("X-Bot-Reasons")));
     }
 
     [Fact]

@@ -1,0 +1,166 @@
+using System.Globalization;
+using LinkGateway.Fingerprinting;
+using LinkGateway.Guard;
+using LinkGateway.Links;
+using LinkGateway.Scoring;
+
+namespace LinkGateway.Evaluation;
+
+/// <summary>Counts of a replay: by route kind × verdict, reasons, networks, shield and absorb impact, and, with labels, the confusion matrix.</summary>
+public sealed class EvaluationSummary
+{
+    private readonly Dictionary<(LinkKind, VerdictKind), long> _byKind = [];
+    private readonly Dictionary<string, long> _reasons = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Total, long Bot)> _networks = new(StringComparer.Ordinal);
+    private readonly Dictionary<(bool LabelBot, VerdictKind Verdict), long> _confusion = [];
+    private readonly List<string> _badLineSamples = [];
+
+    public long Requests { get; private set; }
+
+    public long BadLines { get; private set; }
+
+    public long Unrouted { get; private set; }
+
+    public long ShieldedUnsubscribes { get; private set; }
+
+    public long AbsorbedOpens { get; private set; }
+
+    public long Labelled => _confusion.Values.Sum();
+
+    /// <summary>Of the requests labelled bot, how many the gateway flagged (suspect or bot), and how many it called bot.</summary>
+    public (double Flagged, double Bot) Recall => (Rate(true, v => v != VerdictKind.Human), Rate(true, v => v == VerdictKind.Bot));
+
+    /// <summary>Of the requests labelled human, how many the gateway flagged, and how many it called bot.</summary>
+    public (double Flagged, double Bot) PeopleFlagged => (Rate(false, v => v != VerdictKind.Human), Rate(false, v => v == VerdictKind.Bot));
+
+    /// <summary>Of the requests the gateway called bot, how many were labelled bot.</summary>
+    public double Precision
+    {
+        get
+        {
+            var called = _confusion.Where(c => c.Key.Verdict == VerdictKind.Bot).Sum(c => c.Value);
+            return called == 0 ? double.NaN : (double)_confusion.GetValueOrDefault((true, VerdictKind.Bot)) / called;
+        }
+    }
+
+    public void AddBadLine(long line, string problem)
+    {
+        BadLines++;
+        if (_badLineSamples.Count < 5)
+        {
+            _badLineSamples.Add($"line {line}: {problem}");
+        }
+    }
+
+    public void AddUnrouted() => Unrouted++;
+
+    public void Add(ReplayOutcome outcome, string? label)
+    {
+        Requests++;
+        var verdict = outcome.Verdict;
+        _byKind[(outcome.Kind, verdict.Kind)] = _byKind.GetValueOrDefault((outcome.Kind, verdict.Kind)) + 1;
+        foreach (var reason in verdict.Reasons.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            _reasons[reason] = _reasons.GetValueOrDefault(reason) + 1;
+        }
+
+        if (NetworkPrefix.Of(outcome.Request.ClientAddress) is { } prefix)
+        {
+            var (total, bot) = _networks.GetValueOrDefault(prefix);
+            _networks[prefix] = (total + 1, bot + (verdict.Kind == VerdictKind.Bot ? 1 : 0));
+        }
+
+        ShieldedUnsubscribes += outcome.Kind == LinkKind.Unsubscribe && outcome.Action == GuardAction.Interstitial ? 1 : 0;
+        AbsorbedOpens += outcome.Action == GuardAction.Absorb ? 1 : 0;
+        if (Labels.IsBot(label) is { } labelBot)
+        {
+            _confusion[(labelBot, verdict.Kind)] = _confusion.GetValueOrDefault((labelBot, verdict.Kind)) + 1;
+        }
+    }
+
+    public void Write(TextWriter output)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"requests {Requests:N0}; lines refused {BadLines:N0}; without a route {Unrouted:N0}"));
+        foreach (var sample in _badLineSamples)
+        {
+            output.WriteLine($"  refused {sample}");
+        }
+
+        output.WriteLine();
+        output.WriteLine("route kind      human     suspect   bot");
+        foreach (var kind in Enum.GetValues<LinkKind>().Where(k => _byKind.Keys.Any(x => x.Item1 == k)))
+        {
+            output.WriteLine(string.Create(c,
+                $"{kind.ToName(),-14}{_byKind.GetValueOrDefault((kind, VerdictKind.Human)),-10}{_byKind.GetValueOrDefault((kind, VerdictKind.Suspect)),-10}{_byKind.GetValueOrDefault((kind, VerdictKind.Bot))}"));
+        }
+
+        output.WriteLine();
+        output.WriteLine(string.Create(c, $"unsubscribes shielded (the origin would not have been called): {ShieldedUnsubscribes:N0}"));
+        output.WriteLine(string.Create(c, $"opens absorbed: {AbsorbedOpens:N0}"));
+        output.WriteLine();
+        output.WriteLine("reasons");
+        foreach (var (reason, count) in _reasons.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine(string.Create(c, $"  {reason,-24}{count:N0}"));
+        }
+
+        output.WriteLine();
+        output.WriteLine("top networks by bot verdicts");
+        foreach (var (network, (total, bot)) in _networks.Where(n => n.Value.Bot > 0).OrderByDescending(n => n.Value.Bot).ThenBy(n => n.Key, StringComparer.Ordinal).Take(10))
+        {
+            output.WriteLine(string.Create(c, $"  {network,-24}{bot:N0} bot of {total:N0}"));
+        }
+
+        if (Labelled == 0)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine(string.Create(c, $"labelled {Labelled:N0}: label \\ verdict   human     suspect   bot"));
+        foreach (var labelBot in new[] { false, true })
+        {
+            output.WriteLine(string.Create(c,
+                $"  {(labelBot ? "bot" : "human"),-22}{_confusion.GetValueOrDefault((labelBot, VerdictKind.Human)),-10}{_confusion.GetValueOrDefault((labelBot, VerdictKind.Suspect)),-10}{_confusion.GetValueOrDefault((labelBot, VerdictKind.Bot))}"));
+        }
+
+        output.WriteLine(string.Create(c, $"precision (bot verdicts labelled bot): {Precision:P2}"));
+        output.WriteLine(string.Create(c, $"recall (labelled bot flagged suspect or bot): {Recall.Flagged:P2}; called bot: {Recall.Bot:P2}"));
+        output.WriteLine(string.Create(c, $"people flagged suspect or bot: {PeopleFlagged.Flagged:P2}; called bot: {PeopleFlagged.Bot:P2}"));
+    }
+
+    private double Rate(bool labelBot, Func<VerdictKind, bool> counted)
+    {
+        var all = _confusion.Where(c => c.Key.LabelBot == labelBot).Sum(c => c.Value);
+        return all == 0 ? double.NaN : (double)_confusion.Where(c => c.Key.LabelBot == labelBot && counted(c.Key.Verdict)).Sum(c => c.Value) / all;
+    }
+}
+
+/// <summary>Label words of a labels file or a JSON line's "label".</summary>
+public static class Labels
+{
+    /// <summary>True for bot-like labels, false for person-like ones, null when there is none or it is unknown.</summary>
+    public static bool? IsBot(string? label) => label?.Trim().ToLowerInvariant() switch
+    {
+        "bot" or "scanner" or "automated" or "machine" => true,
+        "human" or "person" or "people" => false,
+        _ => null,
+    };
+
+    /// <summary>A labels file: "line,label" per line (line numbers of the log, from 1); other lines are ignored.</summary>
+    public static Dictionary<long, string> Read(string path)
+    {
+        var labels = new Dictionary<long, string>();
+        foreach (var row in File.ReadLines(path))
+        {
+            var parts = row.Split(',', 2);
+            if (parts.Length == 2 && long.TryParse(parts[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var line))
+            {
+                labels[line] = parts[1].Trim();
+            }
+        }
+
+        return labels;
+    }
+}
