@@ -112,7 +112,8 @@ public sealed class StatelessDetector
         return network.Category switch
         {
             NetworkCategory.Vendor => SignalSet.Empty.With(network.Certainty == Certainty.Certain ? Signal.NetVendor : Signal.NetVendorProbable),
-            _ => SignalSet.Empty.With(Signal.NetDatacenter),
+            NetworkCategory.Datacenter => SignalSet.Empty.With(Signal.NetDatacenter),
+            _ => SignalSet.Empty,
         };
     }
 

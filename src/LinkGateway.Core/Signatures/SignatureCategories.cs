@@ -27,6 +27,11 @@ public enum NetworkCategory : byte
     Vendor,
     /// <summary>Cloud and hosting providers: weak evidence, people use VPNs and virtual desktops too.</summary>
     Datacenter,
+    /// <summary>
+    /// Egress of a privacy relay that carries people (Apple iCloud Private Relay): never evidence of
+    /// automation, and, as the more specific block, it cancels a datacenter block it sits in.
+    /// </summary>
+    PersonRelay,
 }
 
 /// <summary>Where a network range counts as evidence.</summary>

@@ -114,6 +114,11 @@ public static class SignatureLoader
                 errors.Add($"{where}: needs \"source\", the http(s) address of the public document it was taken from (on the entry or the file)");
             }
 
+            if (!DateOnly.TryParseExact(entry.Taken ?? file.Taken, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+            {
+                errors.Add($"{where}: needs \"taken\", the date it was taken from its source, as yyyy-MM-dd (on the entry or the file)");
+            }
+
             if (kind == "network")
             {
                 if (!TryParseNetwork(entry.Cidr, out var network))
@@ -150,8 +155,9 @@ public static class SignatureLoader
         {
             case "vendor": category = NetworkCategory.Vendor; break;
             case "datacenter": category = NetworkCategory.Datacenter; break;
+            case "person-relay": category = NetworkCategory.PersonRelay; break;
             default:
-                errors.Add($"{name}: \"category\" of a network file must be vendor or datacenter (found \"{file.Category}\")");
+                errors.Add($"{name}: \"category\" of a network file must be vendor, datacenter or person-relay (found \"{file.Category}\")");
                 return null;
         }
 

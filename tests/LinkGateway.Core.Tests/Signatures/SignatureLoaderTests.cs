@@ -4,7 +4,7 @@ namespace LinkGateway.Signatures;
 
 public class SignatureLoaderTests
 {
-    private const string Source = "\"source\": \"https://example.org/doc\"";
+    private const string Source = "\"source\": \"https://example.org/doc\", \"taken\": \"2026-11-23\"";
 
     [Fact]
     public void ShippedSignatures_Load()
@@ -17,7 +17,9 @@ public class SignatureLoaderTests
     }
 
     [Theory]
-    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", "entries": [ { "name": "x", "pattern": "^x/" } ] }""", "entries[0] \"x\": needs \"source\"")]
+    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", "taken": "2026-11-23", "entries": [ { "name": "x", "pattern": "^x/" } ] }""", "entries[0] \"x\": needs \"source\"")]
+    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", "source": "https://example.org", "entries": [ { "name": "x", "pattern": "^x/" } ] }""", "entries[0] \"x\": needs \"taken\"")]
+    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", "source": "https://example.org", "taken": "last week", "entries": [ { "pattern": "^x/" } ] }""", "needs \"taken\"")]
     [InlineData("""{ "family": "f", "kind": "network", "category": "vendor", SOURCE, "entries": [ { "cidr": "10.0.0.1/8" } ] }""", "\"cidr\" is not a valid network: \"10.0.0.1/8\"")]
     [InlineData("""{ "family": "f", "kind": "network", "category": "vendor", SOURCE, "entries": [ { "cidr": "300.0.0.0/8" } ] }""", "\"cidr\" is not a valid network")]
     [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", SOURCE, "entries": [ { "pattern": "(unclosed" } ] }""", "\"pattern\" does not compile")]
@@ -47,9 +49,23 @@ public class SignatureLoaderTests
     }
 
     [Fact]
+    public void PersonRelay_InsideADatacenterBlock_CancelsTheDatacenterSignal()
+    {
+        var set = SignatureLoader.Load(
+        [
+            ("dc.json", """{ "family": "dc", "kind": "network", "category": "datacenter", SOURCE, "entries": [ { "cidr": "198.51.100.0/24" } ] }""".Replace("SOURCE", Source)),
+            ("relay.json", """{ "family": "relay", "kind": "network", "category": "person-relay", SOURCE, "entries": [ { "cidr": "198.51.100.128/25" } ] }""".Replace("SOURCE", Source)),
+        ]);
+        var detector = new Signals.StatelessDetector(set);
+
+        Assert.Equal("net.datacenter", detector.Detect(Requests.Browser(address: "198.51.100.7")).ToString());
+        Assert.Equal("", detector.Detect(Requests.Browser(address: "198.51.100.200")).ToString());
+    }
+
+    [Fact]
     public void EntrySource_OverridesAndSuppliesTheFileSource()
     {
-        var json = """{ "family": "f", "kind": "network", "category": "vendor", "entries": [ { "cidr": "192.0.2.0/24", "source": "https://example.org/list" } ] }""";
+        var json = """{ "family": "f", "kind": "network", "category": "vendor", "entries": [ { "cidr": "192.0.2.0/24", "source": "https://example.org/list", "taken": "2026-11-23" } ] }""";
 
         var set = SignatureLoader.Load([("ok.json", json)]);
 

@@ -32,9 +32,9 @@ public class StartupValidationTests
     }
 
     [Theory]
-    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", "source": "https://example.org", "entries": [ { "name": "bad", "pattern": "(a)\\1" } ] }""", "entries[0] \"bad\": \"pattern\" does not compile")]
-    [InlineData("""{ "family": "f", "kind": "network", "category": "vendor", "source": "https://example.org", "entries": [ { "cidr": "192.0.2.0/33" } ] }""", "\"cidr\" is not a valid network: \"192.0.2.0/33\"")]
-    [InlineData("""{ "family": "f", "kind": "network", "category": "vendor", "entries": [ { "cidr": "192.0.2.0/24" } ] }""", "needs \"source\"")]
+    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", "source": "https://example.org", "taken": "2026-11-23", "entries": [ { "name": "bad", "pattern": "(a)\\1" } ] }""", "entries[0] \"bad\": \"pattern\" does not compile")]
+    [InlineData("""{ "family": "f", "kind": "network", "category": "vendor", "source": "https://example.org", "taken": "2026-11-23", "entries": [ { "cidr": "192.0.2.0/33" } ] }""", "\"cidr\" is not a valid network: \"192.0.2.0/33\"")]
+    [InlineData("""{ "family": "f", "kind": "network", "category": "vendor", "taken": "2026-11-23", "entries": [ { "cidr": "192.0.2.0/24" } ] }""", "needs \"source\"")]
     public void BadSignatureFile_StopsStartUpNamingTheFileAndEntry(string json, string expected)
     {
         var folder = Directory.CreateTempSubdirectory("lg-signatures-");
