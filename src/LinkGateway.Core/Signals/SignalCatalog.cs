@@ -21,7 +21,8 @@ public static class SignalCatalog
         new(Signal.NetVendor, "net.vendor", 0.90, SignalDirection.Automated),
         new(Signal.NetVendorProbable, "net.vendor.probable", 0.60, SignalDirection.Automated),
         new(Signal.NetDatacenter, "net.datacenter", 0.30, SignalDirection.Automated),
-        new(Signal.HdrNoAcceptLanguage, "hdr.no-accept-language", 0.25, SignalDirection.Automated),
+        // Every mainstream browser sends Accept-Language on every request; HTTP libraries and many scanners do not.
+        new(Signal.HdrNoAcceptLanguage, "hdr.no-accept-language", 0.40, SignalDirection.Automated),
         new(Signal.HdrNoSecFetch, "hdr.no-sec-fetch", 0.30, SignalDirection.Automated),
         new(Signal.HdrAcceptAny, "hdr.accept-any", 0.20, SignalDirection.Automated),
         new(Signal.MethodHead, "method.head", 0.70, SignalDirection.Automated),

@@ -17,10 +17,10 @@ public class VerdictScorerTests
     [Fact]
     public void Signals_CombineAsNoisyOr()
     {
-        // 1 - (1 - 0.25)(1 - 0.20) = 0.40
+        // 1 - (1 - 0.40)(1 - 0.20) = 0.52
         var signals = SignalSet.Empty.With(Signal.HdrNoAcceptLanguage).With(Signal.HdrAcceptAny);
 
-        Assert.Equal(40, _scorer.ScoreOf(signals));
+        Assert.Equal(52, _scorer.ScoreOf(signals));
     }
 
     [Fact]

@@ -40,15 +40,16 @@ public class CorporaTests(Xunit.Abstractions.ITestOutputHelper output)
         var crawlers = CorpusFile.Read(RepoFiles.Corpus("isbot-crawlers.yml"))
             .Where(ua => _detector.Signatures.UserAgents.Match(ua) is not (ClientCategory.ImageProxy or ClientCategory.MailClient))
             .ToList();
-        var missed = crawlers
-            .Where(ua => _scorer.Score(_detector.Detect(Requests.Bare(ua))).Kind != VerdictKind.Bot)
-            .ToList();
+        var verdicts = crawlers.Select(ua => (ua, _scorer.Score(_detector.Detect(Requests.Bare(ua))).Kind)).ToList();
+        var notFlagged = verdicts.Where(v => v.Kind == VerdictKind.Human).Select(v => v.ua).ToList();
+        var bots = verdicts.Count(v => v.Kind == VerdictKind.Bot);
 
-        // Floor: at least 90 % of crawler User-Agents end as "bot" on a click link (measured 93.4 %; the
-        // signature-curation issue raises the target to 95 %). What is missed is printed for curation.
-        output.WriteLine($"crawlers scored bot: {crawlers.Count - missed.Count}/{crawlers.Count}");
+        // Targets: at least 95 % flagged (suspect or bot) and 90 % called bot on a click link. What is
+        // not flagged is printed for curation.
+        output.WriteLine($"crawlers flagged: {crawlers.Count - notFlagged.Count}/{crawlers.Count}; scored bot: {bots}/{crawlers.Count}");
         Assert.True(crawlers.Count > 500);
-        Assert.True(missed.Count <= crawlers.Count * 10 / 100, $"{missed.Count}/{crawlers.Count} missed:\n" + string.Join("\n", missed.Take(60)));
+        Assert.True(notFlagged.Count <= crawlers.Count * 5 / 100, $"{notFlagged.Count}/{crawlers.Count} not flagged:\n" + string.Join("\n", notFlagged.Take(60)));
+        Assert.True(bots >= crawlers.Count * 90 / 100, $"{bots}/{crawlers.Count} scored bot");
     }
 }
 

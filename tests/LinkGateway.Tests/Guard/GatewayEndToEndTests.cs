@@ -119,7 +119,7 @@ public sealed class GatewayEndToEndTests(RedisFixture redis) : IAsyncLifetime
         await _host.Client.SendAsync(later);
 
         var seen = OriginSaw("click", "r-later");
-        Assert.Equal(("suspect", "tag.ip,hdr.no-accept-language"), (seen.Header("X-Bot-Verdict"), seen.Header("X-Bot-Reasons")));
+        Assert.Equal(("bot", "tag.ip,hdr.no-accept-language"), (seen.Header("X-Bot-Verdict"), seen.Header("X-Bot-Reasons")));
     }
 
     [Fact]
