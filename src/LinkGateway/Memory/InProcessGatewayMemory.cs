@@ -18,7 +18,8 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
     private readonly MemoryKeys _keys;
     private readonly BehaviourOptions _behaviour;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _entityLifetime;
+    private readonly TimeSpan _taggedLifetime;
+    private readonly TimeSpan _windowLifetime;
     private readonly ConcurrentQueue<FoldBackEvent> _foldBack = new();
 
     public InProcessGatewayMemory(MemoryKeys keys, BehaviourOptions behaviour, TimeProvider time, int maxEntries, TimeSpan tagTtl)
@@ -26,12 +27,16 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         _keys = keys;
         _behaviour = behaviour;
         _time = time;
-        _entityLifetime = tagTtl;
+        _taggedLifetime = tagTtl;
+        _windowLifetime = new[] { behaviour.FoldBackWindow, behaviour.FanoutWindow, behaviour.BurstDomainWindow, behaviour.HoneypotWindow }.Max();
         _cache = new MemoryCache(new MemoryCacheOptions
         {
             Clock = new TimeProviderClock(time),
             SizeLimit = maxEntries,
             CompactionPercentage = 0.10,
+            // Every entity checks its own expiry when read; the scan only returns memory early. Scanning a
+            // large cache every minute costs more than it frees (a replay's clock runs fast).
+            ExpirationScanFrequency = TimeSpan.FromMinutes(10),
         });
     }
 
@@ -60,11 +65,11 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         var messageNetwork = 0;
         if (o.HasMessageRecipient)
         {
-            message = Get(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!))
+            message = Get(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), tagged: false)
                 .ObserveMessage(o, entry, _behaviour, foldBack, $"m:{o.Identity.MessageId}:{o.Identity.RecipientId}", reason);
             if (o.Prefix is not null && (o.Identity.SentAt is not { } sent || (o.Now >= sent && o.Now - sent <= _behaviour.BurstDomainAfterSend)))
             {
-                messageNetwork = Get(_keys.MessageNetwork(o.Identity.MessageId!, o.Prefix)).AddMember(o.Identity.RecipientId!, o.Now, _behaviour.BurstDomainWindow);
+                messageNetwork = Get(_keys.MessageNetwork(o.Identity.MessageId!, o.Prefix), tagged: false).AddMember(o.Identity.RecipientId!, o.Now, _behaviour.BurstDomainWindow);
             }
         }
 
@@ -90,7 +95,7 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 
         if (r.TakeMessage && o.HasMessageRecipient)
         {
-            var taken = Get(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!)).TakeRecent();
+            var taken = Get(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), tagged: false).TakeRecent();
             var requests = FoldBackEvent.Select(taken, o.Now, _behaviour.BurstLinksWindow, o.RequestId);
             if (requests.Count > 0)
             {
@@ -131,10 +136,11 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 
     private Entity? Find(string key) => _cache.TryGetValue(key, out Entity? entity) ? entity : null;
 
-    private Entity Get(string key) => _cache.GetOrCreate(key, e =>
+    /// <param name="tagged">The entity can carry a tag (address, prefix, shape): it lives as long as tags do; the others only as long as their windows.</param>
+    private Entity Get(string key, bool tagged = true) => _cache.GetOrCreate(key, e =>
     {
         e.Size = 1;
-        e.SlidingExpiration = _entityLifetime;
+        e.SlidingExpiration = tagged ? _taggedLifetime : _windowLifetime;
         return new Entity();
     })!;
 
@@ -142,12 +148,17 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
     private sealed class Entity
     {
         private readonly Lock _gate = new();
-        private readonly Dictionary<string, DateTimeOffset> _members = new(StringComparer.Ordinal);
-        private readonly List<RecentRequest> _recent = [];
+        // Made on first use: most entities need only one of them, and a replay holds hundreds of thousands.
+        private Dictionary<string, DateTimeOffset>? _members;
+        private List<RecentRequest>? _recent;
         private AddressTag? _tag;
         private DateTimeOffset? _honeypotAt;
 
         public DateTimeOffset TagExpires { get; private set; }
+
+        private List<RecentRequest> Recent => _recent ??= [];
+
+        private Dictionary<string, DateTimeOffset> Members => _members ??= new(StringComparer.Ordinal);
 
         public AddressTag? CurrentTag(DateTimeOffset now)
         {
@@ -181,18 +192,18 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
                     TagExpires = o.Now + o.TagTtl;
                     if (before is null)
                     {
-                        AddFoldBack(foldBack, entity, reason, o, _recent, behaviour.FoldBackWindow);
+                        AddFoldBack(foldBack, entity, reason, o, Recent, behaviour.FoldBackWindow);
                     }
 
-                    _recent.Clear();
+                    Recent.Clear();
                 }
                 else if (entry is not null)
                 {
-                    _recent.RemoveAll(r => r.At < o.Now - behaviour.FoldBackWindow);
-                    _recent.Insert(0, entry);
-                    if (_recent.Count > behaviour.FoldBackMaxEntries)
+                    Recent.RemoveAll(r => r.At < o.Now - behaviour.FoldBackWindow);
+                    Recent.Insert(0, entry);
+                    if (Recent.Count > behaviour.FoldBackMaxEntries)
                     {
-                        _recent.RemoveRange(behaviour.FoldBackMaxEntries, _recent.Count - behaviour.FoldBackMaxEntries);
+                        Recent.RemoveRange(behaviour.FoldBackMaxEntries, Recent.Count - behaviour.FoldBackMaxEntries);
                     }
                 }
 
@@ -209,13 +220,13 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
                 if (o.HoneypotHit)
                 {
                     _honeypotAt = o.Now;
-                    AddFoldBack(foldBack, entity, reason, o, _recent, behaviour.HoneypotWindow);
-                    _recent.Clear();
+                    AddFoldBack(foldBack, entity, reason, o, Recent, behaviour.HoneypotWindow);
+                    Recent.Clear();
                 }
                 else if (entry is not null)
                 {
-                    _recent.RemoveAll(r => r.At < o.Now - behaviour.FoldBackWindow);
-                    _recent.Insert(0, entry);
+                    Recent.RemoveAll(r => r.At < o.Now - behaviour.FoldBackWindow);
+                    Recent.Insert(0, entry);
                 }
 
                 var near = _honeypotAt is { } hit && o.Now - hit <= behaviour.HoneypotWindow;
@@ -251,21 +262,26 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         {
             lock (_gate)
             {
-                var taken = _recent.ToList();
-                _recent.Clear();
+                var taken = Recent.ToList();
+                Recent.Clear();
                 return taken;
             }
         }
 
         private int AddMemberLocked(string member, DateTimeOffset now, TimeSpan window)
         {
-            _members[member] = now;
-            foreach (var stale in _members.Where(m => m.Value <= now - window).Select(m => m.Key).ToList())
+            var members = Members;
+            members[member] = now;
+            var oldest = now - window;
+            foreach (var (key, seen) in members)
             {
-                _members.Remove(stale);
+                if (seen <= oldest)
+                {
+                    members.Remove(key); // removing while enumerating is allowed for Dictionary since .NET Core 3.0
+                }
             }
 
-            return _members.Count;
+            return members.Count;
         }
 
         private static void AddFoldBack(List<FoldBackEvent> foldBack, string entity, string reason, MemoryObservation o, List<RecentRequest> recent, TimeSpan window)
