@@ -34,6 +34,12 @@ passed=$(sed -n 's/.*Failed: *\([0-9]*\), Passed: *\([0-9]*\),.*/\2/p' "$log" | 
 failed=$(sed -n 's/.*Failed: *\([0-9]*\), Passed: *\([0-9]*\),.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 assemblies=$(grep -c 'Passed: *[0-9]*, Skipped' "$log")
 rm -f "$log"
+
+# The micro-benchmarks run once each, in process, so they keep compiling and running (figures: README).
+if ! dotnet run -c Release --project tests/LinkGateway.Benchmarks -- --filter '*' --job Dry --inProcess > /dev/null 2>&1; then
+  echo "the micro-benchmarks failed their dry run: dotnet run -c Release --project tests/LinkGateway.Benchmarks -- --filter '*' --job Dry --inProcess" >&2
+  status=1
+fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1 # the build or a test host failed before any test could report
 fi

@@ -1,0 +1,31 @@
+using BenchmarkDotNet.Attributes;
+using LinkGateway.Hosting;
+using LinkGateway.Interstitial;
+using LinkGateway.Memory;
+using LinkGateway.Signals;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace LinkGateway.Benchmarks;
+
+/// <summary>The interstitial's pass token: issue, and validate (a token for another URL: all the crypto, no nonce spent).</summary>
+[MemoryDiagnoser]
+public class PassTokenBenchmarks
+{
+    private PassTokens _tokens = null!;
+    private string _token = string.Empty;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var options = new LinkGatewayOptions();
+        var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, TimeProvider.System, 10_000, TimeSpan.FromHours(1));
+        _tokens = new PassTokens(new EphemeralDataProtectionProvider(), memory, options, TimeProvider.System);
+        _token = _tokens.IssueToken("/u/m-1001/r-42");
+    }
+
+    [Benchmark]
+    public string Issue() => _tokens.IssueToken("/u/m-1001/r-42");
+
+    [Benchmark]
+    public bool Validate() => _tokens.RedeemTokenAsync(_token, "/u/m-1001/r-43", CancellationToken.None).AsTask().GetAwaiter().GetResult();
+}
