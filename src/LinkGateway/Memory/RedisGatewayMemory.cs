@@ -17,9 +17,16 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
     /// <summary>Fold-back events kept (XADD MAXLEN ~).</summary>
     public const int FoldBackStreamLength = 10_000;
 
+    // Both entity scripts keep a request that is not (yet) a bot in the entity's recent list, for fold-back.
+    private const string RememberRecent = """
+        redis.call('LPUSH', @recent, @entry)
+          redis.call('LTRIM', @recent, 0, @recentMax - 1)
+          redis.call('PEXPIRE', @recent, @recentMs)
+        """;
+
     // An address or a prefix: fan-out of recipients, its tag (set when this request is a bot), and the
     // list of its recent requests, handed back once when the tag is first set (fold-back).
-    private static readonly LuaScript _addressScript = LuaScript.Prepare("""
+    private static readonly LuaScript _addressScript = LuaScript.Prepare($$"""
         local before = redis.call('GET', @tag)
         local fanout = 0
         if @recipient ~= '' then
@@ -34,15 +41,13 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
           if not before then taken = redis.call('LRANGE', @recent, 0, -1) end
           redis.call('DEL', @recent)
         elseif @entry ~= '' then
-          redis.call('LPUSH', @recent, @entry)
-          redis.call('LTRIM', @recent, 0, @recentMax - 1)
-          redis.call('PEXPIRE', @recent, @recentMs)
+          {{RememberRecent}}
         end
         return {before or '', fanout, taken}
         """);
 
     // One recipient's message: distinct links in the burst window, the honeypot mark, its recent requests.
-    private static readonly LuaScript _messageScript = LuaScript.Prepare("""
+    private static readonly LuaScript _messageScript = LuaScript.Prepare($$"""
         local links = 0
         if @link ~= '' then
           redis.call('ZADD', @links, @now, @link)
@@ -56,9 +61,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
           taken = redis.call('LRANGE', @recent, 0, -1)
           redis.call('DEL', @recent)
         elseif @entry ~= '' then
-          redis.call('LPUSH', @recent, @entry)
-          redis.call('LTRIM', @recent, 0, @recentMax - 1)
-          redis.call('PEXPIRE', @recent, @recentMs)
+          {{RememberRecent}}
         end
         local near = 0
         local hit = redis.call('GET', @honey)

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using LinkGateway.Hosting;
+using LinkGateway.Infrastructure;
 
 namespace LinkGateway.Evaluation;
 
@@ -50,17 +50,9 @@ public sealed class EvaluateCommandTests : IDisposable
     [Fact]
     public async Task AsAProcess_MissingLog_IsAClearErrorWithExitCode2()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = RepoFiles.Root };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "LinkGateway.dll"), "evaluate", "--log", "/nonexistent/access.log" })
-        {
-            info.ArgumentList.Add(arg);
-        }
+        var (exitCode, stderr) = await GatewayProcess.RunAsync("evaluate", "--log", "/nonexistent/access.log");
 
-        using var process = Process.Start(info)!;
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-
-        Assert.Equal(GatewayProgram.ConfigErrorExitCode, process.ExitCode);
-        Assert.Equal("config error: --log: file not found: /nonexistent/access.log", stderr.Trim());
+        Assert.Equal(GatewayProgram.ConfigErrorExitCode, exitCode);
+        Assert.Equal("config error: --log: file not found: /nonexistent/access.log", stderr);
     }
 }

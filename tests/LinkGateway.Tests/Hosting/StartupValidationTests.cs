@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using LinkGateway.Infrastructure;
 
 namespace LinkGateway.Hosting;
 
@@ -78,19 +78,10 @@ public class StartupValidationTests
     public async Task Process_WithoutSigningKey_ExitsWithCode2AndOneLineNamingTheKey()
     {
         // The real entry point, as operators start it: no key outside --demo is a configuration error.
-        var gatewayDll = Path.Combine(AppContext.BaseDirectory, "LinkGateway.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = RepoFiles.Root };
-        foreach (var arg in new[] { gatewayDll, "--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0" })
-        {
-            info.ArgumentList.Add(arg);
-        }
+        var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0");
 
-        using var process = Process.Start(info)!;
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-
-        Assert.Equal(GatewayProgram.ConfigErrorExitCode, process.ExitCode);
-        Assert.StartsWith("config error: LinkGateway:Signing:Key: missing", stderr.Trim());
+        Assert.Equal(GatewayProgram.ConfigErrorExitCode, exitCode);
+        Assert.StartsWith("config error: LinkGateway:Signing:Key: missing", stderr);
         Assert.DoesNotContain("   at ", stderr); // no stack trace
     }
 
