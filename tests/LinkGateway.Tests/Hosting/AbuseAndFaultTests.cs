@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using LinkGateway.Infrastructure;
+
+namespace LinkGateway.Hosting;
+
+/// <summary>Hostile input and broken neighbours: every answer is safe and neutral, and nothing reaches the origin that should not.</summary>
+public sealed class AbuseAndFaultTests
+{
+    [Fact]
+    public async Task OversizedHeaders_Get431_AndOversizedUrls_Get414()
+    {
+        await using var host = await GatewayHost.StartAsync();
+
+        var bigHeader = Clients.Browser("/c/m-1/r-big/l-1", Clients.NextAddress());
+        bigHeader.Headers.TryAddWithoutValidation("X-Padding", new string('a', 64 * 1024));
+        var bigUrl = Clients.Browser("/c/m-1/r-big/" + new string('l', 16 * 1024), Clients.NextAddress());
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, (await host.Client.SendAsync(bigHeader)).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, (await host.Client.SendAsync(bigUrl)).StatusCode);
+        Assert.Empty(host.Ledger.Events);
+    }
+
+    [Theory]
+    [InlineData("not-an-address")]
+    [InlineData("203.0.113.7, garbage")]
+    [InlineData("999.1.1.1")]
+    [InlineData("")]
+    public async Task MalformedForwardedFor_IsIgnored_AndTheRequestIsJudgedAsItCame(string forwardedFor)
+    {
+        await using var host = await GatewayHost.StartAsync();
+        var request = Clients.Browser("/c/m-1/r-xff/l-1", "198.51.100.1");
+        request.Headers.Remove("X-Forwarded-For");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
+
+        var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("human", Assert.Single(host.Ledger.Events).Header("X-Bot-Verdict"));
+    }
+
+    [Theory]
+    [InlineData("/c/m-1/%ZZ/l-1")]
+    [InlineData("/c/m-1/%00/l-1")]
+    [InlineData("/u/m-1/%C0%AF")]
+    public async Task OddPercentEncoding_GetsNoServerError(string path)
+    {
+        await using var host = await GatewayHost.StartAsync();
+
+        var response = await host.Client.SendAsync(Clients.Browser(path, Clients.NextAddress()));
+
+        Assert.True((int)response.StatusCode < 500, $"{path}: {(int)response.StatusCode}");
+        Assert.DoesNotContain("   at ", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task CarriageReturnInAHeaderValue_Gets400()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(IPAddress.Loopback, host.Address.Port);
+        var stream = socket.GetStream();
+        // HttpClient refuses to send this; a raw socket does what an attacker would.
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /c/m-1/r-crlf/l-1 HTTP/1.1\r\nHost: localhost\r\nX-Bot-Score: 0\rX-Injected: 1\r\n\r\n"));
+
+        var answer = new byte[512];
+        var read = await stream.ReadAsync(answer);
+
+        Assert.StartsWith("HTTP/1.1 400", Encoding.ASCII.GetString(answer, 0, read));
+        Assert.Empty(host.Ledger.Events);
+    }
+
+    [Fact]
+    public async Task ProtocolRelativeRequestTarget_IsNoRedirectElsewhere()
+    {
+        // Sent over a raw socket: HttpClient would take "//host/..." for another host.
+        await using var host = await GatewayHost.StartAsync();
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(IPAddress.Loopback, host.Address.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET //evil.example/u/m-1/r-1 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/8.5.0\r\nConnection: close\r\n\r\n"));
+
+        var answer = await new StreamReader(stream).ReadToEndAsync();
+
+        Assert.DoesNotContain("evil.example", answer.Split("\r\n\r\n")[0], StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotMatch("^HTTP/1.1 30[1-8]", answer);
+    }
+
+    [Theory]
+    [InlineData("/u/m-1/r-1?next=https://evil.example/")]
+    [InlineData("/u/m-1/r-1?url=%2F%2Fevil.example")]
+    public async Task TheGateway_NeverRedirectsElsewhere(string target)
+    {
+        await using var host = await GatewayHost.StartAsync();
+        var page = await host.Client.SendAsync(Clients.Browser(target, Clients.NextAddress()));
+
+        Assert.NotEqual(HttpStatusCode.Redirect, page.StatusCode);
+        if (Interstitial.ShieldClient.IsInterstitial(await page.Content.ReadAsStringAsync()))
+        {
+            var address = Clients.NextAddress();
+            var token = Interstitial.ShieldClient.TokenIn(await page.Content.ReadAsStringAsync());
+            var posted = await host.Client.SendAsync(Interstitial.ShieldClient.ClickPost(target, address, token));
+            Assert.Equal(target, posted.Headers.Location?.OriginalString); // the same URL, relative, nothing else
+        }
+    }
+
+    [Fact]
+    public async Task OriginDown_Gets502WithAnEmptyBody()
+    {
+        await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = $"http://127.0.0.1:{RedisServer.FreeLoopbackPort()}",
+        });
+
+        var response = await host.Client.SendAsync(Clients.Browser("/c/m-1/r-down/l-1", Clients.NextAddress()));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(string.Empty, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task SlowOrigin_GetsTheConfiguredTimeoutAs504()
+    {
+        // An origin that answers in ten seconds; the route's cluster allows one.
+        var slow = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]).Build();
+        slow.MapGet("/{**path}", async (CancellationToken cancelled) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(10), cancelled);
+            return Microsoft.AspNetCore.Http.Results.Ok();
+        });
+        await slow.StartAsync();
+        try
+        {
+            await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+            {
+                ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = slow.Urls.First(),
+                ["ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout"] = "00:00:01",
+            });
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+            var response = await host.Client.SendAsync(Clients.Browser("/c/m-1/r-slow/l-1", Clients.NextAddress()));
+
+            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+            Assert.InRange(System.Diagnostics.Stopwatch.GetElapsedTime(started), TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(8));
+        }
+        finally
+        {
+            await slow.DisposeAsync();
+        }
+    }
+}
