@@ -74,6 +74,11 @@ public static class GatewayConfigValidator
             }
         }
 
+        if (options.Admin.Enabled && (options.Admin.Token?.Length ?? 0) < 32)
+        {
+            errors.Add("LinkGateway:Admin:Token: needs at least 32 characters when LinkGateway:Admin:Urls is set (e.g. `openssl rand -base64 32`)");
+        }
+
         if (options.Memory.InProcessMaxEntries < 1000)
         {
             errors.Add($"LinkGateway:Memory:InProcessMaxEntries: {options.Memory.InProcessMaxEntries} is too small (at least 1000)");

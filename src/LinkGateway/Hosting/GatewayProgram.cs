@@ -24,6 +24,13 @@ public static class GatewayProgram
 
             await using var app = GatewayApp.Build(launch, overrides);
             await app.StartAsync();
+            var admin = app.Services.GetRequiredService<LinkGatewayOptions>().Admin;
+            await using var adminApp = admin.Enabled ? Admin.AdminApp.Build(app.Services, admin) : null;
+            if (adminApp is not null)
+            {
+                await adminApp.StartAsync();
+            }
+
             if (launch.Demo)
             {
                 DemoMode.PrintWelcome(app, overrides!);

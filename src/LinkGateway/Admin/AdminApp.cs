@@ -1,0 +1,93 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using LinkGateway.Guard;
+using LinkGateway.Hosting;
+using LinkGateway.Memory;
+
+namespace LinkGateway.Admin;
+
+/// <summary>
+/// The admin API, on a port of its own (a second Kestrel in the same process, sharing the gateway's
+/// memory and guard), behind a bearer token compared in constant time. Off unless
+/// LinkGateway:Admin:Urls is set. Operators look up and remove tags here (a false positive) and read
+/// the fold-back stream and the running configuration's versions.
+/// </summary>
+public static class AdminApp
+{
+    public static WebApplication Build(IServiceProvider gateway, AdminOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder(["--urls", options.Urls!]);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var memory = gateway.GetRequiredService<IGatewayMemory>();
+        var snapshots = gateway.GetRequiredService<GuardSnapshotHolder>();
+        var token = Encoding.UTF8.GetBytes(options.Token!);
+
+        app.Use(async (context, next) =>
+        {
+            if (!Authorized(context.Request, token))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await context.Response.WriteAsync("Unauthorized.");
+                return;
+            }
+
+            await next(context);
+        });
+
+        app.MapGet("/admin/addresses/{address}", async (string address, CancellationToken cancelled) =>
+        {
+            if (!IPAddress.TryParse(address, out var ip))
+            {
+                return Results.BadRequest(new { error = "not an IP address" });
+            }
+
+            var lookup = await memory.LookupTagAsync(ip, cancelled);
+            return Results.Ok(new
+            {
+                address = MemoryKeys.Normalize(ip).ToString(),
+                tag = lookup is null ? null : new
+                {
+                    score = lookup.Tag.Score,
+                    reasons = lookup.Tag.Reasons,
+                    taggedAt = lookup.Tag.TaggedAt,
+                    secondsLeft = (long)lookup.TimeToLive.TotalSeconds,
+                },
+            });
+        });
+        app.MapDelete("/admin/addresses/{address}/tag", async (string address, CancellationToken cancelled) =>
+            !IPAddress.TryParse(address, out var ip) ? Results.BadRequest(new { error = "not an IP address" })
+            : await memory.ForgetTagAsync(ip, cancelled) ? Results.NoContent()
+            : Results.NotFound(new { error = "no tag on that address" }));
+        app.MapGet("/admin/foldback", async (int? count, CancellationToken cancelled) =>
+            Results.Ok(await memory.ReadFoldBackAsync(Math.Clamp(count ?? 20, 1, 1000), cancelled)));
+        app.MapGet("/admin/version", () =>
+        {
+            var snapshot = snapshots.Current;
+            return Results.Ok(new
+            {
+                signatures = snapshot.Detector.Signatures.Version,
+                mode = snapshot.Mode.ToString().ToLowerInvariant(),
+                suspectThreshold = snapshot.Scorer.Policy.SuspectThreshold,
+                botThreshold = snapshot.Scorer.Policy.BotThreshold,
+                store = memory.Name,
+            });
+        });
+        return app;
+    }
+
+    private static bool Authorized(HttpRequest request, byte[] token)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var given = Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim());
+        // FixedTimeEquals is constant-time for equal lengths; hashing first hides the length too.
+        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(given), SHA256.HashData(token));
+    }
+}

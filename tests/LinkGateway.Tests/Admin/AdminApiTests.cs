@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using LinkGateway.Hosting;
+using LinkGateway.Infrastructure;
+
+namespace LinkGateway.Admin;
+
+/// <summary>The admin API on its own port: token required, tags looked up and removed (a false positive), versions shown.</summary>
+public sealed class AdminApiTests : IAsyncLifetime
+{
+    private const string Token = "an-admin-token-of-at-least-32-characters";
+    private GatewayHost _host = null!;
+    private WebApplication _admin = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await GatewayHost.StartAsync();
+        _admin = AdminApp.Build(_host.Services, new AdminOptions { Urls = "http://127.0.0.1:0", Token = Token });
+        await _admin.StartAsync();
+        _client = new HttpClient { BaseAddress = new Uri(_admin.Urls.First()) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _admin.DisposeAsync();
+        await _host.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Bearer wrong-token")]
+    [InlineData("Bearer an-admin-token-of-at-least-32-character")]
+    [InlineData("Basic YWRtaW46YWRtaW4=")]
+    public async Task WithoutTheToken_Gets401(string? authorization)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/admin/version");
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact]
+    public async Task ATag_CanBeLookedUpAndRemoved()
+    {
+        var address = Clients.NextAddress();
+        await _host.Client.SendAsync(Clients.Bare("/c/m-1/r-admin/l-1", address, "curl/8.5.0"));
+
+        var before = await GetJsonAsync($"/admin/addresses/{address}");
+        var removed = await SendAsync(HttpMethod.Delete, $"/admin/addresses/{address}/tag");
+        var after = await GetJsonAsync($"/admin/addresses/{address}");
+        var removedAgain = await SendAsync(HttpMethod.Delete, $"/admin/addresses/{address}/tag");
+
+        Assert.StartsWith("ua.library", before.GetProperty("tag").GetProperty("reasons").GetString());
+        Assert.InRange(before.GetProperty("tag").GetProperty("secondsLeft").GetInt64(), 1, 86400);
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.Equal(JsonValueKind.Null, after.GetProperty("tag").ValueKind);
+        Assert.Equal(HttpStatusCode.NotFound, removedAgain.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "/admin/addresses/not-an-address")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Version_NamesTheRunningSignaturesAndMode()
+    {
+        var version = await GetJsonAsync("/admin/version");
+
+        Assert.Matches("^[0-9a-f]{12}$", version.GetProperty("signatures").GetString());
+        Assert.Equal("enforce", version.GetProperty("mode").GetString());
+        Assert.Equal("in-process", version.GetProperty("store").GetString());
+        Assert.Equal(JsonValueKind.Array, (await GetJsonAsync("/admin/foldback?count=5")).ValueKind);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        return await _client.SendAsync(request);
+    }
+
+    private async Task<JsonElement> GetJsonAsync(string path)
+    {
+        var response = await SendAsync(HttpMethod.Get, path);
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+}
