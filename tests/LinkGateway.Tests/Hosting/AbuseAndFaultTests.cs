@@ -58,16 +58,11 @@ public sealed class AbuseAndFaultTests
     public async Task CarriageReturnInAHeaderValue_Gets400()
     {
         await using var host = await GatewayHost.StartAsync();
-        using var socket = new TcpClient();
-        await socket.ConnectAsync(IPAddress.Loopback, host.Address.Port);
-        var stream = socket.GetStream();
+
         // HttpClient refuses to send this; a raw socket does what an attacker would.
-        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /c/m-1/r-crlf/l-1 HTTP/1.1\r\nHost: localhost\r\nX-Bot-Score: 0\rX-Injected: 1\r\n\r\n"));
+        var answer = await SendRawAsync(host, "GET /c/m-1/r-crlf/l-1 HTTP/1.1\r\nHost: localhost\r\nX-Bot-Score: 0\rX-Injected: 1\r\nConnection: close\r\n\r\n");
 
-        var answer = new byte[512];
-        var read = await stream.ReadAsync(answer);
-
-        Assert.StartsWith("HTTP/1.1 400", Encoding.ASCII.GetString(answer, 0, read));
+        Assert.StartsWith("HTTP/1.1 400", answer);
         Assert.Empty(host.Ledger.Events);
     }
 
@@ -76,12 +71,8 @@ public sealed class AbuseAndFaultTests
     {
         // Sent over a raw socket: HttpClient would take "//host/..." for another host.
         await using var host = await GatewayHost.StartAsync();
-        using var socket = new TcpClient();
-        await socket.ConnectAsync(IPAddress.Loopback, host.Address.Port);
-        var stream = socket.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET //evil.example/u/m-1/r-1 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/8.5.0\r\nConnection: close\r\n\r\n"));
 
-        var answer = await new StreamReader(stream).ReadToEndAsync();
+        var answer = await SendRawAsync(host, "GET //evil.example/u/m-1/r-1 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/8.5.0\r\nConnection: close\r\n\r\n");
 
         Assert.DoesNotContain("evil.example", answer.Split("\r\n\r\n")[0], StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotMatch("^HTTP/1.1 30[1-8]", answer);
@@ -148,5 +139,15 @@ public sealed class AbuseAndFaultTests
         {
             await slow.DisposeAsync();
         }
+    }
+
+    /// <summary>Writes a request byte for byte on a loopback socket and reads the whole answer (the request asks to close).</summary>
+    private static async Task<string> SendRawAsync(GatewayHost host, string request)
+    {
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(IPAddress.Loopback, host.Address.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        return await new StreamReader(stream, Encoding.ASCII).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
     }
 }
