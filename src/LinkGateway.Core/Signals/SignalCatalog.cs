@@ -59,6 +59,11 @@ public static class SignalCatalog
 
     public static int Count => _entries.Length;
 
+    /// <summary>Every signal that is evidence of automation, as one mask.</summary>
+    public static SignalSet Automated { get; } = new(_entries
+        .Where(e => e.Direction == SignalDirection.Automated)
+        .Aggregate(0UL, (bits, e) => bits | (1UL << (int)e.Signal)));
+
     public static IReadOnlyList<Entry> All => _entries;
 
     public static ref readonly Entry Get(Signal signal) => ref _entries[(int)signal];

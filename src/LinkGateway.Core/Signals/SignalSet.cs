@@ -22,6 +22,8 @@ public readonly record struct SignalSet(ulong Bits)
 
     public SignalSet Union(SignalSet other) => new(Bits | other.Bits);
 
+    public SignalSet Intersect(SignalSet other) => new(Bits & other.Bits);
+
     public IEnumerable<Signal> Signals()
     {
         var bits = Bits;

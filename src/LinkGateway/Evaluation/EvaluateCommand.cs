@@ -40,13 +40,7 @@ public static class EvaluateCommand
         }
 
         var launch = GatewayLaunch.Parse([.. rest]);
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile(launch.ConfigFile, optional: false)
-            // The replay signs nothing: a placeholder key lets a configuration without one validate.
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["LinkGateway:Signing:Key"] = Convert.ToBase64String(new byte[32]) })
-            .AddCommandLine(launch.HostArgs)
-            .Build();
-        using var replay = new LogReplay(configuration, Path.GetDirectoryName(launch.ConfigFile)!, maxEntries);
+        using var replay = new LogReplay(ReplayConfiguration(launch), Path.GetDirectoryName(launch.ConfigFile)!, maxEntries);
         var labels = labelsFile is null ? null : Labels.Read(labelsFile);
         await using var writer = outFile is null ? null : new OutcomeWriter(outFile);
         var summary = new EvaluationSummary();
@@ -91,6 +85,16 @@ public static class EvaluateCommand
             $"replayed in {elapsed.TotalSeconds:0.0} s ({summary.Requests / Math.Max(elapsed.TotalSeconds, 0.001):N0} requests/s); signatures {replay.Snapshot.Detector.Signatures.Version}"));
         return 0;
     }
+
+    /// <summary>
+    /// The gateway's configuration as a replay reads it: the file, then command-line overrides. The replay
+    /// signs nothing, so a placeholder key lets a configuration without one validate.
+    /// </summary>
+    public static IConfiguration ReplayConfiguration(GatewayLaunch launch) => new ConfigurationBuilder()
+        .AddJsonFile(launch.ConfigFile, optional: false)
+        .AddInMemoryCollection(new Dictionary<string, string?> { ["LinkGateway:Signing:Key"] = Convert.ToBase64String(new byte[32]) })
+        .AddCommandLine(launch.HostArgs)
+        .Build();
 
     /// <summary>Per-request verdicts as CSV or JSON lines, by the file's extension.</summary>
     private sealed class OutcomeWriter(string path) : IAsyncDisposable

@@ -14,13 +14,12 @@ public sealed class RouteTable
     public RouteTable(IConfiguration configuration)
     {
         _routes = configuration.GetSection("ReverseProxy:Routes").GetChildren()
-            .Select(route => (Template: route["Match:Path"], Metadata: route.GetSection("Metadata").GetChildren()
-                .Where(m => m.Value is not null).ToDictionary(m => m.Key, m => m.Value!, StringComparer.OrdinalIgnoreCase)))
+            .Select(route => (Template: route["Match:Path"], Policy: RoutePolicy.Parse(route, out _) ?? RoutePolicy.Plain))
             .Where(r => r.Template is not null)
-            .Select(r => (Parsed: TemplateParser.Parse(r.Template!.TrimStart('/')), r.Metadata))
+            .Select(r => (Parsed: TemplateParser.Parse(r.Template!.TrimStart('/')), r.Policy))
             .OrderBy(r => r.Parsed.Segments.Any(s => s.Parts.Any(p => p.IsCatchAll)))
             .ThenByDescending(r => r.Parsed.Segments.Count(s => s.IsSimple && s.Parts[0].IsLiteral))
-            .Select(r => (new TemplateMatcher(r.Parsed, new RouteValueDictionary()), RoutePolicy.Parse(r.Metadata, out _) ?? RoutePolicy.Plain))
+            .Select(r => (new TemplateMatcher(r.Parsed, new RouteValueDictionary()), r.Policy))
             .ToArray();
     }
 

@@ -97,8 +97,9 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         var scorer = snapshot.Scorer;
         var statelessScore = scorer.ScoreOf(signals);
         var newTag = statelessScore >= scorer.Policy.BotThreshold ? new AddressTag(statelessScore, scorer.ReasonsOf(signals), fingerprint.ReceivedAt) : null;
-        return new MemoryObservation(fingerprint.ReceivedAt, requestId, policy.Kind, fingerprint.ClientAddress, NetworkPrefix.Of(fingerprint.ClientAddress),
-            fingerprint.Identity, ClientShape.Key(fingerprint), newTag, policy.Kind == LinkKind.Honeypot, snapshot.TagTtl);
+        var prefix = NetworkPrefix.Of(fingerprint.ClientAddress);
+        return new MemoryObservation(fingerprint.ReceivedAt, requestId, policy.Kind, fingerprint.ClientAddress, prefix,
+            fingerprint.Identity, ClientShape.Key(fingerprint, prefix), newTag, policy.Kind == LinkKind.Honeypot, snapshot.TagTtl);
     }
 
     /// <summary>
@@ -157,8 +158,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             return signals;
         }
 
-        var ownEvidence = signals.Signals().Any(s => s is not (Signal.TagIp or Signal.TagPrefix)
-            && SignalCatalog.Get(s).Direction == SignalDirection.Automated);
+        var ownEvidence = !signals.Without(Signal.TagIp).Without(Signal.TagPrefix).Intersect(SignalCatalog.Automated).IsEmpty;
         return ownEvidence ? signals : signals.Without(Signal.TagIp);
     }
 

@@ -58,6 +58,12 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
         _ => GuardAction.Forward,
     };
 
+    /// <summary>Reads the Metadata of a route's configuration section (ReverseProxy:Routes:ID), as start-up validation and offline replay see it.</summary>
+    public static RoutePolicy? Parse(IConfigurationSection route, out string? problem) =>
+        Parse(route.GetSection("Metadata").GetChildren()
+            .Where(m => m.Value is not null)
+            .ToDictionary(m => m.Key, m => m.Value!, StringComparer.OrdinalIgnoreCase), out problem);
+
     /// <summary>Reads a route's Metadata; null with the reason when a value is not allowed for the route's kind.</summary>
     public static RoutePolicy? Parse(IReadOnlyDictionary<string, string>? metadata, out string? problem)
     {

@@ -112,10 +112,7 @@ public static class GatewayConfigValidator
     {
         foreach (var route in configuration.GetSection("ReverseProxy:Routes").GetChildren())
         {
-            var metadata = route.GetSection("Metadata").GetChildren()
-                .Where(m => m.Value is not null)
-                .ToDictionary(m => m.Key, m => m.Value!, StringComparer.OrdinalIgnoreCase);
-            if (RoutePolicy.Parse(metadata, out var problem) is null)
+            if (RoutePolicy.Parse(route, out var problem) is null)
             {
                 errors.Add($"ReverseProxy:Routes:{route.Key}:Metadata:{problem}");
             }

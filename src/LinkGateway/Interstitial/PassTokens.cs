@@ -42,8 +42,8 @@ public sealed class PassTokens
     /// <summary>A token for <paramref name="target"/> (path and query) that expires at <paramref name="expiresAt"/>.</summary>
     public string IssueToken(string target, DateTimeOffset expiresAt) => _tokens.Protect(Payload(target, PassKind.Click), expiresAt);
 
-    public ValueTask<bool> RedeemTokenAsync(string? token, string target, CancellationToken cancellationToken) =>
-        RedeemAsync(_tokens, token, target, _options.PassLifetime, cancellationToken).Then(kind => kind is not null);
+    public async ValueTask<bool> RedeemTokenAsync(string? token, string target, CancellationToken cancellationToken) =>
+        await RedeemAsync(_tokens, token, target, _options.PassLifetime, cancellationToken).ConfigureAwait(false) is not null;
 
     public string IssueCookie(string target, PassKind kind) => _cookies.Protect(Payload(target, kind), _time.GetUtcNow() + _options.CookieLifetime);
 
@@ -79,9 +79,4 @@ public sealed class PassTokens
 
         return await _memory.TryConsumeAsync(parts[1], lifetime, cancellationToken).ConfigureAwait(false) ? kind : null;
     }
-}
-
-internal static class ValueTaskExtensions
-{
-    public static async ValueTask<TResult> Then<T, TResult>(this ValueTask<T> task, Func<T, TResult> map) => map(await task.ConfigureAwait(false));
 }

@@ -52,13 +52,12 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         (AddressTag? Before, int Fanout) address = default, network = default;
         if (o.ClientAddress is not null)
         {
-            var entity = $"ip:{MemoryKeys.Normalize(o.ClientAddress)}";
-            address = Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, recipient, o.NewTag, entry, _behaviour, foldBack, entity, reason);
+            address = Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, recipient, o.NewTag, entry, _behaviour, foldBack, static o => o.AddressEntity, reason);
         }
 
         if (o.Prefix is not null)
         {
-            network = Get(_keys.Network(o.Prefix)).ObserveAddress(o, recipient, o.HoneypotHit ? o.NewTag : null, entry, _behaviour, foldBack, $"net:{o.Prefix}", reason);
+            network = Get(_keys.Network(o.Prefix)).ObserveAddress(o, recipient, o.HoneypotHit ? o.NewTag : null, entry, _behaviour, foldBack, static o => o.NetworkEntity, reason);
         }
 
         (int Links, bool NearHoneypot) message = default;
@@ -66,10 +65,10 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         if (o.HasMessageRecipient)
         {
             message = Get(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), tagged: false)
-                .ObserveMessage(o, entry, _behaviour, foldBack, $"m:{o.Identity.MessageId}:{o.Identity.RecipientId}", reason);
-            if (o.Prefix is not null && (o.Identity.SentAt is not { } sent || (o.Now >= sent && o.Now - sent <= _behaviour.BurstDomainAfterSend)))
+                .ObserveMessage(o, entry, _behaviour, foldBack, static o => o.MessageEntity, reason);
+            if (o.CountsForBurstDomain(_behaviour))
             {
-                messageNetwork = Get(_keys.MessageNetwork(o.Identity.MessageId!, o.Prefix), tagged: false).AddMember(o.Identity.RecipientId!, o.Now, _behaviour.BurstDomainWindow);
+                messageNetwork = Get(_keys.MessageNetwork(o.Identity.MessageId!, o.Prefix!), tagged: false).AddMember(o.Identity.RecipientId!, o.Now, _behaviour.BurstDomainWindow);
             }
         }
 
@@ -85,7 +84,7 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         var events = new List<FoldBackEvent>(r.FoldBack);
         if (r.TagAddress && o.ClientAddress is not null)
         {
-            Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, null, r.Tag, null, _behaviour, events, $"ip:{MemoryKeys.Normalize(o.ClientAddress)}", r.Tag.Reasons);
+            Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, null, r.Tag, null, _behaviour, events, static o => o.AddressEntity, r.Tag.Reasons);
         }
 
         if (r.TagShape && o.ShapeKey is not null)
@@ -99,7 +98,7 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
             var requests = FoldBackEvent.Select(taken, o.Now, _behaviour.BurstLinksWindow, o.RequestId);
             if (requests.Count > 0)
             {
-                events.Add(new FoldBackEvent($"m:{o.Identity.MessageId}:{o.Identity.RecipientId}", r.Tag.Reasons, o.Now, o.RequestId, requests));
+                events.Add(new FoldBackEvent(o.MessageEntity, r.Tag.Reasons, o.Now, o.RequestId, requests));
             }
         }
 
@@ -180,7 +179,7 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 
         /// <summary>The address script: returns the tag before this request and the fan-out count.</summary>
         public (AddressTag? Before, int Fanout) ObserveAddress(MemoryObservation o, string? recipient, AddressTag? newTag, RecentRequest? entry,
-            BehaviourOptions behaviour, List<FoldBackEvent> foldBack, string entity, string reason)
+            BehaviourOptions behaviour, List<FoldBackEvent> foldBack, Func<MemoryObservation, string> entity, string reason)
         {
             lock (_gate)
             {
@@ -192,10 +191,10 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
                     TagExpires = o.Now + o.TagTtl;
                     if (before is null)
                     {
-                        AddFoldBack(foldBack, entity, reason, o, Recent, behaviour.FoldBackWindow);
+                        AddFoldBack(foldBack, entity, reason, o, _recent, behaviour.FoldBackWindow);
                     }
 
-                    Recent.Clear();
+                    _recent?.Clear();
                 }
                 else if (entry is not null)
                 {
@@ -212,7 +211,7 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         }
 
         public (int Links, bool NearHoneypot) ObserveMessage(MemoryObservation o, RecentRequest? entry, BehaviourOptions behaviour,
-            List<FoldBackEvent> foldBack, string entity, string reason)
+            List<FoldBackEvent> foldBack, Func<MemoryObservation, string> entity, string reason)
         {
             lock (_gate)
             {
@@ -220,8 +219,8 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
                 if (o.HoneypotHit)
                 {
                     _honeypotAt = o.Now;
-                    AddFoldBack(foldBack, entity, reason, o, Recent, behaviour.HoneypotWindow);
-                    Recent.Clear();
+                    AddFoldBack(foldBack, entity, reason, o, _recent, behaviour.HoneypotWindow);
+                    _recent?.Clear();
                 }
                 else if (entry is not null)
                 {
@@ -284,12 +283,18 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
             return members.Count;
         }
 
-        private static void AddFoldBack(List<FoldBackEvent> foldBack, string entity, string reason, MemoryObservation o, List<RecentRequest> recent, TimeSpan window)
+        private static void AddFoldBack(List<FoldBackEvent> foldBack, Func<MemoryObservation, string> entity, string reason, MemoryObservation o,
+            List<RecentRequest>? recent, TimeSpan window)
         {
+            if (recent is not { Count: > 0 })
+            {
+                return;
+            }
+
             var requests = FoldBackEvent.Select(recent, o.Now, window, o.RequestId);
             if (requests.Count > 0)
             {
-                foldBack.Add(new FoldBackEvent(entity, reason, o.Now, o.RequestId, requests));
+                foldBack.Add(new FoldBackEvent(entity(o), reason, o.Now, o.RequestId, requests));
             }
         }
     }

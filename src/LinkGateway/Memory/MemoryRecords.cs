@@ -32,6 +32,18 @@ public sealed record MemoryObservation(
 {
     public bool HasMessageRecipient => Identity.MessageId is not null && Identity.RecipientId is not null;
 
+    /// <summary>Fold-back names of the request's entities: "ip:203.0.113.9", "net:203.0.113.0/24", "m:MESSAGE:RECIPIENT".</summary>
+    public string AddressEntity => $"ip:{MemoryKeys.Normalize(ClientAddress!)}";
+
+    public string NetworkEntity => $"net:{Prefix}";
+
+    public string MessageEntity => $"m:{Identity.MessageId}:{Identity.RecipientId}";
+
+    /// <summary>burst.domain counts this request: a message/recipient from a known network, not later than the window after the send (when known).</summary>
+    public bool CountsForBurstDomain(BehaviourOptions behaviour) =>
+        HasMessageRecipient && Prefix is not null
+        && (Identity.SentAt is not { } sent || (Now >= sent && Now - sent <= behaviour.BurstDomainAfterSend));
+
     /// <summary>This request as the fold-back names it, should its entity be tagged later.</summary>
     public RecentRequest AsRecent() =>
         new(Now, RequestId, Kind.ToName(), Identity.MessageId, Identity.RecipientId, Identity.LinkId);

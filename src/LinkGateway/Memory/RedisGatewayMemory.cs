@@ -9,8 +9,8 @@ namespace LinkGateway.Memory;
 /// <summary>
 /// The shared store on one <see cref="IConnectionMultiplexer"/>. A request's round trip is one script
 /// per entity (address, prefix, message/recipient, message/network, shape), each on its own hash-tagged
-/// slot, all started before any is awaited, so the multiplexer pipelines them: one network round trip,
-/// on a single server or a cluster alike. Scripts go by <see cref="LuaScript"/> (EVALSHA, EVAL fallback).
+/// slot, queued in one <see cref="IBatch"/> that the multiplexer writes in one go: one network round
+/// trip, on a single server or a cluster alike. Scripts go by <see cref="LuaScript"/> (EVALSHA, EVAL fallback).
 /// </summary>
 public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys keys, BehaviourOptions behaviour) : IGatewayMemory
 {
@@ -24,16 +24,21 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
           redis.call('PEXPIRE', @recent, @recentMs)
         """;
 
+    // Adds a member to a sorted set scored by time, drops those older than the window, and counts the rest.
+    private static string CountInWindow(string set, string member, string windowMs, string count) => $"""
+        redis.call('ZADD', @{set}, @now, @{member})
+          redis.call('ZREMRANGEBYSCORE', @{set}, '-inf', @now - @{windowMs})
+          redis.call('PEXPIRE', @{set}, @{windowMs})
+          {count} = redis.call('ZCARD', @{set})
+        """;
+
     // An address or a prefix: fan-out of recipients, its tag (set when this request is a bot), and the
     // list of its recent requests, handed back once when the tag is first set (fold-back).
     private static readonly LuaScript _addressScript = LuaScript.Prepare($$"""
         local before = redis.call('GET', @tag)
         local fanout = 0
         if @recipient ~= '' then
-          redis.call('ZADD', @recipients, @now, @recipient)
-          redis.call('ZREMRANGEBYSCORE', @recipients, '-inf', @now - @fanoutMs)
-          redis.call('PEXPIRE', @recipients, @fanoutMs)
-          fanout = redis.call('ZCARD', @recipients)
+          {{CountInWindow("recipients", "recipient", "fanoutMs", "fanout")}}
         end
         local taken = {}
         if @newTag ~= '' then
@@ -50,10 +55,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
     private static readonly LuaScript _messageScript = LuaScript.Prepare($$"""
         local links = 0
         if @link ~= '' then
-          redis.call('ZADD', @links, @now, @link)
-          redis.call('ZREMRANGEBYSCORE', @links, '-inf', @now - @burstMs)
-          redis.call('PEXPIRE', @links, @burstMs)
-          links = redis.call('ZCARD', @links)
+          {{CountInWindow("links", "link", "burstMs", "links")}}
         end
         local taken = {}
         if @honeypot == '1' then
@@ -70,11 +72,10 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         """);
 
     // One message from one network: distinct recipients in the burst.domain window.
-    private static readonly LuaScript _messageNetworkScript = LuaScript.Prepare("""
-        redis.call('ZADD', @recipients, @now, @recipient)
-        redis.call('ZREMRANGEBYSCORE', @recipients, '-inf', @now - @windowMs)
-        redis.call('PEXPIRE', @recipients, @windowMs)
-        return redis.call('ZCARD', @recipients)
+    private static readonly LuaScript _messageNetworkScript = LuaScript.Prepare($$"""
+        local count = 0
+        {{CountInWindow("recipients", "recipient", "windowMs", "count")}}
+        return count
         """);
 
     // A client shape's tag: read it, and set it when this request is a bot.
@@ -104,10 +105,10 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         var address = o.ClientAddress is null ? null : Address(db, keys.Address(o.ClientAddress), now, recipient, newTag, entry, o.TagTtl);
         var network = o.Prefix is null ? null : Address(db, keys.Network(o.Prefix), now, recipient, o.HoneypotHit ? newTag : string.Empty, entry, o.TagTtl);
         var message = o.HasMessageRecipient ? Message(db, keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), now, o, entry) : null;
-        var messageNetwork = o.HasMessageRecipient && o.Prefix is not null && InBurstDomainWindow(o)
+        var messageNetwork = o.CountsForBurstDomain(behaviour)
             ? db.ScriptEvaluateAsync(_messageNetworkScript, new
             {
-                recipients = (RedisKey)(keys.MessageNetwork(o.Identity.MessageId!, o.Prefix) + ":rcpt"),
+                recipients = (RedisKey)(keys.MessageNetwork(o.Identity.MessageId!, o.Prefix!) + ":rcpt"),
                 now,
                 recipient,
                 windowMs = (long)behaviour.BurstDomainWindow.TotalMilliseconds,
@@ -129,17 +130,17 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         var reason = o.NewTag?.Reasons ?? string.Empty;
         if (addressResult is not null)
         {
-            AddFoldBack(foldBack, $"ip:{MemoryKeys.Normalize(o.ClientAddress!)}", reason, o, addressResult[2], behaviour.FoldBackWindow);
+            AddFoldBack(foldBack, static o => o.AddressEntity, reason, o, addressResult[2], behaviour.FoldBackWindow);
         }
 
         if (networkResult is not null)
         {
-            AddFoldBack(foldBack, $"net:{o.Prefix}", reason, o, networkResult[2], behaviour.FoldBackWindow);
+            AddFoldBack(foldBack, static o => o.NetworkEntity, reason, o, networkResult[2], behaviour.FoldBackWindow);
         }
 
         if (messageResult is not null)
         {
-            AddFoldBack(foldBack, $"m:{o.Identity.MessageId}:{o.Identity.RecipientId}", reason, o, messageResult[2], behaviour.HoneypotWindow);
+            AddFoldBack(foldBack, static o => o.MessageEntity, reason, o, messageResult[2], behaviour.HoneypotWindow);
         }
 
         var facts = new BehaviourFacts(
@@ -173,12 +174,12 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         var events = new List<FoldBackEvent>(r.FoldBack);
         if (address is not null)
         {
-            AddFoldBack(events, $"ip:{MemoryKeys.Normalize(o.ClientAddress!)}", r.Tag.Reasons, o, ((RedisResult[])(await address.ConfigureAwait(false))!)[2], behaviour.FoldBackWindow);
+            AddFoldBack(events, static o => o.AddressEntity, r.Tag.Reasons, o, ((RedisResult[])(await address.ConfigureAwait(false))!)[2], behaviour.FoldBackWindow);
         }
 
         if (message is not null)
         {
-            AddFoldBack(events, $"m:{o.Identity.MessageId}:{o.Identity.RecipientId}", r.Tag.Reasons, o, await message.ConfigureAwait(false), behaviour.BurstLinksWindow);
+            AddFoldBack(events, static o => o.MessageEntity, r.Tag.Reasons, o, await message.ConfigureAwait(false), behaviour.BurstLinksWindow);
         }
 
         var db = redis.GetDatabase();
@@ -255,16 +256,19 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
             recentMax = behaviour.FoldBackMaxEntries,
         });
 
-    private bool InBurstDomainWindow(MemoryObservation o) =>
-        o.Identity.SentAt is not { } sent || (o.Now >= sent && o.Now - sent <= behaviour.BurstDomainAfterSend);
-
-    private static void AddFoldBack(List<FoldBackEvent> events, string entity, string reason, MemoryObservation o, RedisResult taken, TimeSpan window)
+    /// <param name="entity">Names the entity; only called when there is an event to write.</param>
+    private static void AddFoldBack(List<FoldBackEvent> events, Func<MemoryObservation, string> entity, string reason, MemoryObservation o, RedisResult taken, TimeSpan window)
     {
-        var entries = ((RedisResult[])taken!).Select(t => RecentRequest.Parse((string)t!));
-        var requests = FoldBackEvent.Select(entries, o.Now, window, o.RequestId);
+        var entries = (RedisResult[])taken!;
+        if (entries.Length == 0)
+        {
+            return;
+        }
+
+        var requests = FoldBackEvent.Select(entries.Select(t => RecentRequest.Parse((string)t!)), o.Now, window, o.RequestId);
         if (requests.Count > 0)
         {
-            events.Add(new FoldBackEvent(entity, reason, o.Now, o.RequestId, requests));
+            events.Add(new FoldBackEvent(entity(o), reason, o.Now, o.RequestId, requests));
         }
     }
 

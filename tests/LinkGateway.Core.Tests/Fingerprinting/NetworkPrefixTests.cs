@@ -18,12 +18,14 @@ public class NetworkPrefixTests
     public void ShapeKey_IsStable_AndChangesWithSoftwareShapeOrNetwork()
     {
         var request = Requests.Browser();
-        var key = ClientShape.Key(request);
+        var key = Key(request);
 
         Assert.Matches("^[0-9a-f]{16}$", key);
-        Assert.Equal(key, ClientShape.Key(Requests.Browser(address: "198.51.100.99"))); // same /24
-        Assert.NotEqual(key, ClientShape.Key(Requests.Browser(address: "198.51.101.20")));
-        Assert.NotEqual(key, ClientShape.Key(request with { HasAcceptLanguage = false }));
-        Assert.NotEqual(key, ClientShape.Key(request with { UserAgent = "curl/8.5.0" }));
+        Assert.Equal(key, Key(Requests.Browser(address: "198.51.100.99"))); // same /24
+        Assert.NotEqual(key, Key(Requests.Browser(address: "198.51.101.20")));
+        Assert.NotEqual(key, Key(request with { HasAcceptLanguage = false }));
+        Assert.NotEqual(key, Key(request with { UserAgent = "curl/8.5.0" }));
     }
+
+    private static string Key(in RequestFingerprint request) => ClientShape.Key(request, NetworkPrefix.Of(request.ClientAddress));
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using LinkGateway.Guard;
-using Microsoft.Extensions.Configuration;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
 using Xunit.Abstractions;
@@ -17,10 +16,7 @@ public sealed class EvaluationTests(ITestOutputHelper output)
     public async Task Campaign_MeetsTheTargets()
     {
         var scenario = ScenarioGenerator.Generate();
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile(RepoFiles.ConfigFile)
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["LinkGateway:Signing:Key"] = Convert.ToBase64String(new byte[32]) })
-            .Build();
+        var configuration = EvaluateCommand.ReplayConfiguration(new LinkGateway.Hosting.GatewayLaunch(false, RepoFiles.ConfigFile, []));
         using var replay = new LogReplay(configuration, Path.GetDirectoryName(RepoFiles.ConfigFile)!, 100_000);
         var outcomes = new List<(ScenarioRequest Scenario, ReplayOutcome Outcome)>();
         foreach (var request in scenario)
