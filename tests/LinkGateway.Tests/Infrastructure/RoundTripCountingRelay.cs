@@ -4,9 +4,12 @@ using System.Net.Sockets;
 namespace LinkGateway.Infrastructure;
 
 /// <summary>
-/// A loopback TCP relay between the gateway and Redis that counts round trips: a round trip is a burst
-/// of bytes from the client that follows a reply from the server (or starts the conversation). Commands
-/// pipelined together travel in one burst; a command sent only after the previous reply is another.
+/// A loopback TCP relay between the gateway and Redis that counts round trips. A round trip starts when the client
+/// sends a command while it waits for no reply: commands pipelined together are one round trip even when TCP delivers
+/// them in pieces and Redis answers the first before the last arrives; a command sent only after the previous replies
+/// came back is another. Both directions are read as RESP to know what is outstanding.
+/// Only round trips that carry a script call (EVAL/EVALSHA) are counted, so that the multiplexer's own heartbeats,
+/// which come on their own schedule, do not blur a per-request count.
 /// </summary>
 public sealed class RoundTripCountingRelay : IAsyncDisposable
 {
@@ -14,7 +17,7 @@ public sealed class RoundTripCountingRelay : IAsyncDisposable
     private readonly IPEndPoint _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
-    private long _roundTrips;
+    private long _scriptRoundTrips;
 
     public RoundTripCountingRelay(string redisConfiguration)
     {
@@ -27,7 +30,8 @@ public sealed class RoundTripCountingRelay : IAsyncDisposable
     /// <summary>host:port of the relay, for the gateway's Redis configuration.</summary>
     public string Configuration => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
-    public long RoundTrips => Interlocked.Read(ref _roundTrips);
+    /// <summary>Round trips that carry at least one script call.</summary>
+    public long ScriptRoundTrips => Interlocked.Read(ref _scriptRoundTrips);
 
     public async ValueTask DisposeAsync()
     {
@@ -53,16 +57,16 @@ public sealed class RoundTripCountingRelay : IAsyncDisposable
 
             var server = new TcpClient();
             await server.ConnectAsync(_target, _stop.Token);
-            var conversation = new Conversation();
+            var conversation = new Conversation(this);
             lock (_pumps)
             {
-                _pumps.Add(PumpAsync(client, server, conversation, fromClient: true));
-                _pumps.Add(PumpAsync(server, client, conversation, fromClient: false));
+                _pumps.Add(PumpAsync(client, server, conversation.ClientSent));
+                _pumps.Add(PumpAsync(server, client, conversation.ServerSent));
             }
         }
     }
 
-    private async Task PumpAsync(TcpClient from, TcpClient to, Conversation conversation, bool fromClient)
+    private async Task PumpAsync(TcpClient from, TcpClient to, Action<ReadOnlyMemory<byte>> observe)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -77,15 +81,8 @@ public sealed class RoundTripCountingRelay : IAsyncDisposable
                     break;
                 }
 
-                if (fromClient && conversation.ClientSpeaks())
-                {
-                    Interlocked.Increment(ref _roundTrips);
-                }
-                else if (!fromClient)
-                {
-                    conversation.ServerSpeaks();
-                }
-
+                // Observed before it is passed on, so a reply can never be counted ahead of its command.
+                observe(buffer.AsMemory(0, read));
                 await output.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
             }
         }
@@ -99,13 +96,146 @@ public sealed class RoundTripCountingRelay : IAsyncDisposable
         }
     }
 
-    private sealed class Conversation
+    /// <summary>One client connection: commands started by the client against replies completed by the server.</summary>
+    private sealed class Conversation(RoundTripCountingRelay relay)
     {
-        private int _serverSpokeLast = 1;
+        private readonly Lock _gate = new();
+        private readonly RespReader _commands = new();
+        private readonly RespReader _replies = new();
+        private bool _scriptInRoundTrip;
 
-        /// <summary>True when the client starts a new round trip (the server spoke since its last bytes).</summary>
-        public bool ClientSpeaks() => Interlocked.Exchange(ref _serverSpokeLast, 0) == 1;
+        public void ClientSent(ReadOnlyMemory<byte> bytes)
+        {
+            lock (_gate)
+            {
+                foreach (var b in bytes.Span)
+                {
+                    if (_commands.Started == _replies.Completed && _commands.AtTopLevel)
+                    {
+                        // A command sent while nothing is outstanding begins a new round trip.
+                        _scriptInRoundTrip &= !_commands.Feed(b);
+                        continue;
+                    }
 
-        public void ServerSpeaks() => Interlocked.Exchange(ref _serverSpokeLast, 1);
+                    _commands.Feed(b);
+                }
+
+                if (!_scriptInRoundTrip && bytes.Span.IndexOf("EVAL"u8) >= 0)
+                {
+                    _scriptInRoundTrip = true;
+                    Interlocked.Increment(ref relay._scriptRoundTrips);
+                }
+            }
+        }
+
+        public void ServerSent(ReadOnlyMemory<byte> bytes)
+        {
+            lock (_gate)
+            {
+                foreach (var b in bytes.Span)
+                {
+                    _replies.Feed(b);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follows a RESP2/RESP3 byte stream one byte at a time and counts its top-level values: started (first byte
+    /// seen) and completed (last byte seen). Out-of-band pushes (RESP3 '>') answer no command and are not counted.
+    /// Enough for the commands a client sends and the replies Redis returns (the multiplexer speaks RESP3 by HELLO).
+    /// </summary>
+    private sealed class RespReader
+    {
+        private readonly Stack<long> _open = new(); // elements still due in each aggregate being read
+        private State _state = State.Type;
+        private bool _push;
+        private byte _type;
+        private long _number;
+        private bool _negative;
+        private long _bulkLeft;
+
+        private enum State { Type, Line, Bulk }
+
+        public long Started { get; private set; }
+
+        public long Completed { get; private set; }
+
+        public bool AtTopLevel => _state == State.Type && _open.Count == 0;
+
+        /// <summary>Reads one byte; true when it starts a new top-level value.</summary>
+        public bool Feed(byte b)
+        {
+            switch (_state)
+            {
+                case State.Type:
+                    var starts = _open.Count == 0;
+                    if (starts)
+                    {
+                        _push = b == '>';
+                        Started += _push ? 0 : 1;
+                    }
+
+                    (_type, _number, _negative, _state) = (b, 0, false, State.Line);
+                    return starts;
+                case State.Line when b == '\n':
+                    EndLine(_negative ? -_number : _number);
+                    return false;
+                case State.Line:
+                    if (b == '-')
+                    {
+                        _negative = true;
+                    }
+                    else if (b is >= (byte)'0' and <= (byte)'9')
+                    {
+                        _number = (_number * 10) + (b - '0');
+                    }
+
+                    return false;
+                default:
+                    if (--_bulkLeft == 0)
+                    {
+                        _state = State.Type;
+                        ValueDone();
+                    }
+
+                    return false;
+            }
+        }
+
+        private void EndLine(long number)
+        {
+            _state = State.Type;
+            switch (_type)
+            {
+                case (byte)'$' or (byte)'=' or (byte)'!' when number >= 0: // blob string, verbatim string, blob error
+                    (_state, _bulkLeft) = (State.Bulk, number + 2);
+                    break;
+                case (byte)'*' or (byte)'~' or (byte)'>' when number > 0: // array, set, push
+                    _open.Push(number);
+                    break;
+                case (byte)'%' when number > 0: // map: a key and a value per entry
+                    _open.Push(2 * number);
+                    break;
+                default:
+                    ValueDone();
+                    break;
+            }
+        }
+
+        private void ValueDone()
+        {
+            while (_open.Count > 0)
+            {
+                var left = _open.Pop() - 1;
+                if (left > 0)
+                {
+                    _open.Push(left);
+                    return;
+                }
+            }
+
+            Completed += _push ? 0 : 1;
+        }
     }
 }
