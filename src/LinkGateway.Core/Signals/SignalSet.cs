@@ -26,12 +26,31 @@ public readonly record struct SignalSet(ulong Bits)
 
     public IEnumerable<Signal> Signals()
     {
-        var bits = Bits;
-        while (bits != 0)
+        foreach (var signal in this)
         {
-            var index = BitOperations.TrailingZeroCount(bits);
-            yield return (Signal)index;
-            bits &= bits - 1;
+            yield return signal;
+        }
+    }
+
+    /// <summary>Lets <c>foreach</c> walk the set without allocating (per-request metrics do).</summary>
+    public Enumerator GetEnumerator() => new(Bits);
+
+    public struct Enumerator(ulong bits)
+    {
+        private ulong _remaining = bits;
+
+        public Signal Current { get; private set; }
+
+        public bool MoveNext()
+        {
+            if (_remaining == 0)
+            {
+                return false;
+            }
+
+            Current = (Signal)BitOperations.TrailingZeroCount(_remaining);
+            _remaining &= _remaining - 1;
+            return true;
         }
     }
 

@@ -4,14 +4,17 @@ using System.Text;
 using LinkGateway.Guard;
 using LinkGateway.Hosting;
 using LinkGateway.Memory;
+using LinkGateway.Observability;
+using OpenTelemetry.Metrics;
 
 namespace LinkGateway.Admin;
 
 /// <summary>
 /// The admin API, on a port of its own (a second Kestrel in the same process, sharing the gateway's
 /// memory and guard), behind a bearer token compared in constant time. Off unless
-/// LinkGateway:Admin:Urls is set. Operators look up and remove tags here (a false positive) and read
-/// the fold-back stream and the running configuration's versions.
+/// LinkGateway:Admin:Urls is set. Operators look up and remove tags here (a false positive), read
+/// the fold-back stream and the running configuration's versions, scrape Prometheus metrics
+/// (<c>/metrics</c>, same token) and open the dashboard (<c>/admin/dashboard</c>).
 /// </summary>
 public static class AdminApp
 {
@@ -19,14 +22,17 @@ public static class AdminApp
     {
         var builder = WebApplication.CreateSlimBuilder(["--urls", options.Urls!]);
         builder.Logging.ClearProviders();
+        // The exporter listens to the gateway's meter by name; without an admin port nothing listens and recording costs nothing.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName).AddPrometheusExporter());
         var app = builder.Build();
         var memory = gateway.GetRequiredService<IGatewayMemory>();
         var snapshots = gateway.GetRequiredService<GuardSnapshotHolder>();
+        var board = gateway.GetRequiredService<GatewayMetrics>().Board;
         var token = Encoding.UTF8.GetBytes(options.Token!);
 
         app.Use(async (context, next) =>
         {
-            if (!Authorized(context.Request, token))
+            if (!(HttpMethods.IsGet(context.Request.Method) && AdminDashboard.IsDashboardFile(context.Request.Path)) && !Authorized(context.Request, token))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -75,6 +81,25 @@ public static class AdminApp
                 store = memory.Name,
             });
         });
+        app.MapGet("/admin/stats", () =>
+        {
+            var snapshot = snapshots.Current;
+            var stats = board.Snapshot();
+            return Results.Ok(new
+            {
+                node = Environment.MachineName,
+                store = memory.Name,
+                mode = snapshot.Mode.ToString().ToLowerInvariant(),
+                stats.Minutes,
+                stats.Reasons,
+                stats.TopBotNetworks,
+                stats.NetworksApproximate,
+                stats.Shield,
+                stats.Opens,
+            });
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        AdminDashboard.Map(app);
         return app;
     }
 

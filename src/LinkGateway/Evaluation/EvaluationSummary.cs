@@ -2,6 +2,7 @@ using System.Globalization;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Guard;
 using LinkGateway.Links;
+using LinkGateway.Observability;
 using LinkGateway.Scoring;
 
 namespace LinkGateway.Evaluation;
@@ -11,11 +12,7 @@ public sealed class EvaluationSummary
 {
     private readonly Dictionary<(LinkKind, VerdictKind), long> _byKind = [];
     private readonly Dictionary<string, long> _reasons = new(StringComparer.Ordinal);
-    // Networks with bot verdicts, kept to a fixed number of counters (Misra–Gries heavy hitters), so a log of
-    // millions of distinct networks costs the same memory as a small one. Exact while fewer are seen.
-    private const int NetworkCounters = 1024;
-    private readonly Dictionary<string, long> _botNetworks = new(StringComparer.Ordinal);
-    private bool _botNetworksApproximate;
+    private readonly HeavyHitters _botNetworks = new(1024);
     private readonly Dictionary<(bool LabelBot, VerdictKind Verdict), long> _confusion = [];
     private readonly List<string> _badLineSamples = [];
 
@@ -70,7 +67,7 @@ public sealed class EvaluationSummary
 
         if (verdict.Kind == VerdictKind.Bot && NetworkPrefix.Of(outcome.Request.ClientAddress) is { } prefix)
         {
-            CountBotNetwork(prefix);
+            _botNetworks.Add(prefix);
         }
 
         ShieldedUnsubscribes += outcome.Kind == LinkKind.Unsubscribe && outcome.Action == GuardAction.Interstitial ? 1 : 0;
@@ -109,8 +106,8 @@ public sealed class EvaluationSummary
         }
 
         output.WriteLine();
-        output.WriteLine(_botNetworksApproximate ? "top networks by bot verdicts (at least; heavy-hitter counts)" : "top networks by bot verdicts");
-        foreach (var (network, bot) in _botNetworks.OrderByDescending(n => n.Value).ThenBy(n => n.Key, StringComparer.Ordinal).Take(10))
+        output.WriteLine(_botNetworks.Approximate ? "top networks by bot verdicts (at least; heavy-hitter counts)" : "top networks by bot verdicts");
+        foreach (var (network, bot) in _botNetworks.Top(10))
         {
             output.WriteLine(string.Create(c, $"  {network,-24}{bot:N0}"));
         }
@@ -131,28 +128,6 @@ public sealed class EvaluationSummary
         output.WriteLine(string.Create(c, $"precision (bot verdicts labelled bot): {Precision:P2}"));
         output.WriteLine(string.Create(c, $"recall (labelled bot flagged suspect or bot): {Recall.Flagged:P2}; called bot: {Recall.Bot:P2}"));
         output.WriteLine(string.Create(c, $"people flagged suspect or bot: {PeopleFlagged.Flagged:P2}; called bot: {PeopleFlagged.Bot:P2}"));
-    }
-
-    private void CountBotNetwork(string prefix)
-    {
-        if (_botNetworks.TryGetValue(prefix, out var count) || _botNetworks.Count < NetworkCounters)
-        {
-            _botNetworks[prefix] = count + 1;
-            return;
-        }
-
-        _botNetworksApproximate = true;
-        foreach (var (key, value) in _botNetworks)
-        {
-            if (value <= 1)
-            {
-                _botNetworks.Remove(key);
-            }
-            else
-            {
-                _botNetworks[key] = value - 1;
-            }
-        }
     }
 
     private double Rate(bool labelBot, Func<VerdictKind, bool> counted)

@@ -12,7 +12,15 @@ namespace LinkGateway.Guard;
 /// <param name="Action">What happens now (always Forward in observe mode).</param>
 /// <param name="EnforcedAction">What enforce mode does: the impact an observe-mode operator previews.</param>
 /// <param name="Remember">What to write to the store after the verdict, when anything.</param>
-public sealed record Judgement(Verdict Verdict, GuardAction Action, GuardAction EnforcedAction, MemoryRemember? Remember);
+/// <param name="Store">How the store round trip went: its duration (null when the store was not asked) and the tags it led to.</param>
+/// <param name="ClientPrefix">The client's /24 or /48, when known.</param>
+public sealed record Judgement(Verdict Verdict, GuardAction Action, GuardAction EnforcedAction, MemoryRemember? Remember, StoreOutcome Store, string? ClientPrefix);
+
+/// <summary>The store's part in a judgement, for metrics.</summary>
+/// <param name="Elapsed">The round trip's duration; null when the store was not asked (circuit open) or did not answer.</param>
+/// <param name="TaggedAddress">The client address was newly tagged (on stateless evidence in the round trip, or by behaviour after it).</param>
+/// <param name="TaggedShape">The client shape was newly tagged.</param>
+public readonly record struct StoreOutcome(TimeSpan? Elapsed, bool TaggedAddress, bool TaggedShape);
 
 /// <summary>
 /// The judgement of one request: stateless signals, one store round trip, behaviour, verdict, and the
@@ -43,7 +51,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         }
 
         var observation = Observe(snapshot, policy, fingerprint, signals, requestId);
-        var (verdict, remember) = await RecallAndScoreAsync(snapshot, observation, signals, cancellationToken).ConfigureAwait(false);
+        var (verdict, remember, store) = await RecallAndScoreAsync(snapshot, observation, signals, cancellationToken).ConfigureAwait(false);
         if (verdict is null)
         {
             return null;
@@ -51,7 +59,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
 
         var enforced = Decide(policy, verdict, fingerprint.Method, pass is not null || oneClick);
         var action = snapshot.Mode == GatewayMode.Observe ? GuardAction.Forward : enforced;
-        return new Judgement(verdict, action, enforced, remember is { HasWork: true } ? remember : null);
+        return new Judgement(verdict, action, enforced, remember is { HasWork: true } ? remember : null, store, observation.Prefix);
     }
 
     /// <summary>
@@ -106,16 +114,17 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
     /// The one store round trip: what the memory knew adds the behavioural signals. When the verdict is
     /// "bot" and behaviour (not the request alone) made it so, says what to tag afterwards.
     /// </summary>
-    private async Task<(Verdict? Verdict, MemoryRemember? Remember)> RecallAndScoreAsync(GuardSnapshot snapshot, MemoryObservation observation,
-        SignalSet signals, CancellationToken cancellationToken)
+    private async Task<(Verdict? Verdict, MemoryRemember? Remember, StoreOutcome Store)> RecallAndScoreAsync(GuardSnapshot snapshot,
+        MemoryObservation observation, SignalSet signals, CancellationToken cancellationToken)
     {
         var scorer = snapshot.Scorer;
         if (circuit.IsOpen)
         {
-            return (scorer.Score(signals, StoreUnavailable), null);
+            return (scorer.Score(signals, StoreUnavailable), null, default);
         }
 
         MemoryRecall recall;
+        var started = time.GetTimestamp();
         try
         {
             recall = await memory.ObserveAsync(observation, cancellationToken)
@@ -124,14 +133,16 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return (null, null); // Cancellation is an outcome, not an error.
+            return (null, null, default); // Cancellation is an outcome, not an error.
         }
         catch (Exception e)
         {
             circuit.Failure();
             Log.StoreUnavailable(logger, memory.Name, e.GetType().Name, e.Message);
-            return (scorer.Score(signals, StoreUnavailable), null);
+            return (scorer.Score(signals, StoreUnavailable), null, default);
         }
+
+        var elapsed = time.GetElapsedTime(started);
 
         var verdict = scorer.Score(WithoutInheritedTag(signals.Union(BehaviourSignals.Evaluate(recall.Facts, snapshot.Behaviour)), recall.Facts));
         var revealed = verdict.Kind == VerdictKind.Bot && observation.NewTag is null;
@@ -142,7 +153,11 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             TagShape: revealed && !recall.Facts.ShapeTagged,
             TakeMessage: verdict.Signals.Contains(Signal.BurstLinks),
             recall.FoldBack);
-        return (verdict, remember);
+        var taggedNow = observation.NewTag is not null; // the round trip itself tagged what was not tagged yet
+        var store = new StoreOutcome(elapsed,
+            TaggedAddress: remember.TagAddress || (taggedNow && observation.ClientAddress is not null && !recall.Facts.AddressTagged),
+            TaggedShape: remember.TagShape || (taggedNow && observation.ShapeKey is not null && !recall.Facts.ShapeTagged));
+        return (verdict, remember, store);
     }
 
     /// <summary>

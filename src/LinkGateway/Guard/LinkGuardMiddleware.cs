@@ -1,5 +1,6 @@
 using LinkGateway.Interstitial;
 using LinkGateway.Links;
+using LinkGateway.Observability;
 using LinkGateway.Scoring;
 
 namespace LinkGateway.Guard;
@@ -16,8 +17,9 @@ internal sealed class LinkGuardMiddleware
     private readonly RoutePolicies _routes;
     private readonly InterstitialShield _shield;
     private readonly TimeProvider _time;
+    private readonly GatewayMetrics _metrics;
 
-    public LinkGuardMiddleware(RequestDelegate next, LinkGuard guard, RoutePolicies routes, InterstitialShield shield, TimeProvider time)
+    public LinkGuardMiddleware(RequestDelegate next, LinkGuard guard, RoutePolicies routes, InterstitialShield shield, TimeProvider time, GatewayMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(next);
         ArgumentNullException.ThrowIfNull(guard);
@@ -26,6 +28,7 @@ internal sealed class LinkGuardMiddleware
         _routes = routes;
         _shield = shield;
         _time = time;
+        _metrics = metrics;
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -66,6 +69,7 @@ internal sealed class LinkGuardMiddleware
         }
 
         context.Features.Set(new LinkGuardFeature(policy.Kind, judgement.Verdict, requestId, judgement.EnforcedAction));
+        _metrics.Judged(policy.Kind, judgement);
         // Newly revealed scanners are written while the request goes on; the response does not wait for it.
         var remembering = judgement.Remember is { } remember ? _guard.RememberAsync(remember) : Task.CompletedTask;
         try

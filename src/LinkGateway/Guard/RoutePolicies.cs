@@ -18,6 +18,18 @@ public enum GuardAction : byte
     NeutralPage,
 }
 
+public static class GuardActions
+{
+    /// <summary>The action's name in request logs and metrics.</summary>
+    public static string ToName(this GuardAction action) => action switch
+    {
+        GuardAction.Interstitial => "interstitial",
+        GuardAction.Absorb => "absorb",
+        GuardAction.NeutralPage => "neutral-page",
+        _ => "forward",
+    };
+}
+
 /// <summary>LinkGateway:Mode.</summary>
 public enum GatewayMode : byte
 {

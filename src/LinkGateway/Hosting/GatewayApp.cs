@@ -55,6 +55,7 @@ public static class GatewayApp
         builder.Services.AddGatewayMemory(options);
         builder.Services.AddInterstitialShield(options);
         builder.Services.AddClientRateLimiting(options.RateLimit);
+        builder.Services.AddGatewayMetrics();
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded => ConfigureProxyTrust(forwarded, options.ForwardedHeaders));
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
@@ -78,7 +79,7 @@ public static class GatewayApp
                     diagnostics.Set("Score", guard.Verdict.Score);
                     diagnostics.Set("Reasons", guard.Verdict.Reasons);
                     diagnostics.Set("RequestIdSentToOrigin", guard.RequestId);
-                    diagnostics.Set("Action", guard.EnforcedAction.ToString().ToLowerInvariant());
+                    diagnostics.Set("Action", guard.EnforcedAction.ToName());
                     if (guard.Verdict.Degraded is { } degraded)
                     {
                         diagnostics.Set("Degraded", degraded);

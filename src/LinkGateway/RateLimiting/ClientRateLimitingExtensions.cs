@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.RateLimiting;
 using LinkGateway.Hosting;
+using LinkGateway.Observability;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -17,6 +18,7 @@ public static class ClientRateLimitingExtensions
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = async (context, cancellationToken) =>
             {
+                context.HttpContext.RequestServices.GetService<GatewayMetrics>()?.RateLimited();
                 var response = context.HttpContext.Response;
                 response.Headers.RetryAfter = "1";
                 response.Headers.CacheControl = "no-store";

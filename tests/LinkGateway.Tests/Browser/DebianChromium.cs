@@ -10,6 +10,9 @@ public sealed class DebianChromium : IAsyncLifetime
 {
     public const string ExecutablePath = "/usr/bin/chromium";
 
+    /// <summary>Where screenshots are kept: the test output folder's artifacts/ (CI keeps it with the run).</summary>
+    public static string ArtifactsFolder { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
+
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;

@@ -6,9 +6,6 @@ namespace LinkGateway.Browser;
 /// <summary>A person in a real browser: sees the interstitial, presses the button, and is unsubscribed exactly once.</summary>
 public sealed class UnsubscribeInBrowserTests(DebianChromium chromium) : IClassFixture<DebianChromium>
 {
-    /// <summary>Where screenshots are kept: the test output folder's artifacts/ (CI keeps it with the run).</summary>
-    public static string ArtifactsFolder { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
-
     [Fact]
     public async Task Person_OpensShieldedUnsubscribeLink_ClicksOnce_OriginRecordsOneUnsubscribe()
     {
@@ -35,7 +32,7 @@ public sealed class UnsubscribeInBrowserTests(DebianChromium chromium) : IClassF
         Assert.True(box.X >= 0 && box.X + box.Width <= 390, "the button fits the phone's width");
         Assert.Empty(host.Ledger.Events); // seeing the page unsubscribed no one
 
-        var screenshot = Path.Combine(ArtifactsFolder, "unsubscribe-interstitial-phone.png");
+        var screenshot = Path.Combine(DebianChromium.ArtifactsFolder, "unsubscribe-interstitial-phone.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
         Assert.True(new FileInfo(screenshot).Length > 1000);
 

@@ -1,0 +1,101 @@
+// The dashboard: fetches /admin/stats with the admin token (kept in this tab's sessionStorage only) and
+// draws it with plain DOM and SVG. No third-party code: the admin port serves everything it needs.
+"use strict";
+const colours = { human: "#3b9c5a", suspect: "#e0a42b", bot: "#d04545" };
+const svgNs = "http://www.w3.org/2000/svg";
+let timer = null;
+
+function element(tag, attributes, text) {
+  const node = tag.startsWith("svg:") ? document.createElementNS(svgNs, tag.slice(4)) : document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function bars(container, rows) {
+  container.replaceChildren();
+  const max = Math.max(1, ...rows.map(r => r.count));
+  for (const row of rows) {
+    const bar = element("div", { class: "bar" });
+    bar.append(element("span", {}, row.name));
+    const fill = element("div", { class: "fill" });
+    fill.style.width = `${(100 * row.count) / max}%`;
+    if (row.colour) fill.style.background = row.colour;
+    bar.append(fill, element("span", { class: "count" }, row.count.toLocaleString()));
+    container.append(bar);
+  }
+  if (rows.length === 0) container.append(element("p", { class: "note" }, "Nothing yet."));
+}
+
+function verdictChart(container, minutes) {
+  const width = 960, height = 180, gap = 2;
+  const svg = element("svg:svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img", "aria-label": "verdicts per minute" });
+  const max = Math.max(1, ...minutes.map(m => m.human + m.suspect + m.bot));
+  const step = width / minutes.length;
+  minutes.forEach((minute, i) => {
+    let y = height;
+    for (const kind of ["human", "suspect", "bot"]) {
+      const h = (minute[kind] / max) * (height - 10);
+      if (h > 0) {
+        y -= h;
+        const rect = element("svg:rect", { x: i * step, y, width: step - gap, height: h, fill: colours[kind] });
+        rect.append(element("svg:title", {}, `${new Date(minute.minute).toLocaleTimeString()}: ${minute[kind]} ${kind}`));
+        svg.append(rect);
+      }
+    }
+  });
+  container.replaceChildren(svg);
+}
+
+function render(stats) {
+  verdictChart(document.getElementById("verdicts"), stats.minutes);
+  bars(document.getElementById("reasons"), stats.reasons.map(r => ({ name: r.name, count: r.count })));
+  const body = document.querySelector("#networks tbody");
+  body.replaceChildren(...stats.topBotNetworks.map(n => {
+    const row = element("tr");
+    row.append(element("td", {}, n.name), element("td", {}, n.count.toLocaleString()));
+    return row;
+  }));
+  document.getElementById("networks-note").textContent = stats.networksApproximate ? "Counts are lower bounds (many networks seen)." : "";
+  bars(document.getElementById("shield"), [
+    { name: "interstitial shown", count: stats.shield.shown, colour: colours.suspect },
+    { name: "passed by a person", count: stats.shield.passed, colour: colours.human },
+  ]);
+  bars(document.getElementById("opens"), [
+    { name: "machine (open.machine)", count: stats.opens.machine, colour: colours.bot },
+    { name: "image proxy, a person", count: stats.opens.proxyHuman, colour: colours.human },
+    { name: "other", count: stats.opens.other },
+    { name: "absorbed (pixel served)", count: stats.opens.absorbed, colour: colours.suspect },
+  ]);
+}
+
+async function refresh() {
+  const token = sessionStorage.getItem("linkgateway-admin-token");
+  const status = document.getElementById("status");
+  if (!token) return;
+  const response = await fetch("/admin/stats", { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" });
+  if (response.status === 401) {
+    sessionStorage.removeItem("linkgateway-admin-token");
+    status.textContent = "That token was refused.";
+    document.getElementById("board").hidden = true;
+    return;
+  }
+  const stats = await response.json();
+  render(stats);
+  document.getElementById("node").textContent = `node ${stats.node} · store ${stats.store} · mode ${stats.mode}`;
+  status.textContent = `updated ${new Date().toLocaleTimeString()}`;
+  document.getElementById("board").hidden = false;
+  document.body.dataset.loaded = "true";
+}
+
+document.getElementById("login").addEventListener("submit", event => {
+  event.preventDefault();
+  sessionStorage.setItem("linkgateway-admin-token", document.getElementById("token").value);
+  refresh();
+  clearInterval(timer);
+  timer = setInterval(refresh, 10000);
+});
+if (sessionStorage.getItem("linkgateway-admin-token")) {
+  refresh();
+  timer = setInterval(refresh, 10000);
+}

@@ -1,0 +1,106 @@
+using LinkGateway.Guard;
+using LinkGateway.Links;
+using LinkGateway.Scoring;
+using LinkGateway.Signals;
+
+namespace LinkGateway.Observability;
+
+/// <summary>
+/// This node's recent activity for the admin dashboard: verdicts per minute over the last hour, reason counts,
+/// the shield funnel, machine versus proxied opens, and the networks with most bot verdicts (heavy hitters,
+/// so memory stays fixed). Per node by design: fleet-wide figures come from Prometheus, which scrapes every node.
+/// </summary>
+public sealed class DashboardBoard(TimeProvider time)
+{
+    public const int Minutes = 60;
+
+    private readonly Lock _gate = new();
+    private readonly long[] _minuteStamps = new long[Minutes];
+    private readonly long[,] _verdictsPerMinute = new long[Minutes, 3];
+    private readonly long[] _reasons = new long[SignalCatalog.Count];
+    private readonly HeavyHitters _botNetworks = new(256);
+    private long _shieldShown;
+    private long _shieldPassed;
+    private long _opensMachine;
+    private long _opensProxyHuman;
+    private long _opensOther;
+    private long _opensAbsorbed;
+
+    public void Add(LinkKind kind, Verdict verdict, GuardAction action, bool passed, string? clientPrefix)
+    {
+        var minute = time.GetUtcNow().ToUnixTimeSeconds() / 60;
+        var slot = (int)(minute % Minutes);
+        lock (_gate)
+        {
+            if (_minuteStamps[slot] != minute)
+            {
+                _minuteStamps[slot] = minute;
+                _verdictsPerMinute[slot, 0] = _verdictsPerMinute[slot, 1] = _verdictsPerMinute[slot, 2] = 0;
+            }
+
+            _verdictsPerMinute[slot, (int)verdict.Kind]++;
+            foreach (var signal in verdict.Signals)
+            {
+                _reasons[(int)signal]++;
+            }
+
+            _shieldShown += action == GuardAction.Interstitial ? 1 : 0;
+            _shieldPassed += passed && action == GuardAction.Forward ? 1 : 0;
+            if (kind == LinkKind.Open)
+            {
+                _opensAbsorbed += action == GuardAction.Absorb ? 1 : 0;
+                if (verdict.Signals.Contains(Signal.OpenMachine))
+                {
+                    _opensMachine++;
+                }
+                else if (verdict.Signals.Contains(Signal.OpenProxyHuman))
+                {
+                    _opensProxyHuman++;
+                }
+                else
+                {
+                    _opensOther++;
+                }
+            }
+
+            if (verdict.Kind == VerdictKind.Bot && clientPrefix is not null)
+            {
+                _botNetworks.Add(clientPrefix);
+            }
+        }
+    }
+
+    /// <summary>A copy for the dashboard's JSON: minutes oldest first, the current one last.</summary>
+    public DashboardSnapshot Snapshot()
+    {
+        var now = time.GetUtcNow().ToUnixTimeSeconds() / 60;
+        lock (_gate)
+        {
+            var minutes = new List<MinuteVerdicts>(Minutes);
+            for (var minute = now - Minutes + 1; minute <= now; minute++)
+            {
+                var slot = (int)(minute % Minutes);
+                var current = _minuteStamps[slot] == minute;
+                minutes.Add(new MinuteVerdicts(DateTimeOffset.FromUnixTimeSeconds(minute * 60),
+                    current ? _verdictsPerMinute[slot, 0] : 0, current ? _verdictsPerMinute[slot, 1] : 0, current ? _verdictsPerMinute[slot, 2] : 0));
+            }
+
+            var reasons = SignalCatalog.All.Where(e => _reasons[(int)e.Signal] > 0)
+                .Select(e => new NamedCount(e.Code, _reasons[(int)e.Signal])).OrderByDescending(r => r.Count).ToList();
+            var networks = _botNetworks.Top(10).Select(n => new NamedCount(n.Key, n.Value)).ToList();
+            return new DashboardSnapshot(minutes, reasons, networks, _botNetworks.Approximate,
+                new ShieldFunnel(_shieldShown, _shieldPassed), new OpenSources(_opensMachine, _opensProxyHuman, _opensOther, _opensAbsorbed));
+        }
+    }
+}
+
+public sealed record DashboardSnapshot(IReadOnlyList<MinuteVerdicts> Minutes, IReadOnlyList<NamedCount> Reasons,
+    IReadOnlyList<NamedCount> TopBotNetworks, bool NetworksApproximate, ShieldFunnel Shield, OpenSources Opens);
+
+public sealed record MinuteVerdicts(DateTimeOffset Minute, long Human, long Suspect, long Bot);
+
+public sealed record NamedCount(string Name, long Count);
+
+public sealed record ShieldFunnel(long Shown, long Passed);
+
+public sealed record OpenSources(long Machine, long ProxyHuman, long Other, long Absorbed);

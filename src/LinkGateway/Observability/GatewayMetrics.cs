@@ -1,0 +1,103 @@
+using System.Diagnostics.Metrics;
+using LinkGateway.Guard;
+using LinkGateway.Links;
+using LinkGateway.Scoring;
+using LinkGateway.Signals;
+
+namespace LinkGateway.Observability;
+
+/// <summary>
+/// What the gateway does, counted: System.Diagnostics.Metrics instruments on the "LinkGateway" meter (exported in
+/// Prometheus text format on the admin port) and the same events into this node's <see cref="DashboardBoard"/>.
+/// One call per judged request, from the guard middleware; nothing here allocates per request.
+/// </summary>
+public sealed class GatewayMetrics
+{
+    public const string MeterName = "LinkGateway";
+
+    // Store round trips are sub-millisecond on a LAN and the budget is 20 ms: buckets where that happens.
+    private static readonly double[] _storeBuckets = [0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1];
+
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _reasons;
+    private readonly Counter<long> _shield;
+    private readonly Counter<long> _absorbed;
+    private readonly Counter<long> _tags;
+    private readonly Histogram<double> _storeDuration;
+    private readonly Counter<long> _degraded;
+    private readonly Counter<long> _rateLimited;
+
+    public GatewayMetrics(IMeterFactory meters, TimeProvider time)
+    {
+        var meter = meters.Create(MeterName);
+        _requests = meter.CreateCounter<long>("linkgateway.requests", "{request}", "Requests judged, by route kind, verdict and action taken");
+        _reasons = meter.CreateCounter<long>("linkgateway.reasons", "{request}", "Judged requests that carried each reason code");
+        _shield = meter.CreateCounter<long>("linkgateway.shield", "{request}", "Interstitial pages shown, and requests let through by a pass (outcome)");
+        _absorbed = meter.CreateCounter<long>("linkgateway.opens.absorbed", "{request}", "Machine opens answered with the pixel, origin untouched");
+        _tags = meter.CreateCounter<long>("linkgateway.tags", "{tag}", "Tags written: client addresses, client shapes, honeypot marks");
+        _storeDuration = meter.CreateHistogram<double>("linkgateway.store.duration", "s", "Duration of the store's one round trip per request",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = _storeBuckets });
+        _degraded = meter.CreateCounter<long>("linkgateway.degraded", "{request}", "Requests answered from stateless signals because the store did not");
+        _rateLimited = meter.CreateCounter<long>("linkgateway.rate_limited", "{request}", "Requests refused with 429 by the per-client rate limit");
+        Board = new DashboardBoard(time);
+    }
+
+    /// <summary>This node's recent activity, for the admin dashboard.</summary>
+    public DashboardBoard Board { get; }
+
+    public void Judged(LinkKind kind, Judgement judgement)
+    {
+        var verdict = judgement.Verdict;
+        var action = judgement.Action;
+        _requests.Add(1, new("kind", kind.ToName()), new("verdict", verdict.KindName), new("action", action.ToName()));
+        foreach (var signal in verdict.Signals)
+        {
+            _reasons.Add(1, new KeyValuePair<string, object?>("reason", signal.Code()));
+        }
+
+        var passed = verdict.Signals.Contains(Signal.PassHuman) || verdict.Signals.Contains(Signal.PassScript);
+        if (action == GuardAction.Interstitial)
+        {
+            _shield.Add(1, new KeyValuePair<string, object?>("outcome", "shown"));
+        }
+        else if (passed && action == GuardAction.Forward)
+        {
+            _shield.Add(1, new KeyValuePair<string, object?>("outcome", "passed"));
+        }
+
+        if (action == GuardAction.Absorb)
+        {
+            _absorbed.Add(1);
+        }
+
+        if (verdict.IsDegraded)
+        {
+            _degraded.Add(1);
+        }
+
+        var store = judgement.Store;
+        if (store.Elapsed is { } elapsed)
+        {
+            _storeDuration.Record(elapsed.TotalSeconds);
+        }
+
+        if (store.TaggedAddress)
+        {
+            _tags.Add(1, new KeyValuePair<string, object?>("entity", "address"));
+        }
+
+        if (store.TaggedShape)
+        {
+            _tags.Add(1, new KeyValuePair<string, object?>("entity", "shape"));
+        }
+
+        if (kind == LinkKind.Honeypot)
+        {
+            _tags.Add(1, new KeyValuePair<string, object?>("entity", "honeypot"));
+        }
+
+        Board.Add(kind, verdict, action, passed, judgement.ClientPrefix);
+    }
+
+    public void RateLimited() => _rateLimited.Add(1);
+}

@@ -1,0 +1,87 @@
+using LinkGateway.Admin;
+using LinkGateway.Hosting;
+using LinkGateway.Infrastructure;
+using Microsoft.Playwright;
+
+namespace LinkGateway.Browser;
+
+/// <summary>The admin dashboard in Debian's Chromium: asks for the token, draws what the node saw, loads nothing from elsewhere.</summary>
+public sealed class DashboardInBrowserTests(DebianChromium chromium) : IClassFixture<DebianChromium>, IAsyncLifetime
+{
+    private const string Token = "an-admin-token-of-at-least-32-characters";
+    private GatewayHost _host = null!;
+    private WebApplication _admin = null!;
+    private Uri _dashboard = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await GatewayHost.StartAsync();
+        _admin = AdminApp.Build(_host.Services, new AdminOptions { Urls = "http://127.0.0.1:0", Token = Token });
+        await _admin.StartAsync();
+        _dashboard = new Uri(new Uri(_admin.Urls.First()), "/admin/dashboard");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _admin.DisposeAsync();
+        await _host.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Dashboard_ShowsVerdictsReasonsNetworksShieldAndOpens()
+    {
+        await SendTrafficAsync();
+        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        var requested = new List<string>();
+        page.Request += (_, request) => requested.Add(request.Url);
+
+        var response = await page.GotoAsync(_dashboard.ToString());
+        Assert.Contains("script-src 'self'", (await response!.AllHeadersAsync())["content-security-policy"], StringComparison.Ordinal);
+        await page.GetByLabel("Admin token").FillAsync(Token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await page.Locator("body[data-loaded=true]").WaitForAsync();
+
+        await Assertions.Expect(page.Locator("#reasons")).ToContainTextAsync("ua.library");
+        await Assertions.Expect(page.Locator("#reasons")).ToContainTextAsync("open.proxy-human");
+        await Assertions.Expect(page.Locator("#networks tbody tr").First).ToContainTextAsync("203.0.113.0/24");
+        await Assertions.Expect(page.Locator("#shield")).ToContainTextAsync("interstitial shown");
+        Assert.Equal("2", await page.Locator("#shield .bar").First.Locator(".count").InnerTextAsync()); // two scanners saw the page
+        Assert.Equal("1", await page.Locator("#opens .bar").Nth(1).Locator(".count").InnerTextAsync()); // one open through Gmail's proxy
+        Assert.True(await page.Locator("#verdicts svg rect").CountAsync() >= 2, "the current minute has human and bot bars");
+
+        var screenshot = Path.Combine(DebianChromium.ArtifactsFolder, "dashboard.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        Assert.True(new FileInfo(screenshot).Length > 10_000);
+        Assert.All(requested, url => Assert.StartsWith(_admin.Urls.First(), url, StringComparison.Ordinal)); // no CDN, nothing third-party
+    }
+
+    [Fact]
+    public async Task Dashboard_WithAWrongToken_ShowsNoData()
+    {
+        await using var context = await chromium.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync(_dashboard.ToString());
+        await page.GetByLabel("Admin token").FillAsync("a-wrong-token-that-is-at-least-32-characters");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("That token was refused.");
+        Assert.True(await page.Locator("#board").IsHiddenAsync());
+    }
+
+    private async Task SendTrafficAsync()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await _host.Client.SendAsync(Clients.Browser($"/c/m-dash/r-{i}/l-1", Clients.NextAddress()));
+        }
+
+        await _host.Client.SendAsync(Clients.Bare("/c/m-dash/r-9/l-1", "203.0.113.30", "curl/8.5.0"));
+        await _host.Client.SendAsync(Clients.Bare("/c/m-dash/r-9/l-2", "203.0.113.31", "python-requests/2.32"));
+        await _host.Client.SendAsync(Clients.Bare("/u/m-dash/r-9", "203.0.113.32", "curl/8.5.0"));
+        await _host.Client.SendAsync(Clients.Bare("/u/m-dash/r-8", "203.0.113.33", "Go-http-client/1.1"));
+        await _host.Client.SendAsync(Clients.Bare("/o/m-dash/r-1", Clients.NextAddress(), "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"));
+        await _host.Client.SendAsync(Clients.Bare("/o/m-dash/r-2", "198.18.200.7", "Mozilla/5.0"));
+    }
+}

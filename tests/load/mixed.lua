@@ -1,0 +1,50 @@
+-- Mixed traffic for the soak: of every 20 requests, 13 are people's clicks (browser headers, new
+-- recipient, varying addresses), 2 opens through Gmail's image proxy, 2 scanner clicks (curl from a
+-- small pool), 1 machine open (no Accept-Language, pool of addresses), 1 person's unsubscribe page
+-- and 1 scanner's unsubscribe (shielded). Traffic stays on loopback (X-Forwarded-For is trusted there).
+-- DELAY_MS (default 0) paces each connection, so a long soak runs at a steady rate, not flat out.
+local counter = 0
+local pause = tonumber(os.getenv("DELAY_MS") or "0")
+
+function delay()
+  return pause
+end
+local browser = {
+  ["User-Agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+  ["Accept"] = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+  ["Accept-Language"] = "en-GB,en;q=0.9",
+  ["Sec-Fetch-Mode"] = "navigate",
+  ["Sec-Fetch-Site"] = "cross-site",
+  ["Sec-Fetch-Dest"] = "document",
+}
+
+local function person(n)
+  local headers = {}
+  for k, v in pairs(browser) do headers[k] = v end
+  headers["X-Forwarded-For"] = string.format("100.%d.%d.%d", 64 + (n % 60), math.floor(n / 60) % 250, (math.floor(n / 15000) % 250) + 1)
+  return headers
+end
+
+request = function()
+  counter = counter + 1
+  local n = counter
+  local slot = n % 20
+  if slot < 13 then
+    return wrk.format("GET", string.format("/c/m-soak/r-%d/l-1", n), person(n))
+  elseif slot < 15 then
+    return wrk.format("GET", string.format("/o/m-soak/r-%d", n), {
+      ["User-Agent"] = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+      ["X-Forwarded-For"] = string.format("66.249.84.%d", (n % 200) + 1) })
+  elseif slot < 17 then
+    return wrk.format("GET", string.format("/c/m-soak/r-%d/l-%d", math.floor(n / 4), n % 4), {
+      ["User-Agent"] = "curl/8.5.0", ["Accept"] = "*/*", ["X-Forwarded-For"] = string.format("203.0.113.%d", (n % 50) + 1) })
+  elseif slot < 18 then
+    return wrk.format("GET", string.format("/o/m-soak/r-%d", n), {
+      ["User-Agent"] = "Mozilla/5.0", ["Accept"] = "*/*", ["X-Forwarded-For"] = string.format("17.58.%d.%d", n % 8, (n % 200) + 1) })
+  elseif slot < 19 then
+    return wrk.format("GET", string.format("/u/m-soak/r-%d", n), person(n))
+  else
+    return wrk.format("GET", string.format("/u/m-soak/r-%d", n), {
+      ["User-Agent"] = "curl/8.5.0", ["Accept"] = "*/*", ["X-Forwarded-For"] = string.format("203.0.113.%d", (n % 50) + 1) })
+  end
+end

@@ -1,0 +1,41 @@
+# Sourced by run-load.sh and soak.sh: builds Release and starts, on loopback, Redis, a fast origin, a
+# plain YARP proxy with the gateway's routes and no detection, and the gateway; stops them all on exit.
+# Sets redis_port, origin_port, plain_port, gateway_port, gateway_pid and work (a scratch directory).
+command -v wrk >/dev/null && command -v bc >/dev/null || { apt-get install -y -qq wrk bc >/dev/null || { echo "install wrk and bc (apt-get install -y wrk bc)" >&2; exit 1; }; }
+command -v redis-server >/dev/null || { echo "install redis-server" >&2; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+work=$(mktemp -d); pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+dotnet build src/LinkGateway -c Release -v quiet -nologo >/dev/null
+dotnet build tests/LinkGateway.LoadHarness -c Release -v quiet -nologo >/dev/null
+# Run copies, so a rebuild of the tree while a long run goes on cannot change the files under it.
+cp -r src/LinkGateway/bin/Release/net10.0 "$work/gateway"; cp -r tests/LinkGateway.LoadHarness/bin/Release/net10.0 "$work/harness"
+harness=$work/harness/LinkGateway.LoadHarness.dll
+redis_port=$(free_port); origin_port=$(free_port); plain_port=$(free_port); gateway_port=$(free_port)
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" & pids+=($!)
+dotnet "$harness" origin --urls "http://127.0.0.1:$origin_port" & pids+=($!)
+dotnet "$harness" plain --urls "http://127.0.0.1:$plain_port" --config config/linkgateway.json --origin "http://127.0.0.1:$origin_port" & pids+=($!)
+# Request logging is computed as in production but not written to the console (a console sink would
+# measure the terminal, not the gateway).
+dotnet "$work/gateway/LinkGateway.dll" --config config/linkgateway.json --urls "http://127.0.0.1:$gateway_port" \
+  --LinkGateway:Redis:Configuration="127.0.0.1:$redis_port" \
+  --ReverseProxy:Clusters:origin:Destinations:primary:Address="http://127.0.0.1:$origin_port" \
+  --LinkGateway:Signing:Key="$(head -c 32 /dev/urandom | base64)" \
+  --Serilog:WriteTo:0:Args:restrictedToMinimumLevel=Warning $GATEWAY_ARGS >"$work/gateway.log" 2>&1 & gateway_pid=$!; pids+=($gateway_pid)
+
+for port in "$origin_port" "$plain_port" "$gateway_port"; do
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+done
+
+# wrk, then "req/s p50 p99" in milliseconds.
+run() { # url script connections duration
+  wrk -t1 -c"$3" -d"$4"s --latency -s "$2" "$1" > "$work/wrk.txt"
+  awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec/ { rps = $2 } / 50%/ { p50 = ms($2) } / 99%/ { p99 = ms($2) }
+    END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$work/wrk.txt"
+}
