@@ -28,12 +28,14 @@ public enum Signal : byte
     FanoutRecipients,
     BurstDomain,
     Honeypot,
+    NetDeny,
 
     // Evidence of a person.
     OpenProxyHuman,
     ClientMailApp,
     PassHuman,
     PassScript,
+    NetAllow,
 }
 
 /// <summary>Which way a signal pushes the score.</summary>

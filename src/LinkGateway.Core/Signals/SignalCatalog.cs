@@ -36,11 +36,15 @@ public static class SignalCatalog
         new(Signal.FanoutRecipients, "fanout.recipients", 0.70, SignalDirection.Automated),
         new(Signal.BurstDomain, "burst.domain", 0.60, SignalDirection.Automated),
         new(Signal.Honeypot, "honeypot", 0.99, SignalDirection.Automated),
+        // An operator put the client's network on the deny list at runtime (admin API).
+        new(Signal.NetDeny, "net.deny", 0.99, SignalDirection.Automated),
         new(Signal.OpenProxyHuman, "open.proxy-human", 0.90, SignalDirection.Human),
         new(Signal.ClientMailApp, "client.mail-app", 0.50, SignalDirection.Human),
         new(Signal.PassHuman, "pass.human", 0.95, SignalDirection.Human),
         // The click interstitial's script continued by itself: a browser ran it, but scanners run scripts too.
         new(Signal.PassScript, "pass.script", 0.30, SignalDirection.Human),
+        // An operator put the client's network on the allow list at runtime: it cancels all automation evidence.
+        new(Signal.NetAllow, "net.allow", 1.00, SignalDirection.Human),
     ];
 
     private static readonly FrozenDictionary<string, Signal> _byCode =

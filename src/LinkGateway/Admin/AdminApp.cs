@@ -4,6 +4,7 @@ using System.Text;
 using LinkGateway.Guard;
 using LinkGateway.Hosting;
 using LinkGateway.Memory;
+using LinkGateway.Networks;
 using LinkGateway.Observability;
 using OpenTelemetry.Metrics;
 
@@ -81,6 +82,35 @@ public static class AdminApp
                 store = memory.Name,
             });
         });
+        var operatorNetworks = gateway.GetRequiredService<OperatorNetworks>();
+        var networkStore = gateway.GetRequiredService<IOperatorNetworkStore>();
+        var networkSync = gateway.GetRequiredService<OperatorNetworksSync>();
+        var time = gateway.GetRequiredService<TimeProvider>();
+        app.MapGet("/admin/networks", async (CancellationToken cancelled) =>
+            Results.Ok(new { inForce = operatorNetworks.Entries, stored = await networkStore.ReadAllAsync(cancelled) }));
+        app.MapPut("/admin/networks/{address}/{prefixLength:int}", async (string address, int prefixLength, NetworkChange change, CancellationToken cancelled) =>
+        {
+            if (NetworkOf(address, prefixLength) is not { } network)
+            {
+                return _notANetwork;
+            }
+
+            var entry = new OperatorNetwork(network, change.List, change.Note, time.GetUtcNow());
+            await networkStore.SetAsync(entry, cancelled);
+            await networkSync.ReloadAsync(cancelled); // this node at once; the others on the announcement
+            return Results.Ok(entry);
+        });
+        app.MapDelete("/admin/networks/{address}/{prefixLength:int}", async (string address, int prefixLength, CancellationToken cancelled) =>
+        {
+            if (NetworkOf(address, prefixLength) is not { } network)
+            {
+                return _notANetwork;
+            }
+
+            var removed = await networkStore.RemoveAsync(network, cancelled);
+            await networkSync.ReloadAsync(cancelled);
+            return removed ? Results.NoContent() : Results.NotFound(new { error = "that network is on no list" });
+        });
         app.MapGet("/admin/stats", () =>
         {
             var snapshot = snapshots.Current;
@@ -102,6 +132,15 @@ public static class AdminApp
         AdminDashboard.Map(app);
         return app;
     }
+
+    private static readonly IResult _notANetwork = Results.BadRequest(new { error = "not a network in CIDR form with its host bits zero, such as 203.0.113.0/24" });
+
+    /// <summary>The canonical CIDR of a network given as two route values, or null when it is not one.</summary>
+    private static string? NetworkOf(string address, int prefixLength) =>
+        Signatures.SignatureLoader.TryParseNetwork($"{address}/{prefixLength}", out var network) ? network.ToString() : null;
+
+    /// <summary>The body of PUT /admin/networks/{address}/{prefixLength}.</summary>
+    public sealed record NetworkChange(OperatorList List, string? Note);
 
     private static bool Authorized(HttpRequest request, byte[] token)
     {

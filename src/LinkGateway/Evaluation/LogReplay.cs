@@ -1,3 +1,4 @@
+using LinkGateway.Networks;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Guard;
 using LinkGateway.Hosting;
@@ -33,7 +34,7 @@ public sealed class LogReplay : IDisposable
         _identity = config.Options.Identity;
         _memory = new InProcessGatewayMemory(new MemoryKeys(config.Options.Redis.KeyPrefix), config.Snapshot.Behaviour, _clock, maxEntries, config.Options.Memory.TagTtl);
         // The in-process store answers synchronously: no budget or circuit can trip on it.
-        _guard = new LinkGuard(snapshots, _memory, new StoreCircuit(_clock, int.MaxValue), _clock, NullLogger<LinkGuard>.Instance);
+        _guard = new LinkGuard(snapshots, _memory, new StoreCircuit(_clock, int.MaxValue), new OperatorNetworks(), _clock, NullLogger<LinkGuard>.Instance);
         _routes = new RouteTable(configuration);
     }
 

@@ -2,6 +2,7 @@ using LinkGateway.Fingerprinting;
 using LinkGateway.Interstitial;
 using LinkGateway.Links;
 using LinkGateway.Memory;
+using LinkGateway.Networks;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
 
@@ -27,7 +28,8 @@ public readonly record struct StoreOutcome(TimeSpan? Elapsed, bool TaggedAddress
 /// route's policy. Shared by the proxy pipeline (<see cref="LinkGuardMiddleware"/>) and the offline
 /// replay of access logs (<c>evaluate</c>), so both judge exactly alike.
 /// </summary>
-public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMemory memory, StoreCircuit circuit, TimeProvider time, ILogger<LinkGuard> logger)
+public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMemory memory, StoreCircuit circuit, OperatorNetworks operatorNetworks, TimeProvider time,
+    ILogger<LinkGuard> logger)
 {
     public const string StoreUnavailable = "store-unavailable";
 
@@ -39,7 +41,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         CancellationToken cancellationToken)
     {
         var snapshot = snapshots.Current;
-        var signals = snapshot.Detector.Detect(fingerprint);
+        var signals = snapshot.Detector.Detect(fingerprint).Union(operatorNetworks.SignalsFor(fingerprint.ClientAddress));
         if (pass is { } passKind)
         {
             signals = signals.With(passKind == PassKind.Click ? Signal.PassHuman : Signal.PassScript);
@@ -103,7 +105,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
     private static MemoryObservation Observe(GuardSnapshot snapshot, RoutePolicy policy, RequestFingerprint fingerprint, SignalSet signals, string requestId)
     {
         var scorer = snapshot.Scorer;
-        var statelessScore = scorer.ScoreOf(signals);
+        var statelessScore = scorer.ScoreOf(Rememberable(signals));
         var newTag = statelessScore >= scorer.Policy.BotThreshold ? new AddressTag(statelessScore, scorer.ReasonsOf(signals), fingerprint.ReceivedAt) : null;
         var prefix = NetworkPrefix.Of(fingerprint.ClientAddress);
         return new MemoryObservation(fingerprint.ReceivedAt, requestId, policy.Kind, fingerprint.ClientAddress, prefix,
@@ -145,7 +147,8 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         var elapsed = time.GetElapsedTime(started);
 
         var verdict = scorer.Score(WithoutInheritedTag(signals.Union(BehaviourSignals.Evaluate(recall.Facts, snapshot.Behaviour)), recall.Facts));
-        var revealed = verdict.Kind == VerdictKind.Bot && observation.NewTag is null;
+        var revealed = verdict.Kind == VerdictKind.Bot && observation.NewTag is null
+            && scorer.ScoreOf(Rememberable(verdict.Signals)) >= scorer.Policy.BotThreshold;
         var remember = new MemoryRemember(
             observation,
             new AddressTag(verdict.Score, verdict.Reasons, observation.Now),
@@ -159,6 +162,12 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             TaggedShape: remember.TagShape || (taggedNow && observation.ShapeKey is not null && !recall.Facts.ShapeTagged));
         return (verdict, remember, store);
     }
+
+    /// <summary>
+    /// The evidence worth remembering as a tag. An operator's deny list is not: the list already says it on every
+    /// request, and removing the entry must undo it entirely, leaving no tags behind on the network.
+    /// </summary>
+    private static SignalSet Rememberable(SignalSet signals) => signals.Without(Signal.NetDeny);
 
     /// <summary>
     /// An address's tag says a bot used it, not that everything from it is a bot: a person's own desktop

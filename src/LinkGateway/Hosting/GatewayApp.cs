@@ -53,6 +53,7 @@ public static class GatewayApp
         builder.Services.AddHostedService<GuardReloader>();
         builder.Services.AddSingleton(new BotHeaderSignature(config.SigningKey));
         builder.Services.AddGatewayMemory(options);
+        builder.Services.AddOperatorNetworks();
         builder.Services.AddInterstitialShield(options);
         builder.Services.AddClientRateLimiting(options.RateLimit);
         builder.Services.AddGatewayMetrics();

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using LinkGateway.Admin;
+using LinkGateway.Hosting;
+using LinkGateway.Infrastructure;
+
+namespace LinkGateway.Networks;
+
+/// <summary>Allow and deny networks added at runtime through one node's admin API, kept in Redis, in force on every node.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class OperatorNetworksTests(RedisFixture redis) : IAsyncLifetime
+{
+    private const string Token = "an-admin-token-of-at-least-32-characters";
+    private readonly string _prefix = $"lg:ops-{Guid.NewGuid():N}:";
+    private GatewayHost _nodeA = null!;
+    private GatewayHost _nodeB = null!;
+    private WebApplication _adminA = null!;
+    private HttpClient _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _nodeA = await GatewayHost.StartAsync(redis.Server.Configuration, _prefix);
+        _nodeB = await GatewayHost.StartAsync(redis.Server.Configuration, _prefix);
+        _adminA = AdminApp.Build(_nodeA.Services, new AdminOptions { Urls = "http://127.0.0.1:0", Token = Token });
+        await _adminA.StartAsync();
+        _admin = new HttpClient { BaseAddress = new Uri(_adminA.Urls.First()) };
+        _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin.Dispose();
+        await _adminA.DisposeAsync();
+        await _nodeA.DisposeAsync();
+        await _nodeB.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DenyAddedOnNodeA_MakesBrowsersFromThatNetworkBotsOnNodeB_UntilRemoved()
+    {
+        var network = Clients.NextPrefix().TrimEnd('.'); // "a.b.c" of a /24 no other test uses
+        var before = await ClickOnBAsync($"{network}.10", "r-before");
+        Assert.Equal("human", before.Verdict);
+
+        var put = await _admin.PutAsJsonAsync($"/admin/networks/{network}.0/24", new { list = "deny", note = "sandbox seen in the logs" });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        await WaitUntilNodeBHasAsync(entries: 1);
+        var denied = await ClickOnBAsync($"{network}.11", "r-denied");
+
+        Assert.Equal("bot", denied.Verdict);
+        Assert.Equal("net.deny", denied.Reasons.Split(',')[0]);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/admin/networks/{network}.0/24")).StatusCode);
+        await WaitUntilNodeBHasAsync(entries: 0);
+        var after = await ClickOnBAsync($"{network}.12", "r-after");
+        Assert.Equal("human", after.Verdict);
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.DeleteAsync($"/admin/networks/{network}.0/24")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AllowAddedOnNodeA_MakesAScriptFromThatNetworkHumanOnNodeB()
+    {
+        var network = Clients.NextPrefix().TrimEnd('.');
+        var put = await _admin.PutAsJsonAsync($"/admin/networks/{network}.0/24", new { list = "allow", note = "the customer's office proxy" });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        await WaitUntilNodeBHasAsync(entries: 1);
+
+        var response = await _nodeB.Client.SendAsync(Clients.Bare("/c/m-ops/r-allowed/l-1", $"{network}.20", "python-requests/2.32"));
+
+        var seen = Assert.Single(_nodeB.Ledger.Events, e => e.RecipientId == "r-allowed");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(("human", "0"), (seen.Header("X-Bot-Verdict"), seen.Header("X-Bot-Score")));
+        Assert.Contains("net.allow", seen.Header("X-Bot-Reasons")!.Split(','));
+        Assert.Contains("ua.library", seen.Header("X-Bot-Reasons")!.Split(',')); // the evidence is still reported
+    }
+
+    [Theory]
+    [InlineData("/admin/networks/203.0.113.7/24", "{\"list\":\"deny\"}")] // host bits set
+    [InlineData("/admin/networks/203.0.113.0/33", "{\"list\":\"deny\"}")]
+    [InlineData("/admin/networks/not-an-address/24", "{\"list\":\"deny\"}")]
+    [InlineData("/admin/networks/203.0.113.0/24", "{\"list\":\"maybe\"}")]
+    public async Task ABadNetworkOrList_Gets400AndChangesNothing(string path, string body)
+    {
+        var response = await _admin.PutAsync(path, new StringContent(body, MediaTypeHeaderValue.Parse("application/json")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(_nodeA.Services.GetRequiredService<OperatorNetworks>().Entries);
+    }
+
+    private async Task<(string Verdict, string Reasons)> ClickOnBAsync(string address, string recipient)
+    {
+        await _nodeB.Client.SendAsync(Clients.Browser($"/c/m-ops/{recipient}/l-1", address));
+        var seen = Assert.Single(_nodeB.Ledger.Events, e => e.RecipientId == recipient);
+        return (seen.Header("X-Bot-Verdict")!, seen.Header("X-Bot-Reasons") ?? "");
+    }
+
+    /// <summary>Node B hears of the change on the Redis channel; waits for it, bounded.</summary>
+    private async Task WaitUntilNodeBHasAsync(int entries)
+    {
+        var lists = _nodeB.Services.GetRequiredService<OperatorNetworks>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (lists.Entries.Count != entries)
+        {
+            await Task.Delay(20, deadline.Token); // pub/sub delivery has no hook to await from outside the node
+        }
+    }
+}
