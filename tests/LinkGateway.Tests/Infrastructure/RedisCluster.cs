@@ -4,31 +4,45 @@ using StackExchange.Redis;
 namespace LinkGateway.Infrastructure;
 
 /// <summary>
-/// A real Redis Cluster of three masters: local redis-server processes in cluster mode on free loopback
-/// ports, joined by redis-cli --cluster create, ready once CLUSTER INFO says ok.
+/// A real Redis Cluster of three masters (and, when asked, a replica for each): local redis-server processes in
+/// cluster mode on free loopback ports, joined by redis-cli --cluster create, ready once CLUSTER INFO says ok.
 /// </summary>
 public sealed class RedisCluster : IAsyncLifetime
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("lg-cluster-");
-    private readonly List<RedisServer> _masters = [];
+    private readonly List<RedisServer> _nodes = [];
+    private readonly int _replicasPerMaster;
 
-    /// <summary>Every master, comma-separated, for StackExchange.Redis.</summary>
-    public string Configuration => string.Join(',', _masters.Select(m => m.Configuration));
+    public RedisCluster()
+        : this(0)
+    {
+    }
+
+    internal RedisCluster(int replicasPerMaster) => _replicasPerMaster = replicasPerMaster;
+
+    /// <summary>Every node, comma-separated, for StackExchange.Redis.</summary>
+    public string Configuration => string.Join(',', _nodes.Select(m => m.Configuration));
+
+    /// <summary>The nodes in the order given to redis-cli: the first three become the masters.</summary>
+    public IReadOnlyList<RedisServer> Nodes => _nodes;
 
     public async Task InitializeAsync()
     {
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 3 * (1 + _replicasPerMaster); i++)
         {
-            _masters.Add(await RedisServer.StartAsync(local: true, extraArgs:
+            _nodes.Add(await RedisServer.StartAsync(local: true, extraArgs:
             [
                 "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(_folder.FullName, $"nodes-{i}.conf"),
-                "--cluster-node-timeout", "2000", "--dir", _folder.FullName,
+                "--cluster-node-timeout", "2000", "--dir", _folder.FullName, "--dbfilename", $"dump-{i}.rdb",
+                // A replica stands for election however long its link was down: the tests kill masters on purpose.
+                "--cluster-replica-validity-factor", "0",
             ]));
         }
 
         var cli = Path.Combine(Path.GetDirectoryName(RedisServer.RedisServerExecutable())!, "redis-cli");
         var create = new ProcessStartInfo(File.Exists(cli) ? cli : "redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "--cluster", "create" }.Concat(_masters.Select(m => m.Configuration)).Concat(["--cluster-replicas", "0", "--cluster-yes"]))
+        foreach (var arg in new[] { "--cluster", "create" }.Concat(_nodes.Select(m => m.Configuration))
+                     .Concat(["--cluster-replicas", _replicasPerMaster.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cluster-yes"]))
         {
             create.ArgumentList.Add(arg);
         }
@@ -45,21 +59,53 @@ public sealed class RedisCluster : IAsyncLifetime
 
         // The nodes agree on the slot map a moment after create returns; wait for every node to say ok.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        foreach (var master in _masters)
+        foreach (var node in _nodes)
         {
-            await using var connection = await ConnectionMultiplexer.ConnectAsync(master.Configuration + ",allowAdmin=true");
-            while (!(await connection.GetServer(connection.GetEndPoints()[0]).ExecuteAsync("CLUSTER", "INFO")).ToString().Contains("cluster_state:ok", StringComparison.Ordinal))
+            while (!(await ClusterCommandAsync(node, "INFO")).Contains("cluster_state:ok", StringComparison.Ordinal))
             {
                 await Task.Delay(50, deadline.Token);
             }
         }
     }
 
+    /// <summary>
+    /// Waits until <paramref name="survivor"/> sees <paramref name="killed"/> as failed and three healthy masters
+    /// serving every slot again: a replica was promoted.
+    /// </summary>
+    public static async Task WaitForFailoverAsync(RedisServer survivor, RedisServer killed, TimeSpan within)
+    {
+        var until = DateTime.UtcNow + within;
+        while (true)
+        {
+            var text = await ClusterCommandAsync(survivor, "NODES");
+            var nodes = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).ToList();
+            var killedFailed = nodes.Any(n => n[1].StartsWith($"127.0.0.1:{killed.Port}@", StringComparison.Ordinal) && n[2].Split(',').Contains("fail"));
+            var healthyMasters = nodes.Count(n => n[2].Split(',').Contains("master") && !n[2].Contains("fail", StringComparison.Ordinal) && n.Length > 8);
+            if (killedFailed && healthyMasters == 3 && (await ClusterCommandAsync(survivor, "INFO")).Contains("cluster_state:ok", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"No failover of {killed.Configuration} within {within}; CLUSTER NODES:\n{text}");
+            }
+
+            await Task.Delay(50); // cluster gossip has no event to await from outside
+        }
+    }
+
+    private static async Task<string> ClusterCommandAsync(RedisServer node, string subcommand)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(node.Configuration + ",allowAdmin=true");
+        return (await connection.GetServer(connection.GetEndPoints()[0]).ExecuteAsync("CLUSTER", subcommand)).ToString();
+    }
+
     public async Task DisposeAsync()
     {
-        foreach (var master in _masters)
+        foreach (var node in _nodes)
         {
-            await master.DisposeAsync();
+            await node.DisposeAsync();
         }
 
         _folder.Delete(recursive: true);
