@@ -24,6 +24,16 @@ if [ ! -x /usr/bin/chromium ]; then
   install_packages chromium || { echo "install chromium (apt-get install -y chromium)" >&2; exit 1; }
 fi
 
+# The compose file is checked with `docker-compose config` (no engine needed); the TLS tests use real clients.
+missing=()
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "not found: ${missing[*]}: installing" >&2
+  install_packages "${missing[@]}" || { echo "install ${missing[*]} (apt-get install -y ${missing[*]})" >&2; exit 1; }
+fi
+
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 log=$(mktemp)
 dotnet test LinkGateway.sln -c Release 2>&1 | tee "$log"

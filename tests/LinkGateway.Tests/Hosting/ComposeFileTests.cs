@@ -1,0 +1,68 @@
+using System.Diagnostics;
+
+namespace LinkGateway.Hosting;
+
+/// <summary>
+/// docker-compose.yml, checked by `docker-compose config` (Debian's docker-compose package: no engine needed):
+/// the file is valid, names every service, refuses to start without its secrets, and the balancer's fixed
+/// address is the one the gateways trust.
+/// </summary>
+public sealed class ComposeFileTests
+{
+    private const string Key = "c2lnbmluZy1rZXktZm9yLWNvbXBvc2UtY29uZmlnLWNoZWNr";
+    private const string AdminToken = "an-admin-token-of-at-least-32-characters";
+
+    [Fact]
+    public async Task ComposeConfig_IsValid_WithRedisOriginTwoGatewaysAndABalancer()
+    {
+        var (exitCode, output) = await ComposeConfigAsync(("LINKGATEWAY_SIGNING_KEY", Key), ("LINKGATEWAY_ADMIN_TOKEN", AdminToken));
+
+        Assert.True(exitCode == 0, output);
+        foreach (var service in new[] { "redis:", "origin:", "gateway-1:", "gateway-2:", "lb:" })
+        {
+            Assert.Contains($"\n  {service}", output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("ipv4_address: 172.28.0.10", output, StringComparison.Ordinal);
+        Assert.Equal(2, CountOf(output, "LinkGateway__ForwardedHeaders__KnownProxies__0: 172.28.0.10"));
+        Assert.Equal(2, CountOf(output, $"LinkGateway__Signing__Key: {Key}"));
+        var balancer = await File.ReadAllTextAsync(Path.Combine(RepoFiles.Root, "config", "lb", "nginx.conf"));
+        Assert.Contains("server gateway-1:8080", balancer, StringComparison.Ordinal);
+        Assert.Contains("server gateway-2:8080", balancer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ComposeConfig_WithoutTheSigningKey_RefusesAndSaysWhichVariable()
+    {
+        var (exitCode, output) = await ComposeConfigAsync(("LINKGATEWAY_ADMIN_TOKEN", AdminToken));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("LINKGATEWAY_SIGNING_KEY", output, StringComparison.Ordinal);
+    }
+
+    private static int CountOf(string text, string value) => text.Split(value).Length - 1;
+
+    private static async Task<(int ExitCode, string Output)> ComposeConfigAsync(params (string Name, string Value)[] environment)
+    {
+        var executable = new[] { "/usr/bin/docker-compose", "/usr/local/bin/docker-compose" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("docker-compose not found: install Debian's docker-compose (apt-get install -y docker-compose).");
+        var info = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoFiles.Root };
+        foreach (var arg in new[] { "-f", "docker-compose.yml", "config" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Remove("LINKGATEWAY_SIGNING_KEY");
+        info.Environment.Remove("LINKGATEWAY_ADMIN_TOKEN");
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, "\n" + await stdout + await stderr);
+    }
+}
