@@ -30,5 +30,8 @@ public readonly struct RequestFingerprint
     /// </summary>
     public bool HeadersUnknown { get; init; }
     public LinkIdentity Identity { get; init; }
+
+    /// <summary>The JA4 of the connection's TLS ClientHello (<see cref="Fingerprinting.Ja4"/>); null over plain HTTP or when unknown.</summary>
+    public string? Ja4 { get; init; }
     public DateTimeOffset ReceivedAt { get; init; }
 }

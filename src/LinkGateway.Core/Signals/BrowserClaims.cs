@@ -36,6 +36,12 @@ internal static class BrowserClaims
         return false;
     }
 
+    /// <summary>
+    /// True when the User-Agent claims a Chromium browser (Chrome, Edge, Opera, Brave, Android WebView): its TLS
+    /// stack is BoringSSL, whose ClientHello is known. Chrome on iOS says CriOS and uses Apple's stack instead.
+    /// </summary>
+    public static bool ClaimsChromium(ReadOnlySpan<char> userAgent) => MajorVersionAfter(userAgent, "Chrome/") > 0;
+
     private static int MajorVersionAfter(ReadOnlySpan<char> userAgent, string token)
     {
         var at = userAgent.IndexOf(token, StringComparison.Ordinal);

@@ -29,6 +29,8 @@ public enum Signal : byte
     BurstDomain,
     Honeypot,
     NetDeny,
+    TlsJa4,
+    TlsMismatch,
 
     // Evidence of a person.
     OpenProxyHuman,

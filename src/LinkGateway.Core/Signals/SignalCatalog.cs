@@ -38,6 +38,11 @@ public static class SignalCatalog
         new(Signal.Honeypot, "honeypot", 0.99, SignalDirection.Automated),
         // An operator put the client's network on the deny list at runtime (admin API).
         new(Signal.NetDeny, "net.deny", 0.99, SignalDirection.Automated),
+        // The TLS ClientHello (JA4) is one of a known HTTP library or tool: as telling as its User-Agent would be.
+        new(Signal.TlsJa4, "tls.ja4", 0.80, SignalDirection.Automated),
+        // A Chromium User-Agent over a ClientHello that no Chromium sends. Weak alone: TLS-inspecting corporate
+        // proxies re-originate people's connections with their own ClientHello.
+        new(Signal.TlsMismatch, "tls.mismatch", 0.45, SignalDirection.Automated),
         new(Signal.OpenProxyHuman, "open.proxy-human", 0.90, SignalDirection.Human),
         new(Signal.ClientMailApp, "client.mail-app", 0.50, SignalDirection.Human),
         new(Signal.PassHuman, "pass.human", 0.95, SignalDirection.Human),

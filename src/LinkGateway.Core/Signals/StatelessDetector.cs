@@ -50,6 +50,11 @@ public sealed class StatelessDetector
             signals = signals.Union(HeaderShapeSignals(request, userAgent));
         }
 
+        if (request.Ja4 is { } ja4)
+        {
+            signals = signals.Union(TlsSignals(ja4, userAgent));
+        }
+
         if (Signatures.Networks.Lookup(request.ClientAddress) is { } network)
         {
             signals = signals.Union(NetworkSignals(network, request.Kind));
@@ -84,6 +89,23 @@ public sealed class StatelessDetector
         if (request.IsSecureContext && !request.HasSecFetch && userAgent is not null && BrowserClaims.SendsSecFetch(userAgent))
         {
             signals = signals.With(Signal.HdrNoSecFetch);
+        }
+
+        return signals;
+    }
+
+    private SignalSet TlsSignals(string ja4, string? userAgent)
+    {
+        var signals = SignalSet.Empty;
+        var tls = Signatures.Tls;
+        if (tls.IsToolClientHello(ja4))
+        {
+            signals = signals.With(Signal.TlsJa4);
+        }
+
+        if (userAgent is not null && BrowserClaims.ClaimsChromium(userAgent) && tls.KnowsChromium && !tls.IsChromiumClientHello(ja4))
+        {
+            signals = signals.With(Signal.TlsMismatch);
         }
 
         return signals;

@@ -39,6 +39,7 @@ public static class SignatureLoader
         var userAgents = new List<(ClientCategory, string)>();
         var requestedWith = new List<(ClientCategory, string)>();
         var networks = new List<(IPNetwork, NetworkInfo)>();
+        var tls = new TlsLists([], []);
         using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
         foreach (var (name, json) in files)
@@ -61,7 +62,7 @@ public static class SignatureLoader
                 continue;
             }
 
-            Compile(name, file, errors, userAgents, requestedWith, networks);
+            Compile(name, file, errors, userAgents, requestedWith, networks, tls);
         }
 
         if (errors.Count > 0)
@@ -70,11 +71,12 @@ public static class SignatureLoader
         }
 
         var version = Convert.ToHexStringLower(digest.GetHashAndReset())[..12];
-        return new SignatureSet(new UserAgentSignatures(userAgents), new UserAgentSignatures(requestedWith), NetworkRangeSet.Build(networks), version);
+        return new SignatureSet(new UserAgentSignatures(userAgents), new UserAgentSignatures(requestedWith), NetworkRangeSet.Build(networks),
+            new TlsSignatures(tls.ToolJa4s, tls.ChromiumCipherHashes), version);
     }
 
     private static void Compile(string name, SignatureFile file, List<string> errors,
-        List<(ClientCategory, string)> userAgents, List<(ClientCategory, string)> requestedWith, List<(IPNetwork, NetworkInfo)> networks)
+        List<(ClientCategory, string)> userAgents, List<(ClientCategory, string)> requestedWith, List<(IPNetwork, NetworkInfo)> networks, TlsLists tls)
     {
         if (string.IsNullOrWhiteSpace(file.Family))
         {
@@ -88,9 +90,9 @@ public static class SignatureLoader
         }
 
         var kind = file.Kind?.ToLowerInvariant();
-        if (kind is not ("user-agent" or "requested-with" or "network"))
+        if (kind is not ("user-agent" or "requested-with" or "network" or "tls-client" or "tls-browser"))
         {
-            errors.Add($"{name}: \"kind\" must be user-agent, requested-with or network (found \"{file.Kind}\")");
+            errors.Add($"{name}: \"kind\" must be user-agent, requested-with, network, tls-client or tls-browser (found \"{file.Kind}\")");
             return;
         }
 
@@ -99,6 +101,13 @@ public static class SignatureLoader
         if (kind == "network")
         {
             networkInfo = ReadNetworkInfo(name, file, errors);
+        }
+        else if (kind == "tls-browser")
+        {
+            if (!string.Equals(file.Family, "chromium", StringComparison.Ordinal))
+            {
+                errors.Add($"{name}: a tls-browser file describes the family \"chromium\" (found \"{file.Family}\")");
+            }
         }
         else if (!TryParseClientCategory(file.Category, out clientCategory))
         {
@@ -117,6 +126,34 @@ public static class SignatureLoader
             if (!DateOnly.TryParseExact(entry.Taken ?? file.Taken, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
             {
                 errors.Add($"{where}: needs \"taken\", the date it was taken from its source, as yyyy-MM-dd (on the entry or the file)");
+            }
+
+            if (kind == "tls-client")
+            {
+                if (!IsJa4(entry.Ja4))
+                {
+                    errors.Add($"{where}: \"ja4\" is not a JA4 fingerprint: \"{entry.Ja4}\" (expected e.g. t13d1516h2_8daaf6152771_d8a2da3f94cd)");
+                }
+                else
+                {
+                    tls.ToolJa4s.Add(entry.Ja4!);
+                }
+
+                continue;
+            }
+
+            if (kind == "tls-browser")
+            {
+                if (!IsHash12(entry.Ja4Ciphers))
+                {
+                    errors.Add($"{where}: \"ja4Ciphers\" is not a JA4 cipher hash: \"{entry.Ja4Ciphers}\" (expected 12 lowercase hex digits)");
+                }
+                else
+                {
+                    tls.ChromiumCipherHashes.Add(entry.Ja4Ciphers!);
+                }
+
+                continue;
             }
 
             if (kind == "network")
@@ -244,6 +281,12 @@ public static class SignatureLoader
         return true;
     }
 
+    /// <summary>Part a (10 characters), then two 12-digit hashes: t13d1516h2_8daaf6152771_d8a2da3f94cd.</summary>
+    public static bool IsJa4(string? text) =>
+        text is { Length: 36 } && text[0] is 't' or 'q' or 'd' && text[10] == '_' && text[23] == '_' && IsHash12(text[11..23]) && IsHash12(text[24..]);
+
+    private static bool IsHash12(string? text) => text is { Length: 12 } && text.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
     private static bool IsPublicSource(string? source) =>
         Uri.TryCreate(source, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
 
@@ -265,11 +308,16 @@ public static class SignatureLoader
         public string? Name { get; set; }
         public string? Pattern { get; set; }
         public string? Cidr { get; set; }
+        public string? Ja4 { get; set; }
+        public string? Ja4Ciphers { get; set; }
         public string? Source { get; set; }
         public string? Taken { get; set; }
         public string? Note { get; set; }
     }
 }
+
+/// <summary>The TLS entries of all files, gathered while loading.</summary>
+internal sealed record TlsLists(List<string> ToolJa4s, List<string> ChromiumCipherHashes);
 
 /// <summary>The signature files could not be compiled; <see cref="Errors"/> names each problem.</summary>
 public sealed class SignatureLoadException(IReadOnlyList<string> errors)

@@ -6,15 +6,16 @@ namespace LinkGateway.Signatures;
 /// </summary>
 public sealed class SignatureSet
 {
-    public SignatureSet(UserAgentSignatures userAgents, UserAgentSignatures requestedWith, NetworkRangeSet networks, string version)
+    public SignatureSet(UserAgentSignatures userAgents, UserAgentSignatures requestedWith, NetworkRangeSet networks, TlsSignatures tls, string version)
     {
         UserAgents = userAgents;
         RequestedWith = requestedWith;
         Networks = networks;
+        Tls = tls;
         Version = version;
     }
 
-    public static SignatureSet Empty { get; } = new(UserAgentSignatures.Empty, UserAgentSignatures.Empty, NetworkRangeSet.Empty, "empty");
+    public static SignatureSet Empty { get; } = new(UserAgentSignatures.Empty, UserAgentSignatures.Empty, NetworkRangeSet.Empty, TlsSignatures.Empty, "empty");
 
     public UserAgentSignatures UserAgents { get; }
 
@@ -22,6 +23,9 @@ public sealed class SignatureSet
     public UserAgentSignatures RequestedWith { get; }
 
     public NetworkRangeSet Networks { get; }
+
+    /// <summary>JA4 fingerprints of tools, and the cipher hashes of browsers' TLS stacks.</summary>
+    public TlsSignatures Tls { get; }
 
     /// <summary>A digest of the files it was built from, so operators can tell which set a node runs.</summary>
     public string Version { get; }

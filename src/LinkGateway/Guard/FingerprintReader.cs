@@ -24,6 +24,7 @@ internal static class FingerprintReader
             IsSecureContext = request.IsHttps || IsLoopbackHost(request.Host.Host),
             ClientAddress = context.Connection.RemoteIpAddress,
             Identity = ReadIdentity(request, identity),
+            Ja4 = Tls.TlsClientHello.Ja4Of(context),
             ReceivedAt = now,
         };
     }

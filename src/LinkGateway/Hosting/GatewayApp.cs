@@ -62,9 +62,11 @@ public static class GatewayApp
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<RoutePolicyConfigFilter>()
             .AddTransforms<BotHeadersTransformProvider>();
+        builder.AddTlsFingerprint();
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseTrustedJa4Header(options.Tls);
         app.UseForwardedHeaders();
         app.UseExceptionHandler(failed => failed.Run(NeutralError));
         app.UseSerilogRequestLogging(logging =>
@@ -73,6 +75,11 @@ public static class GatewayApp
             logging.EnrichDiagnosticContext = (diagnostics, http) =>
             {
                 diagnostics.Set("ClientAddress", http.Connection.RemoteIpAddress?.ToString());
+                if (Tls.TlsClientHello.Ja4Of(http) is { } ja4)
+                {
+                    diagnostics.Set("Ja4", ja4);
+                }
+
                 if (http.Features.Get<LinkGuardFeature>() is { } guard)
                 {
                     diagnostics.Set("LinkKind", guard.Kind.ToString().ToLowerInvariant());

@@ -126,4 +126,18 @@ public class StatelessDetectorTests
 
         Assert.Equal(expected, _detector.Detect(request).ToString());
     }
+
+    [Theory]
+    [InlineData(Requests.Chrome, "t13d1517h2_8daaf6152771_cb7bf5808d99", "")] // Debian's Chromium 156
+    [InlineData(Requests.Chrome, "t13d1516h2_8daaf6152771_d8a2da3f94cd", "")] // Chrome 143: another extension hash, same ciphers
+    [InlineData(Requests.Chrome, "t13d3112h2_e8f1e7e78f70_b26ce05bbdd6", "tls.ja4,tls.mismatch")] // curl claiming Chrome
+    [InlineData(Requests.Chrome, "t13d1715h2_5b57614c22b0_3d5424432f57", "tls.mismatch")] // an unknown stack claiming Chrome
+    [InlineData("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "t13d1715h2_5b57614c22b0_3d5424432f57", "")] // only Chromium is checked
+    [InlineData("curl/8.5.0", "t13i3111h1_e8f1e7e78f70_b26ce05bbdd6", "ua.library,tls.ja4")] // no SNI, HTTP/1.1: parts b and c still match
+    public void Ja4_NamesToolsAndChromiumImpostors(string userAgent, string ja4, string expected)
+    {
+        var request = Requests.Browser(userAgent: userAgent) with { Ja4 = ja4 };
+
+        Assert.Equal(expected, _detector.Detect(request).ToString());
+    }
 }

@@ -28,6 +28,10 @@ public class SignatureLoaderTests
     [InlineData("""{ "family": "f", "kind": "network", "category": "vendor", "scope": "opens", SOURCE, "entries": [ { "cidr": "10.0.0.0/8" } ] }""", "\"scope\" must be clicks or all")]
     [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", SOURCE, "entries": [ { "patern": "x" } ] }""", "not a valid signature file")]
     [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", SOURCE, "entries": [] }""", "\"entries\" is missing or empty")]
+    [InlineData("""{ "family": "f", "kind": "tls-client", "category": "library", SOURCE, "entries": [ { "ja4": "t13d3112h2_e8f1e7e78f70" } ] }""", "\"ja4\" is not a JA4 fingerprint")]
+    [InlineData("""{ "family": "f", "kind": "tls-client", "category": "library", SOURCE, "entries": [ { "ja4": "t13d3112h2_E8F1E7E78F70_b26ce05bbdd6" } ] }""", "\"ja4\" is not a JA4 fingerprint")]
+    [InlineData("""{ "family": "chromium", "kind": "tls-browser", SOURCE, "entries": [ { "ja4Ciphers": "8daaf615277" } ] }""", "\"ja4Ciphers\" is not a JA4 cipher hash")]
+    [InlineData("""{ "family": "firefox", "kind": "tls-browser", SOURCE, "entries": [ { "ja4Ciphers": "5b57614c22b0" } ] }""", "a tls-browser file describes the family \"chromium\"")]
     public void BadFile_IsRefusedWithItsNameAndProblem(string json, string expected)
     {
         var error = Assert.Throws<SignatureLoadException>(() => SignatureLoader.Load([("bad.json", json.Replace("SOURCE", Source))]));

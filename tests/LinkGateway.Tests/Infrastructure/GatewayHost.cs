@@ -26,6 +26,9 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>Every address the gateway listens on (several when Kestrel:Endpoints names them).</summary>
+    public IEnumerable<Uri> Urls => _gateway.Urls.Select(u => new Uri(u));
+
     /// <summary>A client that does not follow redirects, so tests see what the gateway answered.</summary>
     public HttpClient Client { get; }
 

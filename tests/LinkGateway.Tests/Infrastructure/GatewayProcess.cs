@@ -15,29 +15,42 @@ public static class GatewayProcess
         return (process.ExitCode, (await stderr).Trim());
     }
 
-    /// <summary>Starts the gateway and waits until <paramref name="healthUrl"/> answers 200; the process is killed on dispose.</summary>
-    public static async Task<RunningGateway> StartAsync(Uri healthUrl, params string[] args)
+    /// <summary>Starts the gateway and waits until each of <paramref name="listening"/> answers (any status); the process is killed on dispose.</summary>
+    public static async Task<RunningGateway> StartAsync(IReadOnlyList<Uri> listening, params string[] args)
     {
-        var info = StartInfo(args);
-        info.RedirectStandardOutput = false; // nobody reads it; a full pipe would block the child
-        var process = Process.Start(info)!;
+        var process = Process.Start(StartInfo(args))!;
+        // Both pipes are drained as the child writes, so a chatty gateway never blocks on a full pipe.
+        var errors = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, line) => { lock (errors) { errors.AppendLine(line.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         var running = new RunningGateway(process);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var waiting = new Queue<Uri>(listening);
         for (var attempt = 0; attempt < 300; attempt++)
         {
             if (process.HasExited)
             {
-                var error = await process.StandardError.ReadToEndAsync();
+                await process.WaitForExitAsync(); // the pipes are read to their end
+                var exitCode = process.ExitCode;
                 await running.DisposeAsync();
-                throw new InvalidOperationException($"The gateway exited with {process.ExitCode}: {error}");
+                lock (errors)
+                {
+                    throw new InvalidOperationException($"The gateway exited with {exitCode}: {errors}");
+                }
             }
 
             try
             {
-                if ((await client.GetAsync(healthUrl)).IsSuccessStatusCode)
+                using var _ = await client.GetAsync(waiting.Peek());
+                waiting.Dequeue();
+                if (waiting.Count == 0)
                 {
                     return running;
                 }
+
+                continue;
             }
             catch (HttpRequestException)
             {
@@ -48,7 +61,7 @@ public static class GatewayProcess
         }
 
         await running.DisposeAsync();
-        throw new TimeoutException($"The gateway did not answer {healthUrl} within 30 s.");
+        throw new TimeoutException($"The gateway did not answer {waiting.Peek()} within 30 s.");
     }
 
     private static ProcessStartInfo StartInfo(string[] args)

@@ -20,7 +20,7 @@ public sealed class MetricsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _gateway = await GatewayProcess.StartAsync(new Uri($"http://127.0.0.1:{_port}/healthz"),
+        _gateway = await GatewayProcess.StartAsync([new Uri($"http://127.0.0.1:{_port}/healthz"), new Uri($"http://127.0.0.1:{_adminPort}/metrics")],
             "--demo", "--urls", $"http://127.0.0.1:{_port}",
             $"--LinkGateway:Admin:Urls=http://127.0.0.1:{_adminPort}", $"--LinkGateway:Admin:Token={Token}",
             "--LinkGateway:RateLimit:PerSecond=1", "--LinkGateway:RateLimit:Burst=3");
