@@ -7,15 +7,12 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace LinkGateway.Forwarding;
 
 /// <summary>
-/// On every route: removes whatever X-Bot-* headers the client sent, then adds the gateway's verdict
-/// and its signature. It is added after the route's own transforms, so the signed path is the one the
-/// origin receives.
+/// On every route: adds the gateway's verdict and its signature (the client's own X-Bot-* headers were removed
+/// by the guard before YARP copied the request, <see cref="BotHeaders.StripFromClient"/>). It is added after the
+/// route's own transforms, so the signed path is the one the origin receives.
 /// </summary>
 internal sealed class BotHeadersTransformProvider(BotHeaderSignature signature, TimeProvider time) : ITransformProvider
 {
-    // Added to the request by UseForwardedHeaders; the origin gets X-Forwarded-For from YARP instead.
-    private static readonly string[] _forwardedHeaderLeftovers = ["X-Original-For", "X-Original-Proto", "X-Original-Host"];
-
     public void ValidateRoute(TransformRouteValidationContext context)
     {
     }
@@ -29,39 +26,6 @@ internal sealed class BotHeadersTransformProvider(BotHeaderSignature signature, 
     private ValueTask Transform(RequestTransformContext context)
     {
         var headers = context.ProxyRequest.Headers;
-        List<string>? spoofed = null;
-        foreach (var header in headers)
-        {
-            if (BotHeaders.IsBotHeader(header.Key))
-            {
-                (spoofed ??= []).Add(header.Key);
-            }
-        }
-
-        if (context.ProxyRequest.Content is { } content)
-        {
-            foreach (var header in content.Headers)
-            {
-                if (BotHeaders.IsBotHeader(header.Key))
-                {
-                    content.Headers.Remove(header.Key);
-                }
-            }
-        }
-
-        if (spoofed is not null)
-        {
-            foreach (var name in spoofed)
-            {
-                headers.Remove(name);
-            }
-        }
-
-        foreach (var name in _forwardedHeaderLeftovers)
-        {
-            headers.Remove(name);
-        }
-
         if (context.HttpContext.Features.Get<LinkGuardFeature>() is not { } guard)
         {
             return ValueTask.CompletedTask;

@@ -1,3 +1,4 @@
+using LinkGateway.Forwarding;
 using LinkGateway.Interstitial;
 using LinkGateway.Links;
 using LinkGateway.Observability;
@@ -36,6 +37,7 @@ internal sealed class LinkGuardMiddleware
         var snapshot = _guard.Snapshot;
         var policy = _routes.For(context.GetReverseProxyFeature().Route.Config);
         var request = context.Request;
+        BotHeaders.StripFromClient(request.Headers);
 
         // A form posted to a link with an interstitial: the page's pass, or an RFC 8058 one-click unsubscribe.
         IFormCollection? form = null;

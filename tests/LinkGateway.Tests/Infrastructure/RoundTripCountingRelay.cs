@@ -7,7 +7,9 @@ namespace LinkGateway.Infrastructure;
 /// A loopback TCP relay between the gateway and Redis that counts round trips. A round trip starts when the client
 /// sends a command while it waits for no reply: commands pipelined together are one round trip even when TCP delivers
 /// them in pieces and Redis answers the first before the last arrives; a command sent only after the previous replies
-/// came back is another. Both directions are read as RESP to know what is outstanding.
+/// came back is another. Both directions are read as RESP to know what is outstanding. One case still reads as
+/// two: the multiplexer writes a batch in two pieces and Redis answers the first before the second arrives, so
+/// counts allow a few such splits (a real second round trip per request would double them).
 /// Only round trips that carry a script call (EVAL/EVALSHA) are counted, so that the multiplexer's own heartbeats,
 /// which come on their own schedule, do not blur a per-request count.
 /// </summary>
