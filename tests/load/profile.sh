@@ -1,25 +1,25 @@
 #!/usr/bin/env bash
-# Where the gateway's time goes under load (README, "Performance"): human-shaped clicks with wrk while
-# dotnet-trace samples the gateway's managed stacks (dotnet-sampled-thread-time, ~100 Hz per thread),
-# then a summary of the samples that were running managed code, by component and by method.
-#   bash tests/load/profile.sh        DURATION=20 CONNECTIONS=16 KEEP=gateway.speedscope.json GATEWAY_ARGS="--A:B=v ..."
-# KEEP copies the trace (speedscope JSON: https://www.speedscope.app) out of the scratch directory.
-# Needs dotnet-trace (dotnet tool install -g dotnet-trace). Bounded: one wrk run, then everything stops.
+# Where the gateway's CPU goes under load (README, "Performance"): human-shaped clicks with wrk while Linux
+# perf samples the gateway process's CPU (cpu-clock, 499 Hz, call graphs; the runtime writes a perf map so
+# JIT-compiled methods have names), then a summary by component and by method.
+#   bash tests/load/profile.sh        DURATION=20 CONNECTIONS=16 KEEP=perf.txt GATEWAY_ARGS="--A:B=v ..."
+# Needs perf (apt-get install linux-perf) and root or perf_event_paranoid <= 1. KEEP copies the folded stacks
+# (one line per sampled stack, for flame graph tools). Bounded: one wrk run, then everything stops.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-20} CONNECTIONS=${CONNECTIONS:-16}
 GATEWAY_ARGS="--LinkGateway:RateLimit:Enabled=false ${GATEWAY_ARGS:-}"
-trace=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
-[ -x "$trace" ] || { echo "install dotnet-trace (dotnet tool install -g dotnet-trace)" >&2; exit 1; }
+command -v perf >/dev/null || { echo "install perf (apt-get install -y linux-perf)" >&2; exit 1; }
+# Without W^X double mapping the perf map's addresses are the code's addresses, so perf can name JIT frames.
+export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 source tests/load/stack.sh
 
-run "http://127.0.0.1:$gateway_port" tests/load/human.lua "$CONNECTIONS" 3 >/dev/null # warm-up
+run "http://127.0.0.1:$gateway_port" tests/load/human.lua "$CONNECTIONS" 10 >/dev/null # warm-up, past tiered JIT
 wrk -t1 -c"$CONNECTIONS" -d"$((DURATION + 4))"s -s tests/load/human.lua "http://127.0.0.1:$gateway_port" > "$work/wrk.txt" &
 load=$!
 sleep 2
-"$trace" collect -p "$gateway_pid" --profile dotnet-sampled-thread-time --duration "00:00:00:$(printf %02d "$DURATION")" \
-  --format Speedscope -o "$work/gateway.nettrace" > /dev/null
+perf record -e cpu-clock -F 499 -g -p "$gateway_pid" -o "$work/perf.data" -- sleep "$DURATION" 2>/dev/null
 wait "$load"
 grep "Requests/sec" "$work/wrk.txt"
-python3 tests/load/summarize-profile.py "$work/gateway.speedscope.json"
-[ -n "${KEEP:-}" ] && cp "$work/gateway.speedscope.json" "$KEEP"
+perf script -i "$work/perf.data" 2>/dev/null | python3 tests/load/summarize-profile.py "$work/folded.txt"
+[ -n "${KEEP:-}" ] && cp "$work/folded.txt" "$KEEP"

@@ -1,6 +1,6 @@
 # Sourced by run-load.sh and soak.sh: builds Release and starts, on loopback, Redis, a fast origin, a
 # plain YARP proxy with the gateway's routes and no detection, and the gateway; stops them all on exit.
-# Sets redis_port, origin_port, plain_port, gateway_port, gateway_pid and work (a scratch directory).
+# Sets redis_port, origin_port, plain_port, gateway_port, their *_pid, and work (a scratch directory).
 command -v wrk >/dev/null && command -v bc >/dev/null || { apt-get install -y -qq wrk bc >/dev/null || { echo "install wrk and bc (apt-get install -y wrk bc)" >&2; exit 1; }; }
 command -v redis-server >/dev/null || { echo "install redis-server" >&2; exit 1; }
 
@@ -16,9 +16,9 @@ cp -r src/LinkGateway/bin/Release/net10.0 "$work/gateway"; cp -r tests/LinkGatew
 harness=$work/harness/LinkGateway.LoadHarness.dll
 redis_port=$(free_port); origin_port=$(free_port); plain_port=$(free_port); gateway_port=$(free_port)
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" & pids+=($!)
-dotnet "$harness" origin --urls "http://127.0.0.1:$origin_port" & pids+=($!)
-dotnet "$harness" plain --urls "http://127.0.0.1:$plain_port" --config config/linkgateway.json --origin "http://127.0.0.1:$origin_port" & pids+=($!)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" & redis_pid=$!; pids+=($redis_pid)
+dotnet "$harness" origin --urls "http://127.0.0.1:$origin_port" & origin_pid=$!; pids+=($origin_pid)
+dotnet "$harness" plain --urls "http://127.0.0.1:$plain_port" --config config/linkgateway.json --origin "http://127.0.0.1:$origin_port" & plain_pid=$!; pids+=($plain_pid)
 # Request logging is computed as in production but not written to the console (a console sink would
 # measure the terminal, not the gateway).
 dotnet "$work/gateway/LinkGateway.dll" --config config/linkgateway.json --urls "http://127.0.0.1:$gateway_port" \
@@ -39,3 +39,6 @@ run() { # url script connections duration
     /Requests\/sec/ { rps = $2 } / 50%/ { p50 = ms($2) } / 99%/ { p99 = ms($2) }
     END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$work/wrk.txt"
 }
+
+# CPU time (user + system) a process has used so far, in microseconds.
+cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) * 1000000 / hz }' "/proc/$1/stat"; }

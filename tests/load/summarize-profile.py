@@ -1,90 +1,95 @@
-"""Summarizes a dotnet-trace speedscope file of dotnet-sampled-thread-time samples: only the samples of
-threads that were running managed code count (a leaf frame of UNMANAGED_CODE_TIME is a thread waiting,
-or in native code such as socket calls and TLS, which this sampler cannot see into). Prints the share of
-running samples by component (the namespace of the innermost frame from a known component) and the
-methods with the most inclusive and exclusive samples. With a second argument (part of a method name), also
-who calls that method, by share of its samples."""
-import json
+"""Reads `perf script` output (call-graph samples of one process) on standard input, writes the folded
+stacks to the file named by the first argument, and prints the share of CPU samples by component and the
+methods with the most inclusive and exclusive samples. A sample belongs to the innermost managed frame of a
+known component, so kernel and runtime time (syscalls, GC, allocation) counts for the code that caused it;
+what has no such frame is listed as kernel or runtime."""
+import re
 import sys
 from collections import Counter
 
-profile = json.load(open(sys.argv[1]))
-frames = [f["name"] for f in profile["shared"]["frames"]]
 COMPONENTS = [
-    ("LinkGateway", "LinkGateway (detection, guard, store client code)"),
-    ("StackExchange.Redis", "StackExchange.Redis"),
-    ("Yarp.", "YARP"),
+    ("LinkGateway.Core!", "LinkGateway.Core (detection, scoring, signing)"),
+    ("LinkGateway!", "LinkGateway host (guard, store client code, headers, metrics)"),
+    ("StackExchange.Redis!", "StackExchange.Redis (Redis client)"),
+    ("Yarp.ReverseProxy!", "YARP"),
     ("Serilog", "Serilog (request log)"),
-    ("Microsoft.AspNetCore.Server.Kestrel", "Kestrel"),
-    ("Microsoft.AspNetCore", "ASP.NET Core (other)"),
-    ("System.Net.Http", "HttpClient to the origin"),
-    ("System.Net.Sockets", "sockets"),
-    ("System.Text.Json", "System.Text.Json"),
-    ("System.Security.Cryptography", "cryptography"),
-    ("System.Threading", "threading"),
+    ("Microsoft.AspNetCore.Server.Kestrel", "Kestrel (HTTP server)"),
+    ("Microsoft.AspNetCore", "ASP.NET Core middleware"),
+    ("Microsoft.Extensions", "Microsoft.Extensions (DI, logging, options, caching)"),
+    ("System.Net.Http!", "HttpClient (to the origin)"),
+    ("System.Net.Sockets!", "sockets"),
+    ("System.Text.Json!", "System.Text.Json"),
+    ("System.Security.Cryptography!", "cryptography"),
+    ("System.Text.RegularExpressions!", "regular expressions"),
+    ("System.Private.CoreLib!System.Threading", "thread pool and async machinery"),
 ]
 
+samples = []
+stack = []
+for line in sys.stdin:
+    line = line.rstrip("\n")
+    if not line.strip():
+        if stack:
+            samples.append(stack)
+        stack = []
+        continue
+    if line.startswith("\t") or line.startswith(" "):
+        parts = line.strip().split(" ", 1)
+        symbol = parts[1] if len(parts) > 1 else parts[0]
+        symbol = re.sub(r"\+0x[0-9a-f]+", "", symbol)
+        # "(/usr/lib/.../libcoreclr.so)" names the module when the symbol is unknown or native
+        module = re.search(r"\(([^)]*)\)\s*$", symbol)
+        name = re.sub(r"\s*\([^)]*\)\s*$", "", symbol)
+        if name in ("[unknown]", "") and module:
+            name = "[" + module.group(1).split("/")[-1] + "]"
+        managed = re.search(r"\[([\w.]+)\] ([^(]+)\(", name)
+        if managed:
+            name = managed.group(1) + "!" + managed.group(2).strip()
+        elif module and "kernel" in module.group(1):
+            name = "[kernel] " + name
+        elif module and ("libcoreclr" in module.group(1) or "libclrjit" in module.group(1)):
+            name = module.group(1).split("/")[-1] + "!" + name
+        stack.append(name)
+if stack:
+    samples.append(stack)
 
+# perf lists the innermost frame first
+with open(sys.argv[1], "w") as folded:
+    for s in samples:
+        folded.write(";".join(reversed(s)) + " 1\n")
 
-def stacks(thread):
-    """(frame indexes, weight) of a speedscope profile, sampled or evented (open/close events)."""
-    if thread["type"] == "sampled":
-        yield from zip(thread["samples"], thread["weights"])
-        return
-    stack, last = [], thread["startValue"]
-    for event in thread["events"]:
-        if stack and event["at"] > last:
-            yield list(stack), event["at"] - last
-        last = event["at"]
-        if event["type"] == "O":
-            stack.append(event["frame"])
-        elif stack:
-            stack.pop()
-
-
-running = 0
-waiting = 0
+total = len(samples) or 1
 by_component = Counter()
 inclusive = Counter()
 exclusive = Counter()
-callers = Counter()
-wanted = sys.argv[2] if len(sys.argv) > 2 else None
-for thread in profile["profiles"]:
-    for sample, weight in stacks(thread):
-        names = [frames[i] for i in sample]
-        if not names or names[-1] == "UNMANAGED_CODE_TIME":
-            waiting += weight
-            continue
-        running += weight
-        names = [n for n in names if n not in ("CPU_TIME", "?!?")]  # the sampler's own leaf marker
-        exclusive[names[-1] if names else "?"] += weight
-        if wanted and names and wanted in names[-1]:
-            known = [n for n in names if n.startswith(("LinkGateway", "StackExchange", "Yarp", "Serilog", "Microsoft.AspNetCore", "System.Net"))]
-            callers[" <- ".join(known[-1:-4:-1])] += weight
-        for name in set(names):
-            inclusive[name] += weight
-        component = "other (runtime, collections, strings)"
-        for name in reversed(names):
-            hit = next((label for prefix, label in COMPONENTS if name.startswith(prefix)), None)
-            if hit:
-                component = hit
-                break
-        by_component[component] += weight
+for s in samples:
+    exclusive[s[0]] += 1
+    for name in set(s):
+        inclusive[name] += 1
+    component = None
+    for name in s:
+        component = next((label for prefix, label in COMPONENTS if name.startswith(prefix)), None)
+        if component:
+            break
+    if component is None:
+        leaf = s[0]
+        component = ("kernel, no managed caller (interrupts, scheduling)" if leaf.startswith("[kernel]")
+                     else "runtime, no managed caller (GC threads, JIT, thread start)" if leaf.startswith(("libcoreclr", "libclrjit", "["))
+                     else "other managed code (collections, strings, runtime library)")
+    by_component[component] += 1
 
-total = running + waiting
-print(f"samples: {total:.0f} thread-samples; running managed code {running / total:.1%}, waiting or native {waiting / total:.1%}")
-print("\nrunning samples by component (innermost known frame)")
-for component, weight in by_component.most_common():
-    print(f"  {weight / running:6.1%}  {component}")
-print("\nmethods by inclusive share of running samples")
-for name, weight in inclusive.most_common(60):
-    if any(name.startswith(p) for p in ("LinkGateway", "StackExchange", "Yarp", "Serilog", "Microsoft.AspNetCore", "System.Text.Json", "System.Net.Http", "System.Security")):
-        print(f"  {weight / running:6.1%}  {name[:150]}")
-print("\nmethods by exclusive share of running samples")
-for name, weight in exclusive.most_common(30):
-    print(f"  {weight / running:6.1%}  {name[:150]}")
-if wanted:
-    print(f"\ncallers of {wanted} (innermost known frames)")
-    total_wanted = sum(callers.values()) or 1
-    for chain, weight in callers.most_common(10):
-        print(f"  {weight / total_wanted:6.1%}  {chain[:220]}")
+print(f"CPU samples of the gateway: {len(samples)}")
+print("\nby component (innermost frame of a known component)")
+for component, n in by_component.most_common():
+    print(f"  {n / total:6.1%}  {component}")
+print("\nmethods by inclusive share (gateway, client and framework code)")
+shown = 0
+for name, n in inclusive.most_common(400):
+    if name.startswith(("LinkGateway", "StackExchange", "Yarp", "Serilog", "Microsoft.AspNetCore", "Microsoft.Extensions", "System.Text.Json", "System.Net.Http")):
+        print(f"  {n / total:6.1%}  {name[:160]}")
+        shown += 1
+        if shown == 30:
+            break
+print("\nmethods by exclusive share")
+for name, n in exclusive.most_common(25):
+    print(f"  {n / total:6.1%}  {name[:160]}")
