@@ -15,7 +15,8 @@ public static class DemoOriginApp
     /// <param name="signingKey">The gateway's key, to verify X-Bot-Signature; null to skip verification.</param>
     public static WebApplication Create(string[] args, byte[]? signingKey = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // No appsettings.json to watch (each watcher costs an inotify instance, 128 per user by default).
+        var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         builder.Logging.ClearProviders();
         signingKey ??= BotHeaderSignature.TryParseKey(builder.Configuration["Origin:SigningKey"], out _);
         builder.Services.AddSingleton<OriginLedger>();

@@ -7,7 +7,7 @@ using System.Text.Json.Serialization;
 namespace LinkGateway.Signatures;
 
 /// <summary>
-/// Reads the signature data files (one JSON file per family, see config/signatures/README.md) and
+/// Reads the signature data files (one JSON file per family; README, "Signature data") and
 /// compiles them into a <see cref="SignatureSet"/>. It collects every problem before it fails, and
 /// names the file and entry of each, so one start-up shows an operator everything to fix.
 /// </summary>

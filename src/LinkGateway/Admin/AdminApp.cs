@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using LinkGateway.Fingerprinting;
 using LinkGateway.Guard;
 using LinkGateway.Hosting;
 using LinkGateway.Memory;
@@ -21,16 +22,12 @@ public static class AdminApp
 {
     public static WebApplication Build(IServiceProvider gateway, AdminOptions options)
     {
-        var builder = WebApplication.CreateSlimBuilder(["--urls", options.Urls!]);
+        var builder = WebApplication.CreateSlimBuilder(["--urls", options.Urls!, "--hostBuilder:reloadConfigOnChange=false"]);
         builder.Logging.ClearProviders();
         // The exporter listens to the gateway's meter by name; without an admin port nothing listens and recording costs nothing.
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName).AddPrometheusExporter());
         var app = builder.Build();
-        var memory = gateway.GetRequiredService<IGatewayMemory>();
-        var snapshots = gateway.GetRequiredService<GuardSnapshotHolder>();
-        var board = gateway.GetRequiredService<GatewayMetrics>().Board;
         var token = Encoding.UTF8.GetBytes(options.Token!);
-
         app.Use(async (context, next) =>
         {
             if (!(HttpMethods.IsGet(context.Request.Method) && AdminDashboard.IsDashboardFile(context.Request.Path)) && !Authorized(context.Request, token))
@@ -44,44 +41,39 @@ public static class AdminApp
             await next(context);
         });
 
-        app.MapGet("/admin/addresses/{address}", async (string address, CancellationToken cancelled) =>
-        {
-            if (!IPAddress.TryParse(address, out var ip))
-            {
-                return Results.BadRequest(new { error = "not an IP address" });
-            }
+        MapTags(app, gateway.GetRequiredService<IGatewayMemory>());
+        MapNetworks(app, gateway);
+        MapStatus(app, gateway);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        AdminDashboard.Map(app);
+        return app;
+    }
 
-            var lookup = await memory.LookupTagAsync(ip, cancelled);
-            return Results.Ok(new
-            {
-                address = MemoryKeys.Normalize(ip).ToString(),
-                tag = lookup is null ? null : new
-                {
-                    score = lookup.Tag.Score,
-                    reasons = lookup.Tag.Reasons,
-                    taggedAt = lookup.Tag.TaggedAt,
-                    secondsLeft = (long)lookup.TimeToLive.TotalSeconds,
-                },
-            });
-        });
+    /// <summary>Tags and recent requests of an address or a prefix, and the fold-back stream.</summary>
+    private static void MapTags(WebApplication app, IGatewayMemory memory)
+    {
+        // An address, or the /24 (IPv4) or /48 (IPv6) prefix the store keeps: its tag, and its recent human requests.
+        app.MapGet("/admin/addresses/{address}", async (string address, CancellationToken cancelled) =>
+            !IPAddress.TryParse(address, out var ip) ? Results.BadRequest(new { error = "not an IP address" })
+            : Results.Ok(Describe(MemoryKeys.Normalize(ip).ToString(), await memory.LookupAsync(MemoryKeys.AddressEntity(ip), cancelled))));
         app.MapDelete("/admin/addresses/{address}/tag", async (string address, CancellationToken cancelled) =>
             !IPAddress.TryParse(address, out var ip) ? Results.BadRequest(new { error = "not an IP address" })
-            : await memory.ForgetTagAsync(ip, cancelled) ? Results.NoContent()
+            : await memory.ForgetTagAsync(MemoryKeys.AddressEntity(ip), cancelled) ? Results.NoContent()
             : Results.NotFound(new { error = "no tag on that address" }));
+        app.MapGet("/admin/prefixes/{address}/{prefixLength:int}", async (string address, int prefixLength, CancellationToken cancelled) =>
+            StorePrefixOf(address, prefixLength) is not { } prefix ? _notAStorePrefix
+            : Results.Ok(Describe(prefix, await memory.LookupAsync(MemoryKeys.NetworkEntity(prefix), cancelled))));
+        app.MapDelete("/admin/prefixes/{address}/{prefixLength:int}/tag", async (string address, int prefixLength, CancellationToken cancelled) =>
+            StorePrefixOf(address, prefixLength) is not { } prefix ? _notAStorePrefix
+            : await memory.ForgetTagAsync(MemoryKeys.NetworkEntity(prefix), cancelled) ? Results.NoContent()
+            : Results.NotFound(new { error = "no tag on that prefix" }));
         app.MapGet("/admin/foldback", async (int? count, CancellationToken cancelled) =>
             Results.Ok(await memory.ReadFoldBackAsync(Math.Clamp(count ?? 20, 1, 1000), cancelled)));
-        app.MapGet("/admin/version", () =>
-        {
-            var snapshot = snapshots.Current;
-            return Results.Ok(new
-            {
-                signatures = snapshot.Detector.Signatures.Version,
-                mode = snapshot.Mode.ToString().ToLowerInvariant(),
-                suspectThreshold = snapshot.Scorer.Policy.SuspectThreshold,
-                botThreshold = snapshot.Scorer.Policy.BotThreshold,
-                store = memory.Name,
-            });
-        });
+    }
+
+    /// <summary>The runtime allow/deny networks, kept in the store and seen by every node.</summary>
+    private static void MapNetworks(WebApplication app, IServiceProvider gateway)
+    {
         var operatorNetworks = gateway.GetRequiredService<OperatorNetworks>();
         var networkStore = gateway.GetRequiredService<IOperatorNetworkStore>();
         var networkSync = gateway.GetRequiredService<OperatorNetworksSync>();
@@ -111,6 +103,26 @@ public static class AdminApp
             await networkSync.ReloadAsync(cancelled);
             return removed ? Results.NoContent() : Results.NotFound(new { error = "that network is on no list" });
         });
+    }
+
+    /// <summary>What runs (versions, mode, store) and what this node saw (the dashboard's data).</summary>
+    private static void MapStatus(WebApplication app, IServiceProvider gateway)
+    {
+        var memory = gateway.GetRequiredService<IGatewayMemory>();
+        var snapshots = gateway.GetRequiredService<GuardSnapshotHolder>();
+        var board = gateway.GetRequiredService<GatewayMetrics>().Board;
+        app.MapGet("/admin/version", () =>
+        {
+            var snapshot = snapshots.Current;
+            return Results.Ok(new
+            {
+                signatures = snapshot.Detector.Signatures.Version,
+                mode = snapshot.Mode.ToName(),
+                suspectThreshold = snapshot.Scorer.Policy.SuspectThreshold,
+                botThreshold = snapshot.Scorer.Policy.BotThreshold,
+                store = memory.Name,
+            });
+        });
         app.MapGet("/admin/stats", () =>
         {
             var snapshot = snapshots.Current;
@@ -119,7 +131,7 @@ public static class AdminApp
             {
                 node = Environment.MachineName,
                 store = memory.Name,
-                mode = snapshot.Mode.ToString().ToLowerInvariant(),
+                mode = snapshot.Mode.ToName(),
                 stats.Minutes,
                 stats.Reasons,
                 stats.TopBotNetworks,
@@ -128,10 +140,26 @@ public static class AdminApp
                 stats.Opens,
             });
         });
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        AdminDashboard.Map(app);
-        return app;
     }
+
+    private static readonly IResult _notAStorePrefix = Results.BadRequest(new { error = "the store keeps /24 prefixes for IPv4 and /48 for IPv6, host bits zero, such as 203.0.113.0/24" });
+
+    private static object Describe(string name, EntityLookup lookup) => new
+    {
+        name,
+        tag = lookup.Tag is not { } tag ? null : new
+        {
+            score = tag.Score,
+            reasons = tag.Reasons,
+            taggedAt = tag.TaggedAt,
+            secondsLeft = (long)lookup.TimeToLive.TotalSeconds,
+        },
+        recentHumanRequests = lookup.Recent,
+    };
+
+    /// <summary>The prefix as the store names it, when the route values name exactly such a prefix.</summary>
+    private static string? StorePrefixOf(string address, int prefixLength) =>
+        NetworkOf(address, prefixLength) is { } network && IPAddress.TryParse(address, out var ip) && NetworkPrefix.Of(ip) == network ? network : null;
 
     private static readonly IResult _notANetwork = Results.BadRequest(new { error = "not a network in CIDR form with its host bits zero, such as 203.0.113.0/24" });
 

@@ -20,6 +20,9 @@ public enum GuardAction : byte
 
 public static class GuardActions
 {
+    /// <summary>"enforce" or "observe", as configured.</summary>
+    public static string ToName(this GatewayMode mode) => mode == GatewayMode.Observe ? "observe" : "enforce";
+
     /// <summary>The action's name in request logs and metrics.</summary>
     public static string ToName(this GuardAction action) => action switch
     {

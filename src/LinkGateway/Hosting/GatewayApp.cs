@@ -26,16 +26,30 @@ public static class GatewayApp
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
-            Args = launch.HostArgs,
+            // No appsettings.json is read, so nothing needs watching there: each watcher is an inotify instance,
+            // of which Linux allows 128 per user by default.
+            Args = [.. launch.HostArgs, "--hostBuilder:reloadConfigOnChange=false"],
             ContentRootPath = Path.GetDirectoryName(launch.ConfigFile),
         });
-        AddConfigFile(builder.Configuration, launch.ConfigFile);
+        var configFolder = AddConfigFile(builder.Configuration, launch.ConfigFile);
         if (overrides is not null)
         {
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
-        var config = GatewayConfigValidator.Validate(builder.Configuration, Path.GetDirectoryName(launch.ConfigFile)!);
+        ValidatedConfig config;
+        try
+        {
+            config = GatewayConfigValidator.Validate(builder.Configuration, Path.GetDirectoryName(launch.ConfigFile)!);
+        }
+        catch
+        {
+            configFolder.Dispose(); // its file watcher; the gateway will not run
+            throw;
+        }
+
+        // The host disposes what a factory returned: the config file's watcher goes with the gateway.
+        builder.Services.AddSingleton(_ => configFolder);
         var options = config.Options;
 
         // Each host keeps its own logger (preserveStaticLogger), so several gateways in one process (the
@@ -66,6 +80,7 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.Services.GetRequiredService<PhysicalFileProvider>();
         app.UseTrustedJa4Header(options.Tls);
         app.UseForwardedHeaders();
         app.UseExceptionHandler(failed => failed.Run(NeutralError));
@@ -114,11 +129,13 @@ public static class GatewayApp
     /// The JSON file sits where appsettings.json would: above nothing, below environment variables and
     /// the command line, so `A__B=v` and `--A:B=v` override it as in any ASP.NET application.
     /// </summary>
-    private static void AddConfigFile(ConfigurationManager configuration, string file)
+    /// <returns>The file provider that watches the file's folder (the caller owns it).</returns>
+    private static PhysicalFileProvider AddConfigFile(ConfigurationManager configuration, string file)
     {
+        var folder = new PhysicalFileProvider(Path.GetDirectoryName(file)!);
         var source = new JsonConfigurationSource
         {
-            FileProvider = new PhysicalFileProvider(Path.GetDirectoryName(file)!),
+            FileProvider = folder,
             Path = Path.GetFileName(file),
             Optional = false,
             ReloadOnChange = true,
@@ -135,6 +152,7 @@ public static class GatewayApp
         }
 
         sources.Insert(at, source);
+        return folder;
     }
 
     private static void ConfigureProxyTrust(ForwardedHeadersOptions forwarded, ProxyTrustOptions trust)

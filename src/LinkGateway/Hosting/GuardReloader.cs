@@ -65,7 +65,7 @@ internal sealed partial class GuardReloader(IConfiguration configuration, Gatewa
             {
                 var next = GatewayConfigValidator.Validate(configuration, ConfigDirectory).Snapshot;
                 snapshots.Swap(next);
-                Log.Reloaded(logger, next.Detector.Signatures.Version, next.Mode.ToString().ToLowerInvariant());
+                Log.Reloaded(logger, next.Detector.Signatures.Version, next.Mode.ToName());
             }
             catch (GatewayConfigurationException e)
             {

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace LinkGateway.Memory;
 
 /// <summary>
@@ -28,11 +26,15 @@ public interface IGatewayMemory
     /// <summary>The newest fold-back events, newest first.</summary>
     ValueTask<IReadOnlyList<FoldBackEvent>> ReadFoldBackAsync(int count, CancellationToken cancellationToken);
 
-    /// <summary>The tag on an address and how long it has left; null when untagged.</summary>
-    ValueTask<TagLookup?> LookupTagAsync(IPAddress address, CancellationToken cancellationToken);
+    /// <summary>
+    /// What the memory holds on an address or a prefix (<see cref="MemoryKeys.AddressEntity"/>,
+    /// <see cref="MemoryKeys.NetworkEntity"/>): its tag and how long it has left, and its recent requests that went
+    /// to the origin as human (kept for fold-back), newest first.
+    /// </summary>
+    ValueTask<EntityLookup> LookupAsync(string entity, CancellationToken cancellationToken);
 
-    /// <summary>Removes a tag (a false positive); true when there was one.</summary>
-    ValueTask<bool> ForgetTagAsync(IPAddress address, CancellationToken cancellationToken);
+    /// <summary>Removes the tag of an address or a prefix (a false positive); true when there was one.</summary>
+    ValueTask<bool> ForgetTagAsync(string entity, CancellationToken cancellationToken);
 
     /// <summary>
     /// Marks a single-use value (a pass token's nonce) as used; true only for the first caller, on

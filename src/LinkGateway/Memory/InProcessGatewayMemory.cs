@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using LinkGateway.Signals;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Internal;
@@ -116,15 +115,18 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
     public ValueTask<IReadOnlyList<FoldBackEvent>> ReadFoldBackAsync(int count, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyList<FoldBackEvent>>(_foldBack.Reverse().Take(count).ToList());
 
-    public ValueTask<TagLookup?> LookupTagAsync(IPAddress address, CancellationToken cancellationToken)
+    public ValueTask<EntityLookup> LookupAsync(string entity, CancellationToken cancellationToken)
     {
-        var entity = Find(_keys.Address(address));
+        var found = Find(_keys.Entity(entity));
         var now = _time.GetUtcNow();
-        return ValueTask.FromResult(entity?.CurrentTag(now) is { } tag ? new TagLookup(tag, entity.TagExpires - now) : null);
+        var recent = found?.RecentSnapshot() ?? [];
+        return ValueTask.FromResult(found?.CurrentTag(now) is { } tag
+            ? new EntityLookup(tag, found.TagExpires - now, recent)
+            : new EntityLookup(null, TimeSpan.Zero, recent));
     }
 
-    public ValueTask<bool> ForgetTagAsync(IPAddress address, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Find(_keys.Address(address))?.ClearTag(_time.GetUtcNow()) ?? false);
+    public ValueTask<bool> ForgetTagAsync(string entity, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Find(_keys.Entity(entity))?.ClearTag(_time.GetUtcNow()) ?? false);
 
     public ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Get(_keys.UsedNonce(nonce)).ReadAndTag(_time.GetUtcNow(), new AddressTag(0, "used", _time.GetUtcNow()), ttl) is null);
@@ -164,6 +166,14 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
             lock (_gate)
             {
                 return _tag is not null && TagExpires > now ? _tag : null;
+            }
+        }
+
+        public IReadOnlyList<RecentRequest> RecentSnapshot()
+        {
+            lock (_gate)
+            {
+                return _recent is null ? [] : _recent.ToList();
             }
         }
 

@@ -20,10 +20,19 @@ public sealed class MemoryKeys(string prefix)
     public string OperatorNetworksChannel => $"{Prefix}ops:networks";
 
     /// <summary><c>lg:{ip:203.0.113.9}</c>: append <c>:tag</c>, <c>:rcpt</c>, <c>:recent</c>.</summary>
-    public string Address(IPAddress address) => $"{Prefix}{{ip:{Normalize(address)}}}";
+    public string Address(IPAddress address) => Entity(AddressEntity(address));
 
     /// <summary><c>lg:{net:203.0.113.0/24}</c>: append <c>:tag</c>, <c>:rcpt</c>, <c>:recent</c>.</summary>
-    public string Network(string prefix) => $"{Prefix}{{net:{prefix}}}";
+    public string Network(string prefix) => Entity(NetworkEntity(prefix));
+
+    /// <summary>The key of an entity named as fold-back events name it ("ip:…", "net:…").</summary>
+    public string Entity(string entity) => $"{Prefix}{{{entity}}}";
+
+    /// <summary>"ip:203.0.113.9".</summary>
+    public static string AddressEntity(IPAddress address) => $"ip:{Normalize(address)}";
+
+    /// <summary>"net:203.0.113.0/24" (the prefix as <see cref="Fingerprinting.NetworkPrefix"/> writes it).</summary>
+    public static string NetworkEntity(string prefix) => $"net:{prefix}";
 
     /// <summary><c>lg:{m:MESSAGE:RECIPIENT}</c>: append <c>:links</c>, <c>:honey</c>, <c>:recent</c>.</summary>
     public string MessageRecipient(string messageId, string recipientId) => $"{Prefix}{{m:{messageId}:{recipientId}}}";

@@ -33,9 +33,9 @@ public sealed record MemoryObservation(
     public bool HasMessageRecipient => Identity.MessageId is not null && Identity.RecipientId is not null;
 
     /// <summary>Fold-back names of the request's entities: "ip:203.0.113.9", "net:203.0.113.0/24", "m:MESSAGE:RECIPIENT".</summary>
-    public string AddressEntity => $"ip:{MemoryKeys.Normalize(ClientAddress!)}";
+    public string AddressEntity => MemoryKeys.AddressEntity(ClientAddress!);
 
-    public string NetworkEntity => $"net:{Prefix}";
+    public string NetworkEntity => MemoryKeys.NetworkEntity(Prefix!);
 
     public string MessageEntity => $"m:{Identity.MessageId}:{Identity.RecipientId}";
 
@@ -73,8 +73,8 @@ public sealed record MemoryRemember(
     public bool HasWork => TagAddress || TagShape || TakeMessage || FoldBack.Count > 0;
 }
 
-/// <summary>A tag with the time it has left.</summary>
-public sealed record TagLookup(AddressTag Tag, TimeSpan TimeToLive);
+/// <summary>An address's or a prefix's tag with the time it has left (null and zero when untagged), and its recent requests.</summary>
+public sealed record EntityLookup(AddressTag? Tag, TimeSpan TimeToLive, IReadOnlyList<RecentRequest> Recent);
 
 /// <summary>Why an entity was tagged: the verdict that tagged it and when.</summary>
 public sealed record AddressTag(int Score, string Reasons, DateTimeOffset TaggedAt)

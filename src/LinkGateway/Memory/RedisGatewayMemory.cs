@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using LinkGateway.Signals;
 using StackExchange.Redis;
 
@@ -205,14 +204,24 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
             RecentRequest.ParseList((string)e["requests"]!))).ToList();
     }
 
-    public async ValueTask<TagLookup?> LookupTagAsync(IPAddress address, CancellationToken cancellationToken)
+    public async ValueTask<EntityLookup> LookupAsync(string entity, CancellationToken cancellationToken)
     {
-        var lease = await redis.GetDatabase().StringGetWithExpiryAsync(keys.Address(address) + ":tag").ConfigureAwait(false);
-        return lease.Value.IsNullOrEmpty ? null : new TagLookup(AddressTag.Parse(lease.Value)!, lease.Expiry ?? TimeSpan.Zero);
+        var key = keys.Entity(entity);
+        var batch = redis.GetDatabase().CreateBatch(); // one round trip; the keys share the entity's slot
+        var tag = batch.StringGetAsync(key + ":tag");
+        var timeToLive = batch.KeyTimeToLiveAsync(key + ":tag");
+        var recent = batch.ListRangeAsync(key + ":recent");
+        batch.Execute();
+        var stored = await tag.ConfigureAwait(false);
+        var left = await timeToLive.ConfigureAwait(false);
+        var requests = (await recent.ConfigureAwait(false)).Select(r => RecentRequest.Parse(r!)).OfType<RecentRequest>().ToList();
+        return stored.IsNullOrEmpty
+            ? new EntityLookup(null, TimeSpan.Zero, requests)
+            : new EntityLookup(AddressTag.Parse(stored), left ?? TimeSpan.Zero, requests);
     }
 
-    public async ValueTask<bool> ForgetTagAsync(IPAddress address, CancellationToken cancellationToken) =>
-        await redis.GetDatabase().KeyDeleteAsync(keys.Address(address) + ":tag").ConfigureAwait(false);
+    public async ValueTask<bool> ForgetTagAsync(string entity, CancellationToken cancellationToken) =>
+        await redis.GetDatabase().KeyDeleteAsync(keys.Entity(entity) + ":tag").ConfigureAwait(false);
 
     public async ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken) =>
         await redis.GetDatabase().StringSetAsync(keys.UsedNonce(nonce), 1, ttl, When.NotExists).ConfigureAwait(false);

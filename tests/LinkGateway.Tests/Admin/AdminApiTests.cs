@@ -68,6 +68,26 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APrefix_ShowsItsTagAndRecentHumanRequests_AndItsTagCanBeRemoved()
+    {
+        var network = Clients.NextPrefix(); // "a.b.c."
+        await _host.Client.SendAsync(Clients.Bare("/h/m-1/r-trap", network + "5", "python-requests/2.32"));
+        await _host.Client.SendAsync(Clients.Browser("/c/m-1/r-person/l-1", network + "6"));
+
+        var prefix = await GetJsonAsync($"/admin/prefixes/{network}0/24");
+        var removed = await SendAsync(HttpMethod.Delete, $"/admin/prefixes/{network}0/24/tag");
+        var removedAgain = await SendAsync(HttpMethod.Delete, $"/admin/prefixes/{network}0/24/tag");
+
+        Assert.Equal($"{network}0/24", prefix.GetProperty("name").GetString());
+        Assert.Contains("honeypot", prefix.GetProperty("tag").GetProperty("reasons").GetString()!.Split(','));
+        Assert.Contains(prefix.GetProperty("recentHumanRequests").EnumerateArray(), r => r.GetProperty("recipientId").GetString() == "r-person");
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, removedAgain.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, $"/admin/prefixes/{network}0/16")).StatusCode); // not a prefix the store keeps
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, $"/admin/prefixes/{network}7/24")).StatusCode); // host bits set
+    }
+
+    [Fact]
     public async Task Version_NamesTheRunningSignaturesAndMode()
     {
         var version = await GetJsonAsync("/admin/version");

@@ -51,13 +51,12 @@ public abstract class GatewayMemoryConformance
         var address = Address();
         await Memory.ObserveAsync(Request(address, newTag: new AddressTag(90, "net.vendor", Now)), default);
 
-        var lookup = await Memory.LookupTagAsync(address, default);
+        var lookup = await Memory.LookupAsync(MemoryKeys.AddressEntity(address), default);
 
-        Assert.NotNull(lookup);
-        Assert.Equal("net.vendor", lookup.Tag.Reasons);
+        Assert.Equal("net.vendor", lookup.Tag?.Reasons);
         Assert.InRange(lookup.TimeToLive, Ttl - TimeSpan.FromMinutes(1), Ttl);
-        Assert.True(await Memory.ForgetTagAsync(address, default));
-        Assert.False(await Memory.ForgetTagAsync(address, default));
+        Assert.True(await Memory.ForgetTagAsync(MemoryKeys.AddressEntity(address), default));
+        Assert.False(await Memory.ForgetTagAsync(MemoryKeys.AddressEntity(address), default));
         Assert.Null((await Memory.ObserveAsync(Request(address), default)).AddressTag);
     }
 
@@ -157,9 +156,25 @@ public abstract class GatewayMemoryConformance
         Assert.All(written, e => Assert.Equal([earlier.RequestId], e.Requests.Select(r => r.RequestId)));
         Assert.All(written, e => Assert.Equal(revealing.RequestId, e.TriggerRequestId));
         Assert.Empty(again);
-        Assert.NotNull(await Memory.LookupTagAsync(address, default));
+        Assert.NotNull((await Memory.LookupAsync(MemoryKeys.AddressEntity(address), default)).Tag);
         var stream = await Memory.ReadFoldBackAsync(10, default);
         Assert.Contains(stream, e => e.Entity == $"ip:{address}" && e.TriggerRequestId == revealing.RequestId && e.Requests.Single().LinkId == "l1");
+    }
+
+    [Fact]
+    public async Task Lookup_OfAPrefix_ShowsItsRecentHumanRequests_NewestFirst()
+    {
+        var address = Address();
+        var first = Request(address, "m-look", "r1", "l1");
+        var second = Request(address, "m-look", "r2", "l1");
+        await Memory.ObserveAsync(first, default);
+        await Memory.ObserveAsync(second, default);
+
+        var lookup = await Memory.LookupAsync(MemoryKeys.NetworkEntity(NetworkPrefix.Of(address)!), default);
+
+        Assert.Null(lookup.Tag);
+        Assert.Equal([second.RequestId, first.RequestId], lookup.Recent.Select(r => r.RequestId).Take(2));
+        Assert.Empty((await Memory.LookupAsync(MemoryKeys.NetworkEntity("192.0.2.0/24"), default)).Recent);
     }
 
     [Fact]
@@ -206,11 +221,11 @@ public sealed class InProcessGatewayMemoryTests : GatewayMemoryConformance, IDis
         await _memory.ObserveAsync(Request(address, "m", "r1", "l1", new AddressTag(90, "ua.library", Now)) with { TagTtl = TimeSpan.FromMinutes(10) }, default);
 
         _time.Advance(TimeSpan.FromMinutes(9));
-        Assert.NotNull(await _memory.LookupTagAsync(address, default));
+        Assert.NotNull((await _memory.LookupAsync(MemoryKeys.AddressEntity(address), default)).Tag);
         var links = await _memory.ObserveAsync(Request(address, "m", "r1", "l2"), default);
         Assert.Equal(1, links.Facts.MessageLinks); // l1 is minutes old: outside the 3 s burst window
         _time.Advance(TimeSpan.FromMinutes(2));
-        Assert.Null(await _memory.LookupTagAsync(address, default));
+        Assert.Null((await _memory.LookupAsync(MemoryKeys.AddressEntity(address), default)).Tag);
     }
 
     public void Dispose() => _memory.Dispose();
