@@ -6,23 +6,14 @@
 local counter = 0
 local pause = tonumber(os.getenv("DELAY_MS") or "0")
 
+local browser = dofile("tests/load/browser.lua")
+
 function delay()
   return pause
 end
-local browser = {
-  ["User-Agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-  ["Accept"] = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-  ["Accept-Language"] = "en-GB,en;q=0.9",
-  ["Sec-Fetch-Mode"] = "navigate",
-  ["Sec-Fetch-Site"] = "cross-site",
-  ["Sec-Fetch-Dest"] = "document",
-}
 
 local function person(n)
-  local headers = {}
-  for k, v in pairs(browser) do headers[k] = v end
-  headers["X-Forwarded-For"] = string.format("100.%d.%d.%d", 64 + (n % 60), math.floor(n / 60) % 250, (math.floor(n / 15000) % 250) + 1)
-  return headers
+  return browser.headers(browser.address(n))
 end
 
 request = function()

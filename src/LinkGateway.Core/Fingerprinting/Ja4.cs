@@ -51,14 +51,7 @@ public static class Ja4
         }
 
         var ciphers = new List<ushort>();
-        for (var at = 0; at + 1 < cipherBytes.Length; at += 2)
-        {
-            var cipher = BinaryPrimitives.ReadUInt16BigEndian(cipherBytes[at..]);
-            if (!IsGrease(cipher))
-            {
-                ciphers.Add(cipher);
-            }
-        }
+        AddValues(cipherBytes, ciphers);
 
         var extensions = new List<ushort>();
         var signatureAlgorithms = new List<ushort>();
@@ -90,34 +83,20 @@ public static class Ja4
 
                         break;
                     case SignatureAlgorithms:
-                        var algorithms = new Reader(data);
-                        if (algorithms.TryVector16(out var pairs))
+                        if (new Reader(data).TryVector16(out var pairs))
                         {
-                            for (var at = 0; at + 1 < pairs.Length; at += 2)
-                            {
-                                var algorithm = BinaryPrimitives.ReadUInt16BigEndian(pairs[at..]);
-                                if (!IsGrease(algorithm))
-                                {
-                                    signatureAlgorithms.Add(algorithm);
-                                }
-                            }
+                            AddValues(pairs, signatureAlgorithms);
                         }
 
                         break;
                     case SupportedVersions:
-                        var versions = new Reader(data);
-                        if (versions.TryVector8(out var offered))
+                        var versions = new List<ushort>();
+                        if (new Reader(data).TryVector8(out var offered))
                         {
-                            for (var at = 0; at + 1 < offered.Length; at += 2)
-                            {
-                                var version = BinaryPrimitives.ReadUInt16BigEndian(offered[at..]);
-                                if (!IsGrease(version) && version > highestVersion)
-                                {
-                                    highestVersion = version;
-                                }
-                            }
+                            AddValues(offered, versions);
                         }
 
+                        highestVersion = versions.Count == 0 ? (ushort)0 : versions.Max();
                         break;
                 }
             }
@@ -137,6 +116,19 @@ public static class Ja4
             : TruncatedHash(signatureAlgorithms.Count == 0 ? sortedExtensions : sortedExtensions + "_" + HexList(signatureAlgorithms));
         ja4 = $"{a}_{b}_{c}";
         return true;
+    }
+
+    /// <summary>Adds the big-endian 16-bit values of a list (ciphers, versions, algorithms), GREASE left out.</summary>
+    private static void AddValues(ReadOnlySpan<byte> bytes, List<ushort> into)
+    {
+        for (var at = 0; at + 1 < bytes.Length; at += 2)
+        {
+            var value = BinaryPrimitives.ReadUInt16BigEndian(bytes[at..]);
+            if (!IsGrease(value))
+            {
+                into.Add(value);
+            }
+        }
     }
 
     /// <summary>RFC 8701: 0x0A0A, 0x1A1A … 0xFAFA.</summary>

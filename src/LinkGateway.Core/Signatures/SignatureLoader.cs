@@ -128,32 +128,16 @@ public static class SignatureLoader
                 errors.Add($"{where}: needs \"taken\", the date it was taken from its source, as yyyy-MM-dd (on the entry or the file)");
             }
 
-            if (kind == "tls-client")
+            switch (kind)
             {
-                if (!IsJa4(entry.Ja4))
-                {
-                    errors.Add($"{where}: \"ja4\" is not a JA4 fingerprint: \"{entry.Ja4}\" (expected e.g. t13d1516h2_8daaf6152771_d8a2da3f94cd)");
-                }
-                else
-                {
-                    tls.ToolJa4s.Add(entry.Ja4!);
-                }
-
-                continue;
-            }
-
-            if (kind == "tls-browser")
-            {
-                if (!IsHash12(entry.Ja4Ciphers))
-                {
-                    errors.Add($"{where}: \"ja4Ciphers\" is not a JA4 cipher hash: \"{entry.Ja4Ciphers}\" (expected 12 lowercase hex digits)");
-                }
-                else
-                {
-                    tls.ChromiumCipherHashes.Add(entry.Ja4Ciphers!);
-                }
-
-                continue;
+                case "tls-client":
+                    Collect(entry.Ja4, IsJa4, tls.ToolJa4s, errors,
+                        $"{where}: \"ja4\" is not a JA4 fingerprint: \"{entry.Ja4}\" (expected e.g. t13d1516h2_8daaf6152771_d8a2da3f94cd)");
+                    continue;
+                case "tls-browser":
+                    Collect(entry.Ja4Ciphers, IsHash12, tls.ChromiumCipherHashes, errors,
+                        $"{where}: \"ja4Ciphers\" is not a JA4 cipher hash: \"{entry.Ja4Ciphers}\" (expected 12 lowercase hex digits)");
+                    continue;
             }
 
             if (kind == "network")
@@ -279,6 +263,19 @@ public static class SignatureLoader
 
         network = new IPNetwork(address, prefix);
         return true;
+    }
+
+    /// <summary>Adds a value that passes its check, or reports the problem.</summary>
+    private static void Collect(string? value, Func<string?, bool> valid, List<string> into, List<string> errors, string problem)
+    {
+        if (valid(value))
+        {
+            into.Add(value!);
+        }
+        else
+        {
+            errors.Add(problem);
+        }
     }
 
     /// <summary>Part a (10 characters), then two 12-digit hashes: t13d1516h2_8daaf6152771_d8a2da3f94cd.</summary>

@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
-using LinkGateway.Hosting;
 using LinkGateway.Infrastructure;
 
 namespace LinkGateway.Admin;
@@ -9,22 +7,17 @@ namespace LinkGateway.Admin;
 /// <summary>The admin API on its own port: token required, tags looked up and removed (a false positive), versions shown.</summary>
 public sealed class AdminApiTests : IAsyncLifetime
 {
-    private const string Token = "an-admin-token-of-at-least-32-characters";
     private GatewayHost _host = null!;
-    private WebApplication _admin = null!;
-    private HttpClient _client = null!;
+    private AdminEndpoint _admin = null!;
 
     public async Task InitializeAsync()
     {
         _host = await GatewayHost.StartAsync();
-        _admin = AdminApp.Build(_host.Services, new AdminOptions { Urls = "http://127.0.0.1:0", Token = Token });
-        await _admin.StartAsync();
-        _client = new HttpClient { BaseAddress = new Uri(_admin.Urls.First()) };
+        _admin = await AdminEndpoint.StartAsync(_host);
     }
 
     public async Task DisposeAsync()
     {
-        _client.Dispose();
         await _admin.DisposeAsync();
         await _host.DisposeAsync();
     }
@@ -42,7 +35,7 @@ public sealed class AdminApiTests : IAsyncLifetime
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
         }
 
-        var response = await _client.SendAsync(request);
+        var response = await _admin.Anonymous.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
@@ -98,12 +91,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Array, (await GetJsonAsync("/admin/foldback?count=5")).ValueKind);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path)
-    {
-        var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        return await _client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path) => _admin.Client.SendAsync(new HttpRequestMessage(method, path));
 
     private async Task<JsonElement> GetJsonAsync(string path)
     {

@@ -1,5 +1,3 @@
-using LinkGateway.Admin;
-using LinkGateway.Hosting;
 using LinkGateway.Infrastructure;
 using Microsoft.Playwright;
 
@@ -8,17 +6,15 @@ namespace LinkGateway.Browser;
 /// <summary>The admin dashboard in Debian's Chromium: asks for the token, draws what the node saw, loads nothing from elsewhere.</summary>
 public sealed class DashboardInBrowserTests(DebianChromium chromium) : IClassFixture<DebianChromium>, IAsyncLifetime
 {
-    private const string Token = "an-admin-token-of-at-least-32-characters";
     private GatewayHost _host = null!;
-    private WebApplication _admin = null!;
+    private AdminEndpoint _admin = null!;
     private Uri _dashboard = null!;
 
     public async Task InitializeAsync()
     {
         _host = await GatewayHost.StartAsync();
-        _admin = AdminApp.Build(_host.Services, new AdminOptions { Urls = "http://127.0.0.1:0", Token = Token });
-        await _admin.StartAsync();
-        _dashboard = new Uri(new Uri(_admin.Urls.First()), "/admin/dashboard");
+        _admin = await AdminEndpoint.StartAsync(_host);
+        _dashboard = new Uri(_admin.Address, "/admin/dashboard");
     }
 
     public async Task DisposeAsync()
@@ -38,7 +34,7 @@ public sealed class DashboardInBrowserTests(DebianChromium chromium) : IClassFix
 
         var response = await page.GotoAsync(_dashboard.ToString());
         Assert.Contains("script-src 'self'", (await response!.AllHeadersAsync())["content-security-policy"], StringComparison.Ordinal);
-        await page.GetByLabel("Admin token").FillAsync(Token);
+        await page.GetByLabel("Admin token").FillAsync(AdminEndpoint.Token);
         await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
         await page.Locator("body[data-loaded=true]").WaitForAsync();
 
@@ -53,7 +49,7 @@ public sealed class DashboardInBrowserTests(DebianChromium chromium) : IClassFix
         var screenshot = Path.Combine(DebianChromium.ArtifactsFolder, "dashboard.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
         Assert.True(new FileInfo(screenshot).Length > 10_000);
-        Assert.All(requested, url => Assert.StartsWith(_admin.Urls.First(), url, StringComparison.Ordinal)); // no CDN, nothing third-party
+        Assert.All(requested, url => Assert.StartsWith(_admin.Address.ToString(), url, StringComparison.Ordinal)); // no CDN, nothing third-party
     }
 
     [Fact]

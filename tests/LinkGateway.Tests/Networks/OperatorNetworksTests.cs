@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using LinkGateway.Admin;
-using LinkGateway.Hosting;
 using LinkGateway.Infrastructure;
 
 namespace LinkGateway.Networks;
@@ -11,26 +9,22 @@ namespace LinkGateway.Networks;
 [Collection(RedisCollection.Name)]
 public sealed class OperatorNetworksTests(RedisFixture redis) : IAsyncLifetime
 {
-    private const string Token = "an-admin-token-of-at-least-32-characters";
     private readonly string _prefix = $"lg:ops-{Guid.NewGuid():N}:";
     private GatewayHost _nodeA = null!;
     private GatewayHost _nodeB = null!;
-    private WebApplication _adminA = null!;
+    private AdminEndpoint _adminA = null!;
     private HttpClient _admin = null!;
 
     public async Task InitializeAsync()
     {
         _nodeA = await GatewayHost.StartAsync(redis.Server.Configuration, _prefix);
         _nodeB = await GatewayHost.StartAsync(redis.Server.Configuration, _prefix);
-        _adminA = AdminApp.Build(_nodeA.Services, new AdminOptions { Urls = "http://127.0.0.1:0", Token = Token });
-        await _adminA.StartAsync();
-        _admin = new HttpClient { BaseAddress = new Uri(_adminA.Urls.First()) };
-        _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        _adminA = await AdminEndpoint.StartAsync(_nodeA);
+        _admin = _adminA.Client;
     }
 
     public async Task DisposeAsync()
     {
-        _admin.Dispose();
         await _adminA.DisposeAsync();
         await _nodeA.DisposeAsync();
         await _nodeB.DisposeAsync();

@@ -11,7 +11,6 @@ namespace LinkGateway.Observability;
 /// </summary>
 public sealed class MetricsTests : IAsyncLifetime
 {
-    private const string Token = "an-admin-token-of-at-least-32-characters";
     private readonly int _port = RedisServer.FreeLoopbackPort();
     private readonly int _adminPort = RedisServer.FreeLoopbackPort();
     private RunningGateway _gateway = null!;
@@ -22,11 +21,11 @@ public sealed class MetricsTests : IAsyncLifetime
     {
         _gateway = await GatewayProcess.StartAsync([new Uri($"http://127.0.0.1:{_port}/healthz"), new Uri($"http://127.0.0.1:{_adminPort}/metrics")],
             "--demo", "--urls", $"http://127.0.0.1:{_port}",
-            $"--LinkGateway:Admin:Urls=http://127.0.0.1:{_adminPort}", $"--LinkGateway:Admin:Token={Token}",
+            $"--LinkGateway:Admin:Urls=http://127.0.0.1:{_adminPort}", $"--LinkGateway:Admin:Token={AdminEndpoint.Token}",
             "--LinkGateway:RateLimit:PerSecond=1", "--LinkGateway:RateLimit:Burst=3");
         _client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
         _admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_adminPort}") };
-        _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminEndpoint.Token);
     }
 
     public async Task DisposeAsync()
