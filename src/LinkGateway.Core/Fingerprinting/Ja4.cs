@@ -111,9 +111,7 @@ public static class Ja4
             .Append(AlpnCode(alpn));
         var b = TruncatedHash(HexList(ciphers.Order()));
         var sortedExtensions = HexList(extensions.Where(e => e is not ServerName and not Alpn).Order());
-        var c = extensions.Count == 0
-            ? TruncatedHash(string.Empty)
-            : TruncatedHash(signatureAlgorithms.Count == 0 ? sortedExtensions : sortedExtensions + "_" + HexList(signatureAlgorithms));
+        var c = TruncatedHash(signatureAlgorithms.Count == 0 ? sortedExtensions : sortedExtensions + "_" + HexList(signatureAlgorithms));
         ja4 = $"{a}_{b}_{c}";
         return true;
     }

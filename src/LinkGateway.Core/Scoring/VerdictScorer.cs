@@ -27,11 +27,8 @@ public sealed class VerdictScorer
     {
         var notAutomated = 1.0;
         var humanFactor = 1.0;
-        var bits = signals.Bits;
-        while (bits != 0)
+        foreach (var signal in signals)
         {
-            var signal = (Signal)System.Numerics.BitOperations.TrailingZeroCount(bits);
-            bits &= bits - 1;
             var weight = Policy.Weight(signal);
             if (SignalCatalog.Get(signal).Direction == SignalDirection.Automated)
             {

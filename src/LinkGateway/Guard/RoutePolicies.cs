@@ -18,7 +18,8 @@ public enum GuardAction : byte
     NeutralPage,
 }
 
-public static class GuardActions
+/// <summary>Names of the guard's enums in logs, metrics and the admin API.</summary>
+public static class GuardNames
 {
     /// <summary>"enforce" or "observe", as configured.</summary>
     public static string ToName(this GatewayMode mode) => mode == GatewayMode.Observe ? "observe" : "enforce";

@@ -1,6 +1,7 @@
 using System.Net;
 using LinkGateway.Forwarding;
 using LinkGateway.Guard;
+using LinkGateway.Links;
 using LinkGateway.Signing;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -80,7 +81,7 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.Services.GetRequiredService<PhysicalFileProvider>();
+        app.Services.GetRequiredService<PhysicalFileProvider>(); // created through the factory now, so the container owns it
         app.UseTrustedJa4Header(options.Tls);
         app.UseForwardedHeaders();
         app.UseExceptionHandler(failed => failed.Run(NeutralError));
@@ -97,7 +98,7 @@ public static class GatewayApp
 
                 if (http.Features.Get<LinkGuardFeature>() is { } guard)
                 {
-                    diagnostics.Set("LinkKind", guard.Kind.ToString().ToLowerInvariant());
+                    diagnostics.Set("LinkKind", guard.Kind.ToName());
                     diagnostics.Set("Verdict", guard.Verdict.KindName);
                     diagnostics.Set("Score", guard.Verdict.Score);
                     diagnostics.Set("Reasons", guard.Verdict.Reasons);

@@ -26,7 +26,7 @@ public sealed class DashboardBoard(TimeProvider time)
     private long _opensOther;
     private long _opensAbsorbed;
 
-    public void Add(LinkKind kind, Verdict verdict, GuardAction action, bool passed, string? clientPrefix)
+    public void Add(LinkKind kind, Verdict verdict, GuardAction action, string? clientPrefix)
     {
         var minute = time.GetUtcNow().ToUnixTimeSeconds() / 60;
         var slot = (int)(minute % Minutes);
@@ -44,8 +44,9 @@ public sealed class DashboardBoard(TimeProvider time)
                 _reasons[(int)signal]++;
             }
 
-            _shieldShown += action == GuardAction.Interstitial ? 1 : 0;
-            _shieldPassed += passed && action == GuardAction.Forward ? 1 : 0;
+            var step = ShieldSteps.Of(verdict, action);
+            _shieldShown += step == ShieldStep.Shown ? 1 : 0;
+            _shieldPassed += step == ShieldStep.Passed ? 1 : 0;
             if (kind == LinkKind.Open)
             {
                 _opensAbsorbed += action == GuardAction.Absorb ? 1 : 0;
@@ -92,6 +93,27 @@ public sealed class DashboardBoard(TimeProvider time)
                 new ShieldFunnel(_shieldShown, _shieldPassed), new OpenSources(_opensMachine, _opensProxyHuman, _opensOther, _opensAbsorbed));
         }
     }
+}
+
+/// <summary>Where a request stands in the shield funnel.</summary>
+public enum ShieldStep : byte
+{
+    None,
+    /// <summary>The interstitial page was served.</summary>
+    Shown,
+    /// <summary>A pass (the button, or the click page's script) let the request through to the origin.</summary>
+    Passed,
+}
+
+public static class ShieldSteps
+{
+    /// <summary>The one definition the metrics and the dashboard share.</summary>
+    public static ShieldStep Of(Verdict verdict, GuardAction action) => action switch
+    {
+        GuardAction.Interstitial => ShieldStep.Shown,
+        GuardAction.Forward when verdict.Signals.Contains(Signal.PassHuman) || verdict.Signals.Contains(Signal.PassScript) => ShieldStep.Passed,
+        _ => ShieldStep.None,
+    };
 }
 
 public sealed record DashboardSnapshot(IReadOnlyList<MinuteVerdicts> Minutes, IReadOnlyList<NamedCount> Reasons,

@@ -55,14 +55,14 @@ public sealed class GatewayMetrics
             _reasons.Add(1, new KeyValuePair<string, object?>("reason", signal.Code()));
         }
 
-        var passed = verdict.Signals.Contains(Signal.PassHuman) || verdict.Signals.Contains(Signal.PassScript);
-        if (action == GuardAction.Interstitial)
+        switch (ShieldSteps.Of(verdict, action))
         {
-            _shield.Add(1, new KeyValuePair<string, object?>("outcome", "shown"));
-        }
-        else if (passed && action == GuardAction.Forward)
-        {
-            _shield.Add(1, new KeyValuePair<string, object?>("outcome", "passed"));
+            case ShieldStep.Shown:
+                _shield.Add(1, new KeyValuePair<string, object?>("outcome", "shown"));
+                break;
+            case ShieldStep.Passed:
+                _shield.Add(1, new KeyValuePair<string, object?>("outcome", "passed"));
+                break;
         }
 
         if (action == GuardAction.Absorb)
@@ -96,7 +96,7 @@ public sealed class GatewayMetrics
             _tags.Add(1, new KeyValuePair<string, object?>("entity", "honeypot"));
         }
 
-        Board.Add(kind, verdict, action, passed, judgement.ClientPrefix);
+        Board.Add(kind, verdict, action, judgement.ClientPrefix);
     }
 
     public void RateLimited() => _rateLimited.Add(1);

@@ -61,7 +61,8 @@ public sealed class RedisCluster : IAsyncLifetime
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         foreach (var node in _nodes)
         {
-            while (!(await ClusterCommandAsync(node, "INFO")).Contains("cluster_state:ok", StringComparison.Ordinal))
+            await using var connection = await AdminConnectionAsync(node);
+            while (!(await ClusterCommandAsync(connection, "INFO")).Contains("cluster_state:ok", StringComparison.Ordinal))
             {
                 await Task.Delay(50, deadline.Token);
             }
@@ -75,13 +76,14 @@ public sealed class RedisCluster : IAsyncLifetime
     public static async Task WaitForFailoverAsync(RedisServer survivor, RedisServer killed, TimeSpan within)
     {
         var until = DateTime.UtcNow + within;
+        await using var connection = await AdminConnectionAsync(survivor);
         while (true)
         {
-            var text = await ClusterCommandAsync(survivor, "NODES");
+            var text = await ClusterCommandAsync(connection, "NODES");
             var nodes = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).ToList();
             var killedFailed = nodes.Any(n => n[1].StartsWith($"127.0.0.1:{killed.Port}@", StringComparison.Ordinal) && n[2].Split(',').Contains("fail"));
             var healthyMasters = nodes.Count(n => n[2].Split(',').Contains("master") && !n[2].Contains("fail", StringComparison.Ordinal) && n.Length > 8);
-            if (killedFailed && healthyMasters == 3 && (await ClusterCommandAsync(survivor, "INFO")).Contains("cluster_state:ok", StringComparison.Ordinal))
+            if (killedFailed && healthyMasters == 3 && (await ClusterCommandAsync(connection, "INFO")).Contains("cluster_state:ok", StringComparison.Ordinal))
             {
                 return;
             }
@@ -95,11 +97,12 @@ public sealed class RedisCluster : IAsyncLifetime
         }
     }
 
-    private static async Task<string> ClusterCommandAsync(RedisServer node, string subcommand)
-    {
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(node.Configuration + ",allowAdmin=true");
-        return (await connection.GetServer(connection.GetEndPoints()[0]).ExecuteAsync("CLUSTER", subcommand)).ToString();
-    }
+    /// <summary>A connection to one node only (no cluster discovery), for its CLUSTER commands.</summary>
+    private static Task<ConnectionMultiplexer> AdminConnectionAsync(RedisServer node) =>
+        ConnectionMultiplexer.ConnectAsync(node.Configuration + ",allowAdmin=true");
+
+    private static async Task<string> ClusterCommandAsync(ConnectionMultiplexer connection, string subcommand) =>
+        (await connection.GetServer(connection.GetEndPoints(configuredOnly: true)[0]).ExecuteAsync("CLUSTER", subcommand)).ToString();
 
     public async Task DisposeAsync()
     {

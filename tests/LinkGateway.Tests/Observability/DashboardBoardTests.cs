@@ -16,12 +16,12 @@ public sealed class DashboardBoardTests
     public void Minutes_AreTheLastHour_CurrentLast_AndAnHourLaterTheOldCountsAreGone()
     {
         var board = new DashboardBoard(_time);
-        board.Add(LinkKind.Click, Verdict(), GuardAction.Forward, passed: false, "198.51.100.0/24");
-        board.Add(LinkKind.Click, Verdict(Signal.UaLibrary, Signal.HdrNoAcceptLanguage), GuardAction.Forward, passed: false, "203.0.113.0/24");
+        board.Add(LinkKind.Click, Verdict(), GuardAction.Forward, "198.51.100.0/24");
+        board.Add(LinkKind.Click, Verdict(Signal.UaLibrary, Signal.HdrNoAcceptLanguage), GuardAction.Forward, "203.0.113.0/24");
 
         var now = board.Snapshot();
         _time.Advance(TimeSpan.FromMinutes(60));
-        board.Add(LinkKind.Click, Verdict(), GuardAction.Forward, passed: false, null);
+        board.Add(LinkKind.Click, Verdict(), GuardAction.Forward, null);
         var hourLater = board.Snapshot();
 
         Assert.Equal(DashboardBoard.Minutes, now.Minutes.Count);
@@ -36,10 +36,10 @@ public sealed class DashboardBoardTests
     public void ShieldAndOpens_AreCountedByWhatHappened()
     {
         var board = new DashboardBoard(_time);
-        board.Add(LinkKind.Unsubscribe, Verdict(Signal.UaLibrary), GuardAction.Interstitial, passed: false, null);
-        board.Add(LinkKind.Unsubscribe, Verdict(Signal.PassHuman), GuardAction.Forward, passed: true, null);
-        board.Add(LinkKind.Open, Verdict(Signal.OpenMachine), GuardAction.Absorb, passed: false, null);
-        board.Add(LinkKind.Open, Verdict(Signal.OpenProxyHuman), GuardAction.Forward, passed: false, null);
+        board.Add(LinkKind.Unsubscribe, Verdict(Signal.UaLibrary), GuardAction.Interstitial, null);
+        board.Add(LinkKind.Unsubscribe, Verdict(Signal.PassHuman), GuardAction.Forward, null);
+        board.Add(LinkKind.Open, Verdict(Signal.OpenMachine), GuardAction.Absorb, null);
+        board.Add(LinkKind.Open, Verdict(Signal.OpenProxyHuman), GuardAction.Forward, null);
 
         var snapshot = board.Snapshot();
 
