@@ -22,22 +22,35 @@ public readonly record struct BehaviourFacts(
 /// <summary>Turns counted behaviour into signals. Pure: the store counts, this decides.</summary>
 public static class BehaviourSignals
 {
-    public static SignalSet Evaluate(in BehaviourFacts facts, BehaviourOptions options)
+    /// <summary>
+    /// The behavioural signals of a request whose own (stateless) signals are <paramref name="request"/>. What the store
+    /// learnt from other requests (<see cref="Provenance.Inherited"/>) counts only for the client it was learnt from — the
+    /// tagged address with the tagged software — or when the request shows automation of its own: offices, relays and
+    /// households share addresses and browsers, and anyone who knows a recipient's ids can hit that recipient's honeypot.
+    /// </summary>
+    public static SignalSet Evaluate(in BehaviourFacts facts, BehaviourOptions options, SignalSet request)
     {
+        var ownEvidence = !request.Intersect(SignalCatalog.Intrinsic).Intersect(SignalCatalog.Automated).IsEmpty;
+        var corroborated = ownEvidence || (facts.AddressTagged && facts.ShapeTagged);
         var signals = SignalSet.Empty;
-        if (facts.AddressTagged)
+        if (facts.AddressTagged && (facts.ShapeTagged || ownEvidence))
         {
             signals = signals.With(Signal.TagIp);
         }
 
-        if (facts.PrefixTagged)
+        if (facts.PrefixTagged && corroborated)
         {
             signals = signals.With(Signal.TagPrefix);
         }
 
-        if (facts.ShapeTagged)
+        if (facts.ShapeTagged && (facts.AddressTagged || ownEvidence))
         {
             signals = signals.With(Signal.TagFingerprint);
+        }
+
+        if (facts.NearHoneypot && corroborated)
+        {
+            signals = signals.With(Signal.HoneypotNear);
         }
 
         if (facts.MessageLinks >= options.BurstLinksThreshold)
@@ -53,11 +66,6 @@ public static class BehaviourSignals
         if (facts.MessageNetworkRecipients >= options.BurstDomainThreshold)
         {
             signals = signals.With(Signal.BurstDomain);
-        }
-
-        if (facts.NearHoneypot)
-        {
-            signals = signals.With(Signal.Honeypot);
         }
 
         return signals;

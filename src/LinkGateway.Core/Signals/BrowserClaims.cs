@@ -1,7 +1,7 @@
 namespace LinkGateway.Signals;
 
 /// <summary>What a User-Agent claims about the browser behind it, read without allocating.</summary>
-internal static class BrowserClaims
+public static class BrowserClaims
 {
     /// <summary>
     /// True when the User-Agent claims a browser that sends Sec-Fetch-* on every request to a secure

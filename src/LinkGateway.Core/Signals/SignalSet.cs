@@ -24,6 +24,8 @@ public readonly record struct SignalSet(ulong Bits)
 
     public SignalSet Intersect(SignalSet other) => new(Bits & other.Bits);
 
+    public SignalSet Except(SignalSet other) => new(Bits & ~other.Bits);
+
     public IEnumerable<Signal> Signals()
     {
         foreach (var signal in this)

@@ -58,6 +58,10 @@ public sealed class StatelessDetector
         if (Signatures.Networks.Lookup(request.ClientAddress) is { } network)
         {
             signals = signals.Union(NetworkSignals(network, request.Kind));
+            if (signals.Contains(Signal.OpenProxyHuman) && network.ImageProxy?.IsMatch(userAgent!) == true)
+            {
+                signals = signals.With(Signal.NetImageProxy);
+            }
         }
 
         if (request.Identity.SentAt is { } sentAt)

@@ -50,4 +50,8 @@ public enum Certainty : byte
 }
 
 /// <summary>One loaded network family, shared by all of its ranges.</summary>
-public sealed record NetworkInfo(string Family, NetworkCategory Category, NetworkScope Scope, Certainty Certainty);
+/// <param name="ImageProxy">
+/// The User-Agent of a mailbox image proxy that fetches from this network (e.g. Gmail's GoogleImageProxy from Google's
+/// ranges): a request whose User-Agent claims that proxy and comes from here is corroborated (<c>net.image-proxy</c>).
+/// </param>
+public sealed record NetworkInfo(string Family, NetworkCategory Category, NetworkScope Scope, Certainty Certainty, System.Text.RegularExpressions.Regex? ImageProxy = null);

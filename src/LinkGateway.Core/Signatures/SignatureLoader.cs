@@ -202,7 +202,19 @@ public static class SignatureLoader
                 return null;
         }
 
-        return new NetworkInfo(file.Family ?? name, category, scope, certainty);
+        System.Text.RegularExpressions.Regex? imageProxy = null;
+        if (file.ImageProxy is { } pattern)
+        {
+            if (UserAgentSignatures.Check(pattern) is { } problem)
+            {
+                errors.Add($"{name}: \"imageProxy\" does not compile: {problem}");
+                return null;
+            }
+
+            imageProxy = new System.Text.RegularExpressions.Regex(pattern, UserAgentSignatures.Options);
+        }
+
+        return new NetworkInfo(file.Family ?? name, category, scope, certainty, imageProxy);
     }
 
     private static bool TryParseClientCategory(string? value, out ClientCategory category)
@@ -297,6 +309,8 @@ public static class SignatureLoader
         public string? Source { get; set; }
         public string? Taken { get; set; }
         public string? Description { get; set; }
+        /// <summary>Networks only: the User-Agent pattern of the mailbox image proxy that fetches from them.</summary>
+        public string? ImageProxy { get; set; }
         public List<SignatureEntry>? Entries { get; set; }
     }
 

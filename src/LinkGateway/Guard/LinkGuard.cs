@@ -146,7 +146,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
 
         var elapsed = time.GetElapsedTime(started);
 
-        var verdict = scorer.Score(WithoutInheritedTag(signals.Union(BehaviourSignals.Evaluate(recall.Facts, snapshot.Behaviour)), recall.Facts));
+        var verdict = scorer.Score(signals.Union(BehaviourSignals.Evaluate(recall.Facts, snapshot.Behaviour, signals)));
         var revealed = verdict.Kind == VerdictKind.Bot && observation.NewTag is null
             && scorer.ScoreOf(Rememberable(verdict.Signals)) >= scorer.Policy.BotThreshold;
         var remember = new MemoryRemember(
@@ -164,27 +164,11 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
     }
 
     /// <summary>
-    /// The evidence worth remembering as a tag. An operator's deny list is not: the list already says it on every
-    /// request, and removing the entry must undo it entirely, leaving no tags behind on the network.
+    /// The evidence worth remembering as a tag: what this client showed or did. Not what was learnt from others (a tag
+    /// carried over, a honeypot someone else hit), so no third party can get a person tagged; and not an operator's deny
+    /// list, which says it on every request already, and whose removal must undo it entirely, leaving no tags behind.
     /// </summary>
-    private static SignalSet Rememberable(SignalSet signals) => signals.Without(Signal.NetDeny);
-
-    /// <summary>
-    /// An address's tag says a bot used it, not that everything from it is a bot: a person's own desktop
-    /// antivirus scans links from the person's address, and offices share one. So <c>tag.ip</c> counts
-    /// when the request shows automation of its own, or comes from the tagged client's software
-    /// (same User-Agent and header shape); a clean browser of other software there stays a person.
-    /// </summary>
-    private static SignalSet WithoutInheritedTag(SignalSet signals, in BehaviourFacts facts)
-    {
-        if (!signals.Contains(Signal.TagIp) || facts.ShapeTagged)
-        {
-            return signals;
-        }
-
-        var ownEvidence = !signals.Without(Signal.TagIp).Without(Signal.TagPrefix).Intersect(SignalCatalog.Automated).IsEmpty;
-        return ownEvidence ? signals : signals.Without(Signal.TagIp);
-    }
+    private static SignalSet Rememberable(SignalSet signals) => signals.Without(Signal.NetDeny).Except(SignalCatalog.Inherited);
 
     private static partial class Log
     {

@@ -2,7 +2,6 @@ using LinkGateway.Forwarding;
 using LinkGateway.Interstitial;
 using LinkGateway.Links;
 using LinkGateway.Observability;
-using LinkGateway.Scoring;
 
 namespace LinkGateway.Guard;
 
@@ -54,14 +53,7 @@ internal sealed class LinkGuardMiddleware
 
         var requestId = Guid.CreateVersion7().ToString("N");
         var fingerprint = FingerprintReader.Read(context, policy.Kind, snapshot.Identity, _time.GetUtcNow());
-        if (form?.ContainsKey(InterstitialPage.PassField) == true)
-        {
-            var postVerdict = snapshot.Scorer.Score(snapshot.Detector.Detect(fingerprint));
-            context.Features.Set(new LinkGuardFeature(policy.Kind, postVerdict, requestId, GuardAction.Interstitial));
-            await _shield.HandlePassAsync(context, policy, form, postVerdict, snapshot.Scorer.Policy.BotThreshold, postVerdict.Kind == VerdictKind.Bot).ConfigureAwait(false);
-            return;
-        }
-
+        var passPost = form?.ContainsKey(InterstitialPage.PassField) == true;
         var pass = policy.HasInterstitial && !HttpMethods.IsPost(request.Method) ? await _shield.TryRedeemCookieAsync(context).ConfigureAwait(false) : null;
         var oneClick = policy.Kind == LinkKind.Unsubscribe && form is not null && InterstitialShield.IsOneClickUnsubscribe(form);
         var judgement = await _guard.JudgeAsync(policy, fingerprint, pass, oneClick, requestId, context.RequestAborted).ConfigureAwait(false);
@@ -70,12 +62,21 @@ internal sealed class LinkGuardMiddleware
             return; // the client left
         }
 
-        context.Features.Set(new LinkGuardFeature(policy.Kind, judgement.Verdict, requestId, judgement.EnforcedAction));
-        _metrics.Judged(policy.Kind, judgement);
         // Newly revealed scanners are written while the request goes on; the response does not wait for it.
         var remembering = judgement.Remember is { } remember ? _guard.RememberAsync(remember) : Task.CompletedTask;
         try
         {
+            if (passPost)
+            {
+                // The interstitial's form came back, judged like any request: the shield decides whether it earned a pass.
+                var passed = await _shield.HandlePassAsync(context, policy, form!, fingerprint, judgement.Verdict, snapshot.Scorer.Policy.BotThreshold)
+                    .ConfigureAwait(false);
+                judgement = judgement with { Action = passed ? GuardAction.Pass : GuardAction.Interstitial, EnforcedAction = passed ? GuardAction.Pass : GuardAction.Interstitial };
+                Record(context, policy, judgement, requestId);
+                return;
+            }
+
+            Record(context, policy, judgement, requestId);
             switch (judgement.Action)
             {
                 case GuardAction.NeutralPage:
@@ -96,6 +97,13 @@ internal sealed class LinkGuardMiddleware
         {
             await remembering.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The verdict for the header transform and the request log, and the metrics.</summary>
+    private void Record(HttpContext context, RoutePolicy policy, Judgement judgement, string requestId)
+    {
+        context.Features.Set(new LinkGuardFeature(policy.Kind, judgement.Verdict, requestId, judgement.EnforcedAction));
+        _metrics.Judged(policy.Kind, judgement);
     }
 
     private static Task WritePixelAsync(HttpContext context)

@@ -16,6 +16,8 @@ public enum GuardAction : byte
     Absorb,
     /// <summary>Answer a neutral page; the origin is not called (honeypot routes, not configurable).</summary>
     NeutralPage,
+    /// <summary>The interstitial's button earned a pass: 303 back to the link with a one-request cookie; the origin is not called.</summary>
+    Pass,
 }
 
 /// <summary>Names of the guard's enums in logs, metrics and the admin API.</summary>
@@ -30,6 +32,7 @@ public static class GuardNames
         GuardAction.Interstitial => "interstitial",
         GuardAction.Absorb => "absorb",
         GuardAction.NeutralPage => "neutral-page",
+        GuardAction.Pass => "pass",
         _ => "forward",
     };
 }

@@ -147,6 +147,13 @@ public sealed class ShieldOptions
     /// <summary>How long the cookie set by a valid pass lets its one request through. Default 2 minutes.</summary>
     public TimeSpan CookieLifetime { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Least time between the interstitial and its button press for the press to count as a person's. Default 1.5 seconds:
+    /// a person reads the page first; a script posts the token the moment it has it. A person who is quicker sees the page
+    /// once more.
+    /// </summary>
+    public TimeSpan MinDwell { get; set; } = TimeSpan.FromSeconds(1.5);
+
     /// <summary>Largest form body read on a shielded route (RFC 8058 one-click, the pass). Default 16 KiB; larger gets 413.</summary>
     public int MaxFormBytes { get; set; } = 16 * 1024;
 }

@@ -1,7 +1,9 @@
+using LinkGateway.Fingerprinting;
 using LinkGateway.Guard;
 using LinkGateway.Hosting;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
+using LinkGateway.Signals;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace LinkGateway.Interstitial;
@@ -11,7 +13,7 @@ namespace LinkGateway.Interstitial;
 /// routes whose policy says so): shows the interstitial, turns a pressed button into a one-request
 /// pass, and recognises RFC 8058 one-click unsubscribes, which are always let through.
 /// </summary>
-public sealed class InterstitialShield(PassTokens passes, LinkGatewayOptions options)
+public sealed class InterstitialShield(PassTokens passes, LinkGatewayOptions options, TimeProvider time)
 {
     public const string CookieName = "lg-pass";
 
@@ -81,22 +83,27 @@ public sealed class InterstitialShield(PassTokens passes, LinkGatewayOptions opt
     }
 
     /// <summary>
-    /// The page's form came back. A valid pass answers 303 to the same URL with a one-request cookie;
-    /// anything else (forged, expired, replayed, another URL's token, no real click, or a POST that itself
-    /// scores "bot", such as an HTTP library posting a scraped token: <c>looksAutomated</c>) gets the page again.
+    /// The page's form came back, already judged like any request (<paramref name="verdict"/>). A valid pass answers 303 to
+    /// the same URL with a one-request cookie and returns true; anything else gets the page again: a POST that scores
+    /// "bot" (a deny-listed network, a tagged scanner, an HTTP library posting a scraped token), a forged, expired, replayed
+    /// or other URL's token, and a button pressed with no sign of a person — sooner than a person reads the page
+    /// (<see cref="ShieldOptions.MinDwell"/>), or, where the browser sends fetch metadata, without a user-activated
+    /// navigation from this page.
     /// </summary>
-    public async Task HandlePassAsync(HttpContext context, RoutePolicy policy, IFormCollection form, Verdict verdict, int botThreshold, bool looksAutomated)
+    public async Task<bool> HandlePassAsync(HttpContext context, RoutePolicy policy, IFormCollection form, RequestFingerprint fingerprint,
+        Verdict verdict, int botThreshold)
     {
         var request = context.Request;
         var target = Target(request);
         var kind = policy.Kind == LinkKind.Click && form[InterstitialPage.AutoField] == "1" ? PassKind.Script : PassKind.Click;
-        var valid = !looksAutomated
-                    && (kind == PassKind.Script || ShowsUserActivation(request))
-                    && await passes.RedeemTokenAsync(form[InterstitialPage.PassField], target, context.RequestAborted).ConfigureAwait(false);
+        var valid = verdict.Kind != VerdictKind.Bot
+                    && passes.TryReadToken(form[InterstitialPage.PassField], target, out var ticket)
+                    && (kind == PassKind.Script || (ShowsDwell(ticket) && ShowsUserActivation(request, fingerprint)))
+                    && await passes.ConsumeTokenAsync(ticket, context.RequestAborted).ConfigureAwait(false);
         if (!valid)
         {
             await ShowAsync(context, policy, verdict, botThreshold).ConfigureAwait(false);
-            return;
+            return false;
         }
 
         context.Response.Cookies.Append(CookieName, passes.IssueCookie(target, kind), new CookieOptions
@@ -110,6 +117,7 @@ public sealed class InterstitialShield(PassTokens passes, LinkGatewayOptions opt
         context.Response.Headers.CacheControl = "no-store";
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
         context.Response.Headers.Location = target;
+        return true;
     }
 
     /// <summary>The pass a cookie carries for this URL, used up by this request; null when there is none.</summary>
@@ -124,10 +132,23 @@ public sealed class InterstitialShield(PassTokens passes, LinkGatewayOptions opt
         return await passes.RedeemCookieAsync(cookie, Target(context.Request), context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>A person reads the page before pressing its button; a script posts the token as soon as it has it.</summary>
+    private bool ShowsDwell(PassTicket ticket) => time.GetUtcNow() - ticket.IssuedAt >= _options.MinDwell;
+
     /// <summary>
-    /// Browsers that send fetch metadata mark a navigation the user triggered with Sec-Fetch-User: ?1;
-    /// a form a script submitted by itself lacks it. Clients that send no metadata cannot show either way.
+    /// Browsers that send fetch metadata (to secure origins) mark a navigation the user triggered from this page with
+    /// Sec-Fetch-Mode: navigate, Sec-Fetch-Site: same-origin and Sec-Fetch-User: ?1; a form a script submitted by itself
+    /// lacks the last. A client that claims such a browser over a secure connection and sends none of it is not one.
+    /// Older browsers, and every browser over plain HTTP, send nothing: there the dwell time is all there is to go on.
     /// </summary>
-    private static bool ShowsUserActivation(HttpRequest request) =>
-        !request.Headers.ContainsKey("Sec-Fetch-Mode") || request.Headers["Sec-Fetch-User"] == "?1";
+    private static bool ShowsUserActivation(HttpRequest request, RequestFingerprint fingerprint)
+    {
+        var headers = request.Headers;
+        if (!headers.ContainsKey("Sec-Fetch-Mode"))
+        {
+            return !(fingerprint.IsSecureContext && fingerprint.UserAgent is { } userAgent && BrowserClaims.SendsSecFetch(userAgent));
+        }
+
+        return headers["Sec-Fetch-Mode"] == "navigate" && headers["Sec-Fetch-Site"] == "same-origin" && headers["Sec-Fetch-User"] == "?1";
+    }
 }

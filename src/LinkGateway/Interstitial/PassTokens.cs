@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using LinkGateway.Hosting;
 using LinkGateway.Memory;
@@ -14,10 +15,15 @@ public enum PassKind : byte
     Script,
 }
 
+/// <summary>A pass that decrypted, has not expired and is bound to the URL at hand; not yet used.</summary>
+/// <param name="IssuedAt">When the page (for a token) or the 303 (for a cookie) was answered.</param>
+public readonly record struct PassTicket(PassKind Kind, string Nonce, DateTimeOffset IssuedAt);
+
 /// <summary>
 /// The interstitial's pass: a token in the page's form, then a cookie for the one request that
 /// follows. Both are ASP.NET Core Data Protection payloads (authenticated, encrypted, time-limited;
-/// keys shared through Redis so any node accepts any node's token), bound to one URL, and carry a
+/// keys shared through Redis so any node accepts any node's token), bound to one URL, stamped with the
+/// time they were issued (the shield asks for a person's dwell time between page and button), and carry a
 /// nonce that the store lets be used once.
 /// </summary>
 public sealed class PassTokens
@@ -30,8 +36,8 @@ public sealed class PassTokens
 
     public PassTokens(IDataProtectionProvider protection, IGatewayMemory memory, LinkGatewayOptions options, TimeProvider time)
     {
-        _tokens = protection.CreateProtector("LinkGateway.Interstitial.PassToken.v1").ToTimeLimitedDataProtector();
-        _cookies = protection.CreateProtector("LinkGateway.Interstitial.PassCookie.v1").ToTimeLimitedDataProtector();
+        _tokens = protection.CreateProtector("LinkGateway.Interstitial.PassToken.v2").ToTimeLimitedDataProtector();
+        _cookies = protection.CreateProtector("LinkGateway.Interstitial.PassCookie.v2").ToTimeLimitedDataProtector();
         _memory = memory;
         _options = options.Shield;
         _time = time;
@@ -42,23 +48,31 @@ public sealed class PassTokens
     /// <summary>A token for <paramref name="target"/> (path and query) that expires at <paramref name="expiresAt"/>.</summary>
     public string IssueToken(string target, DateTimeOffset expiresAt) => _tokens.Protect(Payload(target, PassKind.Click), expiresAt);
 
-    public async ValueTask<bool> RedeemTokenAsync(string? token, string target, CancellationToken cancellationToken) =>
-        await RedeemAsync(_tokens, token, target, _options.PassLifetime, cancellationToken).ConfigureAwait(false) is not null;
-
     public string IssueCookie(string target, PassKind kind) => _cookies.Protect(Payload(target, kind), _time.GetUtcNow() + _options.CookieLifetime);
 
-    public ValueTask<PassKind?> RedeemCookieAsync(string? cookie, string target, CancellationToken cancellationToken) =>
-        RedeemAsync(_cookies, cookie, target, _options.CookieLifetime, cancellationToken);
+    /// <summary>The page's token, when it is genuine, unexpired and bound to <paramref name="target"/>; nothing is used up.</summary>
+    public bool TryReadToken(string? token, string target, out PassTicket ticket) => TryRead(_tokens, token, target, out ticket);
 
-    private static string Payload(string target, PassKind kind) =>
-        $"{(int)kind}\n{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}\n{target}";
+    /// <summary>Uses up a token's nonce: true once, on every node.</summary>
+    public async ValueTask<bool> ConsumeTokenAsync(PassTicket ticket, CancellationToken cancellationToken) =>
+        await _memory.TryConsumeAsync(ticket.Nonce, _options.PassLifetime, cancellationToken).ConfigureAwait(false);
 
-    private async ValueTask<PassKind?> RedeemAsync(ITimeLimitedDataProtector protector, string? value, string target, TimeSpan lifetime,
-        CancellationToken cancellationToken)
+    /// <summary>The cookie's pass for <paramref name="target"/>, used up by this call; null when there is none or it was used.</summary>
+    public async ValueTask<PassKind?> RedeemCookieAsync(string? cookie, string target, CancellationToken cancellationToken) =>
+        TryRead(_cookies, cookie, target, out var ticket)
+        && await _memory.TryConsumeAsync(ticket.Nonce, _options.CookieLifetime, cancellationToken).ConfigureAwait(false)
+            ? ticket.Kind
+            : null;
+
+    private string Payload(string target, PassKind kind) => string.Create(CultureInfo.InvariantCulture,
+        $"{(int)kind}\n{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}\n{_time.GetUtcNow().ToUnixTimeMilliseconds()}\n{target}");
+
+    private static bool TryRead(ITimeLimitedDataProtector protector, string? value, string target, out PassTicket ticket)
     {
+        ticket = default;
         if (string.IsNullOrEmpty(value) || value.Length > 4096)
         {
-            return null;
+            return false;
         }
 
         string payload;
@@ -68,15 +82,18 @@ public sealed class PassTokens
         }
         catch (CryptographicException)
         {
-            return null;
+            return false;
         }
 
-        var parts = payload.Split('\n', 3);
-        if (parts.Length != 3 || parts[2] != target || !Enum.TryParse<PassKind>(parts[0], out var kind))
+        var parts = payload.Split('\n', 4);
+        if (parts.Length != 4 || parts[3] != target
+            || !Enum.TryParse<PassKind>(parts[0], out var kind)
+            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var issuedMs))
         {
-            return null;
+            return false;
         }
 
-        return await _memory.TryConsumeAsync(parts[1], lifetime, cancellationToken).ConfigureAwait(false) ? kind : null;
+        ticket = new PassTicket(kind, parts[1], DateTimeOffset.FromUnixTimeMilliseconds(issuedMs));
+        return true;
     }
 }

@@ -26,11 +26,29 @@ public class VerdictScorerTests
     [Fact]
     public void HumanEvidence_CancelsAShareOfTheRest()
     {
-        // (1 - (1 - 0.90)) × (1 - 0.95) = 0.045
-        var signals = SignalSet.Empty.With(Signal.UaLibrary).With(Signal.PassHuman);
+        // (1 - (1 - 0.40)(1 - 0.20)) × (1 - 0.95) = 0.026
+        var signals = SignalSet.Empty.With(Signal.HdrNoAcceptLanguage).With(Signal.HdrAcceptAny).With(Signal.PassHuman);
 
-        Assert.Equal(5, _scorer.ScoreOf(signals));
+        Assert.Equal(3, _scorer.ScoreOf(signals));
         Assert.Equal(VerdictKind.Human, _scorer.Score(signals).Kind);
+    }
+
+    [Theory]
+    // The README's worked examples of the evidence model.
+    [InlineData("ua.library,hdr.no-accept-language,hdr.accept-any,client.mail-app", 95)] // strong: the claim counts for nothing
+    [InlineData("net.vendor,client.mail-app", 90)]
+    [InlineData("net.deny,pass.human", 99)] // strong: not even a pass cancels it
+    [InlineData("ua.library,net.allow", 0)] // an operator's allow list does
+    [InlineData("hdr.no-accept-language,hdr.no-sec-fetch,client.mail-app", 50)] // 58 → 29, held at the suspect threshold
+    [InlineData("hdr.no-accept-language,client.mail-app", 20)] // 40 is human already: the claim may soften it
+    [InlineData("hdr.no-accept-language,hdr.accept-any,net.datacenter,open.proxy-human,net.image-proxy", 7)] // corroborated claim
+    [InlineData("hdr.no-accept-language,hdr.no-sec-fetch,pass.human", 3)] // verified: the pass takes it down
+    [InlineData("hdr.no-accept-language,hdr.no-sec-fetch,pass.script", 50)] // a script that ran is only a claim
+    public void EvidenceModel_WorkedExamples(string codes, int expected)
+    {
+        var signals = codes.Split(',').Aggregate(SignalSet.Empty, (set, code) => SignalCatalog.TryParse(code, out var s) ? set.With(s) : throw new ArgumentException(code));
+
+        Assert.Equal(expected, _scorer.ScoreOf(signals));
     }
 
     [Fact]

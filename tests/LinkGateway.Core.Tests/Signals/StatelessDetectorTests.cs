@@ -73,34 +73,76 @@ public class StatelessDetectorTests
     }
 
     [Theory]
-    [InlineData("Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)", "open.proxy-human", VerdictKind.Human)]
-    [InlineData("YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html", "open.proxy-human", VerdictKind.Human)]
-    [InlineData("Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.6326; Pro)", "client.mail-app", VerdictKind.Human)]
-    [InlineData("Outlook-iOS/665.29827.prod.iphone (2.63.0)", "client.mail-app", VerdictKind.Human)]
-    [InlineData("Mozilla/5.0", "open.machine", VerdictKind.Bot)]
-    public void OpenPixel_TellsProxiedPeopleFromMachines(string userAgent, string reason, VerdictKind expected)
+    // Gmail's proxy fetches from Google's published ranges: there the claim is corroborated.
+    [InlineData("Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)", "66.102.8.1", "net.image-proxy", VerdictKind.Human)]
+    // The same User-Agent from elsewhere is only a claim: with a bare request's headers it stays suspect, never a bot.
+    [InlineData("Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)", "198.51.100.21", "open.proxy-human", VerdictKind.Suspect)]
+    [InlineData("YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html", "198.51.100.21", "open.proxy-human", VerdictKind.Suspect)]
+    [InlineData("Mozilla/5.0", "66.102.8.1", "open.machine", VerdictKind.Bot)]
+    public void OpenPixel_TellsProxiedPeopleFromMachines(string userAgent, string address, string reason, VerdictKind expected)
     {
-        // Image proxies and mail clients send no browser headers: the bare shape must not outweigh who they are.
-        var verdict = _scorer.Score(_detector.Detect(Requests.Bare(userAgent, LinkKind.Open, address: "66.102.8.1")));
+        // Image proxies send no browser headers: the bare shape alone must not make them bots.
+        var verdict = _scorer.Score(_detector.Detect(Requests.Bare(userAgent, LinkKind.Open, address: address)));
 
         Assert.Contains(reason, verdict.Reasons.Split(','));
         Assert.Equal(expected, verdict.Kind);
     }
 
+    [Theory]
+    [InlineData("Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.6326; Pro)")]
+    [InlineData("Outlook-iOS/665.29827.prod.iphone (2.63.0)")]
+    public void MailClientOpen_IsAPerson(string userAgent)
+    {
+        // Mail clients load images with their own HTTP stack: Accept */*, but the reader's language.
+        var open = Requests.Bare(userAgent, LinkKind.Open) with { HasAcceptLanguage = true };
+
+        var verdict = _scorer.Score(_detector.Detect(open));
+
+        Assert.Contains("client.mail-app", verdict.Reasons.Split(','));
+        Assert.Equal(VerdictKind.Human, verdict.Kind);
+    }
+
     [Fact]
     public void MailAppWebview_IsAPerson()
     {
-        // An Android in-app browser: no Accept-Language, Accept */*, and the app's package in X-Requested-With.
+        // An Android in-app browser: Chromium's headers, and the app's package in X-Requested-With.
         var webview = Requests.Browser() with
         {
             UserAgent = "Mozilla/5.0 (Linux; Android 14; Pixel 8; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36",
-            Accept = "*/*", HasAcceptLanguage = false, RequestedWith = "com.microsoft.office.outlook",
+            Accept = "*/*", RequestedWith = "com.microsoft.office.outlook",
         };
 
         var verdict = _scorer.Score(_detector.Detect(webview));
 
         Assert.Contains("client.mail-app", verdict.Reasons.Split(','));
         Assert.Equal(VerdictKind.Human, verdict.Kind);
+    }
+
+    [Theory]
+    [InlineData("curl/8.5.0", "198.51.100.21", VerdictKind.Bot)] // ua.library is strong: the claim counts for nothing
+    [InlineData("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/100.0.4896.127 Safari/537.36 Edg/100.0.1185.50 BingPreview/1.0b", "198.51.100.21", VerdictKind.Bot)]
+    [InlineData(Requests.Chrome, "40.107.3.10", VerdictKind.Bot)] // Exchange Online Protection: net.vendor
+    public void ClaimedMailApp_NeverCancelsStrongEvidence(string userAgent, string address, VerdictKind expected)
+    {
+        var request = Requests.Bare(userAgent, address: address) with { RequestedWith = "com.microsoft.office.outlook" };
+        var withoutClaim = _scorer.Score(_detector.Detect(request with { RequestedWith = null }));
+
+        var verdict = _scorer.Score(_detector.Detect(request));
+
+        Assert.Contains("client.mail-app", verdict.Reasons.Split(','));
+        Assert.Equal((withoutClaim.Score, expected), (verdict.Score, verdict.Kind));
+    }
+
+    [Fact]
+    public void ClaimedMailApp_OnALazyScript_StaysSuspect()
+    {
+        // A script with Chrome's User-Agent and nothing else over HTTPS: weak evidence, 58 — suspect. The claim may not be
+        // what takes it below suspect (on a confirm link with Shield: auto that is the difference between page and origin).
+        var script = Requests.Bare(Requests.Chrome) with { Accept = "text/html", RequestedWith = "com.microsoft.office.outlook" };
+
+        var verdict = _scorer.Score(_detector.Detect(script));
+
+        Assert.Equal((50, VerdictKind.Suspect), (verdict.Score, verdict.Kind));
     }
 
     [Theory]

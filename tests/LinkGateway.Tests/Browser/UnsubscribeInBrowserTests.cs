@@ -1,4 +1,5 @@
 using LinkGateway.Infrastructure;
+using LinkGateway.Interstitial;
 using Microsoft.Playwright;
 
 namespace LinkGateway.Browser;
@@ -9,7 +10,8 @@ public sealed class UnsubscribeInBrowserTests(DebianChromium chromium) : IClassF
     [Fact]
     public async Task Person_OpensShieldedUnsubscribeLink_ClicksOnce_OriginRecordsOneUnsubscribe()
     {
-        await using var host = await GatewayHost.StartAsync();
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock);
         await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             // A phone: the page must be readable and its button reachable at this width.
@@ -36,6 +38,7 @@ public sealed class UnsubscribeInBrowserTests(DebianChromium chromium) : IClassF
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
         Assert.True(new FileInfo(screenshot).Length > 1000);
 
+        clock.Advance(ShieldClient.ReadingTime); // the person reads the page
         await button.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Unsubscribed" })).ToBeVisibleAsync();
 
@@ -50,24 +53,74 @@ public sealed class UnsubscribeInBrowserTests(DebianChromium chromium) : IClassF
     }
 
     [Fact]
-    public async Task ScriptThatSubmitsTheFormWithoutAClick_IsRefused()
+    public async Task Person_WhoPausesOnThePage_InRealTime_IsUnsubscribedWithOneClick()
     {
-        await using var host = await GatewayHost.StartAsync();
+        // The real clock end to end: the pass token's time stamp, Data Protection's expiry and the dwell check.
+        await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?> { ["LinkGateway:Shield:MinDwell"] = "00:00:01" });
+        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "de-DE", UserAgent = Clients.ChromeUserAgent });
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync(new Uri(host.Address, "/u/m-1001/r-44").ToString());
+        var button = page.GetByRole(AriaRole.Button, new() { Name = "Abmeldung bestätigen" });
+        await Assertions.Expect(button).ToBeVisibleAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // what is under test: a person's pause before pressing the button
+        await button.ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Unsubscribed" })).ToBeVisibleAsync();
+        Assert.Contains("pass.human", Assert.Single(host.Ledger.Events).Header("X-Bot-Reasons")!.Split(','));
+    }
+
+    [Fact]
+    public async Task Person_WhoPressesAtOnce_SeesThePageAgain_AndTheSecondPressCounts()
+    {
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock);
+        // Headless Chromium says HeadlessChrome in its User-Agent; a person's Chrome does not.
+        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { UserAgent = Clients.ChromeUserAgent });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(host.Address, "/u/m-1001/r-45").ToString());
+        var button = page.GetByRole(AriaRole.Button, new() { Name = "Confirm unsubscribe" });
+
+        var first = page.WaitForResponseAsync(r => r.Request.Method == "POST");
+        await button.ClickAsync(); // sooner than anyone reads the page: what a script does
+        Assert.Equal(200, (await first).Status);
+        await Assertions.Expect(button).ToBeVisibleAsync();
+        Assert.Empty(host.Ledger.Events);
+
+        clock.Advance(ShieldClient.ReadingTime);
+        await button.ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Unsubscribed" })).ToBeVisibleAsync();
+        Assert.Single(host.Ledger.Events);
+    }
+
+    [Fact]
+    public async Task ScriptThatSubmitsTheFormWithoutAClick_IsRefused_EvenAfterWaiting()
+    {
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock);
         await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             UserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
         });
         var page = await context.NewPageAsync();
-        // What a detonating scanner does: submit the form from script as the page loads, with no user
-        // gesture. (Playwright's own evaluate runs with a gesture, so the script is injected instead.)
+        // What a detonating scanner does: submit the form from script, with no user gesture — here once the test says go
+        // (a cookie it sets, not a gesture), after the dwell time has passed, so the missing click is all that is left.
+        // (Playwright's own evaluate runs with a gesture, so the script is injected instead.)
         await page.AddInitScriptAsync("""
             document.addEventListener('DOMContentLoaded', () => {
-              if (!sessionStorage.getItem('submitted')) { sessionStorage.setItem('submitted', '1'); document.forms[0].submit(); }
+              if (sessionStorage.getItem('submitted')) return;
+              const wait = setInterval(() => {
+                if (!document.cookie.includes('go=1')) return;
+                clearInterval(wait); sessionStorage.setItem('submitted', '1'); document.forms[0].submit();
+              }, 20);
             });
             """);
         var answer = page.WaitForResponseAsync(r => r.Request.Method == "POST");
-
         await page.GotoAsync(new Uri(host.Address, "/u/m-1001/r-43").ToString());
+
+        clock.Advance(ShieldClient.ReadingTime);
+        await context.AddCookiesAsync([new Cookie { Name = "go", Value = "1", Url = host.Address.ToString() }]);
 
         Assert.Equal(200, (await answer).Status); // the page again, not a 303 with a pass
         await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);

@@ -34,11 +34,11 @@ public static class ScenarioGenerator
         string Residential() => $"100.{64 + random.Next(64)}.{random.Next(256)}.{random.Next(1, 255)}";
 
         void Add(string family, bool person, DateTimeOffset at, string ip, string target, string? ua, bool browserHeaders,
-            string? requestedWith = null, string method = "GET")
+            string? requestedWith = null, string method = "GET", string? acceptLanguage = null)
         {
             requests.Add(new ScenarioRequest(new ReplayRequest(0, at, IPAddress.Parse(ip), method, target, ua, HeadersKnown: true,
                 Accept: browserHeaders ? "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" : "*/*",
-                AcceptLanguage: browserHeaders ? "en-GB,en;q=0.9" : null,
+                AcceptLanguage: browserHeaders ? "en-GB,en;q=0.9" : acceptLanguage,
                 SecFetchMode: browserHeaders ? "navigate" : null,
                 RequestedWith: requestedWith, Label: person ? "human" : "bot"), family, person));
         }
@@ -131,8 +131,9 @@ public static class ScenarioGenerator
         for (var r = 980; r < 1040; r++)
         {
             var at = SentAt.AddMinutes(5 + (r - 980)).AddSeconds(random.Next(30));
+            // Outlook loads images through Windows' HTTP stack: Accept */*, and the reader's display language.
             Add("People: colleagues behind one corporate NAT", true, at, office, $"/o/m-1/r-{r}",
-                "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)", false);
+                "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)", false, acceptLanguage: "en-GB");
             Add("People: colleagues behind one corporate NAT", true, at.AddSeconds(20 + random.Next(20)), office, $"/c/m-1/r-{r}/l-{1 + random.Next(4)}?t={t}", Chrome, true);
         }
 

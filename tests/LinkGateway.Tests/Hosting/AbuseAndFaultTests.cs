@@ -83,12 +83,14 @@ public sealed class AbuseAndFaultTests
     [InlineData("/u/m-1/r-1?url=%2F%2Fevil.example")]
     public async Task TheGateway_NeverRedirectsElsewhere(string target)
     {
-        await using var host = await GatewayHost.StartAsync();
+        var clock = Interstitial.ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock);
         var page = await host.Client.SendAsync(Clients.Browser(target, Clients.NextAddress()));
 
         Assert.NotEqual(HttpStatusCode.Redirect, page.StatusCode);
         if (Interstitial.ShieldClient.IsInterstitial(await page.Content.ReadAsStringAsync()))
         {
+            clock.Advance(Interstitial.ShieldClient.ReadingTime);
             var address = Clients.NextAddress();
             var token = Interstitial.ShieldClient.TokenIn(await page.Content.ReadAsStringAsync());
             var posted = await host.Client.SendAsync(Interstitial.ShieldClient.ClickPost(target, address, token));

@@ -6,9 +6,10 @@ namespace LinkGateway.Interstitial;
 /// <summary>The shield over HTTP: no scanner-shaped request acts on an unsubscribe or confirm link; a person passes with one click.</summary>
 public sealed class InterstitialShieldTests : IAsyncLifetime
 {
+    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _time = ShieldClient.Clock();
     private GatewayHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await GatewayHost.StartAsync();
+    public async Task InitializeAsync() => _host = await GatewayHost.StartAsync(time: _time);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -99,6 +100,7 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
         var address = Clients.NextAddress();
         const string path = "/u/m-1/r-pass?list=weekly";
         var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        _time.Advance(ShieldClient.ReadingTime);
 
         var posted = await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
 
@@ -137,6 +139,7 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
             "other-path" => tokens.IssueToken("/u/m-1/r-someone-else"),
             _ => tokens.IssueToken(path),
         };
+        _time.Advance(ShieldClient.ReadingTime); // a person's pause: each case fails for its own reason only
         if (kind == "replayed")
         {
             Assert.Equal(HttpStatusCode.SeeOther, (await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, token))).StatusCode);

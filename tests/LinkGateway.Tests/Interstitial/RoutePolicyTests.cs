@@ -61,7 +61,8 @@ public sealed class RoutePolicyTests(RedisFixture redis)
         await using var host = await GatewayHost.StartAsync(settings: Policy("open", "absorb", "absorb"));
 
         var machine = await host.Client.SendAsync(Clients.Bare("/o/m-1/r-mpp", Clients.NextAddress(), "Mozilla/5.0"));
-        var gmail = await host.Client.SendAsync(Clients.Bare("/o/m-1/r-gmail", Clients.NextAddress(), "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"));
+        // From Google's published ranges, where Gmail's proxy fetches: the claim is corroborated.
+        var gmail = await host.Client.SendAsync(Clients.Bare("/o/m-1/r-gmail", "66.102.8.17", "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"));
 
         Assert.Equal("image/gif", machine.Content.Headers.ContentType?.MediaType);
         Assert.Equal(43, (await machine.Content.ReadAsByteArrayAsync()).Length);
@@ -74,13 +75,15 @@ public sealed class RoutePolicyTests(RedisFixture redis)
     public async Task PassIssuedByOneNode_IsAcceptedByAnother_Once()
     {
         var prefix = $"lg:pass-{Guid.NewGuid():N}:";
-        await using var nodeA = await GatewayHost.StartAsync(redis.Server.Configuration, prefix);
-        await using var nodeB = await GatewayHost.StartAsync(redis.Server.Configuration, prefix, signingKey: nodeA.SigningKey);
+        var clock = ShieldClient.Clock();
+        await using var nodeA = await GatewayHost.StartAsync(redis.Server.Configuration, prefix, time: clock);
+        await using var nodeB = await GatewayHost.StartAsync(redis.Server.Configuration, prefix, signingKey: nodeA.SigningKey, time: clock);
         var address = Clients.NextAddress();
         const string path = "/u/m-1/r-nodes";
 
         var page = await (await nodeA.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
         var token = ShieldClient.TokenIn(page);
+        clock.Advance(ShieldClient.ReadingTime);
         var onB = await nodeB.Client.SendAsync(ShieldClient.ClickPost(path, address, token));
         var replayOnA = await nodeA.Client.SendAsync(ShieldClient.ClickPost(path, address, token));
 

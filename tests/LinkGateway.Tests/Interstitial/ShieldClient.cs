@@ -1,10 +1,20 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LinkGateway.Interstitial;
 
 /// <summary>What a browser does with the interstitial, step by step, over plain HTTP.</summary>
 internal static partial class ShieldClient
 {
+    /// <summary>How long a person looks at the page before pressing its button: more than the shield's default MinDwell.</summary>
+    public static readonly TimeSpan ReadingTime = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A gateway clock for tests where a person reads the page: advancing it by <see cref="ReadingTime"/> is the person's
+    /// pause, with no real waiting. It starts at the real time, so Data Protection's expiry checks hold.
+    /// </summary>
+    public static FakeTimeProvider Clock() => new(DateTimeOffset.UtcNow);
+
     public static bool IsInterstitial(string html) => html.Contains($"name=\"{InterstitialPage.PassField}\"", StringComparison.Ordinal);
 
     /// <summary>The token as it stands in the page (Data Protection payloads are base64url: nothing to unescape).</summary>
@@ -12,10 +22,12 @@ internal static partial class ShieldClient
         ? m.Groups[1].Value
         : throw new InvalidOperationException("no pass token in the page:\n" + html);
 
-    /// <summary>The form post a person's click sends: fetch metadata with user activation.</summary>
+    /// <summary>The form post a person's click sends: fetch metadata of a navigation from the page itself, with user activation.</summary>
     public static HttpRequestMessage ClickPost(string path, string clientAddress, string token, bool userActivation = true, string auto = "0")
     {
         var request = Infrastructure.Clients.Browser(path, clientAddress, HttpMethod.Post);
+        request.Headers.Remove("Sec-Fetch-Site");
+        request.Headers.TryAddWithoutValidation("Sec-Fetch-Site", "same-origin");
         request.Headers.Remove("Sec-Fetch-User");
         if (userActivation)
         {

@@ -12,8 +12,9 @@ public sealed class RedisClusterTests(RedisCluster cluster) : IClassFixture<Redi
     public async Task TwoNodesOnACluster_ShareTagsFoldBackAndPasses()
     {
         var prefix = $"lg:cluster-{Guid.NewGuid():N}:";
-        await using var nodeA = await GatewayHost.StartAsync(cluster.Configuration, prefix);
-        await using var nodeB = await GatewayHost.StartAsync(cluster.Configuration, prefix, signingKey: nodeA.SigningKey);
+        var clock = ShieldClient.Clock();
+        await using var nodeA = await GatewayHost.StartAsync(cluster.Configuration, prefix, time: clock);
+        await using var nodeB = await GatewayHost.StartAsync(cluster.Configuration, prefix, signingKey: nodeA.SigningKey, time: clock);
         var address = Clients.NextAddress();
 
         // A burst seen by node A, the rest of it by node B.
@@ -30,6 +31,7 @@ public sealed class RedisClusterTests(RedisCluster cluster) : IClassFixture<Redi
 
         // The interstitial's pass: issued by A, accepted by B (Data Protection keys and nonces in the cluster).
         var page = await (await nodeA.Client.SendAsync(Clients.Browser("/u/m-c/r-3", Clients.NextAddress()))).Content.ReadAsStringAsync();
+        clock.Advance(ShieldClient.ReadingTime);
         var posted = await nodeB.Client.SendAsync(ShieldClient.ClickPost("/u/m-c/r-3", Clients.NextAddress(), ShieldClient.TokenIn(page)));
         Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
 

@@ -1,0 +1,181 @@
+using System.Net;
+using System.Net.Http.Json;
+using LinkGateway.Infrastructure;
+using LinkGateway.Interstitial;
+
+namespace LinkGateway.Adversarial;
+
+/// <summary>
+/// Issue 10, as an attacker tries it against a real gateway process: no header turns a scanner into a person, no script
+/// passes the unsubscribe page, and nothing a third party does makes a person a bot. Each test uses its own message,
+/// recipient and addresses, so they share the gateway without sharing state.
+/// </summary>
+public sealed class HostileClientTests(HostileClientFixture gateway) : IClassFixture<HostileClientFixture>
+{
+    private const string InAppBrowser = "com.microsoft.office.outlook";
+    private const string BingPreview = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/100.0.4896.127 Safari/537.36 Edg/100.0.1185.50 BingPreview/1.0b";
+
+    private readonly string _id = Guid.NewGuid().ToString("N")[..12];
+
+    // 1. A claimed person signal is no free pass.
+
+    [Theory]
+    [InlineData("curl/8.5.0", null)]
+    [InlineData(BingPreview, null)]
+    [InlineData(Clients.ChromeUserAgent, "40.107.3.10")] // Exchange Online Protection, perfect browser headers
+    public async Task ClaimingAMailAppsInAppBrowser_LeavesAScannerABot(string userAgent, string? address)
+    {
+        var request = userAgent == Clients.ChromeUserAgent
+            ? Clients.Browser($"/c/m-{_id}/r-1/l-1", address!)
+            : Clients.Bare($"/c/m-{_id}/r-1/l-1", Clients.NextAddress(), userAgent);
+        request.Headers.TryAddWithoutValidation("X-Requested-With", InAppBrowser);
+
+        await gateway.Client.SendAsync(request);
+
+        var seen = Assert.Single(gateway.Ledger, e => e.MessageId == $"m-{_id}");
+        Assert.Equal("bot", seen.Header("X-Bot-Verdict"));
+        Assert.Contains("client.mail-app", seen.Header("X-Bot-Reasons")!.Split(','));
+    }
+
+    [Fact]
+    public async Task ClaimingAMailApp_DoesNotTakeCurlPastAConfirmLinksPage()
+    {
+        var request = Clients.Bare($"/d/m-{_id}/r-1", Clients.NextAddress(), "curl/8.5.0");
+        request.Headers.TryAddWithoutValidation("X-Requested-With", InAppBrowser);
+
+        var response = await gateway.Client.SendAsync(request);
+
+        Assert.True(ShieldClient.IsInterstitial(await response.Content.ReadAsStringAsync()));
+        Assert.DoesNotContain(gateway.Ledger, e => e.MessageId == $"m-{_id}");
+    }
+
+    [Fact]
+    public async Task ClaimingAMailApp_DoesNotLetCurlPassTheUnsubscribePage()
+    {
+        var address = Clients.NextAddress();
+        var path = $"/u/m-{_id}/r-1";
+        var page = await gateway.Client.SendAsync(Curl(path, address, HttpMethod.Get));
+        var token = ShieldClient.TokenIn(await page.Content.ReadAsStringAsync());
+        await Task.Delay(HostileClientFixture.MinDwell); // even a patient script
+
+        var posted = await gateway.Client.SendAsync(Curl(path, address, HttpMethod.Post, token));
+
+        Assert.Null(ShieldClient.PassCookie(posted));
+        Assert.DoesNotContain(gateway.Ledger, e => e.MessageId == $"m-{_id}");
+
+        static HttpRequestMessage Curl(string path, string address, HttpMethod method, string? token = null)
+        {
+            var request = Clients.Bare(path, address, "curl/8.5.0", method);
+            request.Headers.TryAddWithoutValidation("X-Requested-With", InAppBrowser);
+            if (token is not null)
+            {
+                request.Content = new FormUrlEncodedContent([new(InterstitialPage.PassField, token)]);
+            }
+
+            return request;
+        }
+    }
+
+    // 2. A script does not pass the unsubscribe page.
+
+    [Fact]
+    public async Task ScriptWithEveryBrowserHeader_ThatPostsAtOnce_NeverUnsubscribes()
+    {
+        var address = Clients.NextAddress();
+        var path = $"/u/m-{_id}/r-1";
+        var token = await TokenFromThePageAsync(path, address);
+
+        var posted = await gateway.Client.SendAsync(ShieldClient.ClickPost(path, address, token));
+
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        Assert.Null(ShieldClient.PassCookie(posted));
+        Assert.True(ShieldClient.IsInterstitial(await posted.Content.ReadAsStringAsync()));
+        Assert.DoesNotContain(gateway.Ledger, e => e.MessageId == $"m-{_id}");
+    }
+
+    [Fact]
+    public async Task BrowserUserAgent_WithoutFetchMetadata_NeverUnsubscribes_EvenAfterWaiting()
+    {
+        // Over a secure origin (loopback counts) Chrome sends Sec-Fetch-*; a script that copies its User-Agent does not.
+        var address = Clients.NextAddress();
+        var path = $"/u/m-{_id}/r-1";
+        var token = await TokenFromThePageAsync(path, address);
+        await Task.Delay(HostileClientFixture.MinDwell);
+        var post = ShieldClient.ClickPost(path, address, token);
+        foreach (var header in new[] { "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-Dest", "Sec-Fetch-User" })
+        {
+            post.Headers.Remove(header);
+        }
+
+        var posted = await gateway.Client.SendAsync(post);
+
+        Assert.Null(ShieldClient.PassCookie(posted));
+        Assert.DoesNotContain(gateway.Ledger, e => e.MessageId == $"m-{_id}");
+    }
+
+    [Fact]
+    public async Task DenyListedNetwork_NeverUnsubscribes_EvenWithAPersonsGesture()
+    {
+        var network = Clients.NextPrefix();
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Admin.PutAsJsonAsync($"/admin/networks/{network}0/24", new { list = "deny", note = "adversarial test" })).StatusCode);
+        var path = $"/u/m-{_id}/r-1";
+        var token = await TokenFromThePageAsync(path, $"{network}7");
+        await Task.Delay(HostileClientFixture.MinDwell);
+
+        var posted = await gateway.Client.SendAsync(ShieldClient.ClickPost(path, $"{network}7", token));
+
+        Assert.Null(ShieldClient.PassCookie(posted));
+        Assert.DoesNotContain(gateway.Ledger, e => e.MessageId == $"m-{_id}");
+    }
+
+    [Fact]
+    public async Task Person_WhoReadsThePage_UnsubscribesWithOneClick()
+    {
+        var address = Clients.NextAddress();
+        var path = $"/u/m-{_id}/r-1";
+        var token = await TokenFromThePageAsync(path, address);
+        await Task.Delay(HostileClientFixture.MinDwell); // the person reads the page
+
+        var posted = await gateway.Client.SendAsync(ShieldClient.ClickPost(path, address, token));
+        await gateway.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
+
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        var unsubscribe = Assert.Single(gateway.Ledger, e => e.MessageId == $"m-{_id}");
+        Assert.Equal(("GET", "human"), (unsubscribe.Method, unsubscribe.Header("X-Bot-Verdict")));
+    }
+
+    // 4. Nobody can frame a person.
+
+    [Fact]
+    public async Task SomeoneElsesHoneypotHit_NeverMakesTheRecipientsOwnClickABot_NorTagsThem()
+    {
+        var person = Clients.NextAddress();
+        await gateway.Client.SendAsync(Clients.Browser($"/h/m-{_id}/r-1", Clients.NextAddress()));
+
+        await gateway.Client.SendAsync(Clients.Browser($"/c/m-{_id}/r-1/l-1", person)); // within the honeypot window
+        await gateway.Client.SendAsync(Clients.Browser($"/c/m-{_id}-later/r-1/l-1", person));
+
+        Assert.All(gateway.Ledger.Where(e => e.MessageId!.StartsWith($"m-{_id}", StringComparison.Ordinal)),
+            e => Assert.Equal(("human", ""), (e.Header("X-Bot-Verdict"), e.Header("X-Bot-Reasons"))));
+        Assert.Equal(2, gateway.Ledger.Count(e => e.MessageId!.StartsWith($"m-{_id}", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task HoneypotHitFromAnOfficeAddress_LeavesColleaguesWithTheSameBrowserPeople()
+    {
+        var office = Clients.NextPrefix();
+        await gateway.Client.SendAsync(Clients.Browser($"/h/m-{_id}/r-trap", $"{office}10"));
+
+        await gateway.Client.SendAsync(Clients.Browser($"/c/m-{_id}/r-1/l-1", $"{office}11"));
+        await gateway.Client.SendAsync(Clients.Browser($"/c/m-{_id}/r-2/l-1", $"{office}10"));
+
+        Assert.Equal("human", Assert.Single(gateway.Ledger, e => e.MessageId == $"m-{_id}" && e.RecipientId == "r-1").Header("X-Bot-Verdict"));
+        Assert.Equal("bot", Assert.Single(gateway.Ledger, e => e.MessageId == $"m-{_id}" && e.RecipientId == "r-2").Header("X-Bot-Verdict"));
+    }
+
+    private async Task<string> TokenFromThePageAsync(string path, string address)
+    {
+        var page = await gateway.Client.SendAsync(Clients.Browser(path, address));
+        return ShieldClient.TokenIn(await page.Content.ReadAsStringAsync());
+    }
+}
