@@ -4,6 +4,7 @@ using LinkGateway.Interstitial;
 using LinkGateway.Memory;
 using LinkGateway.Signals;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LinkGateway.Benchmarks;
 
@@ -19,7 +20,8 @@ public class PassTokenBenchmarks
     {
         var options = new LinkGatewayOptions();
         var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, TimeProvider.System, 10_000, TimeSpan.FromHours(1));
-        _tokens = new PassTokens(new EphemeralDataProtectionProvider(), memory, options, TimeProvider.System);
+        var marks = new SingleUseMarks(memory, StoreCircuit.AlwaysClosed(TimeProvider.System), options.Redis, TimeProvider.System, NullLogger<SingleUseMarks>.Instance);
+        _tokens = new PassTokens(new EphemeralDataProtectionProvider(), marks, options, TimeProvider.System);
         _token = _tokens.IssueToken("/u/m-1001/r-42");
     }
 

@@ -33,8 +33,10 @@ public sealed class LogReplay : IDisposable
         var snapshots = new GuardSnapshotHolder(config.Snapshot);
         _identity = config.Options.Identity;
         _memory = new InProcessGatewayMemory(new MemoryKeys(config.Options.Redis.KeyPrefix), config.Snapshot.Behaviour, _clock, maxEntries, config.Options.Memory.TagTtl);
-        // The in-process store answers synchronously: no budget or circuit can trip on it.
-        _guard = new LinkGuard(snapshots, _memory, new StoreCircuit(_clock, int.MaxValue), new OperatorNetworks(), _clock, NullLogger<LinkGuard>.Instance);
+        // The in-process store answers synchronously: no circuit can open on it, and nothing waits in a backlog.
+        var circuit = StoreCircuit.AlwaysClosed(_clock);
+        var backlog = new ObservationBacklog(_memory, circuit, config.Options.Redis, NullLogger<ObservationBacklog>.Instance);
+        _guard = new LinkGuard(snapshots, _memory, circuit, backlog, new OperatorNetworks(), _clock, NullLogger<LinkGuard>.Instance);
         _routes = new RouteTable(configuration);
     }
 

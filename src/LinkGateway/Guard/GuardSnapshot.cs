@@ -8,7 +8,7 @@ namespace LinkGateway.Guard;
 /// Everything the guard needs to judge a request, compiled once from configuration and signature
 /// files. Immutable: a reload builds a new snapshot and swaps the reference in <see cref="GuardSnapshotHolder"/>.
 /// </summary>
-public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scorer, IdentityOptions identity, TimeSpan storeBudget, TimeSpan tagTtl,
+public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scorer, IdentityOptions identity, TimeSpan storeWait, TimeSpan tagTtl,
     BehaviourOptions behaviour, GatewayMode mode)
 {
     public GatewayMode Mode { get; } = mode;
@@ -19,7 +19,8 @@ public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scor
 
     public IdentityOptions Identity { get; } = identity;
 
-    public TimeSpan StoreBudget { get; } = storeBudget;
+    /// <summary>The most a request waits for its store round trip while the store answers (LinkGateway:Redis:MaxWait).</summary>
+    public TimeSpan StoreWait { get; } = storeWait;
 
     public TimeSpan TagTtl { get; } = tagTtl;
 

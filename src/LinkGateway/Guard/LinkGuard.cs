@@ -28,8 +28,8 @@ public readonly record struct StoreOutcome(TimeSpan? Elapsed, bool TaggedAddress
 /// route's policy. Shared by the proxy pipeline (<see cref="LinkGuardMiddleware"/>) and the offline
 /// replay of access logs (<c>evaluate</c>), so both judge exactly alike.
 /// </summary>
-public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMemory memory, StoreCircuit circuit, OperatorNetworks operatorNetworks, TimeProvider time,
-    ILogger<LinkGuard> logger)
+public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMemory memory, StoreCircuit circuit, ObservationBacklog backlog,
+    OperatorNetworks operatorNetworks, TimeProvider time, ILogger<LinkGuard> logger)
 {
     public const string StoreUnavailable = "store-unavailable";
 
@@ -122,26 +122,45 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         var scorer = snapshot.Scorer;
         if (circuit.IsOpen)
         {
+            backlog.Add(observation); // the memory still learns of it, once the store is back
             return (scorer.Score(signals, StoreUnavailable), null, default);
         }
 
-        MemoryRecall recall;
         var started = time.GetTimestamp();
+        var observing = memory.ObserveAsync(observation, CancellationToken.None).AsTask();
+        MemoryRecall recall;
         try
         {
-            recall = await memory.ObserveAsync(observation, cancellationToken)
-                .AsTask().WaitAsync(snapshot.StoreBudget, time, cancellationToken).ConfigureAwait(false);
-            circuit.Success();
+            // Waits as long as the store answers — the probe says so — however long this gateway's own queue makes it; stops
+            // the moment the circuit opens, and at the latest after MaxWait.
+            recall = await observing.WaitAsync(snapshot.StoreWait, time, circuit.Opened).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (observing.IsCompletedSuccessfully)
         {
-            return (null, null, default); // Cancellation is an outcome, not an error.
+            recall = observing.Result; // the answer was there; only this request's continuation was late
         }
         catch (Exception e)
         {
-            circuit.Failure();
-            Log.StoreUnavailable(logger, memory.Name, e.GetType().Name, e.Message);
+            if (observing.IsFaulted && circuit.ConnectionFailed(observing.Exception.InnerException?.Message ?? e.Message))
+            {
+                Log.StoreUnavailable(logger, memory.Name, e.GetType().Name, e.Message);
+            }
+
+            // The round trip is left to finish on its own; if it fails, its observation waits in the backlog.
+            _ = observing.ContinueWith(static (task, state) =>
+            {
+                var (backlog, observation) = ((ObservationBacklog, MemoryObservation))state!;
+                if (!task.IsCompletedSuccessfully)
+                {
+                    backlog.Add(observation);
+                }
+            }, (backlog, observation), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return (scorer.Score(signals, StoreUnavailable), null, default);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return (null, null, default); // the client left: cancellation is an outcome, not an error
         }
 
         var elapsed = time.GetElapsedTime(started);
@@ -172,7 +191,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "The {Store} store did not answer ({ErrorType}: {ErrorMessage}); answering from stateless signals")]
+        [LoggerMessage(1, LogLevel.Warning, "The {Store} store failed a round trip ({ErrorType}: {ErrorMessage}); answering from stateless signals until its probe succeeds")]
         public static partial void StoreUnavailable(ILogger logger, string store, string errorType, string errorMessage);
 
         [LoggerMessage(2, LogLevel.Warning, "The {Store} store did not take a new tag or fold-back event ({ErrorType}: {ErrorMessage})")]

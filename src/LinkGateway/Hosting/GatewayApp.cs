@@ -64,6 +64,9 @@ public static class GatewayApp
         builder.Services.AddSingleton(new GuardSnapshotHolder(config.Snapshot));
         builder.Services.AddSingleton<RoutePolicies>();
         builder.Services.AddSingleton<LinkGuard>();
+        builder.Services.AddSingleton<GatewayWarmUp>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayWarmUp>());
+        builder.Services.AddHealthChecks().AddCheck<GatewayWarmUp>("warm-up");
         builder.Services.AddSingleton(launch);
         builder.Services.AddHostedService<GuardReloader>();
         builder.Services.AddSingleton(new BotHeaderSignature(config.SigningKey));

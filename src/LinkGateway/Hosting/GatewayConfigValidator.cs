@@ -44,7 +44,8 @@ public static class GatewayConfigValidator
         ValidatePositive("LinkGateway:Memory:TagTtl", options.Memory.TagTtl, errors);
         ValidatePositive("LinkGateway:Timing:FastAfterSend", options.Timing.FastAfterSend, errors);
         ValidatePositive("LinkGateway:Shield:PassLifetime", options.Shield.PassLifetime, errors);
-        ValidatePositive("LinkGateway:Redis:CircuitOpenFor", options.Redis.CircuitOpenFor, errors);
+        ValidatePositive("LinkGateway:Redis:ProbeInterval", options.Redis.ProbeInterval, errors);
+        ValidatePositive("LinkGateway:Redis:MaxWait", options.Redis.MaxWait, errors);
         ValidateBehaviour(options.Behaviour, errors);
         if (options.Redis.CircuitFailures < 1)
         {
@@ -89,6 +90,7 @@ public static class GatewayConfigValidator
             errors.Add("LinkGateway:RateLimit: Burst and PerSecond must be at least 1 (or set Enabled to false)");
         }
 
+        ValidateKeyRingFolder(options, errors);
         var signatures = LoadSignatures(Path.GetFullPath(options.Signatures.Path, configDirectory), errors);
 
         if (errors.Count > 0 || policy is null || signatures is null || signingKey is null)
@@ -97,7 +99,7 @@ public static class GatewayConfigValidator
         }
 
         var detector = new StatelessDetector(signatures, new DetectionOptions { FastAfterSend = options.Timing.FastAfterSend });
-        var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.Budget, options.Memory.TagTtl, options.Behaviour, options.Mode);
+        var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.MaxWait, options.Memory.TagTtl, options.Behaviour, options.Mode);
         return new ValidatedConfig(options, snapshot, signingKey);
     }
 
@@ -211,6 +213,23 @@ public static class GatewayConfigValidator
             {
                 errors.Add($"LinkGateway:Behaviour:{name}: {threshold} is too small (a count of distinct things, at least 2)");
             }
+        }
+    }
+
+    /// <summary>The interstitial's key ring must be writable here, or no node could issue a pass while Redis is away.</summary>
+    private static void ValidateKeyRingFolder(LinkGatewayOptions options, List<string> errors)
+    {
+        var folder = options.Shield.KeyRingFolder(options.Redis.KeyPrefix);
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, $".write-test-{Guid.NewGuid():N}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            errors.Add($"LinkGateway:Shield:KeyRingPath: cannot write to {folder} ({e.Message}); point it at a writable folder (a volume on a read-only filesystem)");
         }
     }
 

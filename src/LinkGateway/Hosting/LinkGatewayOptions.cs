@@ -68,14 +68,27 @@ public sealed class RedisOptions
     /// <summary>Namespace of every key. Default "lg:"; change it only to share one Redis between deployments.</summary>
     public string KeyPrefix { get; set; } = "lg:";
 
-    /// <summary>How long a request waits for the store before answering statelessly. Default 20 ms.</summary>
+    /// <summary>
+    /// How long Redis may take to answer the store probe's PING before it counts as slow. Default 20 ms. It measures Redis,
+    /// not the gateway: requests themselves wait for their round trip as long as the probe says Redis answers
+    /// (up to <see cref="MaxWait"/>).
+    /// </summary>
     public TimeSpan Budget { get; set; } = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>Failures in a row after which requests stop asking the store for a while. Default 3.</summary>
-    public int CircuitFailures { get; set; } = 3;
+    /// <summary>How often the store probe asks every Redis master. Default 100 ms.</summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>How long they stop. Default 5 seconds.</summary>
-    public TimeSpan CircuitOpenFor { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Failed probes in a row after which requests answer statelessly until a probe succeeds again. Default 2.</summary>
+    public int CircuitFailures { get; set; } = 2;
+
+    /// <summary>
+    /// The most one request waits for its round trip while the probe says Redis answers, a bound for a gateway so
+    /// overloaded that its own queue holds requests this long. Default 500 ms.
+    /// </summary>
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Observations kept for the store while it is away, written when it is back; the oldest go first past it. Default 100,000.</summary>
+    public int BacklogCapacity { get; set; } = 100_000;
 }
 
 public sealed class SigningOptions
@@ -153,6 +166,27 @@ public sealed class ShieldOptions
     /// once more.
     /// </summary>
     public TimeSpan MinDwell { get; set; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>
+    /// The folder where this node keeps the interstitial's Data Protection key ring (with Redis, a mirror of Redis's copy,
+    /// used while Redis is away). Default: LinkGateway/keys/{key prefix} under the user's local application data folder.
+    /// Must be writable; on a read-only root filesystem, point it at a volume.
+    /// </summary>
+    public string? KeyRingPath { get; set; }
+
+    /// <summary>The key ring folder in force: <see cref="KeyRingPath"/>, or the default for this key prefix.</summary>
+    public string KeyRingFolder(string keyPrefix)
+    {
+        if (!string.IsNullOrWhiteSpace(KeyRingPath))
+        {
+            return System.IO.Path.GetFullPath(KeyRingPath);
+        }
+
+        var data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        var root = string.IsNullOrEmpty(data) ? System.IO.Path.GetTempPath() : data;
+        var name = string.Concat(keyPrefix.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+        return System.IO.Path.Combine(root, "LinkGateway", "keys", name);
+    }
 
     /// <summary>Largest form body read on a shielded route (RFC 8058 one-click, the pass). Default 16 KiB; larger gets 413.</summary>
     public int MaxFormBytes { get; set; } = 16 * 1024;

@@ -1,7 +1,9 @@
 using LinkGateway.Hosting;
 using LinkGateway.Interstitial;
+using LinkGateway.Memory;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using StackExchange.Redis;
 
@@ -10,17 +12,24 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class InterstitialServiceCollectionExtensions
 {
     /// <summary>
-    /// The interstitial and its pass tokens, on ASP.NET Core Data Protection. With Redis the key ring is
-    /// kept in Redis, so a token issued by one node is accepted by every other.
+    /// The interstitial and its pass tokens, on ASP.NET Core Data Protection. The key ring lives in a local folder
+    /// (LinkGateway:Shield:KeyRingPath) and, with Redis, in Redis too (<see cref="MirroredKeyRing"/>): a token issued by
+    /// one node is accepted by every other, and by this one through a Redis outage.
     /// </summary>
     public static IServiceCollection AddInterstitialShield(this IServiceCollection services, LinkGatewayOptions options)
     {
-        services.AddDataProtection().SetApplicationName("LinkGateway");
-        if (!string.IsNullOrWhiteSpace(options.Redis.Configuration))
+        var folder = new DirectoryInfo(options.Shield.KeyRingFolder(options.Redis.KeyPrefix));
+        var protection = services.AddDataProtection().SetApplicationName("LinkGateway");
+        if (string.IsNullOrWhiteSpace(options.Redis.Configuration))
+        {
+            protection.PersistKeysToFileSystem(folder);
+        }
+        else
         {
             var key = (RedisKey)$"{options.Redis.KeyPrefix}dataprotection-keys";
             services.AddOptions<KeyManagementOptions>()
-                .Configure<IConnectionMultiplexer>((keys, redis) => keys.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), key));
+                .Configure<IConnectionMultiplexer, StoreCircuit, ILoggerFactory>((keys, redis, circuit, loggers) => keys.XmlRepository = new MirroredKeyRing(
+                    new RedisXmlRepository(() => redis.GetDatabase(), key), new FileSystemXmlRepository(folder, loggers), circuit, loggers.CreateLogger<MirroredKeyRing>()));
         }
 
         services.AddSingleton<PassTokens>();

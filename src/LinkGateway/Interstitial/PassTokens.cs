@@ -24,21 +24,21 @@ public readonly record struct PassTicket(PassKind Kind, string Nonce, DateTimeOf
 /// follows. Both are ASP.NET Core Data Protection payloads (authenticated, encrypted, time-limited;
 /// keys shared through Redis so any node accepts any node's token), bound to one URL, stamped with the
 /// time they were issued (the shield asks for a person's dwell time between page and button), and carry a
-/// nonce that the store lets be used once.
+/// nonce that can be used once (<see cref="SingleUseMarks"/>: on every node, through a store outage too).
 /// </summary>
 public sealed class PassTokens
 {
     private readonly ITimeLimitedDataProtector _tokens;
     private readonly ITimeLimitedDataProtector _cookies;
-    private readonly IGatewayMemory _memory;
+    private readonly SingleUseMarks _marks;
     private readonly ShieldOptions _options;
     private readonly TimeProvider _time;
 
-    public PassTokens(IDataProtectionProvider protection, IGatewayMemory memory, LinkGatewayOptions options, TimeProvider time)
+    public PassTokens(IDataProtectionProvider protection, SingleUseMarks marks, LinkGatewayOptions options, TimeProvider time)
     {
         _tokens = protection.CreateProtector("LinkGateway.Interstitial.PassToken.v2").ToTimeLimitedDataProtector();
         _cookies = protection.CreateProtector("LinkGateway.Interstitial.PassCookie.v2").ToTimeLimitedDataProtector();
-        _memory = memory;
+        _marks = marks;
         _options = options.Shield;
         _time = time;
     }
@@ -55,12 +55,12 @@ public sealed class PassTokens
 
     /// <summary>Uses up a token's nonce: true once, on every node.</summary>
     public async ValueTask<bool> ConsumeTokenAsync(PassTicket ticket, CancellationToken cancellationToken) =>
-        await _memory.TryConsumeAsync(ticket.Nonce, _options.PassLifetime, cancellationToken).ConfigureAwait(false);
+        await _marks.TryConsumeAsync(ticket.Nonce, _options.PassLifetime, cancellationToken).ConfigureAwait(false);
 
     /// <summary>The cookie's pass for <paramref name="target"/>, used up by this call; null when there is none or it was used.</summary>
     public async ValueTask<PassKind?> RedeemCookieAsync(string? cookie, string target, CancellationToken cancellationToken) =>
         TryRead(_cookies, cookie, target, out var ticket)
-        && await _memory.TryConsumeAsync(ticket.Nonce, _options.CookieLifetime, cancellationToken).ConfigureAwait(false)
+        && await _marks.TryConsumeAsync(ticket.Nonce, _options.CookieLifetime, cancellationToken).ConfigureAwait(false)
             ? ticket.Kind
             : null;
 

@@ -3,29 +3,37 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// Readiness of the store. A store that does not answer is Degraded, not Unhealthy: the gateway still
-/// answers every request from stateless signals. /readyz maps Degraded to 503 so a load balancer
-/// prefers nodes that do have their memory.
+/// Readiness of the store, as its probe sees it (<see cref="StoreCircuit"/>): no second opinion taken through the
+/// multiplexer, whose timings a busy gateway would distort. An open circuit is Degraded, not Unhealthy: the gateway
+/// still answers every request from stateless signals. /readyz maps Degraded to 503 so a load balancer prefers nodes
+/// that do have their memory.
 /// </summary>
-internal sealed class GatewayMemoryHealthCheck(IGatewayMemory memory, StoreCircuit circuit) : IHealthCheck
+internal sealed class GatewayMemoryHealthCheck(IGatewayMemory memory, StoreCircuit circuit, ObservationBacklog backlog) : IHealthCheck
 {
-    private static readonly TimeSpan _timeout = TimeSpan.FromSeconds(1);
-
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (circuit.IsOpen)
+        var state = circuit.State();
+        var data = new Dictionary<string, object>
         {
-            return HealthCheckResult.Degraded($"{memory.Name} store circuit is open after repeated failures; verdicts are stateless");
+            ["circuit"] = state.IsOpen ? "open" : "closed",
+            ["probes"] = state.Probes,
+            ["probeFailures"] = state.ProbeFailures,
+            ["timesOpened"] = state.TimesOpened,
+            ["backlog"] = backlog.Count,
+            ["backlogDropped"] = backlog.Dropped,
+        };
+        if (state.LastRoundTrip is { } roundTrip)
+        {
+            data["lastPingMs"] = Math.Round(roundTrip.TotalMilliseconds, 2);
         }
 
-        try
+        if (state.LastProblem is { } problem)
         {
-            var elapsed = await memory.PingAsync(cancellationToken).AsTask().WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
-            return HealthCheckResult.Healthy($"{memory.Name} store answers in {elapsed.TotalMilliseconds:0.0} ms");
+            data["lastProblem"] = problem;
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return HealthCheckResult.Degraded($"{memory.Name} store does not answer; verdicts are stateless", e);
-        }
+
+        return Task.FromResult(state.IsOpen
+            ? HealthCheckResult.Degraded($"{memory.Name} store does not answer in time ({state.LastProblem}); verdicts are stateless", data: data)
+            : HealthCheckResult.Healthy(state.LastRoundTrip is { } ping ? $"{memory.Name} store answers PING in {ping.TotalMilliseconds:0.0} ms" : $"{memory.Name} store", data));
     }
 }

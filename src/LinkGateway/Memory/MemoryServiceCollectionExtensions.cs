@@ -11,25 +11,36 @@ public static class MemoryServiceCollectionExtensions
     public static IServiceCollection AddGatewayMemory(this IServiceCollection services, LinkGatewayOptions options)
     {
         services.AddSingleton(new MemoryKeys(options.Redis.KeyPrefix));
-        services.AddSingleton(sp => new StoreCircuit(sp.GetRequiredService<TimeProvider>(), options.Redis.CircuitFailures, options.Redis.CircuitOpenFor));
+        services.AddSingleton(options.Redis);
         services.AddHealthChecks().AddCheck<GatewayMemoryHealthCheck>("store");
+        services.AddSingleton<ObservationBacklog>();
+        services.AddSingleton<SingleUseMarks>();
+        services.AddHostedService(sp => sp.GetRequiredService<ObservationBacklog>());
         if (string.IsNullOrWhiteSpace(options.Redis.Configuration))
         {
+            services.AddSingleton(sp => StoreCircuit.AlwaysClosed(sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<IGatewayMemory>(sp => new InProcessGatewayMemory(
                 sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<GuardSnapshotHolder>().Current.Behaviour,
                 sp.GetRequiredService<TimeProvider>(), options.Memory.InProcessMaxEntries, options.Memory.TagTtl));
             return services;
         }
 
-        services.AddSingleton<IConnectionMultiplexer>(_ =>
+        var redis = ConfigurationOptions.Parse(options.Redis.Configuration);
+        // Start even when Redis is down: requests are answered statelessly until it is back. While it is
+        // down, commands fail at once instead of queueing, so each request pays nothing for the outage.
+        redis.AbortOnConnectFail = false;
+        redis.BacklogPolicy = BacklogPolicy.FailFast;
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
-            var redis = ConfigurationOptions.Parse(options.Redis.Configuration);
-            // Start even when Redis is down: requests are answered statelessly until it is back. While it is
-            // down, commands fail at once instead of queueing, so each request pays nothing for the outage.
-            redis.AbortOnConnectFail = false;
-            redis.BacklogPolicy = BacklogPolicy.FailFast;
-            return ConnectionMultiplexer.Connect(redis);
+            var multiplexer = ConnectionMultiplexer.Connect(redis);
+            // A Redis restarted without persistence has forgotten which passes were used: this node tells it again.
+            multiplexer.ConnectionRestored += (_, _) => sp.GetRequiredService<SingleUseMarks>().Reannounce();
+            return multiplexer;
         });
+        services.AddSingleton(sp => new StoreCircuit(sp.GetRequiredService<TimeProvider>(), options.Redis.CircuitFailures));
+        services.AddSingleton(sp => new RedisProbe(sp.GetRequiredService<IConnectionMultiplexer>(), redis, sp.GetRequiredService<StoreCircuit>(), options.Redis,
+            sp.GetRequiredService<ILogger<RedisProbe>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<RedisProbe>());
         services.AddSingleton<IGatewayMemory>(sp => new RedisGatewayMemory(
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<GuardSnapshotHolder>().Current.Behaviour));
         return services;

@@ -1,31 +1,154 @@
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// A small circuit breaker in front of the store: after a run of failures, requests stop asking it for
-/// a while and answer statelessly at once, instead of each waiting out its budget; then they try
-/// again, and the first success closes it. Readiness reports an open circuit.
+/// Whether requests ask the store, decided by evidence about the store itself: the probe's PINGs (<see cref="RedisProbe"/>),
+/// answered within the budget or not, and round trips that failed at the connection. A request that merely waited long
+/// — the gateway's own queue on a busy CPU — is no evidence and never opens it. While open, requests answer statelessly
+/// at once (their observations wait in the <see cref="ObservationBacklog"/>); the first good probe closes it.
 /// </summary>
-public sealed class StoreCircuit(TimeProvider time, int failuresToOpen = 3, TimeSpan? openFor = null)
+public sealed class StoreCircuit
 {
-    private readonly TimeSpan _openFor = openFor ?? TimeSpan.FromSeconds(5);
-    private int _failures;
-    private long _openUntilTicks;
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
+    private readonly int _failuresToOpen;
+    private CancellationTokenSource _opened = new();
+    private TaskCompletionSource _closed = NewClosed(completed: true);
+    private volatile bool _isOpen;
+    private int _failuresInARow;
+    private long _probes;
+    private long _probeFailures;
+    private long _timesOpened;
+    private double _lastRoundTripMs = double.NaN;
+    private DateTimeOffset? _openSince;
+    private string? _lastProblem;
+
+    /// <param name="failuresToOpen">Failed probes in a row that open the circuit (LinkGateway:Redis:CircuitFailures).</param>
+    public StoreCircuit(TimeProvider time, int failuresToOpen = 2)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(failuresToOpen, 1);
+        _time = time;
+        _failuresToOpen = failuresToOpen;
+    }
+
+    /// <summary>A circuit that never opens: the in-process store, and offline replays.</summary>
+    public static StoreCircuit AlwaysClosed(TimeProvider time) => new(time, int.MaxValue);
 
     /// <summary>True while requests should not ask the store.</summary>
-    public bool IsOpen => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _openUntilTicks);
+    public bool IsOpen => _isOpen;
 
-    public void Success()
+    /// <summary>Cancelled the moment the circuit opens: a request waiting for the store stops waiting.</summary>
+    public CancellationToken Opened
     {
-        Interlocked.Exchange(ref _failures, 0);
-        Interlocked.Exchange(ref _openUntilTicks, 0);
-    }
-
-    public void Failure()
-    {
-        if (Interlocked.Increment(ref _failures) >= failuresToOpen)
+        get
         {
-            Interlocked.Exchange(ref _openUntilTicks, (time.GetUtcNow() + _openFor).UtcTicks);
-            Interlocked.Exchange(ref _failures, 0);
+            lock (_gate)
+            {
+                return _opened.Token;
+            }
         }
     }
+
+    /// <summary>Completes when the circuit is (or becomes) closed.</summary>
+    public Task Closed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _closed.Task;
+            }
+        }
+    }
+
+    /// <returns>True when this closed the circuit.</returns>
+    public bool ProbeSucceeded(TimeSpan roundTrip)
+    {
+        lock (_gate)
+        {
+            _probes++;
+            _lastRoundTripMs = roundTrip.TotalMilliseconds;
+            _failuresInARow = 0;
+            if (!_isOpen)
+            {
+                return false;
+            }
+
+            _isOpen = false;
+            _openSince = null;
+            _opened.Dispose();
+            _opened = new CancellationTokenSource();
+            _closed.TrySetResult();
+            return true;
+        }
+    }
+
+    /// <returns>True when this opened the circuit.</returns>
+    public bool ProbeFailed(string problem)
+    {
+        CancellationTokenSource? cancel;
+        lock (_gate)
+        {
+            _probes++;
+            _probeFailures++;
+            _lastProblem = problem;
+            cancel = ++_failuresInARow >= _failuresToOpen ? OpenLocked() : null;
+        }
+
+        cancel?.Cancel(); // outside the lock: waiting requests continue on this thread
+        return cancel is not null;
+    }
+
+    /// <summary>A request's round trip failed (Redis refused, reset or unreachable): no need to wait for a probe.</summary>
+    /// <returns>True when this opened the circuit.</returns>
+    public bool ConnectionFailed(string problem)
+    {
+        CancellationTokenSource? cancel;
+        lock (_gate)
+        {
+            _lastProblem = problem;
+            cancel = OpenLocked();
+        }
+
+        cancel?.Cancel();
+        return cancel is not null;
+    }
+
+    public StoreCircuitState State()
+    {
+        lock (_gate)
+        {
+            return new StoreCircuitState(_isOpen, _openSince, double.IsNaN(_lastRoundTripMs) ? null : TimeSpan.FromMilliseconds(_lastRoundTripMs),
+                _probes, _probeFailures, _timesOpened, _lastProblem);
+        }
+    }
+
+    private CancellationTokenSource? OpenLocked()
+    {
+        if (_isOpen)
+        {
+            return null;
+        }
+
+        _isOpen = true;
+        _timesOpened++;
+        _openSince = _time.GetUtcNow();
+        _closed = NewClosed(completed: false);
+        return _opened;
+    }
+
+    private static TaskCompletionSource NewClosed(bool completed)
+    {
+        var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (completed)
+        {
+            source.SetResult();
+        }
+
+        return source;
+    }
 }
+
+/// <summary>What readiness and the dashboard show of the store.</summary>
+/// <param name="LastRoundTrip">The last probe's PING time; null before the first, or with no probe (in-process store).</param>
+public sealed record StoreCircuitState(bool IsOpen, DateTimeOffset? OpenSince, TimeSpan? LastRoundTrip, long Probes, long ProbeFailures, long TimesOpened,
+    string? LastProblem);

@@ -30,7 +30,7 @@ public sealed class HealthTests(RedisFixture redis)
         await using var host = await GatewayHost.StartAsync($"127.0.0.1:{deadPort},connectTimeout=300", settings: new Dictionary<string, string?>
         {
             ["LinkGateway:Redis:Budget"] = "00:00:00.200",
-        });
+        }, waitUntilWarm: false);
 
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.Client.GetAsync("/readyz")).StatusCode);

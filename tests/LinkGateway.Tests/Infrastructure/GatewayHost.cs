@@ -13,11 +13,13 @@ public sealed class GatewayHost : IAsyncDisposable
 {
     private readonly WebApplication _gateway;
     private readonly WebApplication _origin;
+    private readonly string _keyRing;
 
-    private GatewayHost(WebApplication gateway, WebApplication origin, byte[] signingKey, CapturingSink log)
+    private GatewayHost(WebApplication gateway, WebApplication origin, byte[] signingKey, CapturingSink log, string keyRing)
     {
         _gateway = gateway;
         _origin = origin;
+        _keyRing = keyRing;
         SigningKey = signingKey;
         Log = log;
         Address = new Uri(gateway.Urls.First());
@@ -48,9 +50,13 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <param name="signingKey">The key; a fresh one when null.</param>
     /// <param name="time">The gateway's clock (a FakeTimeProvider lets behaviour tests move time); the system clock when null.</param>
     /// <param name="configFile">The configuration file; the repository's when null.</param>
+    /// <param name="waitUntilWarm">Return once the gateway is ready (warm-up done); false when its store is meant to be away.</param>
     public static async Task<GatewayHost> StartAsync(string? redis = null, string? keyPrefix = null,
-        IReadOnlyDictionary<string, string?>? settings = null, byte[]? signingKey = null, TimeProvider? time = null, string? configFile = null)
+        IReadOnlyDictionary<string, string?>? settings = null, byte[]? signingKey = null, TimeProvider? time = null, string? configFile = null,
+        bool waitUntilWarm = true)
     {
+        // Each node keeps its own copy of the key ring, as separate machines would.
+        var keyRing = Directory.CreateTempSubdirectory("lg-keys-").FullName;
         signingKey ??= RandomNumberGenerator.GetBytes(32);
         var origin = DemoOriginApp.Create(["--urls", "http://127.0.0.1:0"], signingKey);
         await origin.StartAsync();
@@ -64,6 +70,7 @@ public sealed class GatewayHost : IAsyncDisposable
             // Loopback Redis answers in well under a millisecond; a roomy budget keeps slow CI machines from
             // turning a busy moment into a degraded verdict. Degraded-mode tests set their own.
             ["LinkGateway:Redis:Budget"] = "00:00:02",
+            ["LinkGateway:Shield:KeyRingPath"] = keyRing,
             ["Serilog:MinimumLevel:Default"] = "Information",
             ["Serilog:WriteTo:0:Name"] = "Console",
             ["Serilog:WriteTo:0:Args:restrictedToMinimumLevel"] = "Warning",
@@ -84,7 +91,12 @@ public sealed class GatewayHost : IAsyncDisposable
             }
         });
         await gateway.StartAsync();
-        return new GatewayHost(gateway, origin, signingKey, log);
+        if (waitUntilWarm)
+        {
+            await gateway.Services.GetRequiredService<GatewayWarmUp>().Warm.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        return new GatewayHost(gateway, origin, signingKey, log, keyRing);
     }
 
     public async ValueTask DisposeAsync()
@@ -92,5 +104,6 @@ public sealed class GatewayHost : IAsyncDisposable
         Client.Dispose();
         await _gateway.DisposeAsync();
         await _origin.DisposeAsync();
+        Directory.Delete(_keyRing, recursive: true);
     }
 }

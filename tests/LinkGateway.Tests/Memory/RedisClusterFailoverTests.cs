@@ -14,7 +14,6 @@ public sealed class RedisClusterFailoverTests
         await using var host = await GatewayHost.StartAsync(cluster.Configuration + ",connectTimeout=1000", settings: new Dictionary<string, string?>
         {
             ["LinkGateway:Redis:Budget"] = "00:00:00.500",
-            ["LinkGateway:Redis:CircuitOpenFor"] = "00:00:00.300",
         });
         var sent = 0;
         var degraded = 0;

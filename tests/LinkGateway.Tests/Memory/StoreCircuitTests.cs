@@ -7,31 +7,60 @@ public class StoreCircuitTests
     private readonly FakeTimeProvider _time = new();
 
     [Fact]
-    public void OpensAfterFailuresInARow_ForItsPeriod_ThenTriesAgain()
+    public void OpensAfterFailedProbesInARow_AndTheFirstGoodProbeClosesIt()
     {
-        var circuit = new StoreCircuit(_time, failuresToOpen: 3, openFor: TimeSpan.FromSeconds(5));
+        var circuit = new StoreCircuit(_time, failuresToOpen: 2);
+        var waiting = circuit.Opened;
 
-        circuit.Failure();
-        circuit.Failure();
+        Assert.False(circuit.ProbeFailed("slow"));
         Assert.False(circuit.IsOpen);
-        circuit.Failure();
+        Assert.True(circuit.ProbeFailed("slow"));
         Assert.True(circuit.IsOpen);
-        _time.Advance(TimeSpan.FromSeconds(4));
-        Assert.True(circuit.IsOpen);
-        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(waiting.IsCancellationRequested); // requests waiting for the store stop waiting
+        Assert.False(circuit.Closed.IsCompleted);
+
+        var closed = circuit.Closed;
+        Assert.True(circuit.ProbeSucceeded(TimeSpan.FromMilliseconds(1)));
+        Assert.False(circuit.IsOpen);
+        Assert.True(closed.IsCompleted);
+        Assert.False(circuit.Opened.IsCancellationRequested); // a fresh token for the next opening
+    }
+
+    [Fact]
+    public void AGoodProbe_ResetsTheCount()
+    {
+        var circuit = new StoreCircuit(_time, failuresToOpen: 2);
+
+        circuit.ProbeFailed("slow");
+        circuit.ProbeSucceeded(TimeSpan.FromMilliseconds(1));
+        circuit.ProbeFailed("slow");
+
         Assert.False(circuit.IsOpen);
     }
 
     [Fact]
-    public void ASuccess_ResetsTheCount()
+    public void AFailedRoundTrip_OpensAtOnce_UntilAProbeSucceeds()
     {
-        var circuit = new StoreCircuit(_time, failuresToOpen: 3);
+        var circuit = new StoreCircuit(_time, failuresToOpen: 5);
 
-        circuit.Failure();
-        circuit.Failure();
-        circuit.Success();
-        circuit.Failure();
-        circuit.Failure();
+        Assert.True(circuit.ConnectionFailed("connection refused"));
+        Assert.False(circuit.ConnectionFailed("connection refused")); // already open
+
+        var state = circuit.State();
+        Assert.Equal((true, 1L, "connection refused"), (state.IsOpen, state.TimesOpened, state.LastProblem));
+        circuit.ProbeSucceeded(TimeSpan.FromMilliseconds(2));
+        Assert.False(circuit.IsOpen);
+    }
+
+    [Fact]
+    public void AlwaysClosed_NeverOpensOnProbes()
+    {
+        var circuit = StoreCircuit.AlwaysClosed(_time);
+
+        for (var i = 0; i < 100; i++)
+        {
+            circuit.ProbeFailed("never asked");
+        }
 
         Assert.False(circuit.IsOpen);
     }

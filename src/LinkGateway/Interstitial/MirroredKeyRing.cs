@@ -1,0 +1,96 @@
+using System.Xml.Linq;
+using LinkGateway.Memory;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+
+namespace LinkGateway.Interstitial;
+
+/// <summary>
+/// The Data Protection key ring as the nodes share it (in Redis) and as this node keeps it (a local folder,
+/// LinkGateway:Shield:KeyRingPath). Reads take both and mirror each into the other — a key made here while Redis was
+/// away reaches Redis once it is back — and fall back to the folder alone when Redis does not answer, so the
+/// interstitial keeps issuing and accepting passes through an outage, also one that was there at start. A node started
+/// without Redis and without a folder of its own makes a key of its own: its pages are accepted by itself until the keys
+/// meet in Redis (a person whose button lands on another node sees the page once more).
+/// </summary>
+internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemXmlRepository local, StoreCircuit circuit, ILogger<MirroredKeyRing> logger)
+    : IXmlRepository
+{
+    private static readonly TimeSpan _sharedTimeout = TimeSpan.FromSeconds(1);
+
+    public IReadOnlyCollection<XElement> GetAllElements()
+    {
+        var mine = local.GetAllElements();
+        var theirs = ReadShared();
+        if (theirs is null)
+        {
+            return mine;
+        }
+
+        var known = mine.Select(Text).ToHashSet(StringComparer.Ordinal);
+        var shared = theirs.Select(Text).ToHashSet(StringComparer.Ordinal);
+        foreach (var element in theirs.Where(e => !known.Contains(Text(e))))
+        {
+            local.StoreElement(element, NameOf(element));
+        }
+
+        foreach (var element in mine.Where(e => !shared.Contains(Text(e))))
+        {
+            TryStoreShared(element, NameOf(element));
+        }
+
+        return [.. mine, .. theirs.Where(e => !known.Contains(Text(e)))];
+    }
+
+    public void StoreElement(XElement element, string friendlyName)
+    {
+        local.StoreElement(element, friendlyName);
+        TryStoreShared(element, friendlyName); // when Redis is away, the next read writes it there
+    }
+
+    /// <summary>Redis's copy, or null when it does not answer in time (a sync read on a stalled connection would block for seconds).</summary>
+    private IReadOnlyCollection<XElement>? ReadShared()
+    {
+        if (circuit.IsOpen)
+        {
+            return null;
+        }
+
+        try
+        {
+            var reading = Task.Run(shared.GetAllElements);
+            return reading.Wait(_sharedTimeout) ? reading.Result : null;
+        }
+        catch (AggregateException e)
+        {
+            Log.SharedUnavailable(logger, e.InnerException?.Message ?? e.Message);
+            return null;
+        }
+    }
+
+    private void TryStoreShared(XElement element, string friendlyName)
+    {
+        if (circuit.IsOpen)
+        {
+            return;
+        }
+
+        try
+        {
+            shared.StoreElement(element, friendlyName);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            Log.SharedUnavailable(logger, e.Message);
+        }
+    }
+
+    private static string Text(XElement element) => element.ToString(SaveOptions.DisableFormatting);
+
+    private static string NameOf(XElement element) => element.Attribute("id")?.Value is { } id ? $"key-{id}" : $"element-{Guid.NewGuid():N}";
+
+    private static partial class Log
+    {
+        [LoggerMessage(50, LogLevel.Warning, "The shared key ring in Redis did not answer ({Problem}); the interstitial uses this node's copy")]
+        public static partial void SharedUnavailable(ILogger logger, string problem);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using StackExchange.Redis;
+
+namespace LinkGateway.Memory;
+
+/// <summary>
+/// PING to one Redis endpoint on a socket of its own, with blocking calls only, on the probe's own thread. It exists
+/// because StackExchange.Redis reads its sockets on the .NET thread pool: measured here, with the pool saturated, a PING
+/// through the multiplexer waited 5 s for a Redis that answered at once. No timing taken through the multiplexer can
+/// tell a slow Redis from a busy gateway; this one can. It speaks the least of RESP that a PING needs (AUTH, PING, TLS
+/// when the configuration asks for it), nothing else.
+/// </summary>
+internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options) : IDisposable
+{
+    private static readonly byte[] _ping = "*1\r\n$4\r\nPING\r\n"u8.ToArray();
+
+    private Socket? _socket;
+    private Stream? _stream;
+
+    public EndPoint EndPoint => endpoint;
+
+    /// <summary>The PING's round trip, or the reason it did not come back within <paramref name="timeout"/>.</summary>
+    public (TimeSpan? RoundTrip, string? Problem) Ping(TimeSpan timeout)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var stream = _stream ??= Connect(timeout);
+            stream.ReadTimeout = stream.WriteTimeout = Milliseconds(timeout - Stopwatch.GetElapsedTime(started));
+            stream.Write(_ping);
+            var reply = ReadLine(stream);
+            if (reply != "+PONG")
+            {
+                throw new InvalidDataException($"answered \"{reply}\" to PING");
+            }
+
+            return (Stopwatch.GetElapsedTime(started), null);
+        }
+        catch (Exception e) when (e is SocketException or IOException or InvalidDataException or System.Security.Authentication.AuthenticationException
+                                      or TimeoutException or ObjectDisposedException)
+        {
+            Close(); // a reply that may still arrive must not be read as the next PING's
+            return (null, $"{Format(endpoint)}: {e.Message}");
+        }
+    }
+
+    public void Dispose() => Close();
+
+    private Stream Connect(TimeSpan timeout)
+    {
+        var (host, port) = endpoint switch
+        {
+            DnsEndPoint dns => (dns.Host, dns.Port),
+            IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            _ => throw new InvalidDataException($"unsupported endpoint {endpoint}"),
+        };
+        var address = endpoint is IPEndPoint direct ? direct.Address : Dns.GetHostAddresses(host).FirstOrDefault()
+            ?? throw new SocketException((int)SocketError.HostNotFound);
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        _socket = socket;
+
+        // A blocking connect has no timeout of its own: connect non-blocking and wait for writability instead.
+        socket.Blocking = false;
+        try
+        {
+            socket.Connect(address, port);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+        }
+
+        if (!socket.Poll((int)Math.Max(1, timeout.TotalMicroseconds), SelectMode.SelectWrite)
+            || socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error && error != 0)
+        {
+            throw new TimeoutException($"no connection within {timeout.TotalMilliseconds:0} ms");
+        }
+
+        socket.Blocking = true;
+        Stream stream = new NetworkStream(socket, ownsSocket: false) { ReadTimeout = Milliseconds(timeout), WriteTimeout = Milliseconds(timeout) };
+        if (options.Ssl)
+        {
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            tls.AuthenticateAsClient(new SslClientAuthenticationOptions { TargetHost = options.SslHost ?? host });
+            stream = tls;
+        }
+
+        if (!string.IsNullOrEmpty(options.Password))
+        {
+            stream.Write(Command(options.User is { Length: > 0 } user ? ["AUTH", user, options.Password] : ["AUTH", options.Password]));
+            if (ReadLine(stream) is var answer && answer != "+OK")
+            {
+                throw new InvalidDataException($"answered \"{answer}\" to AUTH");
+            }
+        }
+
+        return stream;
+    }
+
+    private static byte[] Command(string[] parts)
+    {
+        var text = new StringBuilder($"*{parts.Length}\r\n");
+        foreach (var part in parts)
+        {
+            text.Append($"${Encoding.UTF8.GetByteCount(part)}\r\n{part}\r\n");
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>One simple-string or error reply ("+PONG", "-LOADING …"); a reply is never longer than a line here.</summary>
+    private static string ReadLine(Stream stream)
+    {
+        Span<byte> line = stackalloc byte[256];
+        var length = 0;
+        while (true)
+        {
+            var next = stream.ReadByte();
+            if (next < 0)
+            {
+                throw new IOException("the connection closed");
+            }
+
+            if (next == '\n' && length > 0 && line[length - 1] == '\r')
+            {
+                return Encoding.ASCII.GetString(line[..(length - 1)]);
+            }
+
+            if (length == line.Length)
+            {
+                throw new InvalidDataException("a reply longer than a PING's");
+            }
+
+            line[length++] = (byte)next;
+        }
+    }
+
+    private static int Milliseconds(TimeSpan timeout) => (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds), 1, int.MaxValue);
+
+    private static string Format(EndPoint endpoint) => endpoint is DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : endpoint.ToString() ?? "?";
+
+    private void Close()
+    {
+        _stream?.Dispose();
+        _stream = null;
+        _socket?.Dispose();
+        _socket = null;
+    }
+}

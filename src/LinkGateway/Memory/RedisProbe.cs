@@ -1,0 +1,139 @@
+using StackExchange.Redis;
+
+namespace LinkGateway.Memory;
+
+/// <summary>
+/// Asks every Redis master "are you there?" every <see cref="Hosting.RedisOptions.ProbeInterval"/> on a thread of its own
+/// (<see cref="RedisPing"/>), and tells the <see cref="StoreCircuit"/>: a PING answered within the budget is a success,
+/// anything else a failure. This is what "the store is slow" means to the gateway — Redis not answering in time — however
+/// busy the gateway's own CPU is.
+/// </summary>
+internal sealed partial class RedisProbe(IConnectionMultiplexer redis, ConfigurationOptions options, StoreCircuit circuit, LinkGateway.Hosting.RedisOptions settings,
+    ILogger<RedisProbe> logger) : IHostedService, IDisposable
+{
+    private readonly Dictionary<string, RedisPing> _pings = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private Thread? _thread;
+    private DateTimeOffset _lastLogged;
+    private int _disposed;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "LinkGateway store probe", Priority = ThreadPriority.AboveNormal };
+        _thread.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _stopping.Cancel();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // The container may dispose it twice (as itself and as the hosted service it also is): idempotent.
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _thread?.Join(TimeSpan.FromSeconds(2)); // the probe's sockets are its own until it has stopped
+        foreach (var ping in _pings.Values)
+        {
+            ping.Dispose();
+        }
+
+        _stopping.Dispose();
+    }
+
+    private void Run()
+    {
+        var stopping = _stopping.Token;
+        while (!stopping.IsCancellationRequested)
+        {
+            ProbeOnce();
+            stopping.WaitHandle.WaitOne(settings.ProbeInterval);
+        }
+    }
+
+    private void ProbeOnce()
+    {
+        // Redis answering the probe is not enough when the gateway's own connection to it is down (reconnecting after a
+        // restart): requests would fail at once, so the circuit stays open until both hold.
+        string? problem = redis.IsConnected ? null : "the gateway's connection to Redis is down (reconnecting)";
+        var slowest = TimeSpan.Zero;
+        foreach (var endpoint in Masters())
+        {
+            var key = endpoint.ToString() ?? string.Empty;
+            if (!_pings.TryGetValue(key, out var ping))
+            {
+                _pings[key] = ping = new RedisPing(endpoint, options);
+            }
+
+            var (roundTrip, failure) = ping.Ping(settings.Budget);
+            if (roundTrip is not { } took)
+            {
+                problem ??= failure;
+            }
+            else if (took > settings.Budget)
+            {
+                problem ??= $"{key} answered PING in {took.TotalMilliseconds:0.0} ms, over the budget of {settings.Budget.TotalMilliseconds:0} ms";
+            }
+            else
+            {
+                slowest = took > slowest ? took : slowest;
+            }
+        }
+
+        if (problem is null)
+        {
+            if (circuit.ProbeSucceeded(slowest))
+            {
+                Log.Recovered(logger, slowest.TotalMilliseconds);
+            }
+
+            return;
+        }
+
+        if (circuit.ProbeFailed(problem) || DateTimeOffset.UtcNow - _lastLogged > TimeSpan.FromSeconds(10))
+        {
+            _lastLogged = DateTimeOffset.UtcNow;
+            Log.ProbeFailed(logger, problem);
+        }
+    }
+
+    /// <summary>
+    /// The masters that serve data: of a cluster, those holding slots in the multiplexer's latest view (a failed master's
+    /// slots move to its promoted replica); of a standalone server, the one that is not a replica; before the first
+    /// connection, the configured endpoints.
+    /// </summary>
+    private IEnumerable<System.Net.EndPoint> Masters()
+    {
+        var known = redis.GetEndPoints();
+        foreach (var endpoint in known)
+        {
+            if (redis.GetServer(endpoint) is { ServerType: ServerType.Cluster, IsConnected: true, ClusterConfiguration: { } cluster })
+            {
+                return cluster.Nodes.Where(n => !n.IsReplica && n.Slots.Count > 0 && n.EndPoint is not null).Select(n => n.EndPoint!).ToList();
+            }
+        }
+
+        var masters = known.Where(endpoint => redis.GetServer(endpoint) is { IsReplica: false }).ToList();
+        return masters.Count > 0 ? masters : options.EndPoints;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(30, LogLevel.Warning, "The store probe failed: {Problem}; verdicts are stateless until Redis answers in time again")]
+        public static partial void ProbeFailed(ILogger logger, string problem);
+
+        [LoggerMessage(32, LogLevel.Information, "The store answers again (PING in {RoundTripMs:0.0} ms): verdicts are stateful again")]
+        public static partial void Recovered(ILogger logger, double roundTripMs);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using LinkGateway.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LinkGateway.Interstitial;
+
+/// <summary>
+/// A person can always unsubscribe, whatever Redis does: absent from the start, gone between the page and the button,
+/// restarted empty. A used pass stays used through all of it.
+/// </summary>
+public sealed class ShieldThroughStoreOutageTests
+{
+    [Theory]
+    [InlineData("refused")] // nothing listens on the port
+    [InlineData("unresolvable")] // a host name copied from a compose file onto a machine without it
+    public async Task RedisAbsentFromTheStart_APersonStillUnsubscribes_AndOneClickIsForwarded(string absence)
+    {
+        var redis = absence == "refused" ? $"127.0.0.1:{RedisServer.FreeLoopbackPort()},connectTimeout=300" : "redis.invalid:6379,connectTimeout=300";
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(redis, time: clock, waitUntilWarm: false);
+
+        Assert.Equal(HttpStatusCode.OK, (await PersonUnsubscribesAsync(host, clock, "/u/m-absent/r-1")).StatusCode);
+        var oneClick = Clients.Bare("/u/m-absent/r-2", "40.107.8.10", userAgent: null, HttpMethod.Post);
+        oneClick.Content = new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.SendAsync(oneClick)).StatusCode);
+
+        Assert.Equal(["r-1", "r-2"], host.Ledger.Events.Where(e => e.Action == "unsubscribe").Select(e => e.RecipientId).Order());
+        Assert.All(host.Ledger.Events, e => Assert.Equal("store-unavailable", e.Header("X-Bot-Degraded")));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.Client.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RedisKilledBetweenPageAndButton_APersonStillUnsubscribes_Once()
+    {
+        await using var redis = await RedisServer.StartAsync(local: true);
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync($"{redis.Configuration},connectTimeout=300", time: clock);
+        const string path = "/u/m-killed/r-1";
+        var address = Clients.NextAddress();
+        var page = await (await host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+
+        redis.Kill();
+        clock.Advance(ShieldClient.ReadingTime);
+        var posted = await host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+        var replayed = await host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+        var followed = await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
+
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        Assert.Null(ShieldClient.PassCookie(replayed)); // single use holds on this node without Redis
+        Assert.Equal(HttpStatusCode.OK, followed.StatusCode);
+        var unsubscribe = Assert.Single(host.Ledger.Events);
+        Assert.Contains("pass.human", unsubscribe.Header("X-Bot-Reasons")!.Split(','));
+    }
+
+    [Fact]
+    public async Task UsedPass_StaysUsed_AfterRedisRestartsEmpty_OnThisNodeAndOnAnother()
+    {
+        await using var redis = await RedisServer.StartAsync(local: true); // no persistence: a restart forgets everything
+        var prefix = $"lg:restart-{Guid.NewGuid():N}:";
+        var clock = ShieldClient.Clock();
+        await using var nodeA = await GatewayHost.StartAsync(redis.Configuration, prefix, time: clock);
+        await using var nodeB = await GatewayHost.StartAsync(redis.Configuration, prefix, signingKey: nodeA.SigningKey, time: clock);
+        const string path = "/u/m-restart/r-1";
+        var address = Clients.NextAddress();
+        var page = await (await nodeA.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        clock.Advance(ShieldClient.ReadingTime);
+        Assert.Equal(HttpStatusCode.SeeOther, (await nodeA.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)))).StatusCode);
+
+        await redis.RestartAsync();
+        await nodeA.Log.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("Wrote {Count} single-use marks", StringComparison.Ordinal));
+        await WaitUntilReadyAsync(nodeB);
+
+        var replayOnA = await nodeA.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+        var replayOnB = await nodeB.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+
+        Assert.Null(ShieldClient.PassCookie(replayOnA));
+        Assert.Null(ShieldClient.PassCookie(replayOnB));
+        Assert.Empty(nodeA.Ledger.Events.Concat(nodeB.Ledger.Events));
+    }
+
+    /// <summary>GET the page, read it, press the button, follow the 303 with the cookie: the origin's answer.</summary>
+    private static async Task<HttpResponseMessage> PersonUnsubscribesAsync(GatewayHost host, FakeTimeProvider clock, string path)
+    {
+        var address = Clients.NextAddress();
+        var page = await host.Client.SendAsync(Clients.Browser(path, address));
+        Assert.True(ShieldClient.IsInterstitial(await page.Content.ReadAsStringAsync()));
+        clock.Advance(ShieldClient.ReadingTime);
+        var posted = await host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(await page.Content.ReadAsStringAsync())));
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        return await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
+    }
+
+    /// <summary>Polls /readyz (its probe closes the circuit on its own schedule; there is no event to wait on from here).</summary>
+    private static async Task WaitUntilReadyAsync(GatewayHost host)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while ((await host.Client.GetAsync("/readyz", deadline.Token)).StatusCode != HttpStatusCode.OK)
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+    }
+}
