@@ -34,7 +34,7 @@ internal sealed class LinkGuardMiddleware
     public async Task InvokeAsync(HttpContext context)
     {
         var snapshot = _guard.Snapshot;
-        var policy = _routes.For(context.GetReverseProxyFeature().Route.Config);
+        var policy = _routes.For(context);
         var request = context.Request;
         BotHeaders.StripFromClient(request.Headers);
 

@@ -63,6 +63,7 @@ public static class GatewayApp
         builder.Services.AddSingleton(config.Options);
         builder.Services.AddSingleton(new GuardSnapshotHolder(config.Snapshot));
         builder.Services.AddSingleton<RoutePolicies>();
+        builder.Services.AddShieldedPaths();
         builder.Services.AddSingleton<LinkGuard>();
         builder.Services.AddSingleton(launch);
         builder.Services.AddHostedService<GuardReloader>();
@@ -122,7 +123,11 @@ public static class GatewayApp
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
         });
-        app.MapReverseProxy(proxy => proxy.UseLinkGuard());
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseShieldedPaths();
+            proxy.UseLinkGuard();
+        });
         return app;
     }
 
