@@ -78,6 +78,7 @@ public static class GatewayApp
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<RoutePolicyConfigFilter>()
             .AddTransforms<BotHeadersTransformProvider>();
+        builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, OriginHttpClientFactory>();
         builder.AddTlsFingerprint();
         configure?.Invoke(builder);
 
