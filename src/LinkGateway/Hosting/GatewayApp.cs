@@ -80,6 +80,7 @@ public static class GatewayApp
             .AddTransforms<BotHeadersTransformProvider>();
         builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, OriginHttpClientFactory>();
         builder.AddTlsFingerprint();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.RequestHeaderEncodingSelector = static _ => HeaderEncoding.Utf8);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -93,6 +94,7 @@ public static class GatewayApp
             logging.EnrichDiagnosticContext = (diagnostics, http) =>
             {
                 diagnostics.Set("ClientAddress", http.Connection.RemoteIpAddress?.ToString());
+                diagnostics.Set("UserAgent", http.Request.Headers.UserAgent.ToString());
                 if (Tls.TlsClientHello.Ja4Of(http) is { } ja4)
                 {
                     diagnostics.Set("Ja4", ja4);
