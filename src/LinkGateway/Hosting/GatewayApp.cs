@@ -85,6 +85,7 @@ public static class GatewayApp
 
         var app = builder.Build();
         app.Services.GetRequiredService<PhysicalFileProvider>(); // created through the factory now, so the container owns it
+        app.UseMiddleware<PeerTrustMiddleware>(); // while the connection's address is still the peer's
         app.UseTrustedJa4Header(options.Tls);
         app.UseForwardedHeaders();
         app.UseExceptionHandler(failed => failed.Run(NeutralError));

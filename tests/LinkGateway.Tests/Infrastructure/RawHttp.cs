@@ -5,16 +5,16 @@ using System.Text;
 namespace LinkGateway.Infrastructure;
 
 /// <summary>
-/// Requests written byte for byte on a loopback socket: what HttpClient refuses or rewrites (raw paths such as
+/// Requests written byte for byte on a socket: what HttpClient refuses or rewrites (raw paths such as
 /// "//u/m/r" or "/u\m\r", a CR in a header, header bytes that are not ASCII), as an attacker's client sends them.
 /// </summary>
 public static class RawHttp
 {
-    /// <summary>Writes <paramref name="request"/> (which asks to close) and reads the whole answer, as UTF-8 text.</summary>
+    /// <summary>Writes <paramref name="request"/> to the server's address (an IP) and reads the whole answer (the request asks to close), as UTF-8 text.</summary>
     public static async Task<string> SendAsync(Uri server, byte[] request)
     {
         using var socket = new TcpClient();
-        await socket.ConnectAsync(IPAddress.Loopback, server.Port);
+        await socket.ConnectAsync(IPAddress.Parse(server.Host), server.Port);
         var stream = socket.GetStream();
         await stream.WriteAsync(request);
         return await new StreamReader(stream, Encoding.UTF8).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
