@@ -35,7 +35,7 @@ public sealed class HeaderEncodingTests : IAsyncLifetime
 
         Assert.Equal(200, RawHttp.StatusOf(answer));
         Assert.Equal(Encoding.UTF8.GetBytes(userAgent), Assert.Single(_origin.Single(recipient).Values("User-Agent")));
-        var logged = await _host.Log.WaitForAsync(e => e.Properties.TryGetValue("RequestPath", out var path) && path.ToString().Contains(recipient, StringComparison.Ordinal));
+        var logged = await _host.Log.WaitForRequestAsync(recipient);
         Assert.Equal($"\"{userAgent}\"", logged.Properties["UserAgent"].ToString());
     }
 

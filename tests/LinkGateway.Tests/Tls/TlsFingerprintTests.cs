@@ -102,7 +102,7 @@ public sealed class TlsFingerprintTests(DebianChromium chromium) : IClassFixture
         var reasons = ReasonsOf(recipient);
         Assert.DoesNotContain("tls.ja4", reasons);
         Assert.DoesNotContain("tls.mismatch", reasons);
-        var logged = await LoggedAsync(recipient);
+        var logged = await _host.Log.WaitForRequestAsync(recipient);
         Assert.Contains("_8daaf6152771_", logged.Properties["Ja4"].ToString(), StringComparison.Ordinal); // Chromium's cipher hash
     }
 
@@ -131,7 +131,7 @@ public sealed class TlsFingerprintTests(DebianChromium chromium) : IClassFixture
         await balancer.SendAsync(tool);
         await balancer.SendAsync(Clients.Browser($"/c/m-tls/{second}/l-1", Clients.NextAddress()));
 
-        Assert.Equal(ConnectionOf(await LoggedAsync(first)), ConnectionOf(await LoggedAsync(second)));
+        Assert.Equal(ConnectionOf(await _host.Log.WaitForRequestAsync(first)), ConnectionOf(await _host.Log.WaitForRequestAsync(second)));
         Assert.Contains("tls.mismatch", ReasonsOf(first));
         Assert.DoesNotContain(ReasonsOf(second), r => r.StartsWith("tls.", StringComparison.Ordinal));
     }
@@ -167,9 +167,6 @@ public sealed class TlsFingerprintTests(DebianChromium chromium) : IClassFixture
     private OriginEvent Event(string recipient) => Assert.Single(_host.Ledger.Events, e => e.RecipientId == recipient);
 
     private string[] ReasonsOf(string recipient) => (Event(recipient).Header("X-Bot-Reasons") ?? "").Split(',');
-
-    private Task<Serilog.Events.LogEvent> LoggedAsync(string recipient) =>
-        _host.Log.WaitForAsync(e => e.Properties.TryGetValue("RequestPath", out var p) && p.ToString().Contains(recipient, StringComparison.Ordinal));
 
     private static string ConnectionOf(Serilog.Events.LogEvent logged) => logged.Properties["ConnectionId"].ToString();
 
