@@ -73,6 +73,7 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
         var client = origins.ToNginx.Client;
 
         var page = await (await client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        origins.Clock.Advance(ShieldClient.ReadingTime);
         var posted = await client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
         var followed = await client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
 
@@ -113,6 +114,9 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
     {
         public NginxOrigin Nginx { get; private set; } = null!;
 
+        /// <summary>The clock of the gateway in front of nginx: a person's pause before the page's button, without waiting.</summary>
+        public Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock { get; } = ShieldClient.Clock();
+
         public GatewayHost ToNginx { get; private set; } = null!;
 
         public GatewayHost ToDemo { get; private set; } = null!;
@@ -124,7 +128,7 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
             {
                 ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = Nginx.Address.ToString(),
                 ["LinkGateway:RateLimit:Enabled"] = "false",
-            });
+            }, time: Clock);
             ToDemo = await GatewayHost.StartAsync(settings: new Dictionary<string, string?> { ["LinkGateway:RateLimit:Enabled"] = "false" });
         }
 
