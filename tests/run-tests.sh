@@ -24,11 +24,14 @@ if [ ! -x /usr/bin/chromium ]; then
   install_packages chromium || { echo "install chromium (apt-get install -y chromium)" >&2; exit 1; }
 fi
 
-# The compose file is checked with `docker-compose config` (no engine needed); the TLS tests use real clients.
+# The compose file is checked with `docker-compose config` (no engine needed); the TLS tests use real clients;
+# the path tests run nginx as an origin.
 missing=()
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# Debian installs nginx in /usr/sbin, which is not on every user's PATH.
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "not found: ${missing[*]}: installing" >&2
   install_packages "${missing[@]}" || { echo "install ${missing[*]} (apt-get install -y ${missing[*]})" >&2; exit 1; }

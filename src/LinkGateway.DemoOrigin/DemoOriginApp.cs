@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http.Features;
 using LinkGateway.Links;
 using LinkGateway.Signing;
 
@@ -68,7 +69,9 @@ public static class DemoOriginApp
         var forwarding = request.Headers
             .Where(h => h.Key.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("X-Original-", StringComparison.OrdinalIgnoreCase))
             .ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var pathAndQuery = request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
+        // The request target as it arrived, byte for byte: the gateway signs what it sends, and Kestrel's decoded
+        // Path and QueryString would spell some characters differently (README, "Header contract").
+        var pathAndQuery = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
         string? body = null;
         if (request.ContentLength is > 0 and <= 4096)
         {

@@ -1,4 +1,5 @@
 using LinkGateway.Guard;
+using LinkGateway.Paths;
 using Microsoft.AspNetCore.Routing.Template;
 
 namespace LinkGateway.Evaluation;
@@ -10,10 +11,14 @@ namespace LinkGateway.Evaluation;
 public sealed class RouteTable
 {
     private readonly (TemplateMatcher Matcher, RoutePolicy Policy)[] _routes;
+    private readonly ShieldedNamespaces _namespaces;
 
     public RouteTable(IConfiguration configuration)
     {
-        _routes = configuration.GetSection("ReverseProxy:Routes").GetChildren()
+        var routes = configuration.GetSection("ReverseProxy:Routes").GetChildren().ToList();
+        _namespaces = ShieldedNamespaces.Compile(routes.Select(route =>
+            (route.Key, route["Match:Path"], (IReadOnlyList<string>?)route.GetSection("Match:Hosts").Get<string[]>(), RoutePolicy.Parse(route, out _))));
+        _routes = routes
             .Select(route => (Template: route["Match:Path"], Policy: RoutePolicy.Parse(route, out _) ?? RoutePolicy.Plain))
             .Where(r => r.Template is not null)
             .Select(r => (Parsed: TemplateParser.Parse(r.Template!.TrimStart('/')), r.Policy))
@@ -23,15 +28,24 @@ public sealed class RouteTable
             .ToArray();
     }
 
-    /// <summary>The route's policy and values; null when no route matches (the gateway would answer 404).</summary>
+    /// <summary>
+    /// The policy that guards the path and the route's values; null when no route matches (the gateway would answer
+    /// 404) or the path holds a control character (400). A path that could reach a shielded route is guarded as that
+    /// route, as the gateway does (<see cref="ShieldedNamespaces"/>); access logs name no host, so every namespace counts.
+    /// </summary>
     public (RoutePolicy Policy, RouteValueDictionary Values)? Match(string path)
     {
+        if (!LenientPath.TryRead(path, out var reading))
+        {
+            return null;
+        }
+
         foreach (var (matcher, policy) in _routes)
         {
             var values = new RouteValueDictionary();
             if (matcher.TryMatch(path, values))
             {
-                return (policy, values);
+                return (_namespaces.Find(host: null, reading) is { } shielded && shielded.IsStricterThan(policy) ? shielded.Policy : policy, values);
             }
         }
 

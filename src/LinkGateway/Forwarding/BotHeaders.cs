@@ -1,6 +1,6 @@
 namespace LinkGateway.Forwarding;
 
-/// <summary>The header contract to the origin (README, "Header contract").</summary>
+/// <summary>The header contract to the origin (README, "Header contract"), and what a client may not pass to it.</summary>
 public static class BotHeaders
 {
     public const string Prefix = "X-Bot-";
@@ -12,35 +12,85 @@ public static class BotHeaders
     public const string Degraded = "X-Bot-Degraded";
     public const string RequestId = "X-Bot-Request-Id";
 
-    // Added to the request by UseForwardedHeaders; the origin gets X-Forwarded-For from YARP instead.
-    private static readonly string[] _forwardedHeaderLeftovers = ["X-Original-For", "X-Original-Proto", "X-Original-Host"];
+    // Set by YARP from the gateway's view of the request; from a client only through a trusted proxy.
+    private const string ForwardedPrefix = "X-Forwarded-";
 
-    public static bool IsBotHeader(string name) => name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase);
+    // ASP.NET's forwarded-headers middleware leaves X-Original-For/-Proto/-Host/-Prefix behind; IIS-style origins
+    // (Symfony, Laminas) route by X-Original-URL instead of the request's path, around the shield.
+    private const string OriginalPrefix = "X-Original-";
+
+    // Headers origins take for the client's address (only the gateway's X-Forwarded-For may say it) or, like
+    // X-Original-URL, for the path to route.
+    private static readonly string[] _neverFromClients =
+        ["X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "Forwarded", "X-Rewrite-URL"];
+
+    /// <summary>One of the gateway's X-Bot-* names, compared as origins compare them: any case, "_" read as "-" (CGI and WSGI merge both into HTTP_X_BOT_…).</summary>
+    public static bool IsBotHeader(string name) => Spells(name, Prefix, prefixOnly: true);
 
     /// <summary>
-    /// Removes what the client may not pass to the origin: its own X-Bot-* (only the gateway speaks them) and the
-    /// forwarded-headers leftovers. Done on the incoming headers before YARP copies them: Kestrel's header
-    /// dictionary enumerates without parsing, the outgoing HttpRequestMessage's would parse every value.
+    /// A header the client may not pass to the origin: anything that spells an X-Bot-* name, a client-address or
+    /// path-override header, X-Original-*, and X-Forwarded-* unless the immediate peer is a trusted proxy (an
+    /// underscore spelling of X-Forwarded-* never comes from a proxy). Names compare as origins compare them.
     /// </summary>
-    public static void StripFromClient(IHeaderDictionary headers)
+    public static bool IsForbiddenFromClient(string name, bool fromTrustedProxy)
     {
-        List<string>? spoofed = null;
-        foreach (var name in headers.Keys)
+        if (IsBotHeader(name) || Spells(name, OriginalPrefix, prefixOnly: true))
         {
-            if (IsBotHeader(name))
+            return true;
+        }
+
+        foreach (var forbidden in _neverFromClients)
+        {
+            if (Spells(name, forbidden, prefixOnly: false))
             {
-                (spoofed ??= []).Add(name);
+                return true;
             }
         }
 
-        foreach (var name in spoofed ?? [])
+        return Spells(name, ForwardedPrefix, prefixOnly: true) && (!fromTrustedProxy || name.Contains('_', StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Removes what the client may not pass to the origin (<see cref="IsForbiddenFromClient"/>). Done on the incoming
+    /// headers before YARP copies them: Kestrel's header dictionary enumerates without parsing, the outgoing
+    /// HttpRequestMessage's would parse every value.
+    /// </summary>
+    public static void StripFromClient(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        var fromTrustedProxy = PeerTrustFeature.IsTrustedProxyPeer(context);
+        List<string>? forbidden = null;
+        foreach (var name in headers.Keys)
         {
-            headers.Remove(name);
+            if (IsForbiddenFromClient(name, fromTrustedProxy))
+            {
+                (forbidden ??= []).Add(name);
+            }
         }
 
-        foreach (var name in _forwardedHeaderLeftovers)
+        foreach (var name in forbidden ?? [])
         {
             headers.Remove(name);
         }
+    }
+
+    /// <summary><paramref name="name"/> is <paramref name="expected"/> (or starts with it), ignoring ASCII case, with "_" read as "-".</summary>
+    private static bool Spells(string name, string expected, bool prefixOnly)
+    {
+        if (prefixOnly ? name.Length < expected.Length : name.Length != expected.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var c = name[i] == '_' ? '-' : name[i];
+            if (char.ToLowerInvariant(c) != char.ToLowerInvariant(expected[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -1,17 +1,16 @@
 using System.Globalization;
 using LinkGateway.Guard;
-using LinkGateway.Signing;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace LinkGateway.Forwarding;
 
 /// <summary>
-/// On every route: adds the gateway's verdict and its signature (the client's own X-Bot-* headers were removed
-/// by the guard before YARP copied the request, <see cref="BotHeaders.StripFromClient"/>). It is added after the
-/// route's own transforms, so the signed path is the one the origin receives.
+/// On every route: adds the gateway's verdict (the client's own X-Bot-* headers were removed by the guard before
+/// YARP copied the request, <see cref="BotHeaders.StripFromClient"/>) and hands it to <see cref="SigningHandler"/>,
+/// which signs it over the request as it goes on the wire.
 /// </summary>
-internal sealed class BotHeadersTransformProvider(BotHeaderSignature signature, TimeProvider time) : ITransformProvider
+internal sealed class BotHeadersTransformProvider : ITransformProvider
 {
     public void ValidateRoute(TransformRouteValidationContext context)
     {
@@ -33,10 +32,7 @@ internal sealed class BotHeadersTransformProvider(BotHeaderSignature signature, 
 
         var verdict = guard.Verdict;
         headers.TryAddWithoutValidation(BotHeaders.RequestId, guard.RequestId);
-        var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
-        var pathAndQuery = context.Path.ToUriComponent() + context.Query.QueryString.ToUriComponent();
-        var score = verdict.Score.ToString(CultureInfo.InvariantCulture);
-        headers.TryAddWithoutValidation(BotHeaders.Score, score);
+        headers.TryAddWithoutValidation(BotHeaders.Score, verdict.Score.ToString(CultureInfo.InvariantCulture));
         headers.TryAddWithoutValidation(BotHeaders.Verdict, verdict.KindName);
         headers.TryAddWithoutValidation(BotHeaders.Reasons, verdict.Reasons);
         if (verdict.Degraded is { } degraded)
@@ -44,9 +40,8 @@ internal sealed class BotHeadersTransformProvider(BotHeaderSignature signature, 
             headers.TryAddWithoutValidation(BotHeaders.Degraded, degraded);
         }
 
-        headers.TryAddWithoutValidation(BotHeaders.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));
-        headers.TryAddWithoutValidation(BotHeaders.Signature,
-            signature.Sign(verdict.Score, verdict.KindName, verdict.Reasons, verdict.Degraded, context.HttpContext.Request.Method, pathAndQuery, timestamp));
+        // Signed by the cluster's last handler, over the request line as it is sent (SigningHandler).
+        context.ProxyRequest.Options.Set(SigningHandler.VerdictKey, verdict);
         return ValueTask.CompletedTask;
     }
 }

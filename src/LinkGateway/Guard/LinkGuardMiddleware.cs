@@ -34,9 +34,9 @@ internal sealed class LinkGuardMiddleware
     public async Task InvokeAsync(HttpContext context)
     {
         var snapshot = _guard.Snapshot;
-        var policy = _routes.For(context.GetReverseProxyFeature().Route.Config);
+        var policy = _routes.For(context);
         var request = context.Request;
-        BotHeaders.StripFromClient(request.Headers);
+        BotHeaders.StripFromClient(context);
 
         // A form posted to a link with an interstitial: the page's pass, or an RFC 8058 one-click unsubscribe.
         IFormCollection? form = null;

@@ -149,4 +149,8 @@ internal sealed class RoutePolicies
 
     // Start-up validation refuses bad metadata; a later bad reload falls back to a plain route.
     public RoutePolicy For(RouteConfig route) => _policies.GetValue(route, static r => RoutePolicy.Parse(r.Metadata, out _) ?? RoutePolicy.Plain);
+
+    /// <summary>The policy that guards this request: its route's, or a shielded route's its path could reach (<see cref="Paths.ShieldedPathFeature"/>).</summary>
+    public RoutePolicy For(HttpContext context) =>
+        context.Features.Get<Paths.ShieldedPathFeature>()?.Namespace.Policy ?? For(context.GetReverseProxyFeature().Route.Config);
 }

@@ -63,6 +63,7 @@ public static class GatewayApp
         builder.Services.AddSingleton(config.Options);
         builder.Services.AddSingleton(new GuardSnapshotHolder(config.Snapshot));
         builder.Services.AddSingleton<RoutePolicies>();
+        builder.Services.AddShieldedPaths();
         builder.Services.AddSingleton<LinkGuard>();
         builder.Services.AddSingleton<GatewayWarmUp>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayWarmUp>());
@@ -80,11 +81,14 @@ public static class GatewayApp
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<RoutePolicyConfigFilter>()
             .AddTransforms<BotHeadersTransformProvider>();
+        builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, OriginHttpClientFactory>();
         builder.AddTlsFingerprint();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.RequestHeaderEncodingSelector = static _ => HeaderEncoding.Utf8);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.Services.GetRequiredService<PhysicalFileProvider>(); // created through the factory now, so the container owns it
+        app.UseMiddleware<PeerTrustMiddleware>(); // while the connection's address is still the peer's
         app.UseTrustedJa4Header(options.Tls);
         app.UseForwardedHeaders();
         app.UseExceptionHandler(failed => failed.Run(NeutralError));
@@ -94,6 +98,7 @@ public static class GatewayApp
             logging.EnrichDiagnosticContext = (diagnostics, http) =>
             {
                 diagnostics.Set("ClientAddress", http.Connection.RemoteIpAddress?.ToString());
+                diagnostics.Set("UserAgent", http.Request.Headers.UserAgent.ToString());
                 if (Tls.TlsClientHello.Ja4Of(http) is { } ja4)
                 {
                     diagnostics.Set("Ja4", ja4);
@@ -125,7 +130,11 @@ public static class GatewayApp
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
         });
-        app.MapReverseProxy(proxy => proxy.UseLinkGuard());
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseShieldedPaths();
+            proxy.UseLinkGuard();
+        });
         return app;
     }
 

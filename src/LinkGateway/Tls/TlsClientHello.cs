@@ -6,13 +6,17 @@ using Microsoft.AspNetCore.Connections.Features;
 namespace LinkGateway.Tls;
 
 /// <summary>
-/// The connection's TLS fingerprint: Kestrel hands over the raw ClientHello before the handshake, its JA4 is kept
-/// with the connection (every request on it, HTTP/1.1 or HTTP/2, reads the same), or, behind a TLS-terminating
-/// load balancer, taken from a header that only trusted proxies may set.
+/// The request's TLS fingerprint: Kestrel hands over the raw ClientHello before the handshake, and its JA4 is kept
+/// with the connection (every request on it, HTTP/1.1 or HTTP/2, comes from the same TLS client). Behind a
+/// TLS-terminating load balancer it comes instead from a header that only trusted proxies may set, and that one
+/// is kept with the request alone: a keep-alive balancer sends other people's requests on the same connection.
 /// </summary>
 public static class TlsClientHello
 {
-    private const string ItemKey = "LinkGateway.Ja4";
+    private const string ConnectionItemKey = "LinkGateway.Ja4";
+
+    // A key no other code can write under in HttpContext.Items.
+    private static readonly object _requestItemKey = new();
 
     /// <summary>Kestrel's callback on every HTTPS endpoint (HttpsConnectionAdapterOptions.TlsClientHelloBytesCallback).</summary>
     public static void OnClientHello(ConnectionContext connection, ReadOnlySequence<byte> record)
@@ -23,20 +27,16 @@ public static class TlsClientHello
             : Ja4.TryCompute(record.ToArray(), out ja4);
         if (computed)
         {
-            connection.Items[ItemKey] = ja4;
+            connection.Items[ConnectionItemKey] = ja4;
         }
     }
 
-    /// <summary>The JA4 of the request's connection, or from the trusted header; null over plain HTTP.</summary>
+    /// <summary>The JA4 of the request's connection, else the one a trusted balancer sent with this request; null over plain HTTP.</summary>
     public static string? Ja4Of(HttpContext context) =>
-        context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ItemKey, out var value) == true ? value as string : null;
+        context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ConnectionItemKey, out var own) == true && own is string ja4
+            ? ja4
+            : context.Items.TryGetValue(_requestItemKey, out var passed) ? passed as string : null;
 
-    /// <summary>Records a JA4 a trusted load balancer passed (the connection's own ClientHello, when there is one, wins).</summary>
-    public static void SetFromTrustedProxy(HttpContext context, string ja4)
-    {
-        if (context.Features.Get<IConnectionItemsFeature>() is { } items)
-        {
-            items.Items.TryAdd(ItemKey, ja4);
-        }
-    }
+    /// <summary>Records, for this request only, a JA4 a trusted load balancer passed (the connection's own ClientHello, when there is one, wins).</summary>
+    public static void SetFromTrustedProxy(HttpContext context, string ja4) => context.Items[_requestItemKey] = ja4;
 }

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using LinkGateway.Infrastructure;
 
 namespace LinkGateway.Hosting;
@@ -60,7 +58,7 @@ public sealed class AbuseAndFaultTests
         await using var host = await GatewayHost.StartAsync();
 
         // HttpClient refuses to send this; a raw socket does what an attacker would.
-        var answer = await SendRawAsync(host, "GET /c/m-1/r-crlf/l-1 HTTP/1.1\r\nHost: localhost\r\nX-Bot-Score: 0\rX-Injected: 1\r\nConnection: close\r\n\r\n");
+        var answer = await RawHttp.SendAsync(host.Address, "GET /c/m-1/r-crlf/l-1 HTTP/1.1\r\nHost: localhost\r\nX-Bot-Score: 0\rX-Injected: 1\r\nConnection: close\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 400", answer);
         Assert.Empty(host.Ledger.Events);
@@ -72,7 +70,7 @@ public sealed class AbuseAndFaultTests
         // Sent over a raw socket: HttpClient would take "//host/..." for another host.
         await using var host = await GatewayHost.StartAsync();
 
-        var answer = await SendRawAsync(host, "GET //evil.example/u/m-1/r-1 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/8.5.0\r\nConnection: close\r\n\r\n");
+        var answer = await RawHttp.SendAsync(host.Address, "GET //evil.example/u/m-1/r-1 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/8.5.0\r\nConnection: close\r\n\r\n");
 
         Assert.DoesNotContain("evil.example", answer.Split("\r\n\r\n")[0], StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotMatch("^HTTP/1.1 30[1-8]", answer);
@@ -141,15 +139,5 @@ public sealed class AbuseAndFaultTests
         {
             await slow.DisposeAsync();
         }
-    }
-
-    /// <summary>Writes a request byte for byte on a loopback socket and reads the whole answer (the request asks to close).</summary>
-    private static async Task<string> SendRawAsync(GatewayHost host, string request)
-    {
-        using var socket = new TcpClient();
-        await socket.ConnectAsync(IPAddress.Loopback, host.Address.Port);
-        var stream = socket.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
-        return await new StreamReader(stream, Encoding.ASCII).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
     }
 }

@@ -72,6 +72,18 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.Empty(_host.Ledger.Events);
     }
 
+    [Fact]
+    public async Task AMovedUnsubscribeRoute_TakesItsShieldedNamespaceAlong()
+    {
+        await ChangeAndWaitAsync("/unsub (unsubscribe)", () => File.WriteAllText(ConfigFile,
+            File.ReadAllText(ConfigFile).Replace("\"Path\": \"/u/{messageId}/{recipientId}\"", "\"Path\": \"/unsub/{messageId}/{recipientId}\"", StringComparison.Ordinal)));
+
+        var answer = await RawHttp.SendAsync(_host.Address, RawHttp.CurlGet("/unsub//m-1/r-moved", Clients.NextAddress()));
+
+        Assert.True(Interstitial.ShieldClient.IsInterstitial(answer));
+        Assert.Empty(_host.Ledger.Events);
+    }
+
     private async Task<string?> VerdictForAsync(string userAgent)
     {
         var recipient = $"r-{Guid.NewGuid():N}";

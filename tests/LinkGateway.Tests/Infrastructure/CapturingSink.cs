@@ -18,6 +18,10 @@ public sealed class CapturingSink : ILogEventSink
         Interlocked.Exchange(ref _emitted, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
+    /// <summary>The request log's event of the first request whose path contains <paramref name="pathPart"/> (e.g. a unique recipient id).</summary>
+    public Task<LogEvent> WaitForRequestAsync(string pathPart) =>
+        WaitForAsync(e => e.Properties.TryGetValue("RequestPath", out var path) && path.ToString().Contains(pathPart, StringComparison.Ordinal));
+
     /// <summary>The first event that matches, waiting for new events (each one is the signal) up to 10 seconds.</summary>
     public async Task<LogEvent> WaitForAsync(Func<LogEvent, bool> match)
     {

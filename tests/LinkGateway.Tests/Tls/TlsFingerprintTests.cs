@@ -102,7 +102,7 @@ public sealed class TlsFingerprintTests(DebianChromium chromium) : IClassFixture
         var reasons = ReasonsOf(recipient);
         Assert.DoesNotContain("tls.ja4", reasons);
         Assert.DoesNotContain("tls.mismatch", reasons);
-        var logged = await _host.Log.WaitForAsync(e => e.Properties.TryGetValue("RequestPath", out var p) && p.ToString().Contains(recipient, StringComparison.Ordinal));
+        var logged = await _host.Log.WaitForRequestAsync(recipient);
         Assert.Contains("_8daaf6152771_", logged.Properties["Ja4"].ToString(), StringComparison.Ordinal); // Chromium's cipher hash
     }
 
@@ -117,6 +117,23 @@ public sealed class TlsFingerprintTests(DebianChromium chromium) : IClassFixture
 
         Assert.Contains("tls.mismatch", ReasonsOf(recipient));
         Assert.DoesNotContain(Event(recipient).ForwardingHeaders.Keys, k => k.Equals("X-Forwarded-Ja4", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task TheTrustedHeader_CountsForItsOwnRequest_NotTheNextOneOnTheConnection()
+    {
+        // A keep-alive balancer sends the next person's request on the same connection, without a JA4 of theirs.
+        using var balancer = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, AllowAutoRedirect = false }) { BaseAddress = _host.Address };
+        var (first, second) = ($"r-lb-first-{Guid.NewGuid():N}", $"r-lb-second-{Guid.NewGuid():N}");
+        var tool = Clients.Browser($"/c/m-tls/{first}/l-1", Clients.NextAddress());
+        tool.Headers.Add("X-Forwarded-Ja4", "t13d3112h2_e8f1e7e78f70_b26ce05bbdd6"); // curl's, under a Chrome User-Agent
+
+        await balancer.SendAsync(tool);
+        await balancer.SendAsync(Clients.Browser($"/c/m-tls/{second}/l-1", Clients.NextAddress()));
+
+        Assert.Equal(ConnectionOf(await _host.Log.WaitForRequestAsync(first)), ConnectionOf(await _host.Log.WaitForRequestAsync(second)));
+        Assert.Contains("tls.mismatch", ReasonsOf(first));
+        Assert.DoesNotContain(ReasonsOf(second), r => r.StartsWith("tls.", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -150,6 +167,8 @@ public sealed class TlsFingerprintTests(DebianChromium chromium) : IClassFixture
     private OriginEvent Event(string recipient) => Assert.Single(_host.Ledger.Events, e => e.RecipientId == recipient);
 
     private string[] ReasonsOf(string recipient) => (Event(recipient).Header("X-Bot-Reasons") ?? "").Split(',');
+
+    private static string ConnectionOf(Serilog.Events.LogEvent logged) => logged.Properties["ConnectionId"].ToString();
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string executable, params string[] args)
     {

@@ -1,0 +1,89 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+
+namespace LinkGateway.Paths;
+
+/// <summary>
+/// The lenient reading of a request path: what the most permissive origin could route it as. Origins disagree
+/// about spellings (nginx merges slashes and resolves dot segments, servlet containers drop ";params", some
+/// frameworks decode twice or read "\" as "/"), so the reading applies all of them at once: percent-decode until
+/// nothing changes (so "%252F" counts as "/"), "\" as "/", ";params" stripped from each segment, empty and "."
+/// segments dropped, ".." resolved. It is used to classify a request, never to rewrite it.
+/// </summary>
+public static class LenientPath
+{
+    // C0, DEL and C1: the characters char.IsControl names.
+    private static readonly string _controlCharacters = string.Concat(Enumerable.Range(0, 0xA0).Select(c => (char)c).Where(char.IsControl));
+    private static readonly SearchValues<char> _controls = SearchValues.Create(_controlCharacters);
+
+    // Any of these, "//" or "/." sends a path the slow way; everything else reads as itself.
+    private static readonly SearchValues<char> _needsReading = SearchValues.Create("%\\;" + _controlCharacters);
+
+    /// <summary>
+    /// Reads <paramref name="path"/> (a decoded request path, as Kestrel hands it over, or a raw one) leniently.
+    /// The reading starts with "/", has no empty, "." or ".." segment and no trailing "/".
+    /// </summary>
+    /// <returns>False when the decoded path holds a control character: no link needs one, and origins disagree about them.</returns>
+    public static bool TryRead(string? path, [NotNullWhen(true)] out string? reading)
+    {
+        if (IsPlain(path))
+        {
+            reading = path;
+            return true;
+        }
+
+        var decoded = DecodeFully(path ?? string.Empty);
+        if (decoded.AsSpan().ContainsAny(_controls))
+        {
+            reading = null;
+            return false;
+        }
+
+        var segments = new List<string>();
+        foreach (var spelled in decoded.Split('/', '\\'))
+        {
+            var parameters = spelled.IndexOf(';', StringComparison.Ordinal);
+            switch (parameters < 0 ? spelled : spelled[..parameters])
+            {
+                case "" or ".":
+                    break;
+                case "..":
+                    if (segments.Count > 0)
+                    {
+                        segments.RemoveAt(segments.Count - 1);
+                    }
+
+                    break;
+                case var segment:
+                    segments.Add(segment);
+                    break;
+            }
+        }
+
+        reading = "/" + string.Join('/', segments);
+        return true;
+    }
+
+    /// <summary>A path that every origin reads as written: the common case, answered without allocating.</summary>
+    private static bool IsPlain([NotNullWhen(true)] string? path) =>
+        path is ['/', ..]
+        && (path.Length == 1 || path[^1] != '/')
+        && !path.AsSpan().ContainsAny(_needsReading)
+        && !path.Contains("//", StringComparison.Ordinal)
+        && !path.Contains("/.", StringComparison.Ordinal);
+
+    /// <summary>Percent-decodes until a fixed point; each round that changes anything makes the text shorter, so it ends.</summary>
+    private static string DecodeFully(string text)
+    {
+        while (true)
+        {
+            var decoded = Uri.UnescapeDataString(text);
+            if (decoded.Length == text.Length)
+            {
+                return decoded;
+            }
+
+            text = decoded;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using LinkGateway.Guard;
+using Yarp.ReverseProxy.Configuration;
+
+namespace LinkGateway.Paths;
+
+/// <summary>
+/// Where a shielded route (unsubscribe, confirm) lives: the literal start of its path template, read leniently,
+/// and its hosts. Any path whose lenient reading falls inside could reach that route's origin endpoint on some origin.
+/// </summary>
+/// <param name="RouteId">The shielded route.</param>
+/// <param name="Prefix">The literal path prefix ("/u" for "/u/{messageId}/{recipientId}"), whole segments only.</param>
+/// <param name="Hosts">The route's Match.Hosts without ports ("*.example.com" allowed); empty for any host.</param>
+/// <param name="Policy">The route's policy, which guards every path in the namespace.</param>
+public sealed record ShieldedNamespace(string RouteId, string Prefix, IReadOnlyList<string> Hosts, RoutePolicy Policy)
+{
+    /// <summary>The lenient <paramref name="reading"/> of a path on <paramref name="host"/> (null: unknown, any host) lies in this namespace (case-insensitive).</summary>
+    public bool Contains(string? host, string reading) =>
+        reading.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
+        && (reading.Length == Prefix.Length || reading[Prefix.Length] == '/')
+        && (Hosts.Count == 0 || host is null || Hosts.Any(pattern => HostMatches(pattern, host)));
+
+    /// <summary>
+    /// Guarding the request as this namespace's route is stricter than the route YARP matched: that route is not
+    /// shielded (a catch-all, even a click route), or it shields only suspect GETs where this one shields every GET.
+    /// Honeypots never reach the origin, so they stay as they are.
+    /// </summary>
+    public bool IsStricterThan(RoutePolicy matched) =>
+        matched.Kind != Links.LinkKind.Honeypot
+        && (!matched.IsShielded || (matched.Shield == ShieldMode.Auto && Policy.Shield == ShieldMode.Always));
+
+    private static bool HostMatches(string pattern, string host) =>
+        pattern.StartsWith("*.", StringComparison.Ordinal)
+            ? host.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase)
+            : host.Equals(pattern, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// The namespaces of every shielded route in one routing configuration, compiled once when YARP applies it
+/// (<see cref="ShieldedNamespacesHolder"/>). Immutable.
+/// </summary>
+public sealed class ShieldedNamespaces
+{
+    private readonly ShieldedNamespace[] _namespaces;
+
+    private ShieldedNamespaces(ShieldedNamespace[] namespaces) => _namespaces = namespaces;
+
+    public static ShieldedNamespaces Empty { get; } = new([]);
+
+    public IReadOnlyList<ShieldedNamespace> All => _namespaces;
+
+    /// <summary>Compiles the namespaces of the shielded routes among <paramref name="routes"/>.</summary>
+    public static ShieldedNamespaces Compile(IEnumerable<RouteConfig> routes) =>
+        Compile(routes.Select(r => (r.RouteId, r.Match.Path, r.Match.Hosts, RoutePolicy.Parse(r.Metadata, out _))));
+
+    /// <summary>Compiles from route id, path template, hosts and policy (null when the metadata is not valid).</summary>
+    public static ShieldedNamespaces Compile(IEnumerable<(string RouteId, string? Path, IReadOnlyList<string>? Hosts, RoutePolicy? Policy)> routes)
+    {
+        var namespaces = new List<ShieldedNamespace>();
+        foreach (var (routeId, path, hosts, policy) in routes)
+        {
+            if (policy is { IsShielded: true } && LiteralPrefix(path) is { } prefix)
+            {
+                namespaces.Add(new ShieldedNamespace(routeId, prefix, [.. (hosts ?? []).Select(WithoutPort)], policy));
+            }
+        }
+
+        // The most specific first, as routing prefers it: the longest prefix, then a route bound to hosts.
+        return new ShieldedNamespaces([.. namespaces.OrderByDescending(n => n.Prefix.Length).ThenByDescending(n => n.Hosts.Count > 0)]);
+    }
+
+    /// <summary>The most specific namespace the lenient <paramref name="reading"/> of a path on <paramref name="host"/> (null: unknown) falls into; null for none.</summary>
+    public ShieldedNamespace? Find(string? host, string reading)
+    {
+        foreach (var candidate in _namespaces)
+        {
+            if (candidate.Contains(host, reading))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The literal start of a route template, up to its first parameter and cut back to whole segments, read
+    /// leniently: "/u/{messageId}" → "/u", "/unsubscribe/v2-{id}" → "/unsubscribe". Null when no non-empty
+    /// segment is left (a catch-all, or a template that starts with a parameter): such a route has no namespace.
+    /// </summary>
+    public static string? LiteralPrefix(string? template)
+    {
+        if (string.IsNullOrEmpty(template))
+        {
+            return null;
+        }
+
+        var parameter = template.IndexOf('{', StringComparison.Ordinal);
+        var literal = parameter < 0 ? template : template[..(template.LastIndexOf('/', parameter) + 1)];
+        return LenientPath.TryRead("/" + literal, out var reading) && reading != "/" ? reading : null;
+    }
+
+    private static string WithoutPort(string host)
+    {
+        var colon = host.LastIndexOf(':');
+        return colon > 0 && !host.EndsWith(']') ? host[..colon] : host;
+    }
+}

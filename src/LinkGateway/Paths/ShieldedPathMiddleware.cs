@@ -1,0 +1,74 @@
+using LinkGateway.Guard;
+
+namespace LinkGateway.Paths;
+
+/// <summary>What <see cref="ShieldedPathMiddleware"/> found: the request could reach a shielded route's endpoint, and is guarded as that route.</summary>
+public sealed class ShieldedPathFeature(ShieldedNamespace shielded)
+{
+    public ShieldedNamespace Namespace { get; } = shielded;
+}
+
+/// <summary>
+/// The proxy-pipeline step before the guard: reads the path leniently (<see cref="LenientPath"/>). A path whose
+/// reading falls into a shielded namespace, but that YARP matched to a route guarding less (a catch-all, a click
+/// route), is guarded as the shielded route: a scanner gets the interstitial, a person passes it, and the origin
+/// receives the path as the client sent it. Control characters in the decoded path get a neutral 400.
+/// </summary>
+internal sealed partial class ShieldedPathMiddleware
+{
+    private static readonly byte[] _refusal = "Bad request."u8.ToArray();
+
+    private readonly RequestDelegate _next;
+    private readonly ShieldedNamespacesHolder _namespaces;
+    private readonly RoutePolicies _routes;
+    private readonly ILogger<ShieldedPathMiddleware> _logger;
+
+    public ShieldedPathMiddleware(RequestDelegate next, ShieldedNamespacesHolder namespaces, RoutePolicies routes, ILogger<ShieldedPathMiddleware> logger)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(namespaces);
+        ArgumentNullException.ThrowIfNull(routes);
+        ArgumentNullException.ThrowIfNull(logger);
+        _next = next;
+        _namespaces = namespaces;
+        _routes = routes;
+        _logger = logger;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!LenientPath.TryRead(request.Path.Value, out var reading))
+        {
+            return RefuseAsync(context);
+        }
+
+        if (_namespaces.Current.Find(request.Host.Host, reading) is { } shielded)
+        {
+            var matched = context.GetReverseProxyFeature().Route.Config;
+            if (shielded.IsStricterThan(_routes.For(matched)))
+            {
+                Log.GuardedAs(_logger, shielded.RouteId, matched.RouteId);
+                context.Features.Set(new ShieldedPathFeature(shielded));
+            }
+        }
+
+        return _next(context);
+    }
+
+    private static Task RefuseAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status400BadRequest;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        response.ContentLength = _refusal.Length;
+        return response.Body.WriteAsync(_refusal, context.RequestAborted).AsTask();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "A path matched to route {MatchedRoute} could reach shielded route {ShieldedRoute} on a lenient origin: guarded as that route")]
+        public static partial void GuardedAs(ILogger logger, string shieldedRoute, string matchedRoute);
+    }
+}

@@ -1,0 +1,34 @@
+namespace LinkGateway.Forwarding;
+
+/// <summary>Which client header names never reach the origin, compared as origins compare them (any case, "_" read as "-").</summary>
+public sealed class BotHeadersTests
+{
+    [Theory]
+    [InlineData("X-Bot-Score", true, true)]
+    [InlineData("x_bot_verdict", true, true)]
+    [InlineData("X-Bot_Reasons", true, true)]
+    [InlineData("X-Real-IP", true, true)]
+    [InlineData("x_real_ip", true, true)]
+    [InlineData("True-Client-IP", true, true)]
+    [InlineData("CF-Connecting-IP", true, true)]
+    [InlineData("Fastly-Client-IP", true, true)]
+    [InlineData("X-Client-IP", true, true)]
+    [InlineData("X-Cluster-Client-IP", true, true)]
+    [InlineData("Forwarded", true, true)]
+    [InlineData("X-Original-URL", true, true)]
+    [InlineData("X-Original-For", true, true)]
+    [InlineData("X-Rewrite-URL", true, true)]
+    [InlineData("X_Forwarded_For", true, true)]
+    [InlineData("X-Forwarded-Host", false, true)]
+    [InlineData("X-Forwarded-Host", true, false)]
+    [InlineData("X-Forwarded-Proto", false, true)]
+    [InlineData("X-Forwarded-Proto", true, false)]
+    [InlineData("X-Forwarded-Prefix", false, true)]
+    [InlineData("X-Forwarded-For", true, false)]
+    [InlineData("X-Botanist", false, false)]
+    [InlineData("Forwarded-For-You", false, false)]
+    [InlineData("X-Requested-With", false, false)]
+    [InlineData("User-Agent", false, false)]
+    public void AClientHeader_IsForbidden_ByItsNameAndThePeer(string name, bool fromTrustedProxy, bool forbidden) =>
+        Assert.Equal(forbidden, BotHeaders.IsForbiddenFromClient(name, fromTrustedProxy));
+}

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using LinkGateway.Infrastructure;
+
+namespace LinkGateway.Forwarding;
+
+/// <summary>
+/// What a client may pass to the origin, read from the raw heads an origin receives: no spelling of an X-Bot-* name,
+/// no client-address or path-override header, and X-Forwarded-* only from a trusted proxy (loopback here; a peer on
+/// the machine's own network address is not one).
+/// </summary>
+public sealed class HeaderHygieneTests : IAsyncLifetime
+{
+    private static readonly string[] _forbidden =
+    [
+        "X_Bot_Score: 0", "X_Bot_Verdict: human", "x-bot-reasons: pass.human", "X-BOT_SIGNATURE: v1=forged",
+        "X-Real-IP: 203.0.113.1", "X_Real_IP: 203.0.113.2", "True-Client-IP: 203.0.113.3", "CF-Connecting-IP: 203.0.113.4",
+        "Fastly-Client-IP: 203.0.113.5", "X-Client-IP: 203.0.113.6", "X-Cluster-Client-IP: 203.0.113.7", "Forwarded: for=203.0.113.8;host=evil.example",
+        "True_Client_IP: 203.0.113.9", "X-Original-URL: /u/m-1/r-1", "X-Rewrite-URL: /u/m-1/r-1", "X-Original-For: 203.0.113.10",
+        "X_Forwarded_For: 203.0.113.11", "X_Forwarded_Host: evil.example", "X-Forwarded_Proto: https",
+    ];
+
+    private readonly RecordingOrigin _origin = new();
+    private readonly IPAddress _ownNetworkAddress = NonLoopbackAddress();
+    private GatewayHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+    {
+        ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = _origin.Address.ToString(),
+        ["Kestrel:Endpoints:Loopback:Url"] = "http://127.0.0.1:0",
+        ["Kestrel:Endpoints:Network:Url"] = $"http://{_ownNetworkAddress}:0",
+        ["LinkGateway:RateLimit:Enabled"] = "false",
+    });
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await _origin.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SpoofedVerdicts_AddressesAndPathOverrides_NeverReachTheOrigin(bool fromTrustedProxy)
+    {
+        var recipient = $"r-{Guid.NewGuid():N}";
+
+        await SendAsync(fromTrustedProxy, recipient, [.. _forbidden, "X-Forwarded-For: 198.51.100.20"]);
+
+        var seen = _origin.Single(recipient);
+        Assert.DoesNotContain(seen.HeaderNames, n => n.Contains('_', StringComparison.Ordinal)); // the gateway's own names have none
+        var names = seen.HeaderNames.Select(n => n.ToUpperInvariant()).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count()); // each X-Bot-* once: the gateway's
+        var others = _forbidden.Select(h => h[..h.IndexOf(':', StringComparison.Ordinal)].Replace('_', '-').ToUpperInvariant())
+            .Where(n => !n.StartsWith("X-BOT-", StringComparison.Ordinal) && !n.StartsWith("X-FORWARDED-", StringComparison.Ordinal)); // the gateway's own names, checked above and below
+        Assert.Empty(names.Intersect(others));
+        Assert.Equal("links.example", seen.Value("X-Forwarded-Host"));
+
+        Assert.DoesNotContain("pass.human", seen.Value("X-Bot-Reasons"));
+        Assert.Equal(fromTrustedProxy ? "198.51.100.20" : _ownNetworkAddress.ToString(), seen.Value("X-Forwarded-For"));
+    }
+
+    [Fact]
+    public async Task ForwardedHostProtoPrefixAndPort_FromAClient_AreNotPassedOn()
+    {
+        var recipient = $"r-{Guid.NewGuid():N}";
+
+        await SendAsync(fromTrustedProxy: false, recipient,
+            ["X-Forwarded-Host: evil.example", "X-Forwarded-Proto: https", "X-Forwarded-Prefix: /evil", "X-Forwarded-Port: 443", "X-Forwarded-Server: evil.example"]);
+
+        var seen = _origin.Single(recipient);
+        Assert.Equal(("links.example", "http"), (seen.Value("X-Forwarded-Host"), seen.Value("X-Forwarded-Proto")));
+        Assert.Empty(seen.Values("X-Forwarded-Prefix"));
+        Assert.Empty(seen.Values("X-Forwarded-Port"));
+        Assert.Empty(seen.Values("X-Forwarded-Server"));
+    }
+
+    [Fact]
+    public async Task ATrustedProxy_StillSaysTheScheme()
+    {
+        var recipient = $"r-{Guid.NewGuid():N}";
+
+        await SendAsync(fromTrustedProxy: true, recipient, ["X-Forwarded-Proto: https", "X-Forwarded-For: 198.51.100.21"]);
+
+        Assert.Equal("https", _origin.Single(recipient).Value("X-Forwarded-Proto"));
+    }
+
+    private async Task SendAsync(bool fromTrustedProxy, string recipient, IEnumerable<string> headers)
+    {
+        var gateway = fromTrustedProxy ? _host.Urls.Single(u => u.Host == "127.0.0.1") : _host.Urls.Single(u => u.Host == _ownNetworkAddress.ToString());
+        var answer = await RawHttp.SendAsync(gateway,
+            $"GET /c/m-hygiene/{recipient}/l-1 HTTP/1.1\r\nHost: links.example\r\nUser-Agent: {Clients.ChromeUserAgent}\r\nAccept: text/html\r\n"
+            + string.Concat(headers.Select(h => h + "\r\n")) + "Connection: close\r\n\r\n");
+        Assert.Equal(200, RawHttp.StatusOf(answer));
+    }
+
+    /// <summary>An IPv4 address of this machine that is not loopback: a peer connecting from it is no trusted proxy.</summary>
+    private static IPAddress NonLoopbackAddress() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(i => i.OperationalStatus == OperationalStatus.Up && i.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+        ?? throw new InvalidOperationException("The header tests need a non-loopback IPv4 address on this machine (an untrusted peer); none is up.");
+}

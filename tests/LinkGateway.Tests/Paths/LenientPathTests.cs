@@ -1,0 +1,80 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace LinkGateway.Paths;
+
+/// <summary>The lenient reading of a path: what the most permissive origin routes, as a table and as properties over generated paths.</summary>
+public sealed class LenientPathTests
+{
+    [Theory]
+    [InlineData("/u/m/r", "/u/m/r")]
+    [InlineData("/u//m/r", "/u/m/r")]
+    [InlineData("//u/m/r", "/u/m/r")]
+    [InlineData("/u;x/m/r", "/u/m/r")]
+    [InlineData("/u/m/r/..;/r", "/u/m/r")]
+    [InlineData("/u%2Fm%2Fr", "/u/m/r")]
+    [InlineData("/u%252Fm%252Fr", "/u/m/r")]
+    [InlineData("/c/..%2F..%2Fu/m/r", "/u/m/r")]
+    [InlineData("/u\\m\\r", "/u/m/r")]
+    [InlineData("/u%5Cm%5Cr", "/u/m/r")]
+    [InlineData("/u/./m/%2e/r/", "/u/m/r")]
+    [InlineData("/../../u/m/r", "/u/m/r")]
+    [InlineData("/%75/m/r", "/u/m/r")]
+    [InlineData("/c/m/r/https%3A%2F%2Fexample.com", "/c/m/r/https:/example.com")]
+    [InlineData("/c/m/%zz/%C0%AF", "/c/m/%zz/%C0%AF")]
+    [InlineData("", "/")]
+    [InlineData("/", "/")]
+    public void ReadsAsThePermissiveOrigin_Routes(string path, string expected)
+    {
+        Assert.True(LenientPath.TryRead(path, out var reading));
+        Assert.Equal(expected, reading);
+    }
+
+    [Theory]
+    [InlineData("/c/m/r/l%00")]
+    [InlineData("/c/m/r/l%2500")]
+    [InlineData("/c/m/r/l\n")]
+    [InlineData("/x%25251F")]
+    [InlineData("/x%C2%85")]
+    public void AControlCharacterAfterDecoding_IsRefused(string path) => Assert.False(LenientPath.TryRead(path, out _));
+
+    /// <summary>Paths built from the pieces that origins read differently, plus any printable ASCII.</summary>
+    private static Arbitrary<string> Paths() =>
+        Gen.OneOf(
+                Gen.Choose(0x20, 0x7E).Select(c => ((char)c).ToString()),
+                Gen.Elements("/", "//", "\\", ".", "..", "/./", "/../", ";", ";x=1", "%", "%2F", "%2f", "%252F", "%25252F", "%2E", "%2e%2E", "%5C",
+                    "%3B", "%25", "%zz", "%C0%AF", "%E4%B8%AD", "%E4%B8", "%00", "%2500", "u", "m", "r"))
+            .ListOf().Select(string.Concat)
+            .ToArbitrary();
+
+    [Property(MaxTest = 2000)]
+    public Property Reading_NeverThrows_AndIsIdempotent() => Prop.ForAll(Paths(), path =>
+        !LenientPath.TryRead(path, out var reading)
+        || (LenientPath.TryRead(reading, out var again) && again == reading));
+
+    [Property(MaxTest = 2000)]
+    public Property Reading_HasNoEmptyOrDotSegment_NorAnythingLeftToDecode() => Prop.ForAll(Paths(), path =>
+    {
+        if (!LenientPath.TryRead(path, out var reading))
+        {
+            return true.Label("refused");
+        }
+
+        var segments = reading.Split('/')[1..];
+        return (reading.StartsWith('/')
+                && !reading.Contains("//", StringComparison.Ordinal)
+                && !reading.Contains('\\', StringComparison.Ordinal)
+                && !reading.Contains(';', StringComparison.Ordinal)
+                && (reading == "/" || segments.All(s => s is not ("" or "." or "..")))
+                && Uri.UnescapeDataString(reading) == reading)
+            .Label($"\"{path}\" read as \"{reading}\"");
+    });
+
+    [Property(MaxTest = 500)]
+    public Property Reading_OfAnyString_NeverThrows() => Prop.ForAll(ArbMap.Default.ArbFor<string>(), text =>
+    {
+        var read = LenientPath.TryRead(text, out var reading);
+        return read == (reading is not null);
+    });
+}

@@ -1,0 +1,74 @@
+using LinkGateway.Guard;
+using LinkGateway.Links;
+
+namespace LinkGateway.Paths;
+
+/// <summary>Which requests a shielded route's namespace covers: its literal prefix, whole segments, any case, its hosts.</summary>
+public sealed class ShieldedNamespacesTests
+{
+    private static readonly RoutePolicy _unsubscribe = new(LinkKind.Unsubscribe, ShieldMode.Always, GuardAction.Interstitial, GuardAction.Interstitial);
+
+    [Theory]
+    [InlineData("/u/{messageId}/{recipientId}", "/u")]
+    [InlineData("u/{messageId}", "/u")]
+    [InlineData("/unsubscribe/v2-{id}", "/unsubscribe")]
+    [InlineData("/Lists//Unsubscribe/{id}", "/Lists/Unsubscribe")]
+    [InlineData("/list/unsubscribe", "/list/unsubscribe")]
+    [InlineData("/unsub-{id}", null)]
+    [InlineData("/{tenant}/u/{id}", null)]
+    [InlineData("{**rest}", null)]
+    [InlineData(null, null)]
+    public void TheNamespace_IsTheLiteralStartOfTheTemplate_InWholeSegments(string? template, string? prefix) =>
+        Assert.Equal(prefix, ShieldedNamespaces.LiteralPrefix(template));
+
+    [Theory]
+    [InlineData("links.example", "/u", true)]
+    [InlineData("links.example", "/U/m/r", true)]
+    [InlineData("links.example", "/u/m/r/extra", true)]
+    [InlineData("links.example", "/unsubscribe/m/r", false)]
+    [InlineData("links.example", "/c/m/r/l", false)]
+    [InlineData("LINKS.example", "/u/m/r", true)]
+    [InlineData("eu.mail.example", "/u/m/r", true)]
+    [InlineData("mail.example", "/u/m/r", false)]
+    [InlineData("other.example", "/u/m/r", false)]
+    public void ARequest_IsInTheNamespace_ByPrefixAndHost(string host, string reading, bool inside)
+    {
+        var namespaces = ShieldedNamespaces.Compile([("unsubscribe", "/u/{m}/{r}", ["links.example:443", "*.mail.example"], _unsubscribe)]);
+
+        Assert.Equal(inside, namespaces.Find(host, reading) is not null);
+    }
+
+    [Fact]
+    public void OnlyShieldedRoutes_HaveNamespaces_TheMostSpecificFirst()
+    {
+        var click = new RoutePolicy(LinkKind.Click, ShieldMode.Auto, GuardAction.Forward, GuardAction.Forward);
+        var confirm = _unsubscribe with { Kind = LinkKind.Confirm, Shield = ShieldMode.Auto };
+        var namespaces = ShieldedNamespaces.Compile(
+        [
+            ("click", "/c/{m}/{r}/{l}", null, click),
+            ("lists", "/lists/{id}", null, confirm),
+            ("lists-unsubscribe", "/lists/unsubscribe/{id}", null, _unsubscribe),
+            ("broken", "/b/{id}", null, null),
+        ]);
+
+        Assert.Equal(["lists-unsubscribe", "lists"], namespaces.All.Select(n => n.RouteId));
+        Assert.Equal("lists-unsubscribe", namespaces.Find("any", "/lists/unsubscribe/1")?.RouteId);
+        Assert.Equal("lists", namespaces.Find("any", "/lists/1")?.RouteId);
+    }
+
+    [Theory]
+    [InlineData(LinkKind.None, ShieldMode.Auto, true)]
+    [InlineData(LinkKind.Click, ShieldMode.Auto, true)]
+    [InlineData(LinkKind.Open, ShieldMode.Auto, true)]
+    [InlineData(LinkKind.Confirm, ShieldMode.Auto, true)]
+    [InlineData(LinkKind.Confirm, ShieldMode.Always, false)]
+    [InlineData(LinkKind.Unsubscribe, ShieldMode.Always, false)]
+    [InlineData(LinkKind.Honeypot, ShieldMode.Auto, false)]
+    public void AShieldedNamespace_GuardsWhatTheMatchedRouteGuardsLess(LinkKind matchedKind, ShieldMode matchedShield, bool stricter)
+    {
+        var shielded = new ShieldedNamespace("unsubscribe", "/u", [], _unsubscribe);
+        var matched = new RoutePolicy(matchedKind, matchedShield, GuardAction.Forward, GuardAction.Forward);
+
+        Assert.Equal(stricter, shielded.IsStricterThan(matched));
+    }
+}

@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Net;
+using LinkGateway.Infrastructure;
+using LinkGateway.Interstitial;
+
+namespace LinkGateway.Paths;
+
+/// <summary>
+/// Spellings of an unsubscribe link that some origin routes to its unsubscribe endpoint, sent as curl sends them
+/// (--path-as-is) through a real gateway to a real nginx with default settings and to the demo origin: none reaches
+/// an unsubscribe, each gets the interstitial. A person still passes the page; clicks with an encoded URL in their
+/// path still reach the origin.
+/// </summary>
+public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClassFixture<ShieldedPathTests.Origins>
+{
+    /// <summary>"{0}" is the recipient id, unique per case, so each case reads only its own hits.</summary>
+    public static TheoryData<string> Spellings =>
+    [
+        "/u//m-1/{0}",
+        "//u/m-1/{0}",
+        "/u;x/m-1/{0}",
+        "/u/m-1/{0}/..;/{0}",
+        "/u%2Fm-1%2F{0}",
+        "/u%252Fm-1%252F{0}",
+        "/c/..%2F..%2Fu/m-1/{0}",
+        "/u\\m-1\\{0}",
+        "/u%5Cm-1%5C{0}",
+        "/u/m-1/{0}/extra",
+        "/u/{0}",
+        "/U//m-1/{0}",
+        "/%75//m-1/{0}",
+        "/u/m-1/{0};jsessionid=1",
+        "/x/..%252F..%252Fu/m-1/{0}",
+        "/c/m-1/r-1/l-1/..%2F..%2F..%2F..%2Fu%2Fm-1%2F{0}",
+        "/d/m-1/..%2F..%2Fu%2Fm-1%2F{0}",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Spellings))]
+    public async Task ASpellingOfAnUnsubscribeLink_GetsThePage_AndReachesNoUnsubscribe(string spelling)
+    {
+        var recipient = $"r-{Guid.NewGuid():N}";
+        var target = string.Format(CultureInfo.InvariantCulture, spelling, recipient);
+
+        var viaNginx = await RawHttp.SendAsync(origins.ToNginx.Address, RawHttp.CurlGet(target, Clients.NextAddress()));
+        var viaDemo = await RawHttp.SendAsync(origins.ToDemo.Address, RawHttp.CurlGet(target, Clients.NextAddress()));
+
+        Assert.DoesNotContain(await origins.Nginx.HitsAsync(), h => h.Location == "unsubscribe" && h.RequestUri.Contains(recipient, StringComparison.Ordinal));
+        Assert.DoesNotContain(origins.ToDemo.Ledger.Events, e => e.Action == "unsubscribe");
+        Assert.Equal((200, true), (RawHttp.StatusOf(viaNginx), ShieldClient.IsInterstitial(viaNginx)));
+        Assert.Equal((200, true), (RawHttp.StatusOf(viaDemo), ShieldClient.IsInterstitial(viaDemo)));
+    }
+
+    [Fact]
+    public async Task AConfirmLinkSpelledToReachAnUnsubscribe_IsShieldedAsTheUnsubscribe_EvenForABrowser()
+    {
+        // The confirm route shields only suspect GETs; a double-decoding origin would route this to /u/m-1/RECIPIENT.
+        var path = $"/d/m-1/..%2F..%2Fu%2Fm-1%2Fr-{Guid.NewGuid():N}";
+
+        var response = await origins.ToDemo.Client.SendAsync(Clients.Browser(path, Clients.NextAddress()));
+
+        Assert.True(ShieldClient.IsInterstitial(await response.Content.ReadAsStringAsync()));
+        Assert.DoesNotContain(origins.ToDemo.Ledger.Events, e => e.PathAndQuery.Contains("..", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("/u/m-1/{0}")]
+    [InlineData("/u//m-1/{0}")]
+    public async Task APerson_PassesThePage_AndTheOriginGetsThePathAsSent(string spelling)
+    {
+        var path = string.Format(CultureInfo.InvariantCulture, spelling, $"r-person-{Guid.NewGuid():N}");
+        var address = Clients.NextAddress();
+        var client = origins.ToNginx.Client;
+
+        var page = await (await client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        origins.Clock.Advance(ShieldClient.ReadingTime);
+        var posted = await client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+        var followed = await client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
+
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        Assert.Equal("unsubscribed", await followed.Content.ReadAsStringAsync());
+        Assert.Contains(await origins.Nginx.HitsAsync(), h => h.Location == "unsubscribe" && h.RequestUri == path);
+    }
+
+    [Fact]
+    public async Task AClickWithAnEncodedUrlInItsPath_ReachesTheOrigin()
+    {
+        var recipient = $"r-{Guid.NewGuid():N}";
+        var target = $"/c/m-1/{recipient}/https%3A%2F%2Fexample.com%2Fa%3Fb%3Dc";
+
+        var viaNginx = await RawHttp.SendAsync(origins.ToNginx.Address, RawHttp.CurlGet(target, Clients.NextAddress()));
+        var viaDemo = await RawHttp.SendAsync(origins.ToDemo.Address, RawHttp.CurlGet(target, Clients.NextAddress()));
+
+        Assert.Equal((302, 302), (RawHttp.StatusOf(viaNginx), RawHttp.StatusOf(viaDemo)));
+        Assert.Contains(await origins.Nginx.HitsAsync(), h => h.Location == "click" && h.RequestUri.Contains(recipient, StringComparison.Ordinal));
+        // The demo origin reads the same link id as when the client calls it directly (ASP.NET keeps "%2F" in a route value).
+        Assert.Equal("https:%2F%2Fexample.com%2Fa?b=c", Assert.Single(origins.ToDemo.Ledger.Events, e => e.RecipientId == recipient).LinkId);
+    }
+
+    [Theory]
+    [InlineData("/c/m-1/r-1/l%2500")]
+    [InlineData("/c/m-1/r-1/l%250A")]
+    [InlineData("/x%25251F")]
+    public async Task AControlCharacterInTheDecodedPath_Gets400_WithANeutralBody(string target)
+    {
+        var answer = await RawHttp.SendAsync(origins.ToDemo.Address, RawHttp.CurlGet(target, Clients.NextAddress()));
+
+        Assert.Equal(400, RawHttp.StatusOf(answer));
+        Assert.EndsWith("\r\n\r\nBad request.", answer, StringComparison.Ordinal);
+    }
+
+    /// <summary>nginx, a gateway in front of it, and a gateway in front of the demo origin, shared by the cases.</summary>
+    public sealed class Origins : IAsyncLifetime
+    {
+        public NginxOrigin Nginx { get; private set; } = null!;
+
+        /// <summary>The clock of the gateway in front of nginx: a person's pause before the page's button, without waiting.</summary>
+        public Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock { get; } = ShieldClient.Clock();
+
+        public GatewayHost ToNginx { get; private set; } = null!;
+
+        public GatewayHost ToDemo { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Nginx = await NginxOrigin.StartAsync();
+            ToNginx = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+            {
+                ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = Nginx.Address.ToString(),
+                ["LinkGateway:RateLimit:Enabled"] = "false",
+            }, time: Clock);
+            ToDemo = await GatewayHost.StartAsync(settings: new Dictionary<string, string?> { ["LinkGateway:RateLimit:Enabled"] = "false" });
+        }
+
+        public async Task DisposeAsync()
+        {
+            await ToDemo.DisposeAsync();
+            await ToNginx.DisposeAsync();
+            await Nginx.DisposeAsync();
+        }
+    }
+}
