@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Security.Cryptography;
 using LinkGateway.DemoOrigin;
 using LinkGateway.Infrastructure;
 using StackExchange.Redis;
@@ -9,7 +8,7 @@ using Xunit.Abstractions;
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// The store's budget measures Redis, not the gateway: a gateway saturated by its own traffic keeps remembering, a
+/// The store's budget measures Redis, not the gateway: a
 /// Redis that is genuinely slow still degrades verdicts and they come back by themselves, and the first request after
 /// /readyz says ready is stateful. Real processes: redis-server, the gateway's own entry point, wrk.
 /// </summary>
@@ -50,7 +49,7 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
     [Fact]
     public async Task FirstRequestAfterReady_IsStateful()
     {
-        await using var stack = await Stack.StartAsync(waitUntilReady: true);
+        await using var stack = await GatewayStack.StartAsync();
         using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = stack.Gateway };
 
         await client.SendAsync(Clients.Browser("/c/m-first/r-1/l-1", Clients.NextAddress()));
@@ -64,60 +63,5 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
         var response = await host.Client.SendAsync(Clients.Browser($"/c/m-slow/r-{recipient}/l-1", Clients.NextAddress()));
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode); // the origin's answer: never an error for the store's sake
         return host.Ledger.Events.Single(e => e.RecipientId == $"r-{recipient}");
-    }
-
-    /// <summary>redis-server, the demo origin, and the gateway as its own process with the shipped defaults.</summary>
-    private sealed class Stack : IAsyncDisposable
-    {
-        private readonly RedisServer _redis;
-        private readonly WebApplication _origin;
-        private readonly RunningGateway _gateway;
-
-        private Stack(RedisServer redis, WebApplication origin, RunningGateway gateway, Uri address)
-        {
-            _redis = redis;
-            _origin = origin;
-            _gateway = gateway;
-            Gateway = address;
-        }
-
-        public Uri Gateway { get; }
-
-        public IReadOnlyList<OriginEvent> Ledger => _origin.Services.GetRequiredService<OriginLedger>().Events;
-
-        public static async Task<Stack> StartAsync(bool waitUntilReady = true)
-        {
-            var key = RandomNumberGenerator.GetBytes(32);
-            var redis = await RedisServer.StartAsync(local: true);
-            var origin = DemoOriginApp.Create(["--urls", "http://127.0.0.1:0"], key);
-            await origin.StartAsync();
-            var address = new Uri($"http://127.0.0.1:{RedisServer.FreeLoopbackPort()}");
-            var gateway = await GatewayProcess.StartAsync([new Uri(address, "/healthz")],
-                "--urls", address.ToString(),
-                $"--LinkGateway:Redis:Configuration={redis.Configuration}",
-                $"--LinkGateway:Signing:Key={Convert.ToBase64String(key)}",
-                $"--ReverseProxy:Clusters:origin:Destinations:primary:Address={origin.Urls.First()}",
-                "--LinkGateway:RateLimit:Enabled=false", // wrk's clients come through one loopback peer
-                "--Serilog:MinimumLevel:Default=Warning");
-            var stack = new Stack(redis, origin, gateway, address);
-            if (waitUntilReady)
-            {
-                using var client = new HttpClient { BaseAddress = address };
-                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                while ((await client.GetAsync("/readyz", deadline.Token)).StatusCode != HttpStatusCode.OK)
-                {
-                    await Task.Delay(50, deadline.Token); // readiness has no push signal: poll it, as a load balancer does
-                }
-            }
-
-            return stack;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _gateway.DisposeAsync();
-            await _origin.DisposeAsync();
-            await _redis.DisposeAsync();
-        }
     }
 }
