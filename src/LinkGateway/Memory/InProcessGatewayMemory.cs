@@ -197,10 +197,9 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
                 var fanout = recipient is null ? 0 : AddMemberLocked(recipient, o.Now, behaviour.FanoutWindow);
                 if (newTag is not null)
                 {
-                    _tag = newTag;
-                    TagExpires = o.Now + o.TagTtl;
                     if (before is null)
                     {
+                        SetTagLocked(newTag, o.Now + o.TagTtl);
                         AddFoldBack(foldBack, entity, reason, o, _recent, behaviour.FoldBackWindow);
                     }
 
@@ -251,20 +250,26 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
             }
         }
 
-        /// <summary>Reads the tag and, when given one, sets it: true-to-Redis GET then SET.</summary>
+        /// <summary>Reads the tag and, when given one and there is none, sets it: true-to-Redis GET then SET NX.</summary>
         public AddressTag? ReadAndTag(DateTimeOffset now, AddressTag? newTag, TimeSpan ttl)
         {
             lock (_gate)
             {
                 var before = _tag is not null && TagExpires > now ? _tag : null;
-                if (newTag is not null)
+                if (newTag is not null && before is null)
                 {
-                    _tag = newTag;
-                    TagExpires = now + ttl;
+                    SetTagLocked(newTag, now + ttl);
                 }
 
                 return before;
             }
+        }
+
+        /// <summary>Only ever called when there is no live tag: tags are set once and never renewed, as in Redis (SET NX).</summary>
+        private void SetTagLocked(AddressTag tag, DateTimeOffset expires)
+        {
+            _tag = tag;
+            TagExpires = expires;
         }
 
         public List<RecentRequest> TakeRecent()

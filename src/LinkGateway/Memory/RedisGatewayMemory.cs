@@ -32,7 +32,8 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         """;
 
     // An address or a prefix: fan-out of recipients, its tag (set when this request is a bot), and the
-    // list of its recent requests, handed back once when the tag is first set (fold-back).
+    // list of its recent requests, handed back once when the tag is first set (fold-back). Tags are set
+    // once (NX) and never renewed: one scanner must not keep a shared address tagged forever.
     private static readonly LuaScript _addressScript = LuaScript.Prepare($$"""
         local before = redis.call('GET', @tag)
         local fanout = 0
@@ -41,8 +42,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         end
         local taken = {}
         if @newTag ~= '' then
-          redis.call('SET', @tag, @newTag, 'PX', @ttlMs)
-          if not before then taken = redis.call('LRANGE', @recent, 0, -1) end
+          if redis.call('SET', @tag, @newTag, 'NX', 'PX', @ttlMs) then taken = redis.call('LRANGE', @recent, 0, -1) end
           redis.call('DEL', @recent)
         elseif @entry ~= '' then
           {{RememberRecent}}
@@ -77,10 +77,10 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         return count
         """);
 
-    // A client shape's tag: read it, and set it when this request is a bot.
+    // A client shape's tag: read it, and set it when this request is a bot and it is not tagged yet.
     private static readonly LuaScript _shapeScript = LuaScript.Prepare("""
         local before = redis.call('GET', @tag)
-        if @newTag ~= '' then redis.call('SET', @tag, @newTag, 'PX', @ttlMs) end
+        if @newTag ~= '' then redis.call('SET', @tag, @newTag, 'NX', 'PX', @ttlMs) end
         return before or ''
         """);
 

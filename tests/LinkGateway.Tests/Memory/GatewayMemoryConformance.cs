@@ -186,6 +186,38 @@ public abstract class GatewayMemoryConformance
         Assert.False(await Memory.TryConsumeAsync(nonce, TimeSpan.FromMinutes(1), default));
     }
 
+    public enum TaggedEntity
+    {
+        Address,
+        Prefix,
+        Shape,
+    }
+
+    [Theory]
+    [InlineData(TaggedEntity.Address)]
+    [InlineData(TaggedEntity.Prefix)]
+    [InlineData(TaggedEntity.Shape)]
+    public async Task Tag_IsSetOnce_LaterBotRequestsNeitherReplaceNorRenewIt(TaggedEntity tagged)
+    {
+        var address = Address();
+        var honeypot = tagged == TaggedEntity.Prefix; // only a honeypot hit tags a prefix in passing
+        var first = Request(address, honeypot: honeypot, newTag: new AddressTag(90, "ua.library", Now)) with { TagTtl = TimeSpan.FromHours(1) };
+        await Memory.ObserveAsync(first, default);
+
+        var later = Request(address, honeypot: honeypot, newTag: new AddressTag(99, "ua.scanner", Now));
+        await Memory.ObserveAsync(later, default);
+        await Memory.RememberAsync(new MemoryRemember(later, new AddressTag(95, "burst.links", Now), TagAddress: true, TagShape: true, TakeMessage: false, []), default);
+
+        var lookup = await Memory.LookupAsync(tagged switch
+        {
+            TaggedEntity.Address => MemoryKeys.AddressEntity(address),
+            TaggedEntity.Prefix => MemoryKeys.NetworkEntity(NetworkPrefix.Of(address)!),
+            _ => $"shape:{first.ShapeKey}",
+        }, default);
+        Assert.Equal("ua.library", lookup.Tag?.Reasons);
+        Assert.InRange(lookup.TimeToLive, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+    }
+
     [Fact]
     public async Task Ping_Answers()
     {
