@@ -16,6 +16,7 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
     private readonly MemoryCache _cache;
     private readonly MemoryKeys _keys;
     private readonly BehaviourOptions _behaviour;
+    private readonly WindowSetCaps _caps;
     private readonly TimeProvider _time;
     private readonly TimeSpan _taggedLifetime;
     private readonly TimeSpan _windowLifetime;
@@ -25,6 +26,7 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
     {
         _keys = keys;
         _behaviour = behaviour;
+        _caps = WindowSetCaps.For(behaviour);
         _time = time;
         _taggedLifetime = tagTtl;
         _windowLifetime = new[] { behaviour.FoldBackWindow, behaviour.FanoutWindow, behaviour.BurstDomainWindow, behaviour.HoneypotWindow }.Max();
@@ -51,12 +53,12 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         (AddressTag? Before, int Fanout) address = default, network = default;
         if (o.ClientAddress is not null)
         {
-            address = Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, recipient, o.NewTag, entry, _behaviour, foldBack, static o => o.AddressEntity, reason);
+            address = Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, recipient, o.NewTag, entry, _behaviour, _caps, foldBack, static o => o.AddressEntity, reason);
         }
 
         if (o.Prefix is not null)
         {
-            network = Get(_keys.Network(o.Prefix)).ObserveAddress(o, recipient, o.HoneypotHit ? o.NewTag : null, entry, _behaviour, foldBack, static o => o.NetworkEntity, reason);
+            network = Get(_keys.Network(o.Prefix)).ObserveAddress(o, recipient, o.HoneypotHit ? o.NewTag : null, entry, _behaviour, _caps, foldBack, static o => o.NetworkEntity, reason);
         }
 
         (int Links, bool NearHoneypot) message = default;
@@ -64,10 +66,10 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         if (o.HasMessageRecipient)
         {
             message = Get(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), tagged: false)
-                .ObserveMessage(o, entry, _behaviour, foldBack, static o => o.MessageEntity, reason);
+                .ObserveMessage(o, entry, _behaviour, _caps, foldBack, static o => o.MessageEntity, reason);
             if (o.CountsForBurstDomain(_behaviour))
             {
-                messageNetwork = Get(_keys.MessageNetwork(o.Identity.MessageId!, o.Prefix!), tagged: false).AddMember(o.Identity.RecipientId!, o.Now, _behaviour.BurstDomainWindow);
+                messageNetwork = Get(_keys.MessageNetwork(o.Identity.MessageId!, o.Prefix!), tagged: false).AddMember(o.Identity.RecipientId!, o.Now, _behaviour.BurstDomainWindow, _caps.Domain);
             }
         }
 
@@ -83,7 +85,7 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         var events = new List<FoldBackEvent>(r.FoldBack);
         if (r.TagAddress && o.ClientAddress is not null)
         {
-            Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, null, r.Tag, null, _behaviour, events, static o => o.AddressEntity, r.Tag.Reasons);
+            Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, null, r.Tag, null, _behaviour, _caps, events, static o => o.AddressEntity, r.Tag.Reasons);
         }
 
         if (r.TagShape && o.ShapeKey is not null)
@@ -189,12 +191,12 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 
         /// <summary>The address script: returns the tag before this request and the fan-out count.</summary>
         public (AddressTag? Before, int Fanout) ObserveAddress(MemoryObservation o, string? recipient, AddressTag? newTag, RecentRequest? entry,
-            BehaviourOptions behaviour, List<FoldBackEvent> foldBack, Func<MemoryObservation, string> entity, string reason)
+            BehaviourOptions behaviour, WindowSetCaps caps, List<FoldBackEvent> foldBack, Func<MemoryObservation, string> entity, string reason)
         {
             lock (_gate)
             {
                 var before = _tag is not null && TagExpires > o.Now ? _tag : null;
-                var fanout = recipient is null ? 0 : AddMemberLocked(recipient, o.Now, behaviour.FanoutWindow);
+                var fanout = recipient is null ? 0 : AddMemberLocked(recipient, o.Now, behaviour.FanoutWindow, caps.Fanout);
                 if (newTag is not null)
                 {
                     if (before is null)
@@ -207,24 +209,19 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
                 }
                 else if (entry is not null)
                 {
-                    Recent.RemoveAll(r => r.At < o.Now - behaviour.FoldBackWindow);
-                    Recent.Insert(0, entry);
-                    if (Recent.Count > behaviour.FoldBackMaxEntries)
-                    {
-                        Recent.RemoveRange(behaviour.FoldBackMaxEntries, Recent.Count - behaviour.FoldBackMaxEntries);
-                    }
+                    RememberRecentLocked(entry, o.Now, behaviour);
                 }
 
                 return (before, fanout);
             }
         }
 
-        public (int Links, bool NearHoneypot) ObserveMessage(MemoryObservation o, RecentRequest? entry, BehaviourOptions behaviour,
+        public (int Links, bool NearHoneypot) ObserveMessage(MemoryObservation o, RecentRequest? entry, BehaviourOptions behaviour, WindowSetCaps caps,
             List<FoldBackEvent> foldBack, Func<MemoryObservation, string> entity, string reason)
         {
             lock (_gate)
             {
-                var links = o.Identity.LinkId is null ? 0 : AddMemberLocked(o.Identity.LinkId, o.Now, behaviour.BurstLinksWindow);
+                var links = o.Identity.LinkId is null ? 0 : AddMemberLocked(o.Identity.LinkId, o.Now, behaviour.BurstLinksWindow, caps.Links);
                 if (o.HoneypotHit)
                 {
                     _honeypotAt = o.Now;
@@ -233,8 +230,7 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
                 }
                 else if (entry is not null)
                 {
-                    Recent.RemoveAll(r => r.At < o.Now - behaviour.FoldBackWindow);
-                    Recent.Insert(0, entry);
+                    RememberRecentLocked(entry, o.Now, behaviour);
                 }
 
                 var near = _honeypotAt is { } hit && o.Now - hit <= behaviour.HoneypotWindow;
@@ -242,11 +238,11 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
             }
         }
 
-        public int AddMember(string member, DateTimeOffset now, TimeSpan window)
+        public int AddMember(string member, DateTimeOffset now, TimeSpan window, int cap)
         {
             lock (_gate)
             {
-                return AddMemberLocked(member, now, window);
+                return AddMemberLocked(member, now, window, cap);
             }
         }
 
@@ -282,7 +278,8 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
             }
         }
 
-        private int AddMemberLocked(string member, DateTimeOffset now, TimeSpan window)
+        /// <summary>The window-set script: add, drop what left the window, then past the cap the oldest (as ZREMRANGEBYRANK does), count.</summary>
+        private int AddMemberLocked(string member, DateTimeOffset now, TimeSpan window, int cap)
         {
             var members = Members;
             members[member] = now;
@@ -295,7 +292,23 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
                 }
             }
 
+            while (members.Count > cap)
+            {
+                members.Remove(members.MinBy(m => m.Value).Key);
+            }
+
             return members.Count;
+        }
+
+        /// <summary>LPUSH then LTRIM to FoldBackMaxEntries, newest first; what left the fold-back window goes too.</summary>
+        private void RememberRecentLocked(RecentRequest entry, DateTimeOffset now, BehaviourOptions behaviour)
+        {
+            Recent.RemoveAll(r => r.At < now - behaviour.FoldBackWindow);
+            Recent.Insert(0, entry);
+            if (Recent.Count > behaviour.FoldBackMaxEntries)
+            {
+                Recent.RemoveRange(behaviour.FoldBackMaxEntries, Recent.Count - behaviour.FoldBackMaxEntries);
+            }
         }
 
         private static void AddFoldBack(List<FoldBackEvent> foldBack, Func<MemoryObservation, string> entity, string reason, MemoryObservation o,

@@ -23,12 +23,17 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
           redis.call('PEXPIRE', @recent, @recentMs)
         """;
 
-    // Adds a member to a sorted set scored by time, drops those older than the window, and counts the rest.
-    private static string CountInWindow(string set, string member, string windowMs, string count) => $"""
+    // Adds a member to a sorted set scored by time, drops those older than the window and, past the cap
+    // (WindowSetCaps), the oldest, and counts the rest.
+    private static string CountInWindow(string set, string member, string windowMs, string cap, string count) => $"""
         redis.call('ZADD', @{set}, @now, @{member})
           redis.call('ZREMRANGEBYSCORE', @{set}, '-inf', @now - @{windowMs})
           redis.call('PEXPIRE', @{set}, @{windowMs})
           {count} = redis.call('ZCARD', @{set})
+          if {count} > tonumber(@{cap}) then
+            redis.call('ZREMRANGEBYRANK', @{set}, 0, {count} - tonumber(@{cap}) - 1)
+            {count} = tonumber(@{cap})
+          end
         """;
 
     // An address or a prefix: fan-out of recipients, its tag (set when this request is a bot), and the
@@ -38,7 +43,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         local before = redis.call('GET', @tag)
         local fanout = 0
         if @recipient ~= '' then
-          {{CountInWindow("recipients", "recipient", "fanoutMs", "fanout")}}
+          {{CountInWindow("recipients", "recipient", "fanoutMs", "fanoutCap", "fanout")}}
         end
         local taken = {}
         if @newTag ~= '' then
@@ -54,7 +59,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
     private static readonly LuaScript _messageScript = LuaScript.Prepare($$"""
         local links = 0
         if @link ~= '' then
-          {{CountInWindow("links", "link", "burstMs", "links")}}
+          {{CountInWindow("links", "link", "burstMs", "linksCap", "links")}}
         end
         local taken = {}
         if @honeypot == '1' then
@@ -73,7 +78,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
     // One message from one network: distinct recipients in the burst.domain window.
     private static readonly LuaScript _messageNetworkScript = LuaScript.Prepare($$"""
         local count = 0
-        {{CountInWindow("recipients", "recipient", "windowMs", "count")}}
+        {{CountInWindow("recipients", "recipient", "windowMs", "cap", "count")}}
         return count
         """);
 
@@ -89,6 +94,8 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         redis.call('DEL', @recent)
         return taken
         """);
+
+    private readonly WindowSetCaps _caps = WindowSetCaps.For(behaviour);
 
     public string Name => "redis";
 
@@ -111,6 +118,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
                 now,
                 recipient,
                 windowMs = (long)behaviour.BurstDomainWindow.TotalMilliseconds,
+                cap = _caps.Domain,
             })
             : null;
         var shape = o.ShapeKey is null ? null : db.ScriptEvaluateAsync(_shapeScript, new
@@ -242,6 +250,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
             now,
             recipient,
             fanoutMs = (long)behaviour.FanoutWindow.TotalMilliseconds,
+            fanoutCap = _caps.Fanout,
             newTag,
             ttlMs = (long)ttl.TotalMilliseconds,
             entry,
@@ -258,6 +267,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
             now,
             link = o.Identity.LinkId ?? string.Empty,
             burstMs = (long)behaviour.BurstLinksWindow.TotalMilliseconds,
+            linksCap = _caps.Links,
             honeypot = o.HoneypotHit ? "1" : string.Empty,
             honeyMs = (long)behaviour.HoneypotWindow.TotalMilliseconds,
             entry,

@@ -218,6 +218,124 @@ public abstract class GatewayMemoryConformance
         Assert.InRange(lookup.TimeToLive, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
     }
 
+    public enum WindowSet
+    {
+        AddressRecipients,
+        MessageLinks,
+        MessageNetworkRecipients,
+    }
+
+    /// <summary>A scanner touching thousands of recipients in a window must not grow one key without bound; the count stays above every threshold.</summary>
+    [Theory]
+    [InlineData(WindowSet.AddressRecipients, 64)]
+    [InlineData(WindowSet.MessageLinks, 64)]
+    [InlineData(WindowSet.MessageNetworkRecipients, 64)]
+    public async Task WindowSet_IsCappedAboveItsThreshold(WindowSet set, int cap)
+    {
+        var address = Address();
+        var message = Unique("m");
+        var counts = new List<int>();
+        for (var i = 0; i < cap + 20; i++)
+        {
+            var recall = await Memory.ObserveAsync(set == WindowSet.MessageLinks
+                ? Request(address, message, "r1", $"l{i}")
+                : Request(address, message, $"r{i}", "l1"), default);
+            counts.Add(CountOf(set, recall.Facts));
+        }
+
+        Assert.Equal(Enumerable.Range(1, cap).Concat(Enumerable.Repeat(cap, 20)), counts);
+    }
+
+    [Theory]
+    [InlineData(WindowSet.AddressRecipients)]
+    [InlineData(WindowSet.MessageLinks)]
+    [InlineData(WindowSet.MessageNetworkRecipients)]
+    public async Task WindowSet_ForgetsMembersOlderThanItsWindow(WindowSet set)
+    {
+        var window = set switch
+        {
+            WindowSet.AddressRecipients => BehaviourOptions.Default.FanoutWindow,
+            WindowSet.MessageLinks => BehaviourOptions.Default.BurstLinksWindow,
+            _ => BehaviourOptions.Default.BurstDomainWindow,
+        };
+        var address = Address();
+        var message = Unique("m");
+        var start = Now;
+        MemoryObservation At(TimeSpan after, int i) => (set == WindowSet.MessageLinks
+            ? Request(address, message, "r1", $"l{i}")
+            : Request(address, message, $"r{i}", "l1")) with { Now = start + after };
+
+        await Memory.ObserveAsync(At(TimeSpan.Zero, 0), default);
+        var inside = await Memory.ObserveAsync(At(window - TimeSpan.FromMilliseconds(1), 1), default);
+        var outside = await Memory.ObserveAsync(At(window + TimeSpan.FromMilliseconds(1), 2), default);
+
+        Assert.Equal((2, 2), (CountOf(set, inside.Facts), CountOf(set, outside.Facts))); // the first left, the second stayed
+    }
+
+    [Theory]
+    [InlineData(-1, true)]
+    [InlineData(1, false)]
+    public async Task HoneypotMark_CountsOnlyWithinItsWindow(int millisecondsAfterWindow, bool near)
+    {
+        var message = Unique("m");
+        var start = Now;
+        await Memory.ObserveAsync(Request(Address(), message, "r1", null, new AddressTag(99, "honeypot", start), honeypot: true), default);
+
+        var later = await Memory.ObserveAsync(Request(Address(), message, "r1", "l1") with
+        {
+            Now = start + BehaviourOptions.Default.HoneypotWindow + TimeSpan.FromMilliseconds(millisecondsAfterWindow),
+        }, default);
+
+        Assert.Equal(near, later.Facts.NearHoneypot);
+    }
+
+    [Fact]
+    public async Task FoldBack_NamesOnlyRequestsWithinItsWindow()
+    {
+        var address = Address();
+        var start = Now;
+        var old = Request(address, Unique("m"), "r1", "l1");
+        var recent = Request(address, Unique("m"), "r2", "l1") with { Now = start + TimeSpan.FromMinutes(4) };
+        await Memory.ObserveAsync(old, default);
+        await Memory.ObserveAsync(recent, default);
+
+        var tagging = Request(address, newTag: new AddressTag(90, "ua.library", start)) with
+        {
+            Now = start + BehaviourOptions.Default.FoldBackWindow + TimeSpan.FromSeconds(1),
+        };
+        var recall = await Memory.ObserveAsync(tagging, default);
+
+        var foldBack = Assert.Single(recall.FoldBack, e => e.Entity == MemoryKeys.AddressEntity(address));
+        Assert.Equal([recent.RequestId], foldBack.Requests.Select(r => r.RequestId));
+    }
+
+    public enum RecentList
+    {
+        Address,
+        MessageRecipient,
+    }
+
+    [Theory]
+    [InlineData(RecentList.Address)]
+    [InlineData(RecentList.MessageRecipient)]
+    public async Task RecentRequests_AreCappedAtFoldBackMaxEntries_KeepingTheNewest(RecentList list)
+    {
+        var address = Address();
+        var message = Unique("m");
+        var max = BehaviourOptions.Default.FoldBackMaxEntries;
+        var sent = new List<string>();
+        for (var i = 0; i < max + 10; i++)
+        {
+            var request = Request(address, message, "r1", "l1");
+            sent.Add(request.RequestId);
+            await Memory.ObserveAsync(request, default);
+        }
+
+        var lookup = await Memory.LookupAsync(list == RecentList.Address ? MemoryKeys.AddressEntity(address) : $"m:{message}:r1", default);
+
+        Assert.Equal(Enumerable.Reverse(sent).Take(max), lookup.Recent.Select(r => r.RequestId));
+    }
+
     [Fact]
     public async Task Ping_Answers()
     {
@@ -228,6 +346,13 @@ public abstract class GatewayMemoryConformance
         AddressTag? newTag = null, bool honeypot = false) =>
         new(Now, Guid.CreateVersion7().ToString("N"), honeypot ? LinkKind.Honeypot : LinkKind.Click, address, NetworkPrefix.Of(address),
             new LinkIdentity(message, recipient, link, null), $"shape-{address}", newTag, honeypot, Ttl);
+
+    private static int CountOf(WindowSet set, BehaviourFacts facts) => set switch
+    {
+        WindowSet.AddressRecipients => facts.AddressRecipients,
+        WindowSet.MessageLinks => facts.MessageLinks,
+        _ => facts.MessageNetworkRecipients,
+    };
 
     protected static IPAddress Address() => IPAddress.Parse(Clients.NextAddress());
 
