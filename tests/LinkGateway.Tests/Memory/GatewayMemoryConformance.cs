@@ -336,6 +336,51 @@ public abstract class GatewayMemoryConformance
         Assert.Equal(Enumerable.Reverse(sent).Take(max), lookup.Recent.Select(r => r.RequestId));
     }
 
+    /// <summary>Ids come from URLs and may hold the separator: no two (message, recipient) pairs may share an entity.</summary>
+    [Theory]
+    [InlineData("a:b", "c", "a", "b:c")]
+    [InlineData("x:", "y", "x", ":y")]
+    [InlineData("a%3Ab", "c", "a:b", "c")]
+    [InlineData("a}", "{b", "a}{", "b")]
+    public async Task DistinctIdPairs_NeverShareAnEntity(string message, string recipient, string otherMessage, string otherRecipient)
+    {
+        var unique = Unique("");
+        (message, otherMessage) = (unique + message, unique + otherMessage);
+        await Memory.ObserveAsync(Request(Address(), message, recipient, null, new AddressTag(99, "honeypot", Now), honeypot: true), default);
+        await Memory.ObserveAsync(Request(Address(), message, recipient, "l1"), default);
+
+        var other = await Memory.ObserveAsync(Request(Address(), otherMessage, otherRecipient, "l2"), default);
+
+        Assert.Equal((1, false), (other.Facts.MessageLinks, other.Facts.NearHoneypot));
+        Assert.Single((await Memory.LookupAsync(MemoryKeys.MessageEntity(message, recipient), default)).Recent);
+        Assert.Single((await Memory.LookupAsync(MemoryKeys.MessageEntity(otherMessage, otherRecipient), default)).Recent);
+    }
+
+    [Fact]
+    public async Task FoldBackEvent_OfTheLongestIds_StaysWithinItsByteBound_KeepingTheNewest()
+    {
+        // Ids at the bound, of the characters JSON writes widest (an emoji: 4 bytes of UTF-8, 12 of JSON).
+        static string LongestId(char kind, int i) => $"{kind}{i:D3}" + string.Concat(Enumerable.Repeat("\U0001F600", 63));
+        var address = Address();
+        var sent = new List<string>();
+        for (var i = 0; i < BehaviourOptions.Default.FoldBackMaxEntries; i++)
+        {
+            var request = Request(address, LongestId('m', i), LongestId('r', i), LongestId('l', i));
+            sent.Add(request.RequestId);
+            await Memory.ObserveAsync(request, default);
+        }
+
+        var tagging = Request(address, newTag: new AddressTag(90, "ua.library", Now));
+        var recall = await Memory.ObserveAsync(tagging, default);
+        await Memory.RememberAsync(new MemoryRemember(tagging, tagging.NewTag!, false, false, false, recall.FoldBack), default);
+
+        var stored = Assert.Single(await Memory.ReadFoldBackAsync(100, default), e => e.Entity == MemoryKeys.AddressEntity(address));
+        Assert.Equal(Guard.FingerprintReader.MaxIdBytes, System.Text.Encoding.UTF8.GetByteCount(LongestId('m', 0)));
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(RecentRequest.SerializeList(stored.Requests)), FoldBackEvent.MaxRequestsBytes - 2600, FoldBackEvent.MaxRequestsBytes);
+        Assert.Equal(sent.TakeLast(stored.Requests.Count), stored.Requests.Select(r => r.RequestId));
+        Assert.Equal(LongestId('l', 49), stored.Requests[^1].LinkId);
+    }
+
     [Fact]
     public async Task Ping_Answers()
     {
@@ -411,18 +456,19 @@ public sealed class RedisGatewayMemoryTests : GatewayMemoryConformance, IAsyncLi
     public async Task DisposeAsync() => await _connection.DisposeAsync();
 
     [Fact]
-    public async Task EveryKey_IsNamespacedHashTaggedAndExpires()
+    public async Task EveryKey_IsNamespacedHashTaggedAndExpires_WhateverItsIdsHold()
     {
-        var message = $"m-{Guid.NewGuid():N}";
-        await _memory.ObserveAsync(Request(IPAddress.Parse("192.0.2.77"), message, "r1", "l1"), default);
-        await _memory.ObserveAsync(Request(IPAddress.Parse("2001:db8::77"), message, "r2", "l1", new AddressTag(90, "ua.library", Now)), default);
+        var message = $"m-{Guid.NewGuid():N}:{{x}}";
+        await _memory.ObserveAsync(Request(IPAddress.Parse("192.0.2.77"), message, "r}1", "l1"), default);
+        await _memory.ObserveAsync(Request(IPAddress.Parse("2001:db8::77"), message, "r{2:", "l1", new AddressTag(90, "ua.library", Now)), default);
 
         var server = _connection.GetServer(_connection.GetEndPoints()[0]);
         var keys = server.Keys(pattern: _prefix + "*").Select(k => k.ToString()).ToList();
         Assert.True(keys.Count >= 8, string.Join("\n", keys));
         foreach (var key in keys)
         {
-            Assert.Matches(@"^lg:conformance-[0-9a-f]+:\{(ip|net|m|mn|shape):[^}]+\}:(tag|rcpt|recent|links)$", key);
+            // One { and one } each: an id can neither end the hash tag early nor move a key to another slot.
+            Assert.Matches(@"^lg:conformance-[0-9a-f]+:\{(ip|net|m|mn|shape):[^{}]+\}:(tag|rcpt|recent|links)$", key);
             var ttl = await _connection.GetDatabase().KeyTimeToLiveAsync(key);
             Assert.True(ttl is not null && ttl > TimeSpan.Zero && ttl <= Ttl, $"{key} has TTL {ttl}");
         }
