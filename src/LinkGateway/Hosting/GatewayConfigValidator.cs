@@ -89,6 +89,11 @@ public static class GatewayConfigValidator
             errors.Add("LinkGateway:RateLimit: Burst and PerSecond must be at least 1 (or set Enabled to false)");
         }
 
+        if (options.RateLimit.IPv6PrefixLength is < 32 or > 128)
+        {
+            errors.Add($"LinkGateway:RateLimit:IPv6PrefixLength: {options.RateLimit.IPv6PrefixLength} is outside 32..128 (default 64)");
+        }
+
         var signatures = LoadSignatures(Path.GetFullPath(options.Signatures.Path, configDirectory), errors);
 
         if (errors.Count > 0 || policy is null || signatures is null || signingKey is null)

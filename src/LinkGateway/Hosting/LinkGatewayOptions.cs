@@ -137,6 +137,12 @@ public sealed class RateLimitOptions
 
     /// <summary>Tokens added back per second. Default 50.</summary>
     public int PerSecond { get; set; } = 50;
+
+    /// <summary>
+    /// IPv6 clients share one bucket per prefix of this length, 32..128. Default 64: a /64 is one
+    /// subscriber's or one host's network, whose addresses cost nothing to change. IPv4 is per address.
+    /// </summary>
+    public int IPv6PrefixLength { get; set; } = 64;
 }
 
 public sealed class ShieldOptions
