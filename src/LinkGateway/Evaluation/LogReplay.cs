@@ -27,12 +27,12 @@ public sealed class LogReplay : IDisposable
     private readonly ReplayClock _clock = new();
     private readonly IdentityOptions _identity;
 
-    public LogReplay(IConfiguration configuration, string configDirectory, int maxEntries)
+    public LogReplay(IConfiguration configuration, string configDirectory)
     {
         var config = GatewayConfigValidator.Validate(configuration, configDirectory);
         var snapshots = new GuardSnapshotHolder(config.Snapshot);
         _identity = config.Options.Identity;
-        _memory = new InProcessGatewayMemory(new MemoryKeys(config.Options.Redis.KeyPrefix), config.Snapshot.Behaviour, _clock, maxEntries, config.Options.Memory.TagTtl);
+        _memory = new InProcessGatewayMemory(new MemoryKeys(config.Options.Redis.KeyPrefix), config.Snapshot.Behaviour, _clock, config.Options.Memory.InProcessMaxBytes);
         // The in-process store answers synchronously: no budget or circuit can trip on it.
         _guard = new LinkGuard(snapshots, _memory, new StoreCircuit(_clock, int.MaxValue), new OperatorNetworks(), _clock, NullLogger<LinkGuard>.Instance);
         _routes = new RouteTable(configuration);

@@ -123,8 +123,12 @@ public sealed class MemoryOptions
     /// <summary>How long a client address stays tagged after a "bot" verdict. Default 24 hours.</summary>
     public TimeSpan TagTtl { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Most entries the in-process store keeps; the oldest go first past it. Default 1,000,000.</summary>
-    public int InProcessMaxEntries { get; set; } = 1_000_000;
+    /// <summary>
+    /// Most bytes the in-process store holds (estimated as it changes), at least 1 MiB: past it, expired
+    /// entities go first, then the least recently used. Default 256 MiB, room for about a million
+    /// entities on one node.
+    /// </summary>
+    public long InProcessMaxBytes { get; set; } = 256L * 1024 * 1024;
 }
 
 public sealed class RateLimitOptions

@@ -185,4 +185,18 @@ public sealed record FoldBackEvent(string Entity, string Reason, DateTimeOffset 
         kept.Reverse();
         return kept;
     }
+
+    /// <summary>
+    /// Adds the event of an entity whose recent list was just taken, when any of it falls in the window;
+    /// <paramref name="entity"/> names the entity only then.
+    /// </summary>
+    public static void AddTo(List<FoldBackEvent> events, Func<MemoryObservation, string> entity, string reason, MemoryObservation trigger,
+        IEnumerable<RecentRequest?>? taken, TimeSpan window)
+    {
+        var requests = taken is null ? [] : Select(taken, trigger.Now, window, trigger.RequestId);
+        if (requests.Count > 0)
+        {
+            events.Add(new FoldBackEvent(entity(trigger), reason, trigger.Now, trigger.RequestId, requests));
+        }
+    }
 }

@@ -17,7 +17,7 @@ public static class MemoryServiceCollectionExtensions
         {
             services.AddSingleton<IGatewayMemory>(sp => new InProcessGatewayMemory(
                 sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<GuardSnapshotHolder>().Current.Behaviour,
-                sp.GetRequiredService<TimeProvider>(), options.Memory.InProcessMaxEntries, options.Memory.TagTtl));
+                sp.GetRequiredService<TimeProvider>(), options.Memory.InProcessMaxBytes));
             return services;
         }
 

@@ -275,19 +275,12 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
             recentMax = behaviour.FoldBackMaxEntries,
         });
 
-    /// <param name="entity">Names the entity; only called when there is an event to write.</param>
     private static void AddFoldBack(List<FoldBackEvent> events, Func<MemoryObservation, string> entity, string reason, MemoryObservation o, RedisResult taken, TimeSpan window)
     {
         var entries = (RedisResult[])taken!;
-        if (entries.Length == 0)
+        if (entries.Length > 0)
         {
-            return;
-        }
-
-        var requests = FoldBackEvent.Select(entries.Select(t => RecentRequest.Parse((string)t!)), o.Now, window, o.RequestId);
-        if (requests.Count > 0)
-        {
-            events.Add(new FoldBackEvent(entity(o), reason, o.Now, o.RequestId, requests));
+            FoldBackEvent.AddTo(events, entity, reason, o, entries.Select(t => RecentRequest.Parse((string)t!)), window);
         }
     }
 

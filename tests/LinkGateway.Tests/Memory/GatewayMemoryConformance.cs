@@ -382,6 +382,32 @@ public abstract class GatewayMemoryConformance
     }
 
     [Fact]
+    public async Task SingleUseValue_RacedByManyCallers_IsConsumedExactlyOnce()
+    {
+        for (var round = 0; round < 200; round++)
+        {
+            var nonce = Unique("nonce");
+            var winners = await Race(4, _ => Memory.TryConsumeAsync(nonce, TimeSpan.FromMinutes(1), default).AsTask());
+
+            Assert.Equal(1, winners.Count(won => won));
+        }
+    }
+
+    [Fact]
+    public async Task FirstRequestsOfANewAddress_RacingEachOther_AreAllCounted()
+    {
+        for (var round = 0; round < 200; round++)
+        {
+            var address = Address();
+            await Race(4, i => Memory.ObserveAsync(Request(address, recipient: $"r{i}"), default).AsTask());
+
+            var next = await Memory.ObserveAsync(Request(address, recipient: "r-last"), default);
+
+            Assert.Equal(5, next.Facts.AddressRecipients);
+        }
+    }
+
+    [Fact]
     public async Task Ping_Answers()
     {
         Assert.True(await Memory.PingAsync(default) >= TimeSpan.Zero);
@@ -399,6 +425,24 @@ public abstract class GatewayMemoryConformance
         _ => facts.MessageNetworkRecipients,
     };
 
+    /// <summary>
+    /// Starts every call at the same instant, each on a thread of its own released by one barrier, as
+    /// concurrent requests on several cores would, and awaits them all.
+    /// </summary>
+    private static async Task<T[]> Race<T>(int callers, Func<int, Task<T>> call)
+    {
+        using var barrier = new Barrier(callers);
+        var calls = new Task<T>[callers];
+        var threads = Enumerable.Range(0, callers).Select(i => new Thread(() =>
+        {
+            barrier.SignalAndWait();
+            calls[i] = call(i);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return await Task.WhenAll(calls);
+    }
+
     protected static IPAddress Address() => IPAddress.Parse(Clients.NextAddress());
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
@@ -410,7 +454,7 @@ public sealed class InProcessGatewayMemoryTests : GatewayMemoryConformance, IDis
     private readonly InProcessGatewayMemory _memory;
 
     public InProcessGatewayMemoryTests() =>
-        _memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, _time, maxEntries: 10_000, Ttl);
+        _memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, _time, maxBytes: 64 * 1024 * 1024);
 
     protected override IGatewayMemory Memory => _memory;
 
@@ -428,6 +472,68 @@ public sealed class InProcessGatewayMemoryTests : GatewayMemoryConformance, IDis
         Assert.Equal(1, links.Facts.MessageLinks); // l1 is minutes old: outside the 3 s burst window
         _time.Advance(TimeSpan.FromMinutes(2));
         Assert.Null((await _memory.LookupAsync(MemoryKeys.AddressEntity(address), default)).Tag);
+    }
+
+    [Fact]
+    public async Task ByteBound_HoldsWhileManyDistinctEntitiesPassThrough_AndEvictionKeepsTheNewest()
+    {
+        const long bound = 2 * 1024 * 1024;
+        using var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, _time, bound);
+        var addresses = new List<IPAddress>();
+        var highest = 0L;
+        for (var i = 0; i < 20_000; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            addresses.Add(new IPAddress([10, (byte)(i >> 16), (byte)(i >> 8), (byte)i]));
+            await memory.ObserveAsync(Request(addresses[^1], $"m{i}", $"r{i}", "l1"), default);
+            highest = Math.Max(highest, memory.Bytes);
+        }
+
+        Assert.InRange(highest, bound * 8 / 10, bound); // reached, never crossed
+        Assert.InRange(memory.EntityCount, 1, 20_000); // 20,000 requests made about 80,000 entities
+        foreach (var newest in addresses.TakeLast(100))
+        {
+            Assert.NotEmpty((await memory.LookupAsync(MemoryKeys.AddressEntity(newest), default)).Recent);
+        }
+
+        foreach (var oldest in addresses.Take(100))
+        {
+            Assert.Empty((await memory.LookupAsync(MemoryKeys.AddressEntity(oldest), default)).Recent);
+        }
+    }
+
+    [Fact]
+    public async Task Eviction_DropsExpiredEntitiesFirst_ThenTheLeastRecentlyUsed()
+    {
+        const long bound = 2 * 1024 * 1024;
+        using var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, _time, bound);
+        var tagged = Enumerable.Range(1, 100).Select(i => new IPAddress([10, 200, 0, (byte)i])).ToList();
+        foreach (var address in tagged)
+        {
+            await memory.ObserveAsync(Request(address, newTag: new AddressTag(90, "ua.library", Now)), default);
+        }
+
+        // Newer entities, which expire with their windows (5 minutes at most) ...
+        var pushed = 0;
+        for (; memory.Bytes < bound * 7 / 10; pushed++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            await memory.ObserveAsync(Request(new IPAddress([10, 100, (byte)(pushed >> 8), (byte)pushed]), $"m{pushed}", $"r{pushed}", "l1"), default);
+        }
+
+        // ... have expired when newer still fill the store: they go, the older tagged addresses stay.
+        _time.Advance(TimeSpan.FromMinutes(10));
+        for (var i = 0; i < pushed; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            await memory.ObserveAsync(Request(new IPAddress([10, 101, (byte)(i >> 8), (byte)i]), $"n{i}", $"r{i}", "l1"), default);
+            Assert.InRange(memory.Bytes, 0, bound);
+        }
+
+        foreach (var address in tagged)
+        {
+            Assert.NotNull((await memory.LookupAsync(MemoryKeys.AddressEntity(address), default)).Tag);
+        }
     }
 
     public void Dispose() => _memory.Dispose();
