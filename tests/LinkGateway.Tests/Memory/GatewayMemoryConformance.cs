@@ -237,9 +237,7 @@ public abstract class GatewayMemoryConformance
         var counts = new List<int>();
         for (var i = 0; i < cap + 20; i++)
         {
-            var recall = await Memory.ObserveAsync(set == WindowSet.MessageLinks
-                ? Request(address, message, "r1", $"l{i}")
-                : Request(address, message, $"r{i}", "l1"), default);
+            var recall = await Memory.ObserveAsync(NewMember(set, address, message, i), default);
             counts.Add(CountOf(set, recall.Facts));
         }
 
@@ -261,9 +259,7 @@ public abstract class GatewayMemoryConformance
         var address = Address();
         var message = Unique("m");
         var start = Now;
-        MemoryObservation At(TimeSpan after, int i) => (set == WindowSet.MessageLinks
-            ? Request(address, message, "r1", $"l{i}")
-            : Request(address, message, $"r{i}", "l1")) with { Now = start + after };
+        MemoryObservation At(TimeSpan after, int i) => NewMember(set, address, message, i) with { Now = start + after };
 
         await Memory.ObserveAsync(At(TimeSpan.Zero, 0), default);
         var inside = await Memory.ObserveAsync(At(window - TimeSpan.FromMilliseconds(1), 1), default);
@@ -417,6 +413,11 @@ public abstract class GatewayMemoryConformance
         AddressTag? newTag = null, bool honeypot = false) =>
         new(Now, Guid.CreateVersion7().ToString("N"), honeypot ? LinkKind.Honeypot : LinkKind.Click, address, NetworkPrefix.Of(address),
             new LinkIdentity(message, recipient, link, null), $"shape-{address}", newTag, honeypot, Ttl);
+
+    /// <summary>A request that brings the window set its <paramref name="i"/>th member: a link, or a recipient.</summary>
+    private MemoryObservation NewMember(WindowSet set, IPAddress address, string message, int i) => set == WindowSet.MessageLinks
+        ? Request(address, message, "r1", $"l{i}")
+        : Request(address, message, $"r{i}", "l1");
 
     private static int CountOf(WindowSet set, BehaviourFacts facts) => set switch
     {
