@@ -9,17 +9,17 @@ namespace LinkGateway.Evaluation;
 
 /// <summary>
 /// <c>dotnet run --project src/LinkGateway -- evaluate --log FILE [--out FILE.csv|FILE.jsonl] [--labels FILE]
-/// [--config FILE] [--max-entries N] [--A:B=value ...]</c>: replays an access log through the gateway's
-/// judgement and prints what it would have done. Streams the log; memory is bounded by the store's size.
+/// [--config FILE] [--A:B=value ...]</c>: replays an access log through the gateway's judgement and
+/// prints what it would have done. Streams the log; memory is bounded by the store's
+/// (<c>--LinkGateway:Memory:InProcessMaxBytes=N</c>).
 /// </summary>
 public static class EvaluateCommand
 {
-    public const string Usage = "usage: evaluate --log FILE [--out FILE.csv|FILE.jsonl] [--labels FILE] [--config FILE] [--max-entries N] [--A:B=value ...]";
+    public const string Usage = "usage: evaluate --log FILE [--out FILE.csv|FILE.jsonl] [--labels FILE] [--config FILE] [--A:B=value ...]";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         string? log = null, outFile = null, labelsFile = null;
-        var maxEntries = 200_000;
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -29,7 +29,6 @@ public static class EvaluateCommand
                 case "--log": log = Next(); break;
                 case "--out": outFile = Next(); break;
                 case "--labels": labelsFile = Next(); break;
-                case "--max-entries": maxEntries = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: rest.Add(args[i]); break;
             }
         }
@@ -40,7 +39,7 @@ public static class EvaluateCommand
         }
 
         var launch = GatewayLaunch.Parse([.. rest]);
-        using var replay = new LogReplay(ReplayConfiguration(launch), Path.GetDirectoryName(launch.ConfigFile)!, maxEntries);
+        using var replay = new LogReplay(ReplayConfiguration(launch), Path.GetDirectoryName(launch.ConfigFile)!);
         var labels = labelsFile is null ? null : Labels.Read(labelsFile);
         await using var writer = outFile is null ? null : new OutcomeWriter(outFile);
         var summary = new EvaluationSummary();

@@ -27,12 +27,12 @@ public sealed class LogReplay : IDisposable
     private readonly ReplayClock _clock = new();
     private readonly IdentityOptions _identity;
 
-    public LogReplay(IConfiguration configuration, string configDirectory, int maxEntries)
+    public LogReplay(IConfiguration configuration, string configDirectory)
     {
         var config = GatewayConfigValidator.Validate(configuration, configDirectory);
         var snapshots = new GuardSnapshotHolder(config.Snapshot);
         _identity = config.Options.Identity;
-        _memory = new InProcessGatewayMemory(new MemoryKeys(config.Options.Redis.KeyPrefix), config.Snapshot.Behaviour, _clock, maxEntries, config.Options.Memory.TagTtl);
+        _memory = new InProcessGatewayMemory(new MemoryKeys(config.Options.Redis.KeyPrefix), config.Snapshot.Behaviour, _clock, config.Options.Memory.InProcessMaxBytes);
         // The in-process store answers synchronously: no circuit can open on it, and nothing waits in a backlog.
         var circuit = StoreCircuit.AlwaysClosed(_clock);
         var backlog = new ObservationBacklog(_memory, circuit, config.Options.Redis, NullLogger<ObservationBacklog>.Instance);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Hosting;
 using LinkGateway.Links;
@@ -8,6 +9,13 @@ namespace LinkGateway.Guard;
 /// <summary>Copies what detection needs out of the HTTP request: the one place that reads HttpContext for it.</summary>
 internal static class FingerprintReader
 {
+    /// <summary>
+    /// Longest id, in UTF-8 bytes, that is identity. Ids name store keys and fill fold-back events, and
+    /// anyone can write any URL: a longer id, or one with control characters, is not identity, and the
+    /// request is judged without it (README, "Behaviour and the store").
+    /// </summary>
+    public const int MaxIdBytes = 256;
+
     public static RequestFingerprint Read(HttpContext context, LinkKind kind, IdentityOptions identity, DateTimeOffset now)
     {
         var request = context.Request;
@@ -42,8 +50,17 @@ internal static class FingerprintReader
                      && seconds is > 0 and < 100_000_000_000
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : (DateTimeOffset?)null;
-        return new LinkIdentity(value(names.MessageId), value(names.RecipientId), value(names.LinkId), sentAt);
+        return new LinkIdentity(Id(value(names.MessageId)), Id(value(names.RecipientId)), Id(value(names.LinkId)), sentAt);
     }
+
+    /// <summary>The id when it is bounded, printable text; null otherwise.</summary>
+    private static string? Id(string? text) =>
+        text is not null
+        && text.Length <= MaxIdBytes // a char is at least one byte: saves counting the obviously long
+        && Encoding.UTF8.GetByteCount(text) <= MaxIdBytes
+        && !text.AsSpan().ContainsAnyInRange('\u0000', '\u001f') && !text.Contains('\u007f')
+            ? text
+            : null;
 
     private static string? Single(Microsoft.Extensions.Primitives.StringValues values) => values.Count switch
     {

@@ -80,14 +80,19 @@ public static class GatewayConfigValidator
             errors.Add("LinkGateway:Admin:Token: needs at least 32 characters when LinkGateway:Admin:Urls is set (e.g. `openssl rand -base64 32`)");
         }
 
-        if (options.Memory.InProcessMaxEntries < 1000)
+        if (options.Memory.InProcessMaxBytes < 1024 * 1024)
         {
-            errors.Add($"LinkGateway:Memory:InProcessMaxEntries: {options.Memory.InProcessMaxEntries} is too small (at least 1000)");
+            errors.Add($"LinkGateway:Memory:InProcessMaxBytes: {options.Memory.InProcessMaxBytes} is too small (at least 1048576, 1 MiB; default 268435456, 256 MiB)");
         }
 
         if (options.RateLimit.Enabled && (options.RateLimit.Burst < 1 || options.RateLimit.PerSecond < 1))
         {
             errors.Add("LinkGateway:RateLimit: Burst and PerSecond must be at least 1 (or set Enabled to false)");
+        }
+
+        if (options.RateLimit.IPv6PrefixLength is < 32 or > 128)
+        {
+            errors.Add($"LinkGateway:RateLimit:IPv6PrefixLength: {options.RateLimit.IPv6PrefixLength} is outside 32..128 (default 64)");
         }
 
         ValidateKeyRingFolder(options, errors);

@@ -136,8 +136,12 @@ public sealed class MemoryOptions
     /// <summary>How long a client address stays tagged after a "bot" verdict. Default 24 hours.</summary>
     public TimeSpan TagTtl { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Most entries the in-process store keeps; the oldest go first past it. Default 1,000,000.</summary>
-    public int InProcessMaxEntries { get; set; } = 1_000_000;
+    /// <summary>
+    /// Most bytes the in-process store holds (estimated as it changes), at least 1 MiB: past it, expired
+    /// entities go first, then the least recently used. Default 256 MiB, room for about a million
+    /// entities on one node.
+    /// </summary>
+    public long InProcessMaxBytes { get; set; } = 256L * 1024 * 1024;
 }
 
 public sealed class RateLimitOptions
@@ -150,6 +154,12 @@ public sealed class RateLimitOptions
 
     /// <summary>Tokens added back per second. Default 50.</summary>
     public int PerSecond { get; set; } = 50;
+
+    /// <summary>
+    /// IPv6 clients share one bucket per prefix of this length, 32..128. Default 64: a /64 is one
+    /// subscriber's or one host's network, whose addresses cost nothing to change. IPv4 is per address.
+    /// </summary>
+    public int IPv6PrefixLength { get; set; } = 64;
 }
 
 public sealed class ShieldOptions

@@ -1,77 +1,80 @@
-using System.Collections.Concurrent;
 using LinkGateway.Signals;
-using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Internal;
 
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// The embedded store for one node and the demo: the same entities, windows and fold-back as the Redis
-/// scripts, held in a <see cref="MemoryCache"/> (size bound and expiry from the framework) whose clock
-/// is a <see cref="TimeProvider"/>, so offline replays and tests control time. Past the size bound the
-/// cache compacts; an entity it could not keep simply starts empty, as after an expiry.
+/// The embedded store for one node and the demo: the same entities, windows, caps and fold-back as the
+/// Redis scripts (each script below reads as its Lua twin), whose clock is a <see cref="TimeProvider"/>,
+/// so offline replays and tests control time. Bounded in bytes (<c>LinkGateway:Memory:InProcessMaxBytes</c>):
+/// seven eighths for the entities (<see cref="InProcessTable"/>: expired first, then least recently
+/// used), one eighth for the fold-back events (oldest first). An entity the store could not keep simply
+/// starts empty, as after an expiry.
 /// </summary>
 public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 {
-    private readonly MemoryCache _cache;
+    private static readonly AddressTag _usedMark = new(0, "used", DateTimeOffset.UnixEpoch);
+
+    private readonly InProcessTable _table;
+    private readonly FoldBackRing _foldBack;
     private readonly MemoryKeys _keys;
     private readonly BehaviourOptions _behaviour;
+    private readonly WindowSetCaps _caps;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _taggedLifetime;
-    private readonly TimeSpan _windowLifetime;
-    private readonly ConcurrentQueue<FoldBackEvent> _foldBack = new();
 
-    public InProcessGatewayMemory(MemoryKeys keys, BehaviourOptions behaviour, TimeProvider time, int maxEntries, TimeSpan tagTtl)
+    public InProcessGatewayMemory(MemoryKeys keys, BehaviourOptions behaviour, TimeProvider time, long maxBytes)
     {
         _keys = keys;
         _behaviour = behaviour;
+        _caps = WindowSetCaps.For(behaviour);
         _time = time;
-        _taggedLifetime = tagTtl;
-        _windowLifetime = new[] { behaviour.FoldBackWindow, behaviour.FanoutWindow, behaviour.BurstDomainWindow, behaviour.HoneypotWindow }.Max();
-        _cache = new MemoryCache(new MemoryCacheOptions
-        {
-            Clock = new TimeProviderClock(time),
-            SizeLimit = maxEntries,
-            CompactionPercentage = 0.10,
-            // Every entity checks its own expiry when read; the scan only returns memory early. Scanning a
-            // large cache every minute costs more than it frees (a replay's clock runs fast).
-            ExpirationScanFrequency = TimeSpan.FromMinutes(10),
-        });
+        MaxBytes = maxBytes;
+        _foldBack = new FoldBackRing(maxBytes / 8);
+        _table = new InProcessTable(maxBytes - (maxBytes / 8), time);
     }
 
     public string Name => "in-process";
+
+    public long MaxBytes { get; }
+
+    /// <summary>Estimated bytes held, entities and fold-back events: at most <see cref="MaxBytes"/> once a change has returned.</summary>
+    public long Bytes => _table.Bytes + _foldBack.Bytes;
+
+    public int EntityCount => _table.Count;
 
     public ValueTask<MemoryRecall> ObserveAsync(MemoryObservation o, CancellationToken cancellationToken)
     {
         var entry = o.NewTag is null && !o.HoneypotHit ? o.AsRecent() : null;
         var foldBack = new List<FoldBackEvent>();
         var reason = o.NewTag?.Reasons ?? string.Empty;
-        var recipient = o.Identity.RecipientId;
 
-        (AddressTag? Before, int Fanout) address = default, network = default;
+        (AddressTag? Before, int Fanout, List<RecentRequest>? Taken) address = default, network = default;
         if (o.ClientAddress is not null)
         {
-            address = Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, recipient, o.NewTag, entry, _behaviour, foldBack, static o => o.AddressEntity, reason);
+            address = Address(_keys.Address(o.ClientAddress), o, o.Identity.RecipientId, o.NewTag, entry);
+            FoldBackEvent.AddTo(foldBack, static o => o.AddressEntity, reason, o, address.Taken, _behaviour.FoldBackWindow);
         }
 
         if (o.Prefix is not null)
         {
-            network = Get(_keys.Network(o.Prefix)).ObserveAddress(o, recipient, o.HoneypotHit ? o.NewTag : null, entry, _behaviour, foldBack, static o => o.NetworkEntity, reason);
+            network = Address(_keys.Network(o.Prefix), o, o.Identity.RecipientId, o.HoneypotHit ? o.NewTag : null, entry);
+            FoldBackEvent.AddTo(foldBack, static o => o.NetworkEntity, reason, o, network.Taken, _behaviour.FoldBackWindow);
         }
 
-        (int Links, bool NearHoneypot) message = default;
+        (int Links, bool NearHoneypot, List<RecentRequest>? Taken) message = default;
         var messageNetwork = 0;
         if (o.HasMessageRecipient)
         {
-            message = Get(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), tagged: false)
-                .ObserveMessage(o, entry, _behaviour, foldBack, static o => o.MessageEntity, reason);
+            message = _table.Change(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), o.Now, (Store: this, o, entry),
+                static (e, s) => s.Store.MessageScript(e, s.o, s.entry));
+            FoldBackEvent.AddTo(foldBack, static o => o.MessageEntity, reason, o, message.Taken, _behaviour.HoneypotWindow);
             if (o.CountsForBurstDomain(_behaviour))
             {
-                messageNetwork = Get(_keys.MessageNetwork(o.Identity.MessageId!, o.Prefix!), tagged: false).AddMember(o.Identity.RecipientId!, o.Now, _behaviour.BurstDomainWindow);
+                messageNetwork = _table.Change(_keys.MessageNetwork(o.Identity.MessageId!, o.Prefix!), o.Now, (Store: this, o),
+                    static (e, s) => e.AddMember(s.o.Identity.RecipientId!, s.o.Now, s.Store._behaviour.BurstDomainWindow, s.Store._caps.Domain));
             }
         }
 
-        var shapeTagged = o.ShapeKey is not null && Get(_keys.Shape(o.ShapeKey)).ReadAndTag(o.Now, o.NewTag, o.TagTtl) is not null;
+        var shapeTagged = o.ShapeKey is not null && Shape(o, o.NewTag) is not null;
         var facts = new BehaviourFacts(address.Before is not null, network.Before is not null, shapeTagged,
             address.Fanout, network.Fanout, message.Links, messageNetwork, message.NearHoneypot);
         return ValueTask.FromResult(new MemoryRecall(address.Before, facts, foldBack));
@@ -83,234 +86,149 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
         var events = new List<FoldBackEvent>(r.FoldBack);
         if (r.TagAddress && o.ClientAddress is not null)
         {
-            Get(_keys.Address(o.ClientAddress)).ObserveAddress(o, null, r.Tag, null, _behaviour, events, static o => o.AddressEntity, r.Tag.Reasons);
+            var taken = Address(_keys.Address(o.ClientAddress), o, null, r.Tag, null).Taken;
+            FoldBackEvent.AddTo(events, static o => o.AddressEntity, r.Tag.Reasons, o, taken, _behaviour.FoldBackWindow);
         }
 
         if (r.TagShape && o.ShapeKey is not null)
         {
-            Get(_keys.Shape(o.ShapeKey)).ReadAndTag(o.Now, r.Tag, o.TagTtl);
+            Shape(o, r.Tag);
         }
 
         if (r.TakeMessage && o.HasMessageRecipient)
         {
-            var taken = Get(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), tagged: false).TakeRecent();
-            var requests = FoldBackEvent.Select(taken, o.Now, _behaviour.BurstLinksWindow, o.RequestId);
-            if (requests.Count > 0)
-            {
-                events.Add(new FoldBackEvent(o.MessageEntity, r.Tag.Reasons, o.Now, o.RequestId, requests));
-            }
+            var taken = _table.ChangeExisting(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), o.Now, 0, static (e, _) => e.TakeRecent());
+            FoldBackEvent.AddTo(events, static o => o.MessageEntity, r.Tag.Reasons, o, taken, _behaviour.BurstLinksWindow);
         }
 
         foreach (var e in events)
         {
-            _foldBack.Enqueue(e);
-            while (_foldBack.Count > RedisGatewayMemory.FoldBackStreamLength && _foldBack.TryDequeue(out _))
-            {
-            }
+            _foldBack.Add(e);
         }
 
         return ValueTask.FromResult<IReadOnlyList<FoldBackEvent>>(events);
     }
 
     public ValueTask<IReadOnlyList<FoldBackEvent>> ReadFoldBackAsync(int count, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<FoldBackEvent>>(_foldBack.Reverse().Take(count).ToList());
+        ValueTask.FromResult(_foldBack.Newest(count));
 
     public ValueTask<EntityLookup> LookupAsync(string entity, CancellationToken cancellationToken)
     {
-        var found = Find(_keys.Entity(entity));
         var now = _time.GetUtcNow();
-        var recent = found?.RecentSnapshot() ?? [];
-        return ValueTask.FromResult(found?.CurrentTag(now) is { } tag
-            ? new EntityLookup(tag, found.TagExpires - now, recent)
-            : new EntityLookup(null, TimeSpan.Zero, recent));
+        return ValueTask.FromResult(_table.ChangeExisting(_keys.Entity(entity), now, now, static (e, now) => new EntityLookup(e.Tag(now), e.TagTimeToLive(now), e.Recent))
+                                    ?? new EntityLookup(null, TimeSpan.Zero, []));
     }
 
-    public ValueTask<bool> ForgetTagAsync(string entity, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Find(_keys.Entity(entity))?.ClearTag(_time.GetUtcNow()) ?? false);
+    public ValueTask<bool> ForgetTagAsync(string entity, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        return ValueTask.FromResult(_table.ChangeExisting(_keys.Entity(entity), now, now, static (e, now) => e.ForgetTag(now)));
+    }
 
-    public ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Get(_keys.UsedNonce(nonce)).ReadAndTag(_time.GetUtcNow(), new AddressTag(0, "used", _time.GetUtcNow()), ttl) is null);
+    /// <summary>SET NX PX, atomic as in Redis: the mark is made under its entity's lock, on the one entity the table holds.</summary>
+    public ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        return ValueTask.FromResult(_table.Change(_keys.UsedNonce(nonce), now, (now, ttl), static (e, s) =>
+        {
+            e.SingleUse = true;
+            return e.SetTagOnce(_usedMark, s.now, s.ttl);
+        }));
+    }
 
     public ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken) => ValueTask.FromResult(TimeSpan.Zero);
 
-    public void Dispose() => _cache.Dispose();
+    public void Dispose() => _table.Clear();
 
-    private Entity? Find(string key) => _cache.TryGetValue(key, out Entity? entity) ? entity : null;
+    private (AddressTag? Before, int Fanout, List<RecentRequest>? Taken) Address(string key, MemoryObservation o, string? recipient, AddressTag? newTag,
+        RecentRequest? entry) =>
+        _table.Change(key, o.Now, (Store: this, o, recipient, newTag, entry), static (e, s) => s.Store.AddressScript(e, s.o, s.recipient, s.newTag, s.entry));
 
-    /// <param name="tagged">The entity can carry a tag (address, prefix, shape): it lives as long as tags do; the others only as long as their windows.</param>
-    private Entity Get(string key, bool tagged = true) => _cache.GetOrCreate(key, e =>
+    /// <summary>The address script (a prefix's too): fan-out, the tag set once, the recent list handed back when the tag is first set.</summary>
+    private (AddressTag? Before, int Fanout, List<RecentRequest>? Taken) AddressScript(InProcessEntity e, MemoryObservation o, string? recipient,
+        AddressTag? newTag, RecentRequest? entry)
     {
-        e.Size = 1;
-        e.SlidingExpiration = tagged ? _taggedLifetime : _windowLifetime;
-        return new Entity();
-    })!;
-
-    /// <summary>One entity's state, each part with its own expiry, changed under the entity's lock as a Redis script would.</summary>
-    private sealed class Entity
-    {
-        private readonly Lock _gate = new();
-        // Made on first use: most entities need only one of them, and a replay holds hundreds of thousands.
-        private Dictionary<string, DateTimeOffset>? _members;
-        private List<RecentRequest>? _recent;
-        private AddressTag? _tag;
-        private DateTimeOffset? _honeypotAt;
-
-        public DateTimeOffset TagExpires { get; private set; }
-
-        private List<RecentRequest> Recent => _recent ??= [];
-
-        private Dictionary<string, DateTimeOffset> Members => _members ??= new(StringComparer.Ordinal);
-
-        public AddressTag? CurrentTag(DateTimeOffset now)
+        var before = e.Tag(o.Now);
+        var fanout = string.IsNullOrEmpty(recipient) ? 0 : e.AddMember(recipient, o.Now, _behaviour.FanoutWindow, _caps.Fanout);
+        List<RecentRequest>? taken = null;
+        if (newTag is not null)
         {
-            lock (_gate)
-            {
-                return _tag is not null && TagExpires > now ? _tag : null;
-            }
+            var set = e.SetTagOnce(newTag, o.Now, o.TagTtl);
+            var recent = e.TakeRecent();
+            taken = set ? recent : null;
+        }
+        else if (entry is not null)
+        {
+            e.PushRecent(entry, o.Now, _behaviour.FoldBackWindow, _behaviour.FoldBackMaxEntries);
         }
 
-        public IReadOnlyList<RecentRequest> RecentSnapshot()
-        {
-            lock (_gate)
-            {
-                return _recent is null ? [] : _recent.ToList();
-            }
-        }
-
-        public bool ClearTag(DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                var had = _tag is not null && TagExpires > now;
-                _tag = null;
-                return had;
-            }
-        }
-
-        /// <summary>The address script: returns the tag before this request and the fan-out count.</summary>
-        public (AddressTag? Before, int Fanout) ObserveAddress(MemoryObservation o, string? recipient, AddressTag? newTag, RecentRequest? entry,
-            BehaviourOptions behaviour, List<FoldBackEvent> foldBack, Func<MemoryObservation, string> entity, string reason)
-        {
-            lock (_gate)
-            {
-                var before = _tag is not null && TagExpires > o.Now ? _tag : null;
-                var fanout = recipient is null ? 0 : AddMemberLocked(recipient, o.Now, behaviour.FanoutWindow);
-                if (newTag is not null)
-                {
-                    _tag = newTag;
-                    TagExpires = o.Now + o.TagTtl;
-                    if (before is null)
-                    {
-                        AddFoldBack(foldBack, entity, reason, o, _recent, behaviour.FoldBackWindow);
-                    }
-
-                    _recent?.Clear();
-                }
-                else if (entry is not null)
-                {
-                    Recent.RemoveAll(r => r.At < o.Now - behaviour.FoldBackWindow);
-                    Recent.Insert(0, entry);
-                    if (Recent.Count > behaviour.FoldBackMaxEntries)
-                    {
-                        Recent.RemoveRange(behaviour.FoldBackMaxEntries, Recent.Count - behaviour.FoldBackMaxEntries);
-                    }
-                }
-
-                return (before, fanout);
-            }
-        }
-
-        public (int Links, bool NearHoneypot) ObserveMessage(MemoryObservation o, RecentRequest? entry, BehaviourOptions behaviour,
-            List<FoldBackEvent> foldBack, Func<MemoryObservation, string> entity, string reason)
-        {
-            lock (_gate)
-            {
-                var links = o.Identity.LinkId is null ? 0 : AddMemberLocked(o.Identity.LinkId, o.Now, behaviour.BurstLinksWindow);
-                if (o.HoneypotHit)
-                {
-                    _honeypotAt = o.Now;
-                    AddFoldBack(foldBack, entity, reason, o, _recent, behaviour.HoneypotWindow);
-                    _recent?.Clear();
-                }
-                else if (entry is not null)
-                {
-                    Recent.RemoveAll(r => r.At < o.Now - behaviour.FoldBackWindow);
-                    Recent.Insert(0, entry);
-                }
-
-                var near = _honeypotAt is { } hit && o.Now - hit <= behaviour.HoneypotWindow;
-                return (links, near);
-            }
-        }
-
-        public int AddMember(string member, DateTimeOffset now, TimeSpan window)
-        {
-            lock (_gate)
-            {
-                return AddMemberLocked(member, now, window);
-            }
-        }
-
-        /// <summary>Reads the tag and, when given one, sets it: true-to-Redis GET then SET.</summary>
-        public AddressTag? ReadAndTag(DateTimeOffset now, AddressTag? newTag, TimeSpan ttl)
-        {
-            lock (_gate)
-            {
-                var before = _tag is not null && TagExpires > now ? _tag : null;
-                if (newTag is not null)
-                {
-                    _tag = newTag;
-                    TagExpires = now + ttl;
-                }
-
-                return before;
-            }
-        }
-
-        public List<RecentRequest> TakeRecent()
-        {
-            lock (_gate)
-            {
-                var taken = Recent.ToList();
-                Recent.Clear();
-                return taken;
-            }
-        }
-
-        private int AddMemberLocked(string member, DateTimeOffset now, TimeSpan window)
-        {
-            var members = Members;
-            members[member] = now;
-            var oldest = now - window;
-            foreach (var (key, seen) in members)
-            {
-                if (seen <= oldest)
-                {
-                    members.Remove(key); // removing while enumerating is allowed for Dictionary since .NET Core 3.0
-                }
-            }
-
-            return members.Count;
-        }
-
-        private static void AddFoldBack(List<FoldBackEvent> foldBack, Func<MemoryObservation, string> entity, string reason, MemoryObservation o,
-            List<RecentRequest>? recent, TimeSpan window)
-        {
-            if (recent is not { Count: > 0 })
-            {
-                return;
-            }
-
-            var requests = FoldBackEvent.Select(recent, o.Now, window, o.RequestId);
-            if (requests.Count > 0)
-            {
-                foldBack.Add(new FoldBackEvent(entity(o), reason, o.Now, o.RequestId, requests));
-            }
-        }
+        return (before, fanout, taken);
     }
 
-    private sealed class TimeProviderClock(TimeProvider time) : ISystemClock
+    /// <summary>The message script: distinct links, the honeypot mark (handing back the recent list), the recent list.</summary>
+    private (int Links, bool NearHoneypot, List<RecentRequest>? Taken) MessageScript(InProcessEntity e, MemoryObservation o, RecentRequest? entry)
     {
-        public DateTimeOffset UtcNow => time.GetUtcNow();
+        var links = string.IsNullOrEmpty(o.Identity.LinkId) ? 0 : e.AddMember(o.Identity.LinkId, o.Now, _behaviour.BurstLinksWindow, _caps.Links);
+        List<RecentRequest>? taken = null;
+        if (o.HoneypotHit)
+        {
+            e.MarkHoneypot(o.Now, _behaviour.HoneypotWindow);
+            taken = e.TakeRecent();
+        }
+        else if (entry is not null)
+        {
+            e.PushRecent(entry, o.Now, _behaviour.FoldBackWindow, _behaviour.FoldBackMaxEntries);
+        }
+
+        return (links, e.NearHoneypot(o.Now, _behaviour.HoneypotWindow), taken);
+    }
+
+    /// <summary>The shape script: the tag before, and the new one set once. Reading alone creates nothing, as GET does not.</summary>
+    private AddressTag? Shape(MemoryObservation o, AddressTag? newTag)
+    {
+        var key = _keys.Shape(o.ShapeKey!);
+        return newTag is null
+            ? _table.ChangeExisting(key, o.Now, o.Now, static (e, now) => e.Tag(now))
+            : _table.Change(key, o.Now, (o, newTag), static (e, s) =>
+            {
+                var before = e.Tag(s.o.Now);
+                e.SetTagOnce(s.newTag, s.o.Now, s.o.TagTtl);
+                return before;
+            });
+    }
+
+    /// <summary>The fold-back events, oldest first: as many as the Redis stream keeps, and at most its share of the byte bound.</summary>
+    private sealed class FoldBackRing(long maxBytes)
+    {
+        private readonly Queue<(FoldBackEvent Event, long Bytes)> _events = new();
+        private readonly Lock _gate = new();
+        private long _bytes;
+
+        public long Bytes => Interlocked.Read(ref _bytes);
+
+        public void Add(FoldBackEvent e)
+        {
+            var bytes = 96 + InProcessEntity.StringBytes(e.Entity) + InProcessEntity.StringBytes(e.Reason) + InProcessEntity.StringBytes(e.TriggerRequestId)
+                        + 8L * e.Requests.Count + e.Requests.Sum(InProcessEntity.RecentBytes);
+            lock (_gate)
+            {
+                _events.Enqueue((e, bytes));
+                var total = _bytes + bytes;
+                while (_events.Count > RedisGatewayMemory.FoldBackStreamLength || total > maxBytes)
+                {
+                    total -= _events.Dequeue().Bytes;
+                }
+
+                Interlocked.Exchange(ref _bytes, total);
+            }
+        }
+
+        public IReadOnlyList<FoldBackEvent> Newest(int count)
+        {
+            lock (_gate)
+            {
+                return _events.Reverse().Take(count).Select(e => e.Event).ToList();
+            }
+        }
     }
 }

@@ -1,13 +1,18 @@
+using System.Buffers;
 using System.Net;
+using System.Text;
 
 namespace LinkGateway.Memory;
 
 /// <summary>
 /// Key names, shared by both stores so that they hold the same data. Each key carries a Redis Cluster
-/// hash tag ({...}) naming its entity, so every script touches one slot; every key has a TTL.
+/// hash tag ({...}) naming its entity, so every script touches one slot; every key has a TTL. Ids come
+/// from URLs, so they are escaped (<see cref="EscapeId"/>) before they become part of a name.
 /// </summary>
 public sealed class MemoryKeys(string prefix)
 {
+    private static readonly SearchValues<char> _escaped = SearchValues.Create("%:{}");
+
     public string Prefix { get; } = prefix;
 
     /// <summary>The fold-back stream: <c>lg:{events}:foldback</c>.</summary>
@@ -35,20 +40,57 @@ public sealed class MemoryKeys(string prefix)
     public static string NetworkEntity(string prefix) => $"net:{prefix}";
 
     /// <summary><c>lg:{m:MESSAGE:RECIPIENT}</c>: append <c>:links</c>, <c>:honey</c>, <c>:recent</c>.</summary>
-    public string MessageRecipient(string messageId, string recipientId) => $"{Prefix}{{m:{messageId}:{recipientId}}}";
+    public string MessageRecipient(string messageId, string recipientId) => Entity(MessageEntity(messageId, recipientId));
+
+    /// <summary>"m:MESSAGE:RECIPIENT", each id escaped: readable, and one name per (message, recipient) pair.</summary>
+    public static string MessageEntity(string messageId, string recipientId) => $"m:{EscapeId(messageId)}:{EscapeId(recipientId)}";
 
     /// <summary><c>lg:{mn:MESSAGE:203.0.113.0/24}</c>: append <c>:rcpt</c>.</summary>
-    public string MessageNetwork(string messageId, string prefix) => $"{Prefix}{{mn:{messageId}:{prefix}}}";
+    public string MessageNetwork(string messageId, string prefix) => $"{Prefix}{{mn:{EscapeId(messageId)}:{prefix}}}";
 
     /// <summary><c>lg:{shape:HASH}</c>: append <c>:tag</c>.</summary>
     public string Shape(string shapeKey) => $"{Prefix}{{shape:{shapeKey}}}";
 
     /// <summary><c>lg:{pass:NONCE}:used</c></summary>
-    public string UsedNonce(string nonce) => $"{Prefix}{{pass:{nonce}}}:used";
+    public string UsedNonce(string nonce) => $"{Prefix}{{pass:{EscapeId(nonce)}}}:used";
 
     /// <summary>IPv4-mapped IPv6 addresses are the IPv4 address: one client, one key.</summary>
     public static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
-    /// <summary>The entity names fold-back events use: "ip:…", "net:…", "m:…:…".</summary>
-    public static string EntityOf(string key) => key[(key.IndexOf('{') + 1)..key.IndexOf('}')];
+    /// <summary>
+    /// An id as names hold it: <c>%</c>, <c>:</c>, <c>{</c> and <c>}</c> percent-encoded (<c>a:b</c> is
+    /// <c>a%3Ab</c>), everything else as it is. Escaping <c>%</c> too makes it one-to-one, so distinct ids,
+    /// and distinct (message, recipient) pairs around the <c>:</c> separator, never share a name; and no
+    /// <c>}</c> of an id can end a key's hash tag early and scatter one entity over several slots.
+    /// </summary>
+    public static string EscapeId(string id)
+    {
+        if (id.AsSpan().IndexOfAny(_escaped) < 0)
+        {
+            return id; // the usual case: nothing to escape, nothing allocated
+        }
+
+        var escaped = new StringBuilder(id.Length + 8);
+        foreach (var c in id)
+        {
+            var code = c switch
+            {
+                '%' => "%25",
+                ':' => "%3A",
+                '{' => "%7B",
+                '}' => "%7D",
+                _ => null,
+            };
+            if (code is null)
+            {
+                escaped.Append(c);
+            }
+            else
+            {
+                escaped.Append(code);
+            }
+        }
+
+        return escaped.ToString();
+    }
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LinkGateway.Links;
@@ -32,12 +34,12 @@ public sealed record MemoryObservation(
 {
     public bool HasMessageRecipient => Identity.MessageId is not null && Identity.RecipientId is not null;
 
-    /// <summary>Fold-back names of the request's entities: "ip:203.0.113.9", "net:203.0.113.0/24", "m:MESSAGE:RECIPIENT".</summary>
+    /// <summary>Fold-back names of the request's entities: "ip:203.0.113.9", "net:203.0.113.0/24", "m:MESSAGE:RECIPIENT" (ids escaped).</summary>
     public string AddressEntity => MemoryKeys.AddressEntity(ClientAddress!);
 
     public string NetworkEntity => MemoryKeys.NetworkEntity(Prefix!);
 
-    public string MessageEntity => $"m:{Identity.MessageId}:{Identity.RecipientId}";
+    public string MessageEntity => MemoryKeys.MessageEntity(Identity.MessageId!, Identity.RecipientId!);
 
     /// <summary>burst.domain counts this request: a message/recipient from a known network, not later than the window after the send (when known).</summary>
     public bool CountsForBurstDomain(BehaviourOptions behaviour) =>
@@ -111,7 +113,13 @@ public sealed record RecentRequest(
     [property: JsonPropertyName("recipientId")] string? RecipientId,
     [property: JsonPropertyName("linkId")] string? LinkId)
 {
-    private static readonly JsonSerializerOptions _json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    // Relaxed escaping: this JSON goes to Redis and to analytics, never into HTML, and escaping every
+    // non-ASCII character six bytes wide would triple the worst-case size of a fold-back event.
+    private static readonly JsonSerializerOptions _json = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public string Serialize() => JsonSerializer.Serialize(this, _json);
 
@@ -136,18 +144,59 @@ public sealed record RecentRequest(
 /// An entity became a scanner: the requests it made in the fold-back window before that, which the
 /// origin may have counted as a person's. Analytics match them by request id and correct them.
 /// </summary>
-/// <param name="Entity">"ip:203.0.113.9", "net:203.0.113.0/24" or "m:MESSAGE:RECIPIENT".</param>
+/// <param name="Entity">"ip:203.0.113.9", "net:203.0.113.0/24" or "m:MESSAGE:RECIPIENT" (ids escaped, <see cref="MemoryKeys.EscapeId"/>).</param>
 /// <param name="Reason">What tagged it: the reason codes of the tagging verdict.</param>
 /// <param name="TaggedAt">When.</param>
 /// <param name="TriggerRequestId">The request that tagged it.</param>
 /// <param name="Requests">The earlier requests, oldest first.</param>
 public sealed record FoldBackEvent(string Entity, string Reason, DateTimeOffset TaggedAt, string TriggerRequestId, IReadOnlyList<RecentRequest> Requests)
 {
-    /// <summary>The entries of an entity's recent list that fall in the window and are not the trigger itself, oldest first.</summary>
-    public static IReadOnlyList<RecentRequest> Select(IEnumerable<RecentRequest?> entries, DateTimeOffset now, TimeSpan window, string triggerRequestId) =>
-        entries.OfType<RecentRequest>()
+    /// <summary>
+    /// Most bytes of an event's <c>requests</c> JSON. Typical requests (ids of a few dozen bytes, about
+    /// 230 bytes each) all fit at 50 entries; only ids near <see cref="Guard.FingerprintReader.MaxIdBytes"/>
+    /// and made of characters JSON writes wide fill it first, and then the oldest are left out. It bounds
+    /// the stream's worst case (README, "Fold-back").
+    /// </summary>
+    public const int MaxRequestsBytes = 32 * 1024;
+
+    /// <summary>
+    /// The entries of an entity's recent list that fall in the window and are not the trigger itself,
+    /// oldest first; the newest that fit in <see cref="MaxRequestsBytes"/>.
+    /// </summary>
+    public static IReadOnlyList<RecentRequest> Select(IEnumerable<RecentRequest?> entries, DateTimeOffset now, TimeSpan window, string triggerRequestId)
+    {
+        var newestFirst = entries.OfType<RecentRequest>()
             .Where(e => e.At >= now - window && e.RequestId != triggerRequestId)
             .DistinctBy(e => e.RequestId)
-            .OrderBy(e => e.At)
-            .ToList();
+            .OrderByDescending(e => e.At);
+        var kept = new List<RecentRequest>();
+        var bytes = 2; // [ and ]
+        foreach (var entry in newestFirst)
+        {
+            bytes += Encoding.UTF8.GetByteCount(entry.Serialize()) + (kept.Count > 0 ? 1 : 0);
+            if (bytes > MaxRequestsBytes)
+            {
+                break;
+            }
+
+            kept.Add(entry);
+        }
+
+        kept.Reverse();
+        return kept;
+    }
+
+    /// <summary>
+    /// Adds the event of an entity whose recent list was just taken, when any of it falls in the window;
+    /// <paramref name="entity"/> names the entity only then.
+    /// </summary>
+    public static void AddTo(List<FoldBackEvent> events, Func<MemoryObservation, string> entity, string reason, MemoryObservation trigger,
+        IEnumerable<RecentRequest?>? taken, TimeSpan window)
+    {
+        var requests = taken is null ? [] : Select(taken, trigger.Now, window, trigger.RequestId);
+        if (requests.Count > 0)
+        {
+            events.Add(new FoldBackEvent(entity(trigger), reason, trigger.Now, trigger.RequestId, requests));
+        }
+    }
 }

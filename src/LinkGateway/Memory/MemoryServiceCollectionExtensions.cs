@@ -21,7 +21,7 @@ public static class MemoryServiceCollectionExtensions
             services.AddSingleton(sp => StoreCircuit.AlwaysClosed(sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<IGatewayMemory>(sp => new InProcessGatewayMemory(
                 sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<GuardSnapshotHolder>().Current.Behaviour,
-                sp.GetRequiredService<TimeProvider>(), options.Memory.InProcessMaxEntries, options.Memory.TagTtl));
+                sp.GetRequiredService<TimeProvider>(), options.Memory.InProcessMaxBytes));
             return services;
         }
 

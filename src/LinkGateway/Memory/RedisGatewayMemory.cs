@@ -23,26 +23,31 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
           redis.call('PEXPIRE', @recent, @recentMs)
         """;
 
-    // Adds a member to a sorted set scored by time, drops those older than the window, and counts the rest.
-    private static string CountInWindow(string set, string member, string windowMs, string count) => $"""
+    // Adds a member to a sorted set scored by time, drops those older than the window and, past the cap
+    // (WindowSetCaps), the oldest, and counts the rest.
+    private static string CountInWindow(string set, string member, string windowMs, string cap, string count) => $"""
         redis.call('ZADD', @{set}, @now, @{member})
           redis.call('ZREMRANGEBYSCORE', @{set}, '-inf', @now - @{windowMs})
           redis.call('PEXPIRE', @{set}, @{windowMs})
           {count} = redis.call('ZCARD', @{set})
+          if {count} > tonumber(@{cap}) then
+            redis.call('ZREMRANGEBYRANK', @{set}, 0, {count} - tonumber(@{cap}) - 1)
+            {count} = tonumber(@{cap})
+          end
         """;
 
     // An address or a prefix: fan-out of recipients, its tag (set when this request is a bot), and the
-    // list of its recent requests, handed back once when the tag is first set (fold-back).
+    // list of its recent requests, handed back once when the tag is first set (fold-back). Tags are set
+    // once (NX) and never renewed: one scanner must not keep a shared address tagged forever.
     private static readonly LuaScript _addressScript = LuaScript.Prepare($$"""
         local before = redis.call('GET', @tag)
         local fanout = 0
         if @recipient ~= '' then
-          {{CountInWindow("recipients", "recipient", "fanoutMs", "fanout")}}
+          {{CountInWindow("recipients", "recipient", "fanoutMs", "fanoutCap", "fanout")}}
         end
         local taken = {}
         if @newTag ~= '' then
-          redis.call('SET', @tag, @newTag, 'PX', @ttlMs)
-          if not before then taken = redis.call('LRANGE', @recent, 0, -1) end
+          if redis.call('SET', @tag, @newTag, 'NX', 'PX', @ttlMs) then taken = redis.call('LRANGE', @recent, 0, -1) end
           redis.call('DEL', @recent)
         elseif @entry ~= '' then
           {{RememberRecent}}
@@ -54,7 +59,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
     private static readonly LuaScript _messageScript = LuaScript.Prepare($$"""
         local links = 0
         if @link ~= '' then
-          {{CountInWindow("links", "link", "burstMs", "links")}}
+          {{CountInWindow("links", "link", "burstMs", "linksCap", "links")}}
         end
         local taken = {}
         if @honeypot == '1' then
@@ -73,14 +78,14 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
     // One message from one network: distinct recipients in the burst.domain window.
     private static readonly LuaScript _messageNetworkScript = LuaScript.Prepare($$"""
         local count = 0
-        {{CountInWindow("recipients", "recipient", "windowMs", "count")}}
+        {{CountInWindow("recipients", "recipient", "windowMs", "cap", "count")}}
         return count
         """);
 
-    // A client shape's tag: read it, and set it when this request is a bot.
+    // A client shape's tag: read it, and set it when this request is a bot and it is not tagged yet.
     private static readonly LuaScript _shapeScript = LuaScript.Prepare("""
         local before = redis.call('GET', @tag)
-        if @newTag ~= '' then redis.call('SET', @tag, @newTag, 'PX', @ttlMs) end
+        if @newTag ~= '' then redis.call('SET', @tag, @newTag, 'NX', 'PX', @ttlMs) end
         return before or ''
         """);
 
@@ -89,6 +94,8 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         redis.call('DEL', @recent)
         return taken
         """);
+
+    private readonly WindowSetCaps _caps = WindowSetCaps.For(behaviour);
 
     public string Name => "redis";
 
@@ -111,6 +118,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
                 now,
                 recipient,
                 windowMs = (long)behaviour.BurstDomainWindow.TotalMilliseconds,
+                cap = _caps.Domain,
             })
             : null;
         var shape = o.ShapeKey is null ? null : db.ScriptEvaluateAsync(_shapeScript, new
@@ -242,6 +250,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
             now,
             recipient,
             fanoutMs = (long)behaviour.FanoutWindow.TotalMilliseconds,
+            fanoutCap = _caps.Fanout,
             newTag,
             ttlMs = (long)ttl.TotalMilliseconds,
             entry,
@@ -258,6 +267,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
             now,
             link = o.Identity.LinkId ?? string.Empty,
             burstMs = (long)behaviour.BurstLinksWindow.TotalMilliseconds,
+            linksCap = _caps.Links,
             honeypot = o.HoneypotHit ? "1" : string.Empty,
             honeyMs = (long)behaviour.HoneypotWindow.TotalMilliseconds,
             entry,
@@ -265,19 +275,12 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
             recentMax = behaviour.FoldBackMaxEntries,
         });
 
-    /// <param name="entity">Names the entity; only called when there is an event to write.</param>
     private static void AddFoldBack(List<FoldBackEvent> events, Func<MemoryObservation, string> entity, string reason, MemoryObservation o, RedisResult taken, TimeSpan window)
     {
         var entries = (RedisResult[])taken!;
-        if (entries.Length == 0)
+        if (entries.Length > 0)
         {
-            return;
-        }
-
-        var requests = FoldBackEvent.Select(entries.Select(t => RecentRequest.Parse((string)t!)), o.Now, window, o.RequestId);
-        if (requests.Count > 0)
-        {
-            events.Add(new FoldBackEvent(entity(o), reason, o.Now, o.RequestId, requests));
+            FoldBackEvent.AddTo(events, entity, reason, o, entries.Select(t => RecentRequest.Parse((string)t!)), window);
         }
     }
 

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using LinkGateway.Hosting;
 using LinkGateway.Observability;
@@ -8,8 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ClientRateLimitingExtensions
 {
     /// <summary>
-    /// A token bucket per client address (after trusted proxies), over every proxied request. Health
-    /// endpoints are never limited. A rejection is 429 with a neutral body and Retry-After.
+    /// A token bucket per client (after trusted proxies): per IPv4 address, per IPv6 prefix
+    /// (<see cref="RateLimitOptions.IPv6PrefixLength"/>), over every proxied request. Health endpoints
+    /// are never limited. A rejection is 429 with a neutral body and Retry-After.
     /// </summary>
     public static IServiceCollection AddClientRateLimiting(this IServiceCollection services, RateLimitOptions options)
     {
@@ -32,7 +35,7 @@ public static class ClientRateLimitingExtensions
                     return RateLimitPartition.GetNoLimiter(IPAddress.None);
                 }
 
-                var client = context.Connection.RemoteIpAddress ?? IPAddress.None;
+                var client = ClientOf(context.Connection.RemoteIpAddress, options.IPv6PrefixLength);
                 return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = options.Burst,
@@ -44,6 +47,35 @@ public static class ClientRateLimitingExtensions
             });
         });
         return services;
+    }
+
+    /// <summary>
+    /// The bucket's key: an IPv4 address itself (also when written IPv4-mapped), an IPv6 address cut to its
+    /// prefix. One IPv6 host commonly holds a whole /64 and picks a new address whenever it likes, so a
+    /// bucket per address would let it send as much as it wants.
+    /// </summary>
+    public static IPAddress ClientOf(IPAddress? address, int ipv6PrefixLength)
+    {
+        if (address is null)
+        {
+            return IPAddress.None;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetworkV6 || ipv6PrefixLength >= 128)
+        {
+            return address;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        var prefix = BinaryPrimitives.ReadUInt128BigEndian(bytes) & (UInt128.MaxValue << (128 - ipv6PrefixLength));
+        BinaryPrimitives.WriteUInt128BigEndian(bytes, prefix);
+        return new IPAddress(bytes);
     }
 
     private static bool IsHealthEndpoint(PathString path) =>

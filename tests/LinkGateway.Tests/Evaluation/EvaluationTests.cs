@@ -17,7 +17,7 @@ public sealed class EvaluationTests(ITestOutputHelper output)
     {
         var scenario = ScenarioGenerator.Generate();
         var configuration = EvaluateCommand.ReplayConfiguration(new LinkGateway.Hosting.GatewayLaunch(false, RepoFiles.ConfigFile, []));
-        using var replay = new LogReplay(configuration, Path.GetDirectoryName(RepoFiles.ConfigFile)!, 100_000);
+        using var replay = new LogReplay(configuration, Path.GetDirectoryName(RepoFiles.ConfigFile)!);
         var outcomes = new List<(ScenarioRequest Scenario, ReplayOutcome Outcome)>();
         foreach (var request in scenario)
         {

@@ -13,6 +13,8 @@ public class StartupValidationTests
     [InlineData("ReverseProxy:Routes:unsubscribe:Metadata:OnBot", "forward", "ReverseProxy:Routes:unsubscribe:Metadata:OnBot: \"forward\" is not allowed")]
     [InlineData("ReverseProxy:Routes:click:Metadata:Shield", "always", "ReverseProxy:Routes:click:Metadata:Shield: \"always\" is not allowed here")]
     [InlineData("LinkGateway:Shield:MaxFormBytes", "10", "LinkGateway:Shield:MaxFormBytes: 10 is outside 1024..1048576")]
+    [InlineData("LinkGateway:RateLimit:IPv6PrefixLength", "16", "LinkGateway:RateLimit:IPv6PrefixLength: 16 is outside 32..128")]
+    [InlineData("LinkGateway:Memory:InProcessMaxBytes", "1000", "LinkGateway:Memory:InProcessMaxBytes: 1000 is too small (at least 1048576, 1 MiB")]
     [InlineData("LinkGateway:Admin:Urls", "http://127.0.0.1:9090", "LinkGateway:Admin:Token: needs at least 32 characters")]
     [InlineData("LinkGateway:Signing:Key", "", "LinkGateway:Signing:Key: missing")]
     [InlineData("LinkGateway:Signing:Key", "AAEC", "LinkGateway:Signing:Key: too short: 3 bytes")]

@@ -186,6 +186,223 @@ public abstract class GatewayMemoryConformance
         Assert.False(await Memory.TryConsumeAsync(nonce, TimeSpan.FromMinutes(1), default));
     }
 
+    public enum TaggedEntity
+    {
+        Address,
+        Prefix,
+        Shape,
+    }
+
+    [Theory]
+    [InlineData(TaggedEntity.Address)]
+    [InlineData(TaggedEntity.Prefix)]
+    [InlineData(TaggedEntity.Shape)]
+    public async Task Tag_IsSetOnce_LaterBotRequestsNeitherReplaceNorRenewIt(TaggedEntity tagged)
+    {
+        var address = Address();
+        var honeypot = tagged == TaggedEntity.Prefix; // only a honeypot hit tags a prefix in passing
+        var first = Request(address, honeypot: honeypot, newTag: new AddressTag(90, "ua.library", Now)) with { TagTtl = TimeSpan.FromHours(1) };
+        await Memory.ObserveAsync(first, default);
+
+        var later = Request(address, honeypot: honeypot, newTag: new AddressTag(99, "ua.scanner", Now));
+        await Memory.ObserveAsync(later, default);
+        await Memory.RememberAsync(new MemoryRemember(later, new AddressTag(95, "burst.links", Now), TagAddress: true, TagShape: true, TakeMessage: false, []), default);
+
+        var lookup = await Memory.LookupAsync(tagged switch
+        {
+            TaggedEntity.Address => MemoryKeys.AddressEntity(address),
+            TaggedEntity.Prefix => MemoryKeys.NetworkEntity(NetworkPrefix.Of(address)!),
+            _ => $"shape:{first.ShapeKey}",
+        }, default);
+        Assert.Equal("ua.library", lookup.Tag?.Reasons);
+        Assert.InRange(lookup.TimeToLive, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+    }
+
+    public enum WindowSet
+    {
+        AddressRecipients,
+        MessageLinks,
+        MessageNetworkRecipients,
+    }
+
+    /// <summary>A scanner touching thousands of recipients in a window must not grow one key without bound; the count stays above every threshold.</summary>
+    [Theory]
+    [InlineData(WindowSet.AddressRecipients, 64)]
+    [InlineData(WindowSet.MessageLinks, 64)]
+    [InlineData(WindowSet.MessageNetworkRecipients, 64)]
+    public async Task WindowSet_IsCappedAboveItsThreshold(WindowSet set, int cap)
+    {
+        var address = Address();
+        var message = Unique("m");
+        var counts = new List<int>();
+        for (var i = 0; i < cap + 20; i++)
+        {
+            var recall = await Memory.ObserveAsync(NewMember(set, address, message, i), default);
+            counts.Add(CountOf(set, recall.Facts));
+        }
+
+        Assert.Equal(Enumerable.Range(1, cap).Concat(Enumerable.Repeat(cap, 20)), counts);
+    }
+
+    [Theory]
+    [InlineData(WindowSet.AddressRecipients)]
+    [InlineData(WindowSet.MessageLinks)]
+    [InlineData(WindowSet.MessageNetworkRecipients)]
+    public async Task WindowSet_ForgetsMembersOlderThanItsWindow(WindowSet set)
+    {
+        var window = set switch
+        {
+            WindowSet.AddressRecipients => BehaviourOptions.Default.FanoutWindow,
+            WindowSet.MessageLinks => BehaviourOptions.Default.BurstLinksWindow,
+            _ => BehaviourOptions.Default.BurstDomainWindow,
+        };
+        var address = Address();
+        var message = Unique("m");
+        var start = Now;
+        MemoryObservation At(TimeSpan after, int i) => NewMember(set, address, message, i) with { Now = start + after };
+
+        await Memory.ObserveAsync(At(TimeSpan.Zero, 0), default);
+        var inside = await Memory.ObserveAsync(At(window - TimeSpan.FromMilliseconds(1), 1), default);
+        var outside = await Memory.ObserveAsync(At(window + TimeSpan.FromMilliseconds(1), 2), default);
+
+        Assert.Equal((2, 2), (CountOf(set, inside.Facts), CountOf(set, outside.Facts))); // the first left, the second stayed
+    }
+
+    [Theory]
+    [InlineData(-1, true)]
+    [InlineData(1, false)]
+    public async Task HoneypotMark_CountsOnlyWithinItsWindow(int millisecondsAfterWindow, bool near)
+    {
+        var message = Unique("m");
+        var start = Now;
+        await Memory.ObserveAsync(Request(Address(), message, "r1", null, new AddressTag(99, "honeypot", start), honeypot: true), default);
+
+        var later = await Memory.ObserveAsync(Request(Address(), message, "r1", "l1") with
+        {
+            Now = start + BehaviourOptions.Default.HoneypotWindow + TimeSpan.FromMilliseconds(millisecondsAfterWindow),
+        }, default);
+
+        Assert.Equal(near, later.Facts.NearHoneypot);
+    }
+
+    [Fact]
+    public async Task FoldBack_NamesOnlyRequestsWithinItsWindow()
+    {
+        var address = Address();
+        var start = Now;
+        var old = Request(address, Unique("m"), "r1", "l1");
+        var recent = Request(address, Unique("m"), "r2", "l1") with { Now = start + TimeSpan.FromMinutes(4) };
+        await Memory.ObserveAsync(old, default);
+        await Memory.ObserveAsync(recent, default);
+
+        var tagging = Request(address, newTag: new AddressTag(90, "ua.library", start)) with
+        {
+            Now = start + BehaviourOptions.Default.FoldBackWindow + TimeSpan.FromSeconds(1),
+        };
+        var recall = await Memory.ObserveAsync(tagging, default);
+
+        var foldBack = Assert.Single(recall.FoldBack, e => e.Entity == MemoryKeys.AddressEntity(address));
+        Assert.Equal([recent.RequestId], foldBack.Requests.Select(r => r.RequestId));
+    }
+
+    public enum RecentList
+    {
+        Address,
+        MessageRecipient,
+    }
+
+    [Theory]
+    [InlineData(RecentList.Address)]
+    [InlineData(RecentList.MessageRecipient)]
+    public async Task RecentRequests_AreCappedAtFoldBackMaxEntries_KeepingTheNewest(RecentList list)
+    {
+        var address = Address();
+        var message = Unique("m");
+        var max = BehaviourOptions.Default.FoldBackMaxEntries;
+        var sent = new List<string>();
+        for (var i = 0; i < max + 10; i++)
+        {
+            var request = Request(address, message, "r1", "l1");
+            sent.Add(request.RequestId);
+            await Memory.ObserveAsync(request, default);
+        }
+
+        var lookup = await Memory.LookupAsync(list == RecentList.Address ? MemoryKeys.AddressEntity(address) : $"m:{message}:r1", default);
+
+        Assert.Equal(Enumerable.Reverse(sent).Take(max), lookup.Recent.Select(r => r.RequestId));
+    }
+
+    /// <summary>Ids come from URLs and may hold the separator: no two (message, recipient) pairs may share an entity.</summary>
+    [Theory]
+    [InlineData("a:b", "c", "a", "b:c")]
+    [InlineData("x:", "y", "x", ":y")]
+    [InlineData("a%3Ab", "c", "a:b", "c")]
+    [InlineData("a}", "{b", "a}{", "b")]
+    public async Task DistinctIdPairs_NeverShareAnEntity(string message, string recipient, string otherMessage, string otherRecipient)
+    {
+        var unique = Unique("");
+        (message, otherMessage) = (unique + message, unique + otherMessage);
+        await Memory.ObserveAsync(Request(Address(), message, recipient, null, new AddressTag(99, "honeypot", Now), honeypot: true), default);
+        await Memory.ObserveAsync(Request(Address(), message, recipient, "l1"), default);
+
+        var other = await Memory.ObserveAsync(Request(Address(), otherMessage, otherRecipient, "l2"), default);
+
+        Assert.Equal((1, false), (other.Facts.MessageLinks, other.Facts.NearHoneypot));
+        Assert.Single((await Memory.LookupAsync(MemoryKeys.MessageEntity(message, recipient), default)).Recent);
+        Assert.Single((await Memory.LookupAsync(MemoryKeys.MessageEntity(otherMessage, otherRecipient), default)).Recent);
+    }
+
+    [Fact]
+    public async Task FoldBackEvent_OfTheLongestIds_StaysWithinItsByteBound_KeepingTheNewest()
+    {
+        // Ids at the bound, of the characters JSON writes widest (an emoji: 4 bytes of UTF-8, 12 of JSON).
+        static string LongestId(char kind, int i) => $"{kind}{i:D3}" + string.Concat(Enumerable.Repeat("\U0001F600", 63));
+        var address = Address();
+        var sent = new List<string>();
+        for (var i = 0; i < BehaviourOptions.Default.FoldBackMaxEntries; i++)
+        {
+            var request = Request(address, LongestId('m', i), LongestId('r', i), LongestId('l', i));
+            sent.Add(request.RequestId);
+            await Memory.ObserveAsync(request, default);
+        }
+
+        var tagging = Request(address, newTag: new AddressTag(90, "ua.library", Now));
+        var recall = await Memory.ObserveAsync(tagging, default);
+        await Memory.RememberAsync(new MemoryRemember(tagging, tagging.NewTag!, false, false, false, recall.FoldBack), default);
+
+        var stored = Assert.Single(await Memory.ReadFoldBackAsync(100, default), e => e.Entity == MemoryKeys.AddressEntity(address));
+        Assert.Equal(Guard.FingerprintReader.MaxIdBytes, System.Text.Encoding.UTF8.GetByteCount(LongestId('m', 0)));
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(RecentRequest.SerializeList(stored.Requests)), FoldBackEvent.MaxRequestsBytes - 2600, FoldBackEvent.MaxRequestsBytes);
+        Assert.Equal(sent.TakeLast(stored.Requests.Count), stored.Requests.Select(r => r.RequestId));
+        Assert.Equal(LongestId('l', 49), stored.Requests[^1].LinkId);
+    }
+
+    [Fact]
+    public async Task SingleUseValue_RacedByManyCallers_IsConsumedExactlyOnce()
+    {
+        for (var round = 0; round < 200; round++)
+        {
+            var nonce = Unique("nonce");
+            var winners = await Race(4, _ => Memory.TryConsumeAsync(nonce, TimeSpan.FromMinutes(1), default).AsTask());
+
+            Assert.Equal(1, winners.Count(won => won));
+        }
+    }
+
+    [Fact]
+    public async Task FirstRequestsOfANewAddress_RacingEachOther_AreAllCounted()
+    {
+        for (var round = 0; round < 200; round++)
+        {
+            var address = Address();
+            await Race(4, i => Memory.ObserveAsync(Request(address, recipient: $"r{i}"), default).AsTask());
+
+            var next = await Memory.ObserveAsync(Request(address, recipient: "r-last"), default);
+
+            Assert.Equal(5, next.Facts.AddressRecipients);
+        }
+    }
+
     [Fact]
     public async Task Ping_Answers()
     {
@@ -196,6 +413,36 @@ public abstract class GatewayMemoryConformance
         AddressTag? newTag = null, bool honeypot = false) =>
         new(Now, Guid.CreateVersion7().ToString("N"), honeypot ? LinkKind.Honeypot : LinkKind.Click, address, NetworkPrefix.Of(address),
             new LinkIdentity(message, recipient, link, null), $"shape-{address}", newTag, honeypot, Ttl);
+
+    /// <summary>A request that brings the window set its <paramref name="i"/>th member: a link, or a recipient.</summary>
+    private MemoryObservation NewMember(WindowSet set, IPAddress address, string message, int i) => set == WindowSet.MessageLinks
+        ? Request(address, message, "r1", $"l{i}")
+        : Request(address, message, $"r{i}", "l1");
+
+    private static int CountOf(WindowSet set, BehaviourFacts facts) => set switch
+    {
+        WindowSet.AddressRecipients => facts.AddressRecipients,
+        WindowSet.MessageLinks => facts.MessageLinks,
+        _ => facts.MessageNetworkRecipients,
+    };
+
+    /// <summary>
+    /// Starts every call at the same instant, each on a thread of its own released by one barrier, as
+    /// concurrent requests on several cores would, and awaits them all.
+    /// </summary>
+    private static async Task<T[]> Race<T>(int callers, Func<int, Task<T>> call)
+    {
+        using var barrier = new Barrier(callers);
+        var calls = new Task<T>[callers];
+        var threads = Enumerable.Range(0, callers).Select(i => new Thread(() =>
+        {
+            barrier.SignalAndWait();
+            calls[i] = call(i);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return await Task.WhenAll(calls);
+    }
 
     protected static IPAddress Address() => IPAddress.Parse(Clients.NextAddress());
 
@@ -208,7 +455,7 @@ public sealed class InProcessGatewayMemoryTests : GatewayMemoryConformance, IDis
     private readonly InProcessGatewayMemory _memory;
 
     public InProcessGatewayMemoryTests() =>
-        _memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, _time, maxEntries: 10_000, Ttl);
+        _memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, _time, maxBytes: 64 * 1024 * 1024);
 
     protected override IGatewayMemory Memory => _memory;
 
@@ -226,6 +473,68 @@ public sealed class InProcessGatewayMemoryTests : GatewayMemoryConformance, IDis
         Assert.Equal(1, links.Facts.MessageLinks); // l1 is minutes old: outside the 3 s burst window
         _time.Advance(TimeSpan.FromMinutes(2));
         Assert.Null((await _memory.LookupAsync(MemoryKeys.AddressEntity(address), default)).Tag);
+    }
+
+    [Fact]
+    public async Task ByteBound_HoldsWhileManyDistinctEntitiesPassThrough_AndEvictionKeepsTheNewest()
+    {
+        const long bound = 2 * 1024 * 1024;
+        using var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, _time, bound);
+        var addresses = new List<IPAddress>();
+        var highest = 0L;
+        for (var i = 0; i < 20_000; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            addresses.Add(new IPAddress([10, (byte)(i >> 16), (byte)(i >> 8), (byte)i]));
+            await memory.ObserveAsync(Request(addresses[^1], $"m{i}", $"r{i}", "l1"), default);
+            highest = Math.Max(highest, memory.Bytes);
+        }
+
+        Assert.InRange(highest, bound * 8 / 10, bound); // reached, never crossed
+        Assert.InRange(memory.EntityCount, 1, 20_000); // 20,000 requests made about 80,000 entities
+        foreach (var newest in addresses.TakeLast(100))
+        {
+            Assert.NotEmpty((await memory.LookupAsync(MemoryKeys.AddressEntity(newest), default)).Recent);
+        }
+
+        foreach (var oldest in addresses.Take(100))
+        {
+            Assert.Empty((await memory.LookupAsync(MemoryKeys.AddressEntity(oldest), default)).Recent);
+        }
+    }
+
+    [Fact]
+    public async Task Eviction_DropsExpiredEntitiesFirst_ThenTheLeastRecentlyUsed()
+    {
+        const long bound = 2 * 1024 * 1024;
+        using var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, _time, bound);
+        var tagged = Enumerable.Range(1, 100).Select(i => new IPAddress([10, 200, 0, (byte)i])).ToList();
+        foreach (var address in tagged)
+        {
+            await memory.ObserveAsync(Request(address, newTag: new AddressTag(90, "ua.library", Now)), default);
+        }
+
+        // Newer entities, which expire with their windows (5 minutes at most) ...
+        var pushed = 0;
+        for (; memory.Bytes < bound * 7 / 10; pushed++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            await memory.ObserveAsync(Request(new IPAddress([10, 100, (byte)(pushed >> 8), (byte)pushed]), $"m{pushed}", $"r{pushed}", "l1"), default);
+        }
+
+        // ... have expired when newer still fill the store: they go, the older tagged addresses stay.
+        _time.Advance(TimeSpan.FromMinutes(10));
+        for (var i = 0; i < pushed; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            await memory.ObserveAsync(Request(new IPAddress([10, 101, (byte)(i >> 8), (byte)i]), $"n{i}", $"r{i}", "l1"), default);
+            Assert.InRange(memory.Bytes, 0, bound);
+        }
+
+        foreach (var address in tagged)
+        {
+            Assert.NotNull((await memory.LookupAsync(MemoryKeys.AddressEntity(address), default)).Tag);
+        }
     }
 
     public void Dispose() => _memory.Dispose();
@@ -254,18 +563,19 @@ public sealed class RedisGatewayMemoryTests : GatewayMemoryConformance, IAsyncLi
     public async Task DisposeAsync() => await _connection.DisposeAsync();
 
     [Fact]
-    public async Task EveryKey_IsNamespacedHashTaggedAndExpires()
+    public async Task EveryKey_IsNamespacedHashTaggedAndExpires_WhateverItsIdsHold()
     {
-        var message = $"m-{Guid.NewGuid():N}";
-        await _memory.ObserveAsync(Request(IPAddress.Parse("192.0.2.77"), message, "r1", "l1"), default);
-        await _memory.ObserveAsync(Request(IPAddress.Parse("2001:db8::77"), message, "r2", "l1", new AddressTag(90, "ua.library", Now)), default);
+        var message = $"m-{Guid.NewGuid():N}:{{x}}";
+        await _memory.ObserveAsync(Request(IPAddress.Parse("192.0.2.77"), message, "r}1", "l1"), default);
+        await _memory.ObserveAsync(Request(IPAddress.Parse("2001:db8::77"), message, "r{2:", "l1", new AddressTag(90, "ua.library", Now)), default);
 
         var server = _connection.GetServer(_connection.GetEndPoints()[0]);
         var keys = server.Keys(pattern: _prefix + "*").Select(k => k.ToString()).ToList();
         Assert.True(keys.Count >= 8, string.Join("\n", keys));
         foreach (var key in keys)
         {
-            Assert.Matches(@"^lg:conformance-[0-9a-f]+:\{(ip|net|m|mn|shape):[^}]+\}:(tag|rcpt|recent|links)$", key);
+            // One { and one } each: an id can neither end the hash tag early nor move a key to another slot.
+            Assert.Matches(@"^lg:conformance-[0-9a-f]+:\{(ip|net|m|mn|shape):[^{}]+\}:(tag|rcpt|recent|links)$", key);
             var ttl = await _connection.GetDatabase().KeyTimeToLiveAsync(key);
             Assert.True(ttl is not null && ttl > TimeSpan.Zero && ttl <= Ttl, $"{key} has TTL {ttl}");
         }

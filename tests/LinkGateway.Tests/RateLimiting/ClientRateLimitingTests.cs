@@ -32,4 +32,46 @@ public sealed class ClientRateLimitingTests
         Assert.Equal(HttpStatusCode.Redirect, (await host.Client.SendAsync(Clients.Browser("/c/m-1/r-other/l-1", Clients.NextAddress()))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
     }
+
+    /// <summary>Issue 10, item 10: 400 addresses of one /64 got no 429.</summary>
+    [Theory]
+    [InlineData(null, "2001:db8:7:1::{0:x}", true)] // default /64: ten addresses of one /64 share a bucket
+    [InlineData(null, "2001:db8:7:{0:x}::1", false)] // ten /64s: ten buckets
+    [InlineData("48", "2001:db8:7:{0:x}::1", true)]
+    [InlineData("128", "2001:db8:7:1::{0:x}", false)]
+    [InlineData(null, "::ffff:198.51.100.{0}", false)] // IPv4, written IPv4-mapped: per address
+    public async Task IPv6Clients_ShareOneBucketPerPrefix(string? prefixLength, string addressPattern, bool shared)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["LinkGateway:RateLimit:Burst"] = "3",
+            ["LinkGateway:RateLimit:PerSecond"] = "1",
+        };
+        if (prefixLength is not null)
+        {
+            settings["LinkGateway:RateLimit:IPv6PrefixLength"] = prefixLength;
+        }
+
+        await using var host = await GatewayHost.StartAsync(settings: settings);
+
+        var limited = 0;
+        for (var i = 1; i <= 10; i++)
+        {
+            var address = string.Format(System.Globalization.CultureInfo.InvariantCulture, addressPattern, i);
+            var answer = await host.Client.SendAsync(Clients.Browser($"/c/m-1/r-{i}/l-1", address));
+            limited += answer.StatusCode == HttpStatusCode.TooManyRequests ? 1 : 0;
+        }
+
+        // As above: one more may pass at a tick of the bucket's own refill timer.
+        Assert.InRange(limited, shared ? 6 : 0, shared ? 7 : 0);
+    }
+
+    [Theory]
+    [InlineData("2001:db8:1:2:3:4:5:6", 64, "2001:db8:1:2::")]
+    [InlineData("2001:db8:1:2:3:4:5:6", 56, "2001:db8:1::")]
+    [InlineData("2001:db8:1:2:3:4:5:6", 128, "2001:db8:1:2:3:4:5:6")]
+    [InlineData("::ffff:203.0.113.9", 64, "203.0.113.9")]
+    [InlineData("203.0.113.9", 32, "203.0.113.9")]
+    public void ClientOf_CutsIPv6ToItsPrefix_AndLeavesIPv4Whole(string address, int prefixLength, string client) =>
+        Assert.Equal(IPAddress.Parse(client), ClientRateLimitingExtensions.ClientOf(IPAddress.Parse(address), prefixLength));
 }

@@ -1,0 +1,44 @@
+using System.Net;
+using LinkGateway.Fingerprinting;
+using LinkGateway.Infrastructure;
+using LinkGateway.Links;
+using LinkGateway.Signals;
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace LinkGateway.Memory;
+
+/// <summary>The in-process store's own accounting against the managed heap it really takes.</summary>
+[Collection(HeapCollection.Name)]
+public sealed class InProcessTableTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(20_000, false)] // a person's click each: address, /24, message/recipient, message/network, shape
+    [InlineData(20_000, true)] // the same, each also a bot tagging its address and shape
+    public async Task EstimatedBytes_CoverTheMeasuredHeap_WithoutOverstatingItTwice(int requests, bool bots)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        var observations = Enumerable.Range(0, requests).Select(i =>
+        {
+            var address = new IPAddress([10, (byte)(i >> 16), (byte)(i >> 8), (byte)i]);
+            var prefix = NetworkPrefix.Of(address);
+            return new MemoryObservation(time.GetUtcNow(), Guid.CreateVersion7().ToString("N"), LinkKind.Click, address, prefix,
+                new LinkIdentity($"m-{i:D8}", $"r-{i:D8}", "l-1", null), $"{i:x16}", bots ? new AddressTag(90, "ua.library,hdr.accept-any", time.GetUtcNow()) : null,
+                false, TimeSpan.FromHours(24));
+        }).ToList(); // made before measuring: the store's share of them is what it keeps
+
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        using var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, time, 1024L * 1024 * 1024);
+        foreach (var observation in observations)
+        {
+            await memory.ObserveAsync(observation, default);
+        }
+
+        var measured = GC.GetTotalMemory(forceFullCollection: true) - before;
+        GC.KeepAlive(memory);
+
+        output.WriteLine($"{requests} requests ({(bots ? "bots" : "people")}), {memory.EntityCount} entities: estimated {memory.Bytes:N0} B ({memory.Bytes / memory.EntityCount} per entity), " +
+                         $"measured {measured:N0} B ({measured / memory.EntityCount} per entity), estimate/measured {(double)memory.Bytes / measured:F2}");
+        Assert.InRange(memory.Bytes, measured, 2 * measured);
+    }
+}
