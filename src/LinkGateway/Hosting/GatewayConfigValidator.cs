@@ -90,6 +90,11 @@ public static class GatewayConfigValidator
             errors.Add("LinkGateway:RateLimit: Burst and PerSecond must be at least 1 (or set Enabled to false)");
         }
 
+        if (options.RateLimit.MaxConcurrentRequests < 1)
+        {
+            errors.Add($"LinkGateway:RateLimit:MaxConcurrentRequests: {options.RateLimit.MaxConcurrentRequests} must be at least 1 (default 2048)");
+        }
+
         if (options.RateLimit.IPv6PrefixLength is < 32 or > 128)
         {
             errors.Add($"LinkGateway:RateLimit:IPv6PrefixLength: {options.RateLimit.IPv6PrefixLength} is outside 32..128 (default 64)");

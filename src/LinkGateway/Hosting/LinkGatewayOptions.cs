@@ -160,6 +160,14 @@ public sealed class RateLimitOptions
     /// subscriber's or one host's network, whose addresses cost nothing to change. IPv4 is per address.
     /// </summary>
     public int IPv6PrefixLength { get; set; } = 64;
+
+    /// <summary>
+    /// Requests the gateway works on at once; past it, new ones get 503 with Retry-After at the edge, before any work.
+    /// Default 2048: far above what a node serves at its peak (throughput × latency is tens), so it only ever bites when
+    /// something holds requests open — a stalled origin, a flood — and keeps the gateway answering the rest. Applies
+    /// whether or not the per-client limit is enabled.
+    /// </summary>
+    public int MaxConcurrentRequests { get; set; } = 2048;
 }
 
 public sealed class ShieldOptions

@@ -26,6 +26,7 @@ public sealed class GatewayMetrics
     private readonly Histogram<double> _storeDuration;
     private readonly Counter<long> _degraded;
     private readonly Counter<long> _rateLimited;
+    private readonly Counter<long> _shed;
 
     public GatewayMetrics(IMeterFactory meters, TimeProvider time)
     {
@@ -39,6 +40,7 @@ public sealed class GatewayMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = _storeBuckets });
         _degraded = meter.CreateCounter<long>("linkgateway.degraded", "{request}", "Requests answered from stateless signals because the store did not");
         _rateLimited = meter.CreateCounter<long>("linkgateway.rate_limited", "{request}", "Requests refused with 429 by the per-client rate limit");
+        _shed = meter.CreateCounter<long>("linkgateway.shed", "{request}", "Requests shed with 503 at the edge because the gateway had its limit in flight");
         Board = new DashboardBoard(time);
     }
 
@@ -100,4 +102,6 @@ public sealed class GatewayMetrics
     }
 
     public void RateLimited() => _rateLimited.Add(1);
+
+    public void Shed() => _shed.Add(1);
 }

@@ -10,25 +10,42 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ClientRateLimitingExtensions
 {
     /// <summary>
-    /// A token bucket per client (after trusted proxies): per IPv4 address, per IPv6 prefix
-    /// (<see cref="RateLimitOptions.IPv6PrefixLength"/>), over every proxied request. Health endpoints
-    /// are never limited. A rejection is 429 with a neutral body and Retry-After.
+    /// Two limits over every proxied request, health endpoints excepted. First the gateway's own: at most
+    /// <see cref="RateLimitOptions.MaxConcurrentRequests"/> in flight; past it a request is shed at the edge with 503 and
+    /// Retry-After, before it costs any work — an overloaded gateway sheds requests, never the memory of the ones it takes.
+    /// Then a token bucket per client (after trusted proxies): per IPv4 address, per IPv6 prefix
+    /// (<see cref="RateLimitOptions.IPv6PrefixLength"/>); a rejection is 429. Both answer with a neutral body.
     /// </summary>
     public static IServiceCollection AddClientRateLimiting(this IServiceCollection services, RateLimitOptions options)
     {
         services.AddRateLimiter(limiter =>
         {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = async (context, cancellationToken) =>
             {
-                context.HttpContext.RequestServices.GetService<GatewayMetrics>()?.RateLimited();
+                // Only the token bucket's refusals say when to come back; the in-flight limit's say nothing.
+                var overloaded = !context.Lease.TryGetMetadata(MetadataName.RetryAfter, out _);
+                var metrics = context.HttpContext.RequestServices.GetService<GatewayMetrics>();
+                if (overloaded)
+                {
+                    metrics?.Shed();
+                }
+                else
+                {
+                    metrics?.RateLimited();
+                }
+
                 var response = context.HttpContext.Response;
+                response.StatusCode = overloaded ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
                 response.Headers.RetryAfter = "1";
                 response.Headers.CacheControl = "no-store";
                 response.ContentType = "text/plain; charset=utf-8";
-                await response.WriteAsync("Too many requests. Please try again in a moment.", cancellationToken);
+                await response.WriteAsync(overloaded ? "The service is busy. Please try again in a moment." : "Too many requests. Please try again in a moment.",
+                    cancellationToken);
             };
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, IPAddress>(context =>
+            var inFlight = PartitionedRateLimiter.Create<HttpContext, string>(context => IsHealthEndpoint(context.Request.Path)
+                ? RateLimitPartition.GetNoLimiter(string.Empty)
+                : RateLimitPartition.GetConcurrencyLimiter("in-flight", _ => new ConcurrencyLimiterOptions { PermitLimit = options.MaxConcurrentRequests, QueueLimit = 0 }));
+            var perClient = PartitionedRateLimiter.Create<HttpContext, IPAddress>(context =>
             {
                 if (!options.Enabled || IsHealthEndpoint(context.Request.Path))
                 {
@@ -45,6 +62,7 @@ public static class ClientRateLimitingExtensions
                     AutoReplenishment = true,
                 });
             });
+            limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(inFlight, perClient);
         });
         return services;
     }

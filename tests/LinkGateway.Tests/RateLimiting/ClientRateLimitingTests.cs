@@ -1,5 +1,6 @@
 using System.Net;
 using LinkGateway.Infrastructure;
+using Microsoft.AspNetCore.Http;
 
 namespace LinkGateway.RateLimiting;
 
@@ -31,6 +32,40 @@ public sealed class ClientRateLimitingTests
 
         Assert.Equal(HttpStatusCode.Redirect, (await host.Client.SendAsync(Clients.Browser("/c/m-1/r-other/l-1", Clients.NextAddress()))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task PastTheInFlightLimit_RequestsAreShedWith503AndRetryAfter_AndTheGatewayKeepsAnswering()
+    {
+        // An origin that holds every request until told: what a stalled backend does to a gateway.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var origin = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]).Build();
+        origin.MapGet("/{**path}", async () =>
+        {
+            held.TrySetResult();
+            await release.Task;
+            return Results.Ok();
+        });
+        await origin.StartAsync();
+        await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["LinkGateway:RateLimit:MaxConcurrentRequests"] = "1",
+            ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = origin.Urls.First(),
+        });
+
+        var first = host.Client.SendAsync(Clients.Browser("/c/m-1/r-held/l-1", Clients.NextAddress()));
+        await held.Task;
+        var shed = await host.Client.SendAsync(Clients.Browser("/c/m-1/r-shed/l-1", Clients.NextAddress()));
+        var health = await host.Client.GetAsync("/healthz");
+        release.SetResult();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, shed.StatusCode);
+        Assert.Equal("The service is busy. Please try again in a moment.", await shed.Content.ReadAsStringAsync());
+        Assert.Equal(TimeSpan.FromSeconds(1), shed.Headers.RetryAfter?.Delta);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode); // health is never shed
+        Assert.Equal(HttpStatusCode.OK, (await first).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.SendAsync(Clients.Browser("/c/m-1/r-after/l-1", Clients.NextAddress()))).StatusCode);
     }
 
     /// <summary>Issue 10, item 10: 400 addresses of one /64 got no 429.</summary>
