@@ -1,6 +1,7 @@
 
 // The load harness's two counterparts of the gateway (tests/load/run-load.sh starts them):
-//   origin --urls URL                         a fast origin: a redirect for clicks, a pixel for opens, 200 otherwise
+//   origin --urls URL                         a fast origin: a redirect for clicks, a pixel for opens, 200 otherwise;
+//                                             GET /_harness/counts answers "requests degraded" (X-Bot-Degraded seen)
 //   plain  --urls URL --config FILE --origin URL   plain YARP with the gateway's routes and no detection
 if (args.Length == 0 || args[0] is not ("origin" or "plain"))
 {
@@ -14,9 +15,21 @@ if (args[0] == "origin")
 {
     var origin = builder.Build();
     var pixel = Convert.FromBase64String("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==");
+    long requests = 0, degraded = 0;
     origin.Run(context =>
     {
         var path = context.Request.Path.Value ?? "/";
+        if (path == "/_harness/counts")
+        {
+            return context.Response.WriteAsync($"{Interlocked.Read(ref requests)} {Interlocked.Read(ref degraded)}");
+        }
+
+        Interlocked.Increment(ref requests);
+        if (context.Request.Headers.ContainsKey("X-Bot-Degraded"))
+        {
+            Interlocked.Increment(ref degraded); // the gateway answered this one without its memory
+        }
+
         if (path.StartsWith("/c/", StringComparison.Ordinal))
         {
             context.Response.StatusCode = StatusCodes.Status302Found;
