@@ -62,6 +62,8 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
     public const string OnSuspectKey = "OnSuspect";
     public const string OnBotKey = "OnBot";
 
+    private static readonly string[] _keys = [LinkKinds.MetadataKey, ShieldKey, OnSuspectKey, OnBotKey];
+
     public static RoutePolicy Plain { get; } = new(LinkKind.None, ShieldMode.Auto, GuardAction.Forward, GuardAction.Forward);
 
     /// <summary>Routes where a GET must never act for a scanner: the interstitial stands in front of them.</summary>
@@ -87,6 +89,13 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
     public static RoutePolicy? Parse(IReadOnlyDictionary<string, string>? metadata, out string? problem)
     {
         problem = null;
+        // A misspelt key would otherwise leave its default in force: "Sheild": "always" shielded nothing.
+        if (metadata?.Keys.FirstOrDefault(key => !_keys.Contains(key, StringComparer.OrdinalIgnoreCase)) is { } unknown)
+        {
+            problem = $"{unknown}: {Hosting.ConfigNames.UnknownKey(unknown, _keys)}";
+            return null;
+        }
+
         var kindName = metadata?.GetValueOrDefault(LinkKinds.MetadataKey);
         if (!LinkKinds.TryParse(kindName, out var kind))
         {

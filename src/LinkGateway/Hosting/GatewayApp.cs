@@ -79,7 +79,7 @@ public static class GatewayApp
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded => ConfigureProxyTrust(forwarded, options.ForwardedHeaders));
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
-            .AddConfigFilter<RoutePolicyConfigFilter>()
+            .AddConfigFilter<ProxyConfigFilter>()
             .AddTransforms<BotHeadersTransformProvider>();
         builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, OriginHttpClientFactory>();
         builder.AddTlsFingerprint();

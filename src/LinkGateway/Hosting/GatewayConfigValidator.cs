@@ -19,45 +19,17 @@ public static class GatewayConfigValidator
     public static ValidatedConfig Validate(IConfiguration configuration, string configDirectory)
     {
         var errors = new List<string>();
-        var section = configuration.GetSection(LinkGatewayOptions.SectionName);
-        LinkGatewayOptions options;
-        try
-        {
-            options = section.Get<LinkGatewayOptions>() ?? new LinkGatewayOptions();
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new GatewayConfigurationException([DescribeBindingError(e.Message)]);
-        }
-
+        var options = OptionsBinder.Bind<LinkGatewayOptions>(configuration.GetSection(LinkGatewayOptions.SectionName), errors);
         var signingKey = BotHeaderSignature.TryParseKey(options.Signing.Key, out var keyProblem);
         if (signingKey is null)
         {
             errors.Add($"LinkGateway:Signing:Key: {keyProblem} (base64 of at least {BotHeaderSignature.MinimumKeyBytes} random bytes, shared with the origin; e.g. `openssl rand -base64 32`)");
         }
 
-        ValidateRoutes(configuration, errors);
+        ProxyConfigRules.Check(configuration, errors);
         var policy = ValidateScoring(options, errors);
         ValidateIdentity(options.Identity, errors);
         ValidateTrust(options.ForwardedHeaders, errors);
-        ValidatePositive("LinkGateway:Redis:Budget", options.Redis.Budget, errors);
-        ValidatePositive("LinkGateway:Memory:TagTtl", options.Memory.TagTtl, errors);
-        ValidatePositive("LinkGateway:Timing:FastAfterSend", options.Timing.FastAfterSend, errors);
-        ValidatePositive("LinkGateway:Shield:PassLifetime", options.Shield.PassLifetime, errors);
-        ValidatePositive("LinkGateway:Redis:ProbeInterval", options.Redis.ProbeInterval, errors);
-        ValidatePositive("LinkGateway:Redis:MaxWait", options.Redis.MaxWait, errors);
-        ValidateBehaviour(options.Behaviour, errors);
-        if (options.Redis.CircuitFailures < 1)
-        {
-            errors.Add($"LinkGateway:Redis:CircuitFailures: {options.Redis.CircuitFailures} must be at least 1");
-        }
-
-        ValidatePositive("LinkGateway:Shield:CookieLifetime", options.Shield.CookieLifetime, errors);
-        if (options.Shield.MaxFormBytes is < 1024 or > 1024 * 1024)
-        {
-            errors.Add($"LinkGateway:Shield:MaxFormBytes: {options.Shield.MaxFormBytes} is outside 1024..1048576");
-        }
-
         if (string.IsNullOrWhiteSpace(options.Redis.KeyPrefix))
         {
             errors.Add("LinkGateway:Redis:KeyPrefix: must not be empty (default \"lg:\")");
@@ -80,26 +52,6 @@ public static class GatewayConfigValidator
             errors.Add("LinkGateway:Admin:Token: needs at least 32 characters when LinkGateway:Admin:Urls is set (e.g. `openssl rand -base64 32`)");
         }
 
-        if (options.Memory.InProcessMaxBytes < 1024 * 1024)
-        {
-            errors.Add($"LinkGateway:Memory:InProcessMaxBytes: {options.Memory.InProcessMaxBytes} is too small (at least 1048576, 1 MiB; default 268435456, 256 MiB)");
-        }
-
-        if (options.RateLimit.Enabled && (options.RateLimit.Burst < 1 || options.RateLimit.PerSecond < 1))
-        {
-            errors.Add("LinkGateway:RateLimit: Burst and PerSecond must be at least 1 (or set Enabled to false)");
-        }
-
-        if (options.RateLimit.MaxConcurrentRequests < 1)
-        {
-            errors.Add($"LinkGateway:RateLimit:MaxConcurrentRequests: {options.RateLimit.MaxConcurrentRequests} must be at least 1 (default 2048)");
-        }
-
-        if (options.RateLimit.IPv6PrefixLength is < 32 or > 128)
-        {
-            errors.Add($"LinkGateway:RateLimit:IPv6PrefixLength: {options.RateLimit.IPv6PrefixLength} is outside 32..128 (default 64)");
-        }
-
         ValidateKeyRingFolder(options, errors);
         var signatures = LoadSignatures(Path.GetFullPath(options.Signatures.Path, configDirectory), errors);
 
@@ -111,24 +63,6 @@ public static class GatewayConfigValidator
         var detector = new StatelessDetector(signatures, new DetectionOptions { FastAfterSend = options.Timing.FastAfterSend });
         var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.MaxWait, options.Memory.TagTtl, options.Behaviour, options.Mode);
         return new ValidatedConfig(options, snapshot, signingKey);
-    }
-
-    /// <summary>The binder says "Failed to convert configuration value 'abc' at 'A:B' to type 'System.Int32'."; lead with the key.</summary>
-    private static string DescribeBindingError(string message)
-    {
-        var match = System.Text.RegularExpressions.Regex.Match(message, "value '(?<value>.*)' at '(?<key>[^']+)' to type '(?:System\\.)?(?<type>[^']+)'");
-        return match.Success ? $"{match.Groups["key"].Value}: \"{match.Groups["value"].Value}\" is not a valid {match.Groups["type"].Value}" : message;
-    }
-
-    private static void ValidateRoutes(IConfiguration configuration, List<string> errors)
-    {
-        foreach (var route in configuration.GetSection("ReverseProxy:Routes").GetChildren())
-        {
-            if (RoutePolicy.Parse(route, out var problem) is null)
-            {
-                errors.Add($"ReverseProxy:Routes:{route.Key}:Metadata:{problem}");
-            }
-        }
     }
 
     private static ScoringPolicy? ValidateScoring(LinkGatewayOptions options, List<string> errors)
@@ -150,14 +84,9 @@ public static class GatewayConfigValidator
             }
         }
 
+        // Each threshold's own range is declared on ThresholdOptions; here only how the two relate.
         var (suspect, bot) = (options.Thresholds.Suspect, options.Thresholds.Bot);
-        if (suspect is < 1 or > 100)
-        {
-            errors.Add($"LinkGateway:Thresholds:Suspect: {suspect} is outside 1..100");
-            return null;
-        }
-
-        if (bot < suspect || bot > 100)
+        if (bot < suspect)
         {
             errors.Add($"LinkGateway:Thresholds:Bot: {bot} must be between the suspect threshold ({suspect}) and 100");
             return null;
@@ -200,32 +129,6 @@ public static class GatewayConfigValidator
         }
     }
 
-    private static void ValidateBehaviour(BehaviourOptions behaviour, List<string> errors)
-    {
-        foreach (var (name, window) in new[]
-                 {
-                     (nameof(behaviour.BurstLinksWindow), behaviour.BurstLinksWindow), (nameof(behaviour.FanoutWindow), behaviour.FanoutWindow),
-                     (nameof(behaviour.BurstDomainWindow), behaviour.BurstDomainWindow), (nameof(behaviour.BurstDomainAfterSend), behaviour.BurstDomainAfterSend),
-                     (nameof(behaviour.HoneypotWindow), behaviour.HoneypotWindow), (nameof(behaviour.FoldBackWindow), behaviour.FoldBackWindow),
-                 })
-        {
-            ValidatePositive($"LinkGateway:Behaviour:{name}", window, errors);
-        }
-
-        foreach (var (name, threshold) in new[]
-                 {
-                     (nameof(behaviour.BurstLinksThreshold), behaviour.BurstLinksThreshold), (nameof(behaviour.FanoutAddressThreshold), behaviour.FanoutAddressThreshold),
-                     (nameof(behaviour.FanoutPrefixThreshold), behaviour.FanoutPrefixThreshold), (nameof(behaviour.BurstDomainThreshold), behaviour.BurstDomainThreshold),
-                     (nameof(behaviour.FoldBackMaxEntries), behaviour.FoldBackMaxEntries),
-                 })
-        {
-            if (threshold < 2 && name != nameof(behaviour.FoldBackMaxEntries) || threshold < 1)
-            {
-                errors.Add($"LinkGateway:Behaviour:{name}: {threshold} is too small (a count of distinct things, at least 2)");
-            }
-        }
-    }
-
     /// <summary>The interstitial's key ring must be writable here, or no node could issue a pass while Redis is away.</summary>
     private static void ValidateKeyRingFolder(LinkGatewayOptions options, List<string> errors)
     {
@@ -240,14 +143,6 @@ public static class GatewayConfigValidator
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             errors.Add($"LinkGateway:Shield:KeyRingPath: cannot write to {folder} ({e.Message}); point it at a writable folder (a volume on a read-only filesystem)");
-        }
-    }
-
-    private static void ValidatePositive(string key, TimeSpan value, List<string> errors)
-    {
-        if (value <= TimeSpan.Zero)
-        {
-            errors.Add($"{key}: must be a positive time span (found {value})");
         }
     }
 

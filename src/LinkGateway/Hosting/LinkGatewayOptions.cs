@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace LinkGateway.Hosting;
 
 /// <summary>The "LinkGateway" configuration section. Every default is the one the README documents.</summary>
@@ -73,21 +75,26 @@ public sealed class RedisOptions
     /// not the gateway: requests themselves wait for their round trip as long as the probe says Redis answers
     /// (up to <see cref="MaxWait"/>).
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:05")]
     public TimeSpan Budget { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>How often the store probe asks every Redis master. Default 100 ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Failed probes in a row after which requests answer statelessly until a probe succeeds again. Default 2.</summary>
+    [Range(1, 1000)]
     public int CircuitFailures { get; set; } = 2;
 
     /// <summary>
     /// The most one request waits for its round trip while the probe says Redis answers, a bound for a gateway so
     /// overloaded that its own queue holds requests this long. Default 500 ms.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:30")]
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Observations kept for the store while it is away, written when it is back; the oldest go first past it. Default 100,000.</summary>
+    [Range(0, 10_000_000)]
     public int BacklogCapacity { get; set; } = 100_000;
 }
 
@@ -106,9 +113,11 @@ public sealed class SignaturesOptions
 public sealed class ThresholdOptions
 {
     /// <summary>Scores from here are "suspect". Default 50.</summary>
+    [Range(1, 100)]
     public int Suspect { get; set; } = 50;
 
     /// <summary>Scores from here are "bot". Default 80.</summary>
+    [Range(1, 100)]
     public int Bot { get; set; } = 80;
 }
 
@@ -128,12 +137,14 @@ public sealed class IdentityOptions
 public sealed class TimingOptions
 {
     /// <summary>A fetch sooner than this after the send time fires timing.fast. Default 20 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan FastAfterSend { get; set; } = TimeSpan.FromSeconds(20);
 }
 
 public sealed class MemoryOptions
 {
     /// <summary>How long a client address stays tagged after a "bot" verdict. Default 24 hours.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan TagTtl { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
@@ -141,6 +152,7 @@ public sealed class MemoryOptions
     /// entities go first, then the least recently used. Default 256 MiB, room for about a million
     /// entities on one node.
     /// </summary>
+    [Range(typeof(long), "1048576", "1099511627776")]
     public long InProcessMaxBytes { get; set; } = 256L * 1024 * 1024;
 }
 
@@ -150,15 +162,18 @@ public sealed class RateLimitOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Requests one client address may send at once (token bucket size). Default 200: a scanner fetching every link of a large mail, or an office behind one NAT, stays under it.</summary>
+    [Range(1, 1_000_000)]
     public int Burst { get; set; } = 200;
 
     /// <summary>Tokens added back per second. Default 50.</summary>
+    [Range(1, 1_000_000)]
     public int PerSecond { get; set; } = 50;
 
     /// <summary>
     /// IPv6 clients share one bucket per prefix of this length, 32..128. Default 64: a /64 is one
     /// subscriber's or one host's network, whose addresses cost nothing to change. IPv4 is per address.
     /// </summary>
+    [Range(32, 128)]
     public int IPv6PrefixLength { get; set; } = 64;
 
     /// <summary>
@@ -167,15 +182,18 @@ public sealed class RateLimitOptions
     /// something holds requests open — a stalled origin, a flood — and keeps the gateway answering the rest. Applies
     /// whether or not the per-client limit is enabled.
     /// </summary>
+    [Range(1, 1_000_000)]
     public int MaxConcurrentRequests { get; set; } = 2048;
 }
 
 public sealed class ShieldOptions
 {
     /// <summary>How long the interstitial's pass token stays valid. Default 10 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:30", "1.00:00:00")]
     public TimeSpan PassLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How long the cookie set by a valid pass lets its one request through. Default 2 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan CookieLifetime { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
@@ -183,6 +201,7 @@ public sealed class ShieldOptions
     /// a person reads the page first; a script posts the token the moment it has it. A person who is quicker sees the page
     /// once more.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan MinDwell { get; set; } = TimeSpan.FromSeconds(1.5);
 
     /// <summary>
@@ -207,6 +226,7 @@ public sealed class ShieldOptions
     }
 
     /// <summary>Largest form body read on a shielded route (RFC 8058 one-click, the pass). Default 16 KiB; larger gets 413.</summary>
+    [Range(1024, 1024 * 1024)]
     public int MaxFormBytes { get; set; } = 16 * 1024;
 }
 

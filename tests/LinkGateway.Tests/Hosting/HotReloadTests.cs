@@ -60,16 +60,46 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.Equal(("r-after", "bot"), (seen.RecipientId, seen.Header("X-Bot-Verdict")));
     }
 
-    [Fact]
-    public async Task BadRouteMetadataInTheConfigFile_IsRefused_AndTheShieldStays()
+    [Theory]
+    [InlineData("\"Shield\": \"never\"", "\"never\" is not allowed")]
+    [InlineData("\"Sheild\": \"always\"", "Sheild: unknown key (did you mean Shield?)")]
+    public async Task BadRouteMetadataInTheConfigFile_IsRefused_AndTheShieldStays(string metadata, string problem)
     {
         await ChangeAndWaitAsync("Failed to", () => File.WriteAllText(ConfigFile,
-            File.ReadAllText(ConfigFile).Replace("\"LinkKind\": \"unsubscribe\", \"Shield\": \"always\"", "\"LinkKind\": \"unsubscribe\", \"Shield\": \"never\"", StringComparison.Ordinal)),
+            File.ReadAllText(ConfigFile).Replace("\"LinkKind\": \"unsubscribe\", \"Shield\": \"always\"", $"\"LinkKind\": \"unsubscribe\", {metadata}", StringComparison.Ordinal)),
             any: true);
 
         await _host.Client.SendAsync(Clients.Browser("/u/m-1/r-still-shielded", Clients.NextAddress()));
 
         Assert.Empty(_host.Ledger.Events);
+        Assert.Contains(_host.Log.Events, e => e.Exception?.ToString().Contains(problem, StringComparison.Ordinal) == true
+                                                || e.RenderMessage().Contains(problem, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RouteToAClusterThatDoesNotExist_IsRefused_AndTheRouteKeepsItsCluster()
+    {
+        await ChangeAndWaitAsync("Failed to", () => File.WriteAllText(ConfigFile,
+            File.ReadAllText(ConfigFile).Replace("\"click\": {\n        \"ClusterId\": \"origin\"", "\"click\": {\n        \"ClusterId\": \"orgin\"", StringComparison.Ordinal)),
+            any: true);
+
+        var response = await _host.Client.SendAsync(Clients.Browser("/c/m-1/r-still-routed/l-1", Clients.NextAddress()));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Single(_host.Ledger.Events);
+        Assert.Contains(_host.Log.Events, e => e.Exception?.ToString().Contains("ReverseProxy:Routes:click:ClusterId: \"orgin\" names no cluster", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task UnknownKeyInTheConfigFile_IsRefusedNamingTheClosestKey_AndTheRunningModeStays()
+    {
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile,
+            File.ReadAllText(ConfigFile).Replace("\"LinkGateway\": {", "\"LinkGateway\": {\n    \"Mdoe\": \"observe\",", StringComparison.Ordinal)));
+
+        await _host.Client.SendAsync(Clients.Bare("/u/m-1/r-still-enforced", Clients.NextAddress(), "curl/8.5.0"));
+
+        Assert.Empty(_host.Ledger.Events); // enforce: the interstitial
+        Assert.Contains(_host.Log.Events, e => e.RenderMessage().Contains("LinkGateway:Mdoe: unknown key (did you mean Mode?)", StringComparison.Ordinal));
     }
 
     [Fact]

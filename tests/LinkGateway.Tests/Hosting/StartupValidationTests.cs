@@ -14,18 +14,40 @@ public class StartupValidationTests
     [InlineData("ReverseProxy:Routes:click:Metadata:Shield", "always", "ReverseProxy:Routes:click:Metadata:Shield: \"always\" is not allowed here")]
     [InlineData("LinkGateway:Shield:MaxFormBytes", "10", "LinkGateway:Shield:MaxFormBytes: 10 is outside 1024..1048576")]
     [InlineData("LinkGateway:RateLimit:IPv6PrefixLength", "16", "LinkGateway:RateLimit:IPv6PrefixLength: 16 is outside 32..128")]
-    [InlineData("LinkGateway:Memory:InProcessMaxBytes", "1000", "LinkGateway:Memory:InProcessMaxBytes: 1000 is too small (at least 1048576, 1 MiB")]
+    [InlineData("LinkGateway:Memory:InProcessMaxBytes", "1000", "LinkGateway:Memory:InProcessMaxBytes: 1000 is outside 1048576..1099511627776")]
     [InlineData("LinkGateway:Admin:Urls", "http://127.0.0.1:9090", "LinkGateway:Admin:Token: needs at least 32 characters")]
     [InlineData("LinkGateway:Signing:Key", "", "LinkGateway:Signing:Key: missing")]
     [InlineData("LinkGateway:Signing:Key", "AAEC", "LinkGateway:Signing:Key: too short: 3 bytes")]
     [InlineData("LinkGateway:Signing:Key", "***", "LinkGateway:Signing:Key: not base64")]
     [InlineData("LinkGateway:Thresholds:Bot", "40", "LinkGateway:Thresholds:Bot: 40 must be between the suspect threshold (50) and 100")]
-    [InlineData("LinkGateway:Thresholds:Suspect", "abc", "LinkGateway:Thresholds:Suspect: \"abc\" is not a valid Int32")]
+    [InlineData("LinkGateway:Thresholds:Suspect", "abc", "LinkGateway:Thresholds:Suspect: \"abc\" is not a whole number; allowed 1..100")]
     [InlineData("LinkGateway:Weights:ua.nope", "0.5", "LinkGateway:Weights:ua.nope: unknown reason code")]
     [InlineData("LinkGateway:Weights:ua.library", "1.5", "LinkGateway:Weights:ua.library: 1.5 is outside 0..1")]
     [InlineData("LinkGateway:ForwardedHeaders:KnownNetworks:0", "10.0.0.1/8", "LinkGateway:ForwardedHeaders:KnownNetworks:0: \"10.0.0.1/8\" is not a CIDR network")]
     [InlineData("LinkGateway:ForwardedHeaders:KnownProxies:0", "proxy.local", "LinkGateway:ForwardedHeaders:KnownProxies:0: \"proxy.local\" is not an IP address")]
-    [InlineData("LinkGateway:Redis:Budget", "-00:00:01", "LinkGateway:Redis:Budget: must be a positive time span")]
+    [InlineData("LinkGateway:Redis:Budget", "-00:00:01", "LinkGateway:Redis:Budget: -00:00:01 is outside 1ms..5s")]
+    [InlineData("LinkGateway:Redis:Budget", "20", "LinkGateway:Redis:Budget: \"20\" needs a unit (hh:mm:ss[.fff], d.hh:mm:ss, or a number with a unit: 20ms, 5s, 2m, 1h, 1d); allowed 1ms..5s")]
+    [InlineData("LinkGateway:Redis:Budget", "20d", "LinkGateway:Redis:Budget: 20d is outside 1ms..5s")]
+    [InlineData("LinkGateway:Memory:TagTtl", "10s", "LinkGateway:Memory:TagTtl: 10s is outside 1m..30d")]
+    [InlineData("LinkGateway:Behaviour:FanoutWindow", "soon", "LinkGateway:Behaviour:FanoutWindow: \"soon\" is not a duration")]
+    [InlineData("LinkGateway:Behaviour:BurstLinksThreshold", "1", "LinkGateway:Behaviour:BurstLinksThreshold: 1 is outside 2..1000")]
+    [InlineData("LinkGateway:Behaviour:BurstLinkWindow", "00:00:03", "LinkGateway:Behaviour:BurstLinkWindow: unknown key (did you mean BurstLinksWindow?)")]
+    [InlineData("LinkGateway:Redis:Budgett", "20ms", "LinkGateway:Redis:Budgett: unknown key (did you mean Budget?)")]
+    [InlineData("LinkGateway:Tresholds:Bot", "90", "LinkGateway:Tresholds: unknown key (did you mean Thresholds?)")]
+    [InlineData("LinkGateway:Colour", "blue", "LinkGateway:Colour: unknown key (valid here: Admin, Behaviour, ForwardedHeaders, Identity, Memory, Mode, RateLimit, Redis, Shield, Signatures, Signing, Thresholds, Timing, Tls, Weights)")]
+    [InlineData("LinkGateway:ForwardedHeaders:KnownProxies:first", "10.0.0.1", "LinkGateway:ForwardedHeaders:KnownProxies:first: unknown key (KnownProxies is a list")]
+    [InlineData("LinkGateway:Redis", "localhost:6379", "LinkGateway:Redis: expects a section (keys: Configuration, KeyPrefix, Budget")]
+    [InlineData("LinkGateway:Mode", "shadow", "LinkGateway:Mode: \"shadow\" is not allowed (allowed: enforce, observe)")]
+    [InlineData("LinkGateway:Mode", "1", "LinkGateway:Mode: \"1\" is not allowed (allowed: enforce, observe)")]
+    [InlineData("LinkGateway:RateLimit:Enabled", "yes", "LinkGateway:RateLimit:Enabled: \"yes\" is not allowed (allowed: true, false)")]
+    [InlineData("LinkGateway:Weights:ua.library", "high", "LinkGateway:Weights:ua.library: \"high\" is not a number")]
+    [InlineData("ReverseProxy:Routes:unsubscribe:Metadata:Sheild", "always", "ReverseProxy:Routes:unsubscribe:Metadata:Sheild: unknown key (did you mean Shield?)")]
+    [InlineData("ReverseProxy:Routes:click:Metadata:OnBott", "forward", "ReverseProxy:Routes:click:Metadata:OnBott: unknown key (did you mean OnBot?)")]
+    [InlineData("ReverseProxy:Routes:click:ClusterId", "orgin", "ReverseProxy:Routes:click:ClusterId: \"orgin\" names no cluster in ReverseProxy:Clusters (did you mean origin?)")]
+    [InlineData("ReverseProxy:Routes:click:ClusterId", "", "ReverseProxy:Routes:click:ClusterId: missing")]
+    [InlineData("ReverseProxy:Clusters:origin:Destinations:primary:Address", "origin:8080", "ReverseProxy:Clusters:origin:Destinations:primary:Address: \"origin:8080\" is not an absolute http:// or https:// URL")]
+    [InlineData("ReverseProxy:Clusters:origin:Destinations:primary:Address", "/relative", "ReverseProxy:Clusters:origin:Destinations:primary:Address: \"/relative\" is not an absolute http:// or https:// URL")]
+    [InlineData("ReverseProxy:Clusters:spare:LoadBalancingPolicy", "RoundRobin", "ReverseProxy:Clusters:spare:Destinations: none")]
     [InlineData("LinkGateway:Signatures:Path", "no-such-folder", "LinkGateway:Signatures:Path: ")]
     public void BadSetting_StopsStartUpNamingTheKey(string key, string value, string expected)
     {
@@ -69,6 +91,40 @@ public class StartupValidationTests
         Assert.Equal(2, error.Errors.Count);
     }
 
+    [Theory]
+    [InlineData("LinkGateway:Mode", "x")]
+    [InlineData("LinkGateway:Thresholds:Bot", "high")]
+    [InlineData("LinkGateway:Redis:ProbeInterval", "5")]
+    [InlineData("LinkGateway:Shield:MaxFormBytes", "99999999999")]
+    [InlineData("LinkGateway:RateLimit:Enabled", "maybe")]
+    [InlineData("LinkGateway:Memory:TagTtl", "")]
+    public void BadValue_IsDescribedInTheReadmesWords_NeverByADotNetType(string key, string value)
+    {
+        var error = Assert.Throws<GatewayConfigurationException>(() => Build(new() { [key] = value }));
+
+        var line = Assert.Single(error.Errors);
+        Assert.StartsWith($"{key}: ", line);
+        Assert.DoesNotContain("System.", line);
+        Assert.DoesNotContain("LinkGateway.", line);
+        Assert.DoesNotContain("Int32", line);
+        Assert.DoesNotContain("TimeSpan", line);
+    }
+
+    [Theory]
+    [InlineData("LinkGateway:Redis:Budget", "20ms")]
+    [InlineData("LinkGateway:Redis:Budget", "00:00:00.020")]
+    [InlineData("LinkGateway:Memory:TagTtl", "1d")]
+    [InlineData("LinkGateway:Memory:TagTtl", "1.00:00:00")]
+    [InlineData("LinkGateway:Mode", "Observe")]
+    [InlineData("linkgateway:behaviour:burstlinkswindow", "2s")]
+    [InlineData("ReverseProxy:Routes:unsubscribe:Metadata:shield", "auto")]
+    public void GoodSetting_InAnySpellingTheReadmeAllows_Starts(string key, string value)
+    {
+        using var app = Build(new() { [key] = value });
+
+        Assert.NotNull(app);
+    }
+
     [Fact]
     public void MissingConfigFile_SaysWhichFile()
     {
@@ -86,6 +142,20 @@ public class StartupValidationTests
         Assert.Equal(GatewayProgram.ConfigErrorExitCode, exitCode);
         Assert.StartsWith("config error: LinkGateway:Signing:Key: missing", stderr);
         Assert.DoesNotContain("   at ", stderr); // no stack trace
+    }
+
+    [Theory]
+    [InlineData("--LinkGateway:Behaviour:BurstLinkWindow=00:00:03", "config error: LinkGateway:Behaviour:BurstLinkWindow: unknown key (did you mean BurstLinksWindow?)")]
+    [InlineData("--ReverseProxy:Routes:unsubscribe:Metadata:Sheild=always", "config error: ReverseProxy:Routes:unsubscribe:Metadata:Sheild: unknown key (did you mean Shield?)")]
+    [InlineData("--LinkGateway:Redis:Budget=20", "config error: LinkGateway:Redis:Budget: \"20\" needs a unit")]
+    [InlineData("--LinkGateway:Mode=shadow", "config error: LinkGateway:Mode: \"shadow\" is not allowed (allowed: enforce, observe)")]
+    [InlineData("--ReverseProxy:Routes:click:ClusterId=orgin", "config error: ReverseProxy:Routes:click:ClusterId: \"orgin\" names no cluster in ReverseProxy:Clusters (did you mean origin?)")]
+    public async Task Process_WithAMistakeInTheConfiguration_ExitsWithCode2AndOneLineNamingTheKey(string setting, string expected)
+    {
+        var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0", $"--LinkGateway:Signing:Key={_validKey}", setting);
+
+        Assert.Equal(GatewayProgram.ConfigErrorExitCode, exitCode);
+        Assert.StartsWith(expected, Assert.Single(stderr.Split('\n')));
     }
 
     private static WebApplication Build(Dictionary<string, string?> settings)

@@ -1,0 +1,27 @@
+using Yarp.ReverseProxy.Configuration;
+
+namespace LinkGateway.Hosting;
+
+/// <summary>
+/// Applies <see cref="ProxyConfigRules"/> to every route and cluster YARP loads, at start-up and on each reload. A
+/// throw rejects the whole change and YARP keeps the last good routes and clusters: an unsubscribe route must
+/// never silently become a plain one, nor a route lose its cluster.
+/// </summary>
+internal sealed class ProxyConfigFilter : IProxyConfigFilter
+{
+    public ValueTask<ClusterConfig> ConfigureClusterAsync(ClusterConfig cluster, CancellationToken cancel)
+    {
+        var errors = new List<string>();
+        ProxyConfigRules.CheckCluster(cluster.ClusterId, cluster.Destinations?.Select(d => (d.Key, (string?)d.Value.Address)) ?? [], errors);
+        return errors.Count > 0 ? throw new InvalidOperationException(string.Join(Environment.NewLine, errors)) : ValueTask.FromResult(cluster);
+    }
+
+    // YARP passes the route's cluster, or null when no cluster has its ClusterId.
+    public ValueTask<RouteConfig> ConfigureRouteAsync(RouteConfig route, ClusterConfig? cluster, CancellationToken cancel)
+    {
+        var errors = new List<string>();
+        Guard.RoutePolicy.Parse(route.Metadata, out var metadataProblem);
+        ProxyConfigRules.CheckRoute(route.RouteId, route.ClusterId, cluster is not null, knownClusters: null, metadataProblem, errors);
+        return errors.Count > 0 ? throw new InvalidOperationException(string.Join(Environment.NewLine, errors)) : ValueTask.FromResult(route);
+    }
+}

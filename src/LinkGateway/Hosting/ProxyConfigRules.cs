@@ -1,0 +1,73 @@
+using LinkGateway.Guard;
+
+namespace LinkGateway.Hosting;
+
+/// <summary>
+/// What the gateway requires of YARP's routes and clusters beyond YARP's own checks, in one place for start-up
+/// (read from configuration, with every error at once) and for hot reload (<see cref="ProxyConfigFilter"/>, on
+/// YARP's model): the route's guard Metadata, a ClusterId that names a cluster, and clusters whose destinations
+/// are absolute http(s) URLs. Without these YARP starts and answers 503 to every request of the route.
+/// </summary>
+public static class ProxyConfigRules
+{
+    public const string RoutesKey = "ReverseProxy:Routes";
+    public const string ClustersKey = "ReverseProxy:Clusters";
+
+    /// <summary>Every route and cluster of the configuration.</summary>
+    public static void Check(IConfiguration configuration, List<string> errors)
+    {
+        var clusters = configuration.GetSection(ClustersKey).GetChildren().ToList();
+        foreach (var cluster in clusters)
+        {
+            CheckCluster(cluster.Key, cluster.GetSection("Destinations").GetChildren().Select(d => (d.Key, d["Address"])), errors);
+        }
+
+        var clusterIds = clusters.Select(c => c.Key).ToList();
+        foreach (var route in configuration.GetSection(RoutesKey).GetChildren())
+        {
+            var clusterId = route["ClusterId"];
+            RoutePolicy.Parse(route, out var metadataProblem);
+            CheckRoute(route.Key, clusterId, clusterIds.Contains(clusterId ?? "", StringComparer.OrdinalIgnoreCase), clusterIds, metadataProblem, errors);
+        }
+    }
+
+    /// <param name="knownClusters">The cluster ids, to suggest one; null when not known (a reload's route filter).</param>
+    /// <param name="metadataProblem">What <see cref="RoutePolicy.Parse(IReadOnlyDictionary{string, string}?, out string?)"/> refused, if anything.</param>
+    public static void CheckRoute(string routeId, string? clusterId, bool clusterExists, IReadOnlyCollection<string>? knownClusters, string? metadataProblem, List<string> errors)
+    {
+        var route = $"{RoutesKey}:{routeId}";
+        if (metadataProblem is not null)
+        {
+            errors.Add($"{route}:Metadata:{metadataProblem}");
+        }
+
+        var hint = knownClusters is { Count: > 0 } ? $" ({ConfigNames.Hint(clusterId ?? "", knownClusters)})" : "";
+        if (string.IsNullOrEmpty(clusterId))
+        {
+            errors.Add($"{route}:ClusterId: missing: name the cluster under {ClustersKey} that serves this route{hint}");
+        }
+        else if (!clusterExists)
+        {
+            errors.Add($"{route}:ClusterId: \"{clusterId}\" names no cluster in {ClustersKey}{hint}");
+        }
+    }
+
+    public static void CheckCluster(string clusterId, IEnumerable<(string Name, string? Address)> destinations, List<string> errors)
+    {
+        var cluster = $"{ClustersKey}:{clusterId}:Destinations";
+        var any = false;
+        foreach (var (name, address) in destinations)
+        {
+            any = true;
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                errors.Add($"{cluster}:{name}:Address: \"{address}\" is not an absolute http:// or https:// URL (e.g. http://origin:8080)");
+            }
+        }
+
+        if (!any)
+        {
+            errors.Add($"{cluster}: none (a cluster needs at least one destination with an Address, e.g. Destinations:primary:Address = http://origin:8080)");
+        }
+    }
+}
