@@ -58,7 +58,10 @@ public static class GatewayApp
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
-            .Enrich.FromLogContext(), preserveStaticLogger: true);
+            .Enrich.FromLogContext()
+            // The host logs a port in use with its stack trace; GatewayProgram says it in one line instead.
+            .Filter.ByExcluding(e => e.Exception is IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException }),
+            preserveStaticLogger: true);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(config.Options);
         builder.Services.AddSingleton(new GuardSnapshotHolder(config.Snapshot));
@@ -164,8 +167,37 @@ public static class GatewayApp
             }
         }
 
-        sources.Insert(at, source);
+        try
+        {
+            sources.Insert(at, source); // reads the file now
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            folder.Dispose();
+            throw new GatewayConfigurationException([$"--config: {file}: {Unreadable(e)}"]);
+        }
+
         return folder;
+    }
+
+    /// <summary>"not valid JSON: … (line 18, column 7)" from the JSON reader's message, whose positions count from 0.</summary>
+    private static string Unreadable(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        if (e is not InvalidDataException)
+        {
+            return $"cannot be read: {inner.Message}";
+        }
+
+        var position = System.Text.RegularExpressions.Regex.Match(inner.Message, " ?LineNumber: (?<line>\\d+) \\| BytePositionInLine: (?<column>\\d+)\\.?");
+        return position.Success
+            ? $"not valid JSON: {inner.Message.Replace(position.Value, "", StringComparison.Ordinal).Trim()} (line {int.Parse(position.Groups["line"].Value) + 1}, column {int.Parse(position.Groups["column"].Value) + 1})"
+            : $"not valid JSON: {inner.Message}";
     }
 
     private static void ConfigureProxyTrust(ForwardedHeadersOptions forwarded, ProxyTrustOptions trust)

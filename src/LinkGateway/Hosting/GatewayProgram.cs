@@ -23,12 +23,12 @@ public static class GatewayProgram
             }
 
             await using var app = GatewayApp.Build(launch, overrides);
-            await app.StartAsync();
+            await ListenAsync(app, "--urls, ASPNETCORE_URLS or Kestrel:Endpoints");
             var admin = app.Services.GetRequiredService<LinkGatewayOptions>().Admin;
             await using var adminApp = admin.Enabled ? Admin.AdminApp.Build(app.Services, admin) : null;
             if (adminApp is not null)
             {
-                await adminApp.StartAsync();
+                await ListenAsync(adminApp, "LinkGateway:Admin:Urls");
             }
 
             if (launch.Demo)
@@ -54,6 +54,22 @@ public static class GatewayProgram
             {
                 await origin.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>Starts a host; a port already taken is the operator's to change, so it is one line naming the setting, not a stack trace.</summary>
+    private static async Task ListenAsync(WebApplication app, string setting)
+    {
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            var address = System.Text.RegularExpressions.Regex.Match(e.Message, "address (?<address>\\S+?):? address already in use") is { Success: true } match
+                ? match.Groups["address"].Value
+                : e.Message;
+            throw new GatewayConfigurationException([$"{setting}: {address} is already in use by another process (stop it, or choose another port there)"]);
         }
     }
 }

@@ -158,6 +158,46 @@ public class StartupValidationTests
         Assert.StartsWith(expected, Assert.Single(stderr.Split('\n')));
     }
 
+    [Theory]
+    [InlineData(false, "config error: --urls, ASPNETCORE_URLS or Kestrel:Endpoints: http://127.0.0.1:{0} is already in use by another process")]
+    [InlineData(true, "config error: LinkGateway:Admin:Urls: http://127.0.0.1:{0} is already in use by another process")]
+    public async Task Process_WithAPortInUse_ExitsWithCode2AndOneLineNamingTheAddressAndTheSetting(bool admin, string expected)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        string[] listen = admin
+            ? ["--urls", "http://127.0.0.1:0", $"--LinkGateway:Admin:Urls=http://127.0.0.1:{port}", $"--LinkGateway:Admin:Token={AdminEndpoint.Token}"]
+            : ["--urls", $"http://127.0.0.1:{port}"];
+
+        var (exitCode, stderr) = await GatewayProcess.RunAsync(["--config", RepoFiles.ConfigFile, $"--LinkGateway:Signing:Key={_validKey}", .. listen]);
+
+        Assert.Equal(GatewayProgram.ConfigErrorExitCode, exitCode);
+        Assert.StartsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, port), Assert.Single(stderr.Split('\n')));
+    }
+
+    [Fact]
+    public async Task Process_WithAConfigFileThatIsNotJson_ExitsWithCode2AndOneLineNamingTheFileAndLine()
+    {
+        var folder = Directory.CreateTempSubdirectory("lg-config-");
+        try
+        {
+            var file = Path.Combine(folder.FullName, "linkgateway.json");
+            await File.WriteAllTextAsync(file, "{\n  \"LinkGateway\": {\n    \"Mode\": \"observe\"\n    \"Redis\": {}\n  }\n}\n");
+
+            var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", file, "--urls", "http://127.0.0.1:0");
+
+            Assert.Equal(GatewayProgram.ConfigErrorExitCode, exitCode);
+            var line = Assert.Single(stderr.Split('\n'));
+            Assert.StartsWith($"config error: --config: {file}: not valid JSON: ", line);
+            Assert.EndsWith("(line 4, column 5)", line);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     private static WebApplication Build(Dictionary<string, string?> settings)
     {
         var overrides = new Dictionary<string, string?> { ["LinkGateway:Signing:Key"] = _validKey };
