@@ -138,6 +138,7 @@ public static class AdminApp
                 stats.NetworksApproximate,
                 stats.Shield,
                 stats.Opens,
+                warnings = Readiness.Warnings(gateway),
             });
         });
     }

@@ -1,10 +1,8 @@
-using System.Net;
 using LinkGateway.Forwarding;
 using LinkGateway.Guard;
 using LinkGateway.Links;
 using LinkGateway.Signing;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -79,7 +77,7 @@ public static class GatewayApp
         builder.Services.AddInterstitialShield(options);
         builder.Services.AddClientRateLimiting(options.RateLimit);
         builder.Services.AddGatewayMetrics();
-        builder.Services.Configure<ForwardedHeadersOptions>(forwarded => ConfigureProxyTrust(forwarded, options.ForwardedHeaders));
+        builder.Services.AddProxyTrust(options.ForwardedHeaders);
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<ProxyConfigFilter>()
@@ -93,7 +91,7 @@ public static class GatewayApp
         app.Services.GetRequiredService<PhysicalFileProvider>(); // created through the factory now, so the container owns it
         app.UseMiddleware<PeerTrustMiddleware>(); // while the connection's address is still the peer's
         app.UseTrustedJa4Header(options.Tls);
-        app.UseForwardedHeaders();
+        app.UseProxyTrust();
         app.UseExceptionHandler(failed => failed.Run(NeutralError));
         app.UseSerilogRequestLogging(logging =>
         {
@@ -132,6 +130,7 @@ public static class GatewayApp
                 [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
+            ResponseWriter = Readiness.WriteAsync,
         });
         app.MapReverseProxy(proxy =>
         {
@@ -198,26 +197,6 @@ public static class GatewayApp
         return position.Success
             ? $"not valid JSON: {inner.Message.Replace(position.Value, "", StringComparison.Ordinal).Trim()} (line {int.Parse(position.Groups["line"].Value) + 1}, column {int.Parse(position.Groups["column"].Value) + 1})"
             : $"not valid JSON: {inner.Message}";
-    }
-
-    private static void ConfigureProxyTrust(ForwardedHeadersOptions forwarded, ProxyTrustOptions trust)
-    {
-        forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-        forwarded.ForwardLimit = null; // Walk back through every trusted hop; stop at the first untrusted one.
-        forwarded.KnownProxies.Clear();
-        forwarded.KnownIPNetworks.Clear();
-        forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse("127.0.0.0/8"));
-        forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse("::1/128"));
-        foreach (var proxy in trust.KnownProxies)
-        {
-            forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
-        }
-
-        foreach (var network in trust.KnownNetworks)
-        {
-            Signatures.SignatureLoader.TryParseNetwork(network, out var parsed);
-            forwarded.KnownIPNetworks.Add(parsed);
-        }
     }
 
     private static async Task NeutralError(HttpContext context)

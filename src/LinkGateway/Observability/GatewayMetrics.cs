@@ -27,6 +27,7 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _degraded;
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _shed;
+    private readonly Counter<long> _untrustedForwarded;
 
     public GatewayMetrics(IMeterFactory meters, TimeProvider time)
     {
@@ -41,6 +42,8 @@ public sealed class GatewayMetrics
         _degraded = meter.CreateCounter<long>("linkgateway.degraded", "{request}", "Requests answered from stateless signals because the store did not");
         _rateLimited = meter.CreateCounter<long>("linkgateway.rate_limited", "{request}", "Requests refused with 429 by the per-client rate limit");
         _shed = meter.CreateCounter<long>("linkgateway.shed", "{request}", "Requests shed with 503 at the edge because the gateway had its limit in flight");
+        _untrustedForwarded = meter.CreateCounter<long>("linkgateway.untrusted_forwarded", "{request}",
+            "Requests with X-Forwarded-For from a private address that is not a trusted proxy (LinkGateway:ForwardedHeaders)");
         Board = new DashboardBoard(time);
     }
 
@@ -104,4 +107,6 @@ public sealed class GatewayMetrics
     public void RateLimited() => _rateLimited.Add(1);
 
     public void Shed() => _shed.Add(1);
+
+    public void UntrustedForwarded() => _untrustedForwarded.Add(1);
 }

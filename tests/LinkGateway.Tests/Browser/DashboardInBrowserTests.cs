@@ -45,11 +45,35 @@ public sealed class DashboardInBrowserTests(DebianChromium chromium) : IClassFix
         Assert.Equal("2", await page.Locator("#shield .bar").First.Locator(".count").InnerTextAsync()); // two scanners saw the page
         Assert.Equal("1", await page.Locator("#opens .bar").Nth(1).Locator(".count").InnerTextAsync()); // one open through Gmail's proxy
         Assert.True(await page.Locator("#verdicts svg rect").CountAsync() >= 2, "the current minute has human and bot bars");
+        Assert.True(await page.Locator("#warnings").IsHiddenAsync()); // nothing to fix on loopback
 
         var screenshot = Path.Combine(DebianChromium.ArtifactsFolder, "dashboard.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
         Assert.True(new FileInfo(screenshot).Length > 10_000);
         Assert.All(requested, url => Assert.StartsWith(_admin.Address.ToString(), url, StringComparison.Ordinal)); // no CDN, nothing third-party
+    }
+
+    [Fact]
+    public async Task Dashboard_ShowsTheWarningAboutAnUntrustedBalancer()
+    {
+        // A real private peer needs a network of its own: the gateway and this Chromium run in a namespace of the test's.
+        using var network = PrivateNetwork.Create();
+        await using var gateway = await network.StartGatewayAsync();
+        using var balancer = network.ClientFrom(PrivateNetwork.Peers[0]);
+        await balancer.SendAsync(Clients.Browser("/c/m-dash/r-1/l-1", "198.51.100.1"));
+        await using var browser = await chromium.LaunchAsync(network.Launcher(DebianChromium.ExecutablePath));
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+
+        await page.GotoAsync(new Uri(PrivateNetwork.AdminUri, "/admin/dashboard").ToString());
+        await page.GetByLabel("Admin token").FillAsync(AdminEndpoint.Token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await page.Locator("body[data-loaded=true]").WaitForAsync();
+
+        var warning = page.Locator("#warnings li[data-code=untrusted-forwarder]");
+        await Assertions.Expect(warning).ToBeVisibleAsync();
+        await Assertions.Expect(warning).ToContainTextAsync($"{PrivateNetwork.Peers[0]}: 1 requests with X-Forwarded-For");
+        await Assertions.Expect(warning).ToContainTextAsync("LinkGateway:ForwardedHeaders:KnownProxies");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DebianChromium.ArtifactsFolder, "dashboard-warning.png"), FullPage = true });
     }
 
     [Fact]

@@ -25,14 +25,17 @@ public sealed class DebianChromium : IAsyncLifetime
         }
 
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ExecutablePath,
-            Headless = true,
-            // As root in a sandbox-less container; the rest keeps Chromium from calling out of this closed network.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        Browser = await LaunchAsync(ExecutablePath);
     }
+
+    /// <summary>Another Chromium, started through <paramref name="launcher"/> (e.g. inside a <see cref="Infrastructure.PrivateNetwork"/>); the caller disposes it.</summary>
+    public Task<IBrowser> LaunchAsync(string launcher) => _playwright!.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = launcher,
+        Headless = true,
+        // As root in a sandbox-less container; the rest keeps Chromium from calling out of this closed network.
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
 
     public async Task DisposeAsync()
     {

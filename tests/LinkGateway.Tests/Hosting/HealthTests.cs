@@ -33,7 +33,14 @@ public sealed class HealthTests(RedisFixture redis)
         }, waitUntilWarm: false);
 
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.Client.GetAsync("/readyz")).StatusCode);
+        var ready = await host.Client.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        Assert.NotEqual("healthy", body.RootElement.GetProperty("status").GetString());
+        var store = Assert.Single(body.RootElement.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "store");
+        Assert.Equal("degraded", store.GetProperty("status").GetString());
+        Assert.Contains("verdicts are stateless", store.GetProperty("description").GetString());
+        Assert.Empty(body.RootElement.GetProperty("warnings").EnumerateArray());
 
         var response = await host.Client.SendAsync(Clients.Bare("/c/m-1/r-degraded/l-1", Clients.NextAddress(), "curl/8.5.0"));
 

@@ -16,17 +16,21 @@ public static class GatewayProcess
     }
 
     /// <summary>Starts the gateway and waits until each of <paramref name="listening"/> answers (any status); the process is killed on dispose.</summary>
-    public static async Task<RunningGateway> StartAsync(IReadOnlyList<Uri> listening, params string[] args)
+    public static Task<RunningGateway> StartAsync(IReadOnlyList<Uri> listening, params string[] args) => StartAsync(listening, network: null, args);
+
+    /// <summary>The same, inside <paramref name="network"/> when one is given (the readiness probe connects from inside too).</summary>
+    public static async Task<RunningGateway> StartAsync(IReadOnlyList<Uri> listening, PrivateNetwork? network, params string[] args)
     {
-        var process = Process.Start(StartInfo(args))!;
+        var process = Process.Start(network is null ? StartInfo(args) : network.Wrap(StartInfo(args)))!;
         // Both pipes are drained as the child writes, so a chatty gateway never blocks on a full pipe.
         var errors = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, _) => { };
+        var running = new RunningGateway(process);
+        process.OutputDataReceived += (_, line) => running.Append(line.Data);
         process.ErrorDataReceived += (_, line) => { lock (errors) { errors.AppendLine(line.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var running = new RunningGateway(process);
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var client = network?.Client(listening[0], PrivateNetwork.GatewayAddress) ?? new HttpClient();
+        client.Timeout = TimeSpan.FromSeconds(2);
         var waiting = new Queue<Uri>(listening);
         for (var attempt = 0; attempt < 300; attempt++)
         {
@@ -77,9 +81,31 @@ public static class GatewayProcess
     }
 }
 
-/// <summary>A gateway process started by <see cref="GatewayProcess.StartAsync"/>.</summary>
+/// <summary>A gateway process started by <see cref="GatewayProcess"/>.</summary>
 public sealed class RunningGateway(Process process) : IAsyncDisposable
 {
+    private readonly System.Text.StringBuilder _output = new();
+
+    /// <summary>What the gateway wrote to standard output so far (its console log).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    internal void Append(string? line)
+    {
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!process.HasExited)

@@ -47,7 +47,21 @@ function verdictChart(container, minutes) {
   container.replaceChildren(svg);
 }
 
+// What the operator should fix although the node serves (the same list as /readyz's "warnings").
+function warnings(section, list) {
+  section.querySelector("ul").replaceChildren(...list.map(warning => {
+    const item = element("li", { "data-code": warning.code });
+    item.append(element("p", {}, warning.message));
+    const details = element("ul", { class: "details" });
+    details.append(...warning.details.map(detail => element("li", {}, detail)));
+    item.append(details);
+    return item;
+  }));
+  section.hidden = list.length === 0;
+}
+
 function render(stats) {
+  warnings(document.getElementById("warnings"), stats.warnings);
   verdictChart(document.getElementById("verdicts"), stats.minutes);
   bars(document.getElementById("reasons"), stats.reasons.map(r => ({ name: r.name, count: r.count })));
   const body = document.querySelector("#networks tbody");
