@@ -53,6 +53,11 @@ public static class Durations
     /// <summary>The shortest exact spelling in the largest unit that divides it: 20ms, 5s, 2m, 1h, 1d; 1500ms for 1.5 s.</summary>
     public static string Format(TimeSpan value)
     {
+        if (value == TimeSpan.Zero)
+        {
+            return "0s";
+        }
+
         for (var i = _units.Length - 1; i >= 0; i--)
         {
             var (suffix, unit) = _units[i];

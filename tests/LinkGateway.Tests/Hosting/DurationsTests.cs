@@ -36,6 +36,7 @@ public class DurationsTests
     }
 
     [Theory]
+    [InlineData(0, "0s")]
     [InlineData(20, "20ms")]
     [InlineData(5_000, "5s")]
     [InlineData(1_500, "1500ms")]
