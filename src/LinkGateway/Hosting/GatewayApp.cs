@@ -3,8 +3,6 @@ using LinkGateway.Guard;
 using LinkGateway.Links;
 using LinkGateway.Signing;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Configuration.EnvironmentVariables;
-using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.FileProviders;
 using Serilog;
@@ -30,7 +28,7 @@ public static class GatewayApp
             Args = [.. launch.HostArgs, "--hostBuilder:reloadConfigOnChange=false"],
             ContentRootPath = Path.GetDirectoryName(launch.ConfigFile),
         });
-        var configFolder = AddConfigFile(builder.Configuration, launch.ConfigFile);
+        var configFolder = ConfigFile.Add(builder.Configuration, launch.ConfigFile);
         if (overrides is not null)
         {
             builder.Configuration.AddInMemoryCollection(overrides);
@@ -132,71 +130,22 @@ public static class GatewayApp
             },
             ResponseWriter = Readiness.WriteAsync,
         });
-        app.MapReverseProxy(proxy =>
-        {
-            proxy.UseShieldedPaths();
-            proxy.UseLinkGuard();
-        });
-        return app;
-    }
-
-    /// <summary>
-    /// The JSON file sits where appsettings.json would: above nothing, below environment variables and
-    /// the command line, so `A__B=v` and `--A:B=v` override it as in any ASP.NET application.
-    /// </summary>
-    /// <returns>The file provider that watches the file's folder (the caller owns it).</returns>
-    private static PhysicalFileProvider AddConfigFile(ConfigurationManager configuration, string file)
-    {
-        var folder = new PhysicalFileProvider(Path.GetDirectoryName(file)!);
-        var source = new JsonConfigurationSource
-        {
-            FileProvider = folder,
-            Path = Path.GetFileName(file),
-            Optional = false,
-            ReloadOnChange = true,
-        };
-        var sources = configuration.Sources;
-        var at = sources.Count;
-        for (var i = 0; i < sources.Count; i++)
-        {
-            if (sources[i] is EnvironmentVariablesConfigurationSource { Prefix: null or "" })
-            {
-                at = i;
-                break;
-            }
-        }
-
         try
         {
-            sources.Insert(at, source); // reads the file now
+            // YARP loads and validates its routes and clusters here.
+            app.MapReverseProxy(proxy =>
+            {
+                proxy.UseShieldedPaths();
+                proxy.UseLinkGuard();
+            });
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (InvalidOperationException e) when (e.Source == "Yarp.ReverseProxy" && e.InnerException is AggregateException invalid)
         {
-            folder.Dispose();
-            throw new GatewayConfigurationException([$"--config: {file}: {Unreadable(e)}"]);
+            ((IDisposable)app).Dispose();
+            throw new GatewayConfigurationException(ProxyConfigRules.Describe(invalid.InnerExceptions));
         }
 
-        return folder;
-    }
-
-    /// <summary>"not valid JSON: … (line 18, column 7)" from the JSON reader's message, whose positions count from 0.</summary>
-    private static string Unreadable(Exception e)
-    {
-        var inner = e;
-        while (inner.InnerException is not null)
-        {
-            inner = inner.InnerException;
-        }
-
-        if (e is not InvalidDataException)
-        {
-            return $"cannot be read: {inner.Message}";
-        }
-
-        var position = System.Text.RegularExpressions.Regex.Match(inner.Message, " ?LineNumber: (?<line>\\d+) \\| BytePositionInLine: (?<column>\\d+)\\.?");
-        return position.Success
-            ? $"not valid JSON: {inner.Message.Replace(position.Value, "", StringComparison.Ordinal).Trim()} (line {int.Parse(position.Groups["line"].Value) + 1}, column {int.Parse(position.Groups["column"].Value) + 1})"
-            : $"not valid JSON: {inner.Message}";
+        return app;
     }
 
     private static async Task NeutralError(HttpContext context)

@@ -23,6 +23,12 @@ internal sealed partial class GuardReloader(IConfiguration configuration, Gatewa
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _watches.Add(ChangeToken.OnChange(configuration.GetReloadToken, Reload));
+        foreach (var file in (configuration as IConfigurationRoot)?.Providers.OfType<ConfigFile.Provider>() ?? [])
+        {
+            file.Refused += RefusedFile;
+            _watches.Add(new Unsubscribe(() => file.Refused -= RefusedFile));
+        }
+
         WatchSignatures();
         return Task.CompletedTask;
     }
@@ -55,6 +61,13 @@ internal sealed partial class GuardReloader(IConfiguration configuration, Gatewa
         _signatureFiles = new PhysicalFileProvider(folder);
         var files = _signatureFiles;
         _watches.Add(ChangeToken.OnChange(() => files.Watch("**/*.json"), Reload));
+    }
+
+    private void RefusedFile(string problem) => Log.Refused(logger, problem);
+
+    private sealed class Unsubscribe(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
     }
 
     private void Reload()

@@ -22,6 +22,13 @@ internal sealed class ProxyConfigFilter : IProxyConfigFilter
         var errors = new List<string>();
         Guard.RoutePolicy.Parse(route.Metadata, out var metadataProblem);
         ProxyConfigRules.CheckRoute(route.RouteId, route.ClusterId, cluster is not null, knownClusters: null, metadataProblem, errors);
-        return errors.Count > 0 ? throw new InvalidOperationException(string.Join(Environment.NewLine, errors)) : ValueTask.FromResult(route);
+        return errors.Count > 0 ? throw new Refusal(string.Join(Environment.NewLine, errors), onlyCluster: metadataProblem is null) : ValueTask.FromResult(route);
+    }
+
+    /// <summary>What this filter refused; <see cref="OnlyCluster"/> when the route's one problem is its missing cluster.</summary>
+    internal sealed class Refusal(string message, bool onlyCluster) : InvalidOperationException(message)
+    {
+        /// <summary>Also the case when YARP itself refused the cluster (a bad LoadBalancingPolicy): then the cluster's error is the one to read.</summary>
+        public bool OnlyCluster { get; } = onlyCluster;
     }
 }

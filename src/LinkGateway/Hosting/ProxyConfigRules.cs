@@ -70,4 +70,31 @@ public static class ProxyConfigRules
             errors.Add($"{cluster}: none (a cluster needs at least one destination with an Address, e.g. Destinations:primary:Address = http://origin:8080)");
         }
     }
+
+    /// <summary>
+    /// YARP's own refusals at start-up ("Invalid path '/c/{x' for route 'click'."), one line each with its cause.
+    /// A cluster YARP refused leaves its routes without one, which the route filter then reports for each route:
+    /// those lines are left out while the cluster's own error is there to read.
+    /// </summary>
+    public static IReadOnlyList<string> Describe(IReadOnlyCollection<Exception> yarpErrors)
+    {
+        var clusterErrors = yarpErrors.Any(e => e.InnerException is not ProxyConfigFilter.Refusal);
+        return
+        [
+            .. yarpErrors
+                .Where(e => !(clusterErrors && e.InnerException is ProxyConfigFilter.Refusal { OnlyCluster: true }))
+                .Select(e => e.InnerException is ProxyConfigFilter.Refusal own ? own.Message : $"ReverseProxy: {e.Message}{Cause(e)}"),
+        ];
+    }
+
+    private static string Cause(Exception error)
+    {
+        var cause = error;
+        while (cause.InnerException is not null)
+        {
+            cause = cause.InnerException;
+        }
+
+        return cause == error ? "" : $" ({cause.Message})";
+    }
 }

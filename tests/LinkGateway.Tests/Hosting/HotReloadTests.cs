@@ -114,6 +114,27 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.Empty(_host.Ledger.Events);
     }
 
+    [Fact]
+    public async Task ConfigFileThatIsNotJson_IsRefusedNamingTheLine_AndTheLastGoodConfigurationStaysThroughTheNextReload()
+    {
+        var good = File.ReadAllText(ConfigFile);
+        await ChangeAndWaitAsync("not valid JSON", () => File.WriteAllText(ConfigFile, good.Replace("\"Suspect\": 50,", "\"Suspect\": 50", StringComparison.Ordinal)));
+
+        // A signature file changes while the file is broken: the guard is validated again from the last good file.
+        await ChangeAndWaitAsync(ReloadedMessage, () => File.WriteAllText(Path.Combine(_config.FullName, "signatures", "user-agents", "local.json"), """
+            { "family": "local", "kind": "user-agent", "category": "scanner", "source": "https://example.org/our-own-logs", "taken": "2026-11-23",
+              "entries": [ { "name": "Zorblax", "pattern": "Zorblax-LinkVetter/" } ] }
+            """));
+        await _host.Client.SendAsync(Clients.Browser("/u/m-1/r-still-shielded", Clients.NextAddress()));
+
+        Assert.Empty(_host.Ledger.Events); // Shield: always, from the last good file
+        Assert.Contains(_host.Log.Events, e => e.RenderMessage().Contains($"--config: {ConfigFile}: not valid JSON: ", StringComparison.Ordinal)
+                                                && e.RenderMessage().Contains($"(line {BotLine(good)}, column 7)", StringComparison.Ordinal));
+    }
+
+    /// <summary>The line after "Suspect": 50, where the reader finds "Bot" without a comma before it (counted from 1).</summary>
+    private static int BotLine(string json) => json.Split('\n').ToList().FindIndex(l => l.Contains("\"Suspect\": 50,", StringComparison.Ordinal)) + 2;
+
     private async Task<string?> VerdictForAsync(string userAgent)
     {
         var recipient = $"r-{Guid.NewGuid():N}";

@@ -150,6 +150,8 @@ public class StartupValidationTests
     [InlineData("--LinkGateway:Redis:Budget=20", "config error: LinkGateway:Redis:Budget: \"20\" needs a unit")]
     [InlineData("--LinkGateway:Mode=shadow", "config error: LinkGateway:Mode: \"shadow\" is not allowed (allowed: enforce, observe)")]
     [InlineData("--ReverseProxy:Routes:click:ClusterId=orgin", "config error: ReverseProxy:Routes:click:ClusterId: \"orgin\" names no cluster in ReverseProxy:Clusters (did you mean origin?)")]
+    [InlineData("--ReverseProxy:Routes:click:Match:Path=/c/{x", "config error: ReverseProxy: Invalid path '/c/{x' for route 'click'. (There is an incomplete parameter")]
+    [InlineData("--ReverseProxy:Clusters:origin:LoadBalancingPolicy=Fastest", "config error: ReverseProxy: No matching ILoadBalancingPolicy found for the load balancing policy 'Fastest' set on the cluster 'origin'.")]
     public async Task Process_WithAMistakeInTheConfiguration_ExitsWithCode2AndOneLineNamingTheKey(string setting, string expected)
     {
         var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0", $"--LinkGateway:Signing:Key={_validKey}", setting);
