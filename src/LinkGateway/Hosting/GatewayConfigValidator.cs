@@ -72,7 +72,7 @@ public static class GatewayConfigValidator
         {
             if (!SignalCatalog.TryParse(code, out var signal))
             {
-                errors.Add($"LinkGateway:Weights:{code}: unknown reason code (known: {string.Join(", ", SignalCatalog.All.Select(e => e.Code))})");
+                errors.Add($"LinkGateway:Weights:{code}: unknown reason code ({ConfigNames.Hint(code, SignalCatalog.All.Select(e => e.Code))})");
             }
             else if (weight is < 0 or > 1 || double.IsNaN(weight))
             {
