@@ -5,12 +5,24 @@ namespace LinkGateway.Infrastructure;
 /// <summary>The gateway's real entry point as a child process (dotnet LinkGateway.dll ARGS), run from the repository root.</summary>
 public static class GatewayProcess
 {
+    /// <summary>Runs the gateway to its exit; one that is still running after 60 s (it started when it should have refused) is killed.</summary>
     public static async Task<(int ExitCode, string StandardError)> RunAsync(params string[] args)
     {
         using var process = Process.Start(StartInfo(args))!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync(); // drained, so a full pipe never blocks the child
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
         await stdout;
         return (process.ExitCode, (await stderr).Trim());
     }
