@@ -21,7 +21,7 @@ if (args[0] == "origin")
         var path = context.Request.Path.Value ?? "/";
         if (path == "/_harness/counts")
         {
-            return context.Response.WriteAsync($"{Interlocked.Read(ref requests)} {Interlocked.Read(ref degraded)}");
+            return context.Response.WriteAsync($"{Interlocked.Read(ref requests)} {Interlocked.Read(ref degraded)}\n");
         }
 
         Interlocked.Increment(ref requests);
