@@ -8,7 +8,7 @@ namespace LinkGateway.Guard;
 /// Everything the guard needs to judge a request, compiled once from configuration and signature
 /// files. Immutable: a reload builds a new snapshot and swaps the reference in <see cref="GuardSnapshotHolder"/>.
 /// </summary>
-public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scorer, IdentityOptions identity, TimeSpan storeWait, TimeSpan tagTtl,
+public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scorer, IdentityOptions identity, TimeSpan storeBudget, TimeSpan storeWait, TimeSpan tagTtl,
     BehaviourOptions behaviour, GatewayMode mode)
 {
     public GatewayMode Mode { get; } = mode;
@@ -18,6 +18,9 @@ public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scor
     public VerdictScorer Scorer { get; } = scorer;
 
     public IdentityOptions Identity { get; } = identity;
+
+    /// <summary>How long a round trip may take before the request asks the store probe to look (LinkGateway:Redis:Budget).</summary>
+    public TimeSpan StoreBudget { get; } = storeBudget;
 
     /// <summary>The most a request waits for its store round trip while the store answers (LinkGateway:Redis:MaxWait).</summary>
     public TimeSpan StoreWait { get; } = storeWait;

@@ -132,8 +132,17 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         try
         {
             // Waits as long as the store answers — the probe says so — however long this gateway's own queue makes it; stops
-            // the moment the circuit opens, and at the latest after MaxWait.
-            recall = await observing.WaitAsync(snapshot.StoreWait, time, circuit.Opened).ConfigureAwait(false);
+            // the moment the circuit opens, and at the latest after MaxWait. Past the budget it asks the probe to look now.
+            try
+            {
+                recall = await observing.WaitAsync(snapshot.StoreBudget, time, circuit.Opened).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (!observing.IsCompleted)
+            {
+                circuit.Suspect();
+                var rest = snapshot.StoreWait - snapshot.StoreBudget;
+                recall = await observing.WaitAsync(rest > TimeSpan.Zero ? rest : TimeSpan.Zero, time, circuit.Opened).ConfigureAwait(false);
+            }
         }
         catch (Exception) when (observing.IsCompletedSuccessfully)
         {

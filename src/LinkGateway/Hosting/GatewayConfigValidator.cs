@@ -61,7 +61,7 @@ public static class GatewayConfigValidator
         }
 
         var detector = new StatelessDetector(signatures, new DetectionOptions { FastAfterSend = options.Timing.FastAfterSend });
-        var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.MaxWait, options.Memory.TagTtl, options.Behaviour, options.Mode);
+        var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.Budget, options.Redis.MaxWait, options.Memory.TagTtl, options.Behaviour, options.Mode);
         return new ValidatedConfig(options, snapshot, signingKey);
     }
 

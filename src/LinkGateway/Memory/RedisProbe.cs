@@ -55,14 +55,22 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     private void Run()
     {
         var stopping = _stopping.Token;
+        WaitHandle[] wake = [stopping.WaitHandle, circuit.LookNow];
         while (!stopping.IsCancellationRequested)
         {
-            ProbeOnce();
-            stopping.WaitHandle.WaitOne(settings.ProbeInterval);
+            // After a failure the next probe goes at once, and a request that has waited the budget wakes the probe early
+            // (at most once per budget): a stalled Redis opens the circuit within a few budgets of the stall.
+            if (ProbeOnce() || circuit.IsOpen)
+            {
+                var pause = settings.Budget < settings.ProbeInterval ? settings.Budget : settings.ProbeInterval;
+                stopping.WaitHandle.WaitOne(pause);
+                WaitHandle.WaitAny(wake, settings.ProbeInterval - pause);
+            }
         }
     }
 
-    private void ProbeOnce()
+    /// <returns>True when every master answered in time.</returns>
+    private bool ProbeOnce()
     {
         // Redis answering the probe is not enough when the gateway's own connection to it is down (reconnecting after a
         // restart): requests would fail at once, so the circuit stays open until both hold.
@@ -98,7 +106,7 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
                 Log.Recovered(logger, slowest.TotalMilliseconds);
             }
 
-            return;
+            return true;
         }
 
         if (circuit.ProbeFailed(problem) || DateTimeOffset.UtcNow - _lastLogged > TimeSpan.FromSeconds(10))
@@ -106,6 +114,8 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
             _lastLogged = DateTimeOffset.UtcNow;
             Log.ProbeFailed(logger, problem);
         }
+
+        return false;
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ namespace LinkGateway.Memory;
 public sealed class StoreCircuit
 {
     private readonly Lock _gate = new();
+    private readonly AutoResetEvent _lookNow = new(false);
     private readonly TimeProvider _time;
     private readonly int _failuresToOpen;
     private CancellationTokenSource _opened = new();
@@ -59,6 +60,16 @@ public sealed class StoreCircuit
             }
         }
     }
+
+    /// <returns>True when this closed the circuit.</returns>
+    /// <summary>Set when a request has waited the budget for its round trip: the probe looks at Redis now, not at its next turn.</summary>
+    public WaitHandle LookNow => _lookNow;
+
+    /// <summary>
+    /// A request waited the budget and its round trip has not come back: maybe Redis is slow, maybe this gateway's own queue
+    /// is long. The probe tells them apart; this only asks it to look now.
+    /// </summary>
+    public void Suspect() => _lookNow.Set();
 
     /// <returns>True when this closed the circuit.</returns>
     public bool ProbeSucceeded(TimeSpan roundTrip)

@@ -5,7 +5,7 @@ using LinkGateway.Infrastructure;
 namespace LinkGateway.Memory;
 
 /// <summary>Redis killed and restarted in the middle of traffic: no request fails, verdicts go stateless and come back.</summary>
-public sealed class RedisOutageTests
+public sealed class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task RedisKilledAndRestarted_LosesNoRequest_AndTheGatewayRecoversByItself()
@@ -42,6 +42,7 @@ public sealed class RedisOutageTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.Client.GetAsync("/readyz")).StatusCode);
 
         await redis.RestartAsync();
+        var restarted = System.Diagnostics.Stopwatch.StartNew();
         // Keep the traffic going until a verdict is stateful again: each request is the probe.
         OriginEvent latest;
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
@@ -58,6 +59,7 @@ public sealed class RedisOutageTests
             while (latest.Header("X-Bot-Degraded") is not null);
         }
 
+        output.WriteLine($"stateful again {restarted.Elapsed.TotalMilliseconds:0} ms after Redis accepted connections again");
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/readyz")).StatusCode);
         Assert.Equal(sent, host.Ledger.Events.Count); // every request reached the origin
     }
