@@ -29,6 +29,9 @@ public sealed class HostileClientFixture : IAsyncLifetime
 
     public IReadOnlyList<OriginEvent> Ledger => _origin.Services.GetRequiredService<OriginLedger>().Events;
 
+    /// <summary>host:port of the gateway's Redis, to look at what it keeps.</summary>
+    public string Redis => _redis.Configuration;
+
     public async Task InitializeAsync()
     {
         var key = RandomNumberGenerator.GetBytes(32);

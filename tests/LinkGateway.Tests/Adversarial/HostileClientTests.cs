@@ -1,14 +1,18 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using LinkGateway.Infrastructure;
 using LinkGateway.Interstitial;
+using StackExchange.Redis;
 
 namespace LinkGateway.Adversarial;
 
 /// <summary>
 /// Issue 10, as an attacker tries it against a real gateway process: no header turns a scanner into a person, no script
-/// passes the unsubscribe page, and nothing a third party does makes a person a bot. Each test uses its own message,
-/// recipient and addresses, so they share the gateway without sharing state.
+/// passes the unsubscribe page, no spelling of a path skips the shield, and nothing a third party does makes a person a
+/// bot. Each test uses its own message, recipient and addresses, so they share the gateway without sharing state. The
+/// README's "Threat model" lists every class with its tests (some, such as header hygiene against a raw recording
+/// origin, live beside the feature they test).
 /// </summary>
 public sealed class HostileClientTests(HostileClientFixture gateway) : IClassFixture<HostileClientFixture>
 {
@@ -171,6 +175,107 @@ public sealed class HostileClientTests(HostileClientFixture gateway) : IClassFix
 
         Assert.Equal("human", Assert.Single(gateway.Ledger, e => e.MessageId == $"m-{_id}" && e.RecipientId == "r-1").Header("X-Bot-Verdict"));
         Assert.Equal("bot", Assert.Single(gateway.Ledger, e => e.MessageId == $"m-{_id}" && e.RecipientId == "r-2").Header("X-Bot-Verdict"));
+    }
+
+    // 3. No spelling of an unsubscribe link reaches the origin unshielded.
+
+    [Theory]
+    [InlineData("/u//{0}/r-1")]
+    [InlineData("//u/{0}/r-1")]
+    [InlineData("/u;x/{0}/r-1")]
+    [InlineData("/u/{0}/r-1/..;/r-1")]
+    [InlineData("/u%2F{0}%2Fr-1")]
+    [InlineData("/u%252F{0}%252Fr-1")]
+    [InlineData("/U/{0}/r-1")] // a guard: routing was already case-insensitive
+    [InlineData("/u/{0}/r-1/extra")]
+    public async Task AnySpellingOfAnUnsubscribeLink_GetsThePage_NotTheOrigin(string spelling)
+    {
+        var target = string.Format(System.Globalization.CultureInfo.InvariantCulture, spelling, $"m-{_id}");
+
+        var answer = await RawHttp.SendAsync(gateway.Address, RawHttp.CurlGet(target, Clients.NextAddress()));
+
+        Assert.Equal(200, RawHttp.StatusOf(answer));
+        Assert.True(ShieldClient.IsInterstitial(answer), answer);
+        Assert.DoesNotContain(gateway.Ledger, e => e.PathAndQuery.Contains(_id, StringComparison.Ordinal));
+    }
+
+    // 5. What the gateway signs is what the origin receives.
+
+    [Theory]
+    [InlineData("?x=%zz")]
+    [InlineData("?next=%2f%2fexample.org")] // a guard: signed right before too
+    [InlineData("?v=%2541&w=%7e")]
+    [InlineData("?q=\"<>{}|")]
+    public async Task OddlyEncodedQueries_ArriveSignedOverWhatTheOriginReceived(string query)
+    {
+        var answer = await RawHttp.SendAsync(gateway.Address,
+            $"GET /c/m-{_id}/r-1/l-1{query} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: {Clients.ChromeUserAgent}\r\nAccept: text/html\r\n" +
+            $"Accept-Language: en\r\nX-Forwarded-For: {Clients.NextAddress()}\r\nConnection: close\r\n\r\n");
+
+        Assert.Equal(302, RawHttp.StatusOf(answer));
+        Assert.True(Assert.Single(gateway.Ledger, e => e.MessageId == $"m-{_id}").SignatureValid);
+    }
+
+    // 7. A User-Agent in UTF-8 is a person's app, not a 502.
+
+    [Fact]
+    public async Task Utf8UserAgent_ReachesTheOrigin()
+    {
+        var request = Encoding.UTF8.GetBytes(
+            $"GET /c/m-{_id}/r-1/l-1 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: Подкасты/1720.3 CFNetwork/1494.0.7 Darwin/23.4.0\r\n" +
+            $"Accept: */*\r\nAccept-Language: ru\r\nX-Forwarded-For: {Clients.NextAddress()}\r\nConnection: close\r\n\r\n");
+
+        var answer = await RawHttp.SendAsync(gateway.Address, request);
+
+        Assert.Equal(302, RawHttp.StatusOf(answer));
+        Assert.Single(gateway.Ledger, e => e.MessageId == $"m-{_id}");
+    }
+
+    // 8. Ids are not keys: two id pairs spelled with the same colons never share memory.
+
+    [Fact]
+    public async Task IdsWithColons_NeverShareAnotherPairsMemory()
+    {
+        var address = Clients.NextAddress();
+        await gateway.Client.SendAsync(Clients.Browser($"/c/m-{_id}:b/c/l-1", address));
+        await gateway.Client.SendAsync(Clients.Browser($"/c/m-{_id}/b:c/l-2", address)); // the same key, before ids were escaped
+
+        Assert.All(gateway.Ledger.Where(e => e.MessageId!.StartsWith($"m-{_id}", StringComparison.Ordinal)),
+            e => Assert.DoesNotContain("burst.links", e.Header("X-Bot-Reasons")!.Split(',')));
+    }
+
+    // 9. A tag is set once: a scanner cannot keep a shared address tagged forever.
+
+    [Fact]
+    public async Task AddressTag_IsNotRenewedByLaterBotRequests()
+    {
+        var address = Clients.NextAddress();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(gateway.Redis);
+        var tag = (RedisKey)$"lg:{{ip:{address}}}:tag";
+        await gateway.Client.SendAsync(Clients.Bare($"/c/m-{_id}/r-1/l-1", address, "curl/8.5.0"));
+        var first = await redis.GetDatabase().KeyTimeToLiveAsync(tag);
+        await Task.Delay(50); // time for a renewal to show
+
+        await gateway.Client.SendAsync(Clients.Bare($"/c/m-{_id}/r-2/l-1", address, "curl/8.5.0"));
+        var second = await redis.GetDatabase().KeyTimeToLiveAsync(tag);
+
+        Assert.NotNull(first);
+        Assert.True(second < first, $"the tag's time to live went from {first} to {second}");
+    }
+
+    // 10. Rotating IPv6 addresses within one /64 does not escape the rate limit.
+
+    [Fact]
+    public async Task ManyAddressesOfOneIPv6Slash64_ShareOneRateLimit()
+    {
+        var limited = 0;
+        for (var i = 1; i <= 300; i++)
+        {
+            var response = await gateway.Client.SendAsync(Clients.Bare($"/c/m-{_id}/r-{i}/l-1", $"2001:db8:{_id[..4]}:1::{i:x}", "curl/8.5.0"));
+            limited += response.StatusCode == HttpStatusCode.TooManyRequests ? 1 : 0;
+        }
+
+        Assert.True(limited >= 50, $"only {limited} of 300 requests from one /64 were limited (burst 200)");
     }
 
     private async Task<string> TokenFromThePageAsync(string path, string address)
