@@ -111,6 +111,8 @@ public static class AdminApp
         var memory = gateway.GetRequiredService<IGatewayMemory>();
         var snapshots = gateway.GetRequiredService<GuardSnapshotHolder>();
         var board = gateway.GetRequiredService<GatewayMetrics>().Board;
+        var circuit = gateway.GetRequiredService<StoreCircuit>();
+        var backlog = gateway.GetRequiredService<ObservationBacklog>();
         app.MapGet("/admin/version", () =>
         {
             var snapshot = snapshots.Current;
@@ -138,9 +140,29 @@ public static class AdminApp
                 stats.NetworksApproximate,
                 stats.Shield,
                 stats.Opens,
+                storeState = StoreState(circuit, backlog),
                 warnings = Readiness.Warnings(gateway),
             });
         });
+    }
+
+    /// <summary>The store as the dashboard shows it: its circuit, its last PING, the requests that waited past the budget, the backlog.</summary>
+    private static object StoreState(StoreCircuit circuit, ObservationBacklog backlog)
+    {
+        var state = circuit.State();
+        return new
+        {
+            circuit = state.IsOpen ? "open" : "closed",
+            state.OpenSince,
+            lastPingMs = state.LastRoundTrip?.TotalMilliseconds,
+            state.ProbeFailures,
+            state.TimesOpened,
+            state.BudgetExceeded,
+            state.LastProblem,
+            backlog = backlog.Count,
+            backlogDropped = backlog.Dropped,
+            backlogWritten = backlog.Written,
+        };
     }
 
     private static readonly IResult _notAStorePrefix = Results.BadRequest(new { error = "the store keeps /24 prefixes for IPv4 and /48 for IPv6, host bits zero, such as 203.0.113.0/24" });

@@ -23,9 +23,15 @@ internal static class Readiness
                 description = e.Value.Description,
                 data = e.Value.Data.Count > 0 ? e.Value.Data : null,
             }),
+            degradedPerMinute = DegradedPerMinute(context.RequestServices),
             warnings = Warnings(context.RequestServices),
         });
     }
+
+    /// <summary>The last five minutes: verdicts, and how many were stateless because the store did not answer.</summary>
+    private static IEnumerable<object> DegradedPerMinute(IServiceProvider services) =>
+        services.GetRequiredService<GatewayMetrics>().Board.Snapshot().Minutes.TakeLast(5)
+            .Select(m => new { minute = m.Minute, verdicts = m.Human + m.Suspect + m.Bot, degraded = m.Degraded });
 
     /// <summary>Every warning this node has: /readyz and the dashboard show the same list.</summary>
     public static IReadOnlyList<GatewayWarning> Warnings(IServiceProvider services) =>

@@ -19,6 +19,7 @@ internal sealed class GatewayMemoryHealthCheck(IGatewayMemory memory, StoreCircu
             ["probes"] = state.Probes,
             ["probeFailures"] = state.ProbeFailures,
             ["timesOpened"] = state.TimesOpened,
+            ["budgetExceeded"] = state.BudgetExceeded,
             ["backlog"] = backlog.Count,
             ["backlogDropped"] = backlog.Dropped,
         };

@@ -19,6 +19,7 @@ public sealed class StoreCircuit
     private long _probes;
     private long _probeFailures;
     private long _timesOpened;
+    private long _budgetExceeded;
     private double _lastRoundTripMs = double.NaN;
     private DateTimeOffset? _openSince;
     private string? _lastProblem;
@@ -69,7 +70,11 @@ public sealed class StoreCircuit
     /// A request waited the budget and its round trip has not come back: maybe Redis is slow, maybe this gateway's own queue
     /// is long. The probe tells them apart; this only asks it to look now.
     /// </summary>
-    public void Suspect() => _lookNow.Set();
+    public void Suspect()
+    {
+        Interlocked.Increment(ref _budgetExceeded);
+        _lookNow.Set();
+    }
 
     /// <returns>True when this closed the circuit.</returns>
     public bool ProbeSucceeded(TimeSpan roundTrip)
@@ -129,7 +134,7 @@ public sealed class StoreCircuit
         lock (_gate)
         {
             return new StoreCircuitState(_isOpen, _openSince, double.IsNaN(_lastRoundTripMs) ? null : TimeSpan.FromMilliseconds(_lastRoundTripMs),
-                _probes, _probeFailures, _timesOpened, _lastProblem);
+                _probes, _probeFailures, _timesOpened, Interlocked.Read(ref _budgetExceeded), _lastProblem);
         }
     }
 
@@ -161,5 +166,6 @@ public sealed class StoreCircuit
 
 /// <summary>What readiness and the dashboard show of the store.</summary>
 /// <param name="LastRoundTrip">The last probe's PING time; null before the first, or with no probe (in-process store).</param>
+/// <param name="BudgetExceeded">Requests whose round trip took longer than the budget (each woke the probe; most are the gateway's own queue).</param>
 public sealed record StoreCircuitState(bool IsOpen, DateTimeOffset? OpenSince, TimeSpan? LastRoundTrip, long Probes, long ProbeFailures, long TimesOpened,
-    string? LastProblem);
+    long BudgetExceeded, string? LastProblem);

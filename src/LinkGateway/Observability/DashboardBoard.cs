@@ -16,7 +16,8 @@ public sealed class DashboardBoard(TimeProvider time)
 
     private readonly Lock _gate = new();
     private readonly long[] _minuteStamps = new long[Minutes];
-    private readonly long[,] _verdictsPerMinute = new long[Minutes, 3];
+    // Per minute: human, suspect, bot, and how many of them were stateless (the store did not answer).
+    private readonly long[,] _verdictsPerMinute = new long[Minutes, 4];
     private readonly long[] _reasons = new long[SignalCatalog.Count];
     private readonly HeavyHitters _botNetworks = new(256);
     private long _shieldShown;
@@ -35,10 +36,11 @@ public sealed class DashboardBoard(TimeProvider time)
             if (_minuteStamps[slot] != minute)
             {
                 _minuteStamps[slot] = minute;
-                _verdictsPerMinute[slot, 0] = _verdictsPerMinute[slot, 1] = _verdictsPerMinute[slot, 2] = 0;
+                _verdictsPerMinute[slot, 0] = _verdictsPerMinute[slot, 1] = _verdictsPerMinute[slot, 2] = _verdictsPerMinute[slot, 3] = 0;
             }
 
             _verdictsPerMinute[slot, (int)verdict.Kind]++;
+            _verdictsPerMinute[slot, 3] += verdict.IsDegraded ? 1 : 0;
             foreach (var signal in verdict.Signals)
             {
                 _reasons[(int)signal]++;
@@ -83,7 +85,8 @@ public sealed class DashboardBoard(TimeProvider time)
                 var slot = (int)(minute % Minutes);
                 var current = _minuteStamps[slot] == minute;
                 minutes.Add(new MinuteVerdicts(DateTimeOffset.FromUnixTimeSeconds(minute * 60),
-                    current ? _verdictsPerMinute[slot, 0] : 0, current ? _verdictsPerMinute[slot, 1] : 0, current ? _verdictsPerMinute[slot, 2] : 0));
+                    current ? _verdictsPerMinute[slot, 0] : 0, current ? _verdictsPerMinute[slot, 1] : 0, current ? _verdictsPerMinute[slot, 2] : 0,
+                    current ? _verdictsPerMinute[slot, 3] : 0));
             }
 
             var reasons = SignalCatalog.All.Where(e => _reasons[(int)e.Signal] > 0)
@@ -119,7 +122,8 @@ public static class ShieldSteps
 public sealed record DashboardSnapshot(IReadOnlyList<MinuteVerdicts> Minutes, IReadOnlyList<NamedCount> Reasons,
     IReadOnlyList<NamedCount> TopBotNetworks, bool NetworksApproximate, ShieldFunnel Shield, OpenSources Opens);
 
-public sealed record MinuteVerdicts(DateTimeOffset Minute, long Human, long Suspect, long Bot);
+/// <param name="Degraded">Of those verdicts, the stateless ones (X-Bot-Degraded: the store did not answer).</param>
+public sealed record MinuteVerdicts(DateTimeOffset Minute, long Human, long Suspect, long Bot, long Degraded);
 
 public sealed record NamedCount(string Name, long Count);
 

@@ -46,6 +46,8 @@ public sealed class DashboardInBrowserTests(DebianChromium chromium) : IClassFix
         Assert.Equal("1", await page.Locator("#opens .bar").Nth(1).Locator(".count").InnerTextAsync()); // one open through Gmail's proxy
         Assert.True(await page.Locator("#verdicts svg rect").CountAsync() >= 2, "the current minute has human and bot bars");
         Assert.True(await page.Locator("#warnings").IsHiddenAsync()); // nothing to fix on loopback
+        await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("closed");
+        await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("stateless verdicts, this minute0 of");
 
         var screenshot = Path.Combine(DebianChromium.ArtifactsFolder, "dashboard.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
@@ -74,6 +76,25 @@ public sealed class DashboardInBrowserTests(DebianChromium chromium) : IClassFix
         await Assertions.Expect(warning).ToContainTextAsync($"{PrivateNetwork.Peers[0]}: 1 requests with X-Forwarded-For");
         await Assertions.Expect(warning).ToContainTextAsync("LinkGateway:ForwardedHeaders:KnownProxies");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DebianChromium.ArtifactsFolder, "dashboard-warning.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task Dashboard_ShowsTheStoreCircuitOpen_AndTheStatelessVerdicts_WhileRedisIsAway()
+    {
+        await using var away = await GatewayHost.StartAsync($"127.0.0.1:{RedisServer.FreeLoopbackPort()},connectTimeout=300", waitUntilWarm: false);
+        await using var admin = await AdminEndpoint.StartAsync(away);
+        await away.Client.SendAsync(Clients.Browser("/c/m-away/r-1/l-1", Clients.NextAddress()));
+        await using var context = await chromium.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync(new Uri(admin.Address, "/admin/dashboard").ToString());
+        await page.GetByLabel("Admin token").FillAsync(AdminEndpoint.Token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await page.Locator("body[data-loaded=true]").WaitForAsync();
+
+        await Assertions.Expect(page.Locator("#store[data-circuit=open]")).ToContainTextAsync("open since");
+        await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("stateless verdicts, this minute1 of 1");
+        await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("last problem");
     }
 
     [Fact]

@@ -48,5 +48,14 @@ public sealed class HealthTests(RedisFixture redis)
         var seen = Assert.Single(host.Ledger.Events);
         Assert.Equal(("store-unavailable", "bot"), (seen.Header("X-Bot-Degraded"), seen.Header("X-Bot-Verdict")));
         Assert.True(seen.SignatureValid);
+
+        // Readiness shows the store's state and what it cost: the circuit, and stateless verdicts per minute.
+        using var after = System.Text.Json.JsonDocument.Parse(await (await host.Client.GetAsync("/readyz")).Content.ReadAsStringAsync());
+        var data = Assert.Single(after.RootElement.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "store").GetProperty("data");
+        Assert.Equal("open", data.GetProperty("circuit").GetString());
+        Assert.True(data.GetProperty("probeFailures").GetInt64() >= 2);
+        Assert.True(data.TryGetProperty("budgetExceeded", out _));
+        var thisMinute = after.RootElement.GetProperty("degradedPerMinute").EnumerateArray().Last();
+        Assert.Equal((1, 1), (thisMinute.GetProperty("verdicts").GetInt32(), thisMinute.GetProperty("degraded").GetInt32()));
     }
 }

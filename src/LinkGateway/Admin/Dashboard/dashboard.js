@@ -60,8 +60,26 @@ function warnings(section, list) {
   section.hidden = list.length === 0;
 }
 
+// The store as its probe sees it, and what it cost in the last minute: stateless verdicts are the ones without memory.
+function store(section, state, minutes) {
+  const last = minutes[minutes.length - 1];
+  const verdicts = last.human + last.suspect + last.bot;
+  const rows = [
+    ["circuit", state.circuit === "open" ? `open since ${new Date(state.openSince).toLocaleTimeString()}` : "closed"],
+    ["last PING", state.lastPingMs == null ? "—" : `${state.lastPingMs.toFixed(1)} ms`],
+    ["stateless verdicts, this minute", `${last.degraded.toLocaleString()} of ${verdicts.toLocaleString()}`],
+    ["requests past the budget", state.budgetExceeded.toLocaleString()],
+    ["probe failures · times opened", `${state.probeFailures.toLocaleString()} · ${state.timesOpened.toLocaleString()}`],
+    ["backlog (waiting · written · dropped)", `${state.backlog.toLocaleString()} · ${state.backlogWritten.toLocaleString()} · ${state.backlogDropped.toLocaleString()}`],
+  ];
+  if (state.lastProblem) rows.push(["last problem", state.lastProblem]);
+  section.querySelector("dl").replaceChildren(...rows.flatMap(([name, value]) => [element("dt", {}, name), element("dd", {}, value)]));
+  section.dataset.circuit = state.circuit;
+}
+
 function render(stats) {
   warnings(document.getElementById("warnings"), stats.warnings);
+  store(document.getElementById("store"), stats.storeState, stats.minutes);
   verdictChart(document.getElementById("verdicts"), stats.minutes);
   bars(document.getElementById("reasons"), stats.reasons.map(r => ({ name: r.name, count: r.count })));
   const body = document.querySelector("#networks tbody");
