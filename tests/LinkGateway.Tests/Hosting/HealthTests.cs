@@ -53,7 +53,7 @@ public sealed class HealthTests(RedisFixture redis)
         using var after = System.Text.Json.JsonDocument.Parse(await (await host.Client.GetAsync("/readyz")).Content.ReadAsStringAsync());
         var data = Assert.Single(after.RootElement.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "store").GetProperty("data");
         Assert.Equal("open", data.GetProperty("circuit").GetString());
-        Assert.True(data.GetProperty("probeFailures").GetInt64() >= 2);
+        Assert.True(data.GetProperty("timesOpened").GetInt64() >= 1); // by a failed round trip or by the probe, whichever came first
         Assert.True(data.TryGetProperty("budgetExceeded", out _));
         var thisMinute = after.RootElement.GetProperty("degradedPerMinute").EnumerateArray().Last();
         Assert.Equal((1, 1), (thisMinute.GetProperty("verdicts").GetInt32(), thisMinute.GetProperty("degraded").GetInt32()));
