@@ -1,12 +1,15 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Guard;
-using LinkGateway.Hosting;
+using LinkGateway.Links;
 using LinkGateway.Memory;
 using LinkGateway.Networks;
 using LinkGateway.Observability;
+using LinkGateway.ProxyTrust;
+using LinkGateway.Scoring;
 using OpenTelemetry.Metrics;
 
 namespace LinkGateway.Admin;
@@ -141,7 +144,7 @@ public static class AdminApp
                 stats.Shield,
                 stats.Opens,
                 storeState = StoreState(circuit, backlog),
-                warnings = Readiness.Warnings(gateway),
+                warnings = gateway.GetRequiredService<UntrustedForwarders>().Warnings(),
             });
         });
     }

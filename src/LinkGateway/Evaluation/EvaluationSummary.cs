@@ -1,6 +1,6 @@
 using System.Globalization;
+using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
-using LinkGateway.Guard;
 using LinkGateway.Links;
 using LinkGateway.Observability;
 using LinkGateway.Scoring;

@@ -1,9 +1,10 @@
-using LinkGateway.Networks;
+using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Guard;
 using LinkGateway.Hosting;
 using LinkGateway.Links;
 using LinkGateway.Memory;
+using LinkGateway.Networks;
 using LinkGateway.Scoring;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging.Abstractions;

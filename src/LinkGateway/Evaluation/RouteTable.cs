@@ -1,4 +1,4 @@
-using LinkGateway.Guard;
+using LinkGateway.Contracts;
 using LinkGateway.Paths;
 using Microsoft.AspNetCore.Routing.Template;
 

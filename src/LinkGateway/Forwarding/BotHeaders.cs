@@ -1,3 +1,5 @@
+using LinkGateway.ProxyTrust;
+
 namespace LinkGateway.Forwarding;
 
 /// <summary>The header contract to the origin (README, "Header contract"), and what a client may not pass to it.</summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
-using LinkGateway.Guard;
-using Yarp.ReverseProxy.Transforms;
+using LinkGateway.Contracts;
 using Yarp.ReverseProxy.Transforms.Builder;
+using Yarp.ReverseProxy.Transforms;
 
 namespace LinkGateway.Forwarding;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using LinkGateway.Fingerprinting;
-using LinkGateway.Hosting;
 using LinkGateway.Links;
 
 namespace LinkGateway.Guard;

@@ -1,4 +1,4 @@
-using LinkGateway.Hosting;
+using LinkGateway.Contracts;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
 

@@ -1,3 +1,4 @@
+using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Interstitial;
 using LinkGateway.Links;
@@ -16,12 +17,6 @@ namespace LinkGateway.Guard;
 /// <param name="Store">How the store round trip went: its duration (null when the store was not asked) and the tags it led to.</param>
 /// <param name="ClientPrefix">The client's /24 or /48, when known.</param>
 public sealed record Judgement(Verdict Verdict, GuardAction Action, GuardAction EnforcedAction, MemoryRemember? Remember, StoreOutcome Store, string? ClientPrefix);
-
-/// <summary>The store's part in a judgement, for metrics.</summary>
-/// <param name="Elapsed">The round trip's duration; null when the store was not asked (circuit open) or did not answer.</param>
-/// <param name="TaggedAddress">The client address was newly tagged (on stateless evidence in the round trip, or by behaviour after it).</param>
-/// <param name="TaggedShape">The client shape was newly tagged.</param>
-public readonly record struct StoreOutcome(TimeSpan? Elapsed, bool TaggedAddress, bool TaggedShape);
 
 /// <summary>
 /// The judgement of one request: stateless signals, one store round trip, behaviour, verdict, and the

@@ -1,7 +1,9 @@
+using LinkGateway.Contracts;
 using LinkGateway.Forwarding;
 using LinkGateway.Interstitial;
 using LinkGateway.Links;
 using LinkGateway.Observability;
+using LinkGateway.Paths;
 
 namespace LinkGateway.Guard;
 
@@ -103,7 +105,7 @@ internal sealed class LinkGuardMiddleware
     private void Record(HttpContext context, RoutePolicy policy, Judgement judgement, string requestId)
     {
         context.Features.Set(new LinkGuardFeature(policy.Kind, judgement.Verdict, requestId, judgement.EnforcedAction));
-        _metrics.Judged(policy.Kind, judgement);
+        _metrics.Judged(policy.Kind, judgement.Verdict, judgement.Action, judgement.Store, judgement.ClientPrefix);
     }
 
     private static Task WritePixelAsync(HttpContext context)

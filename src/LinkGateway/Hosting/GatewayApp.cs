@@ -1,6 +1,9 @@
+using LinkGateway.Contracts;
 using LinkGateway.Forwarding;
 using LinkGateway.Guard;
 using LinkGateway.Links;
+using LinkGateway.Paths;
+using LinkGateway.ProxyTrust;
 using LinkGateway.Signing;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -70,9 +73,9 @@ public static class GatewayApp
         builder.Services.AddSingleton(launch);
         builder.Services.AddHostedService<GuardReloader>();
         builder.Services.AddSingleton(new BotHeaderSignature(config.SigningKey));
-        builder.Services.AddGatewayMemory(options);
+        builder.Services.AddGatewayMemory(options.Redis, options.Memory, options.Behaviour);
         builder.Services.AddOperatorNetworks();
-        builder.Services.AddInterstitialShield(options);
+        builder.Services.AddInterstitialShield(options.Shield, options.Redis);
         builder.Services.AddClientRateLimiting(options.RateLimit);
         builder.Services.AddGatewayMetrics();
         builder.Services.AddProxyTrust(options.ForwardedHeaders);

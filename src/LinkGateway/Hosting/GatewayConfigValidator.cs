@@ -1,5 +1,7 @@
 using System.Net;
+using LinkGateway.Contracts;
 using LinkGateway.Guard;
+using LinkGateway.ProxyTrust;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
 using LinkGateway.Signatures;
@@ -60,7 +62,7 @@ public static class GatewayConfigValidator
             throw new GatewayConfigurationException(errors);
         }
 
-        var detector = new StatelessDetector(signatures, new DetectionOptions { FastAfterSend = options.Timing.FastAfterSend });
+        var detector = new StatelessDetector(signatures, options.Timing);
         var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.Budget, options.Redis.MaxWait, options.Memory.TagTtl, options.Behaviour, options.Mode);
         return new ValidatedConfig(options, snapshot, signingKey);
     }

@@ -1,20 +1,13 @@
 namespace LinkGateway.Hosting;
 
-/// <summary>The process entry: parse switches, start the gateway (and in --demo the origin), print config errors plainly.</summary>
+/// <summary>The gateway command: parse switches, start the gateway (and in --demo the origin) and its admin port, run until stopped.</summary>
 public static class GatewayProgram
 {
-    public const int ConfigErrorExitCode = 2;
-
     public static async Task<int> RunAsync(string[] args)
     {
         WebApplication? origin = null;
         try
         {
-            if (args is ["evaluate", ..])
-            {
-                return await Evaluation.EvaluateCommand.RunAsync(args[1..], Console.Out, Console.Error);
-            }
-
             var launch = GatewayLaunch.Parse(args);
             Dictionary<string, string?>? overrides = null;
             if (launch.Demo)
@@ -38,15 +31,6 @@ public static class GatewayProgram
 
             await app.WaitForShutdownAsync();
             return 0;
-        }
-        catch (GatewayConfigurationException e)
-        {
-            foreach (var error in e.Errors)
-            {
-                await Console.Error.WriteLineAsync($"config error: {error}");
-            }
-
-            return ConfigErrorExitCode;
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Guard;
 using LinkGateway.Interstitial;

@@ -1,4 +1,7 @@
+using LinkGateway.Contracts;
 using LinkGateway.Guard;
+using LinkGateway.Links;
+using LinkGateway.Scoring;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Primitives;
 

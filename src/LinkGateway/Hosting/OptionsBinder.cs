@@ -2,6 +2,7 @@ using System.Collections;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Reflection;
+using LinkGateway.Contracts;
 
 namespace LinkGateway.Hosting;
 

@@ -20,7 +20,7 @@ internal sealed class ProxyConfigFilter : IProxyConfigFilter
     public ValueTask<RouteConfig> ConfigureRouteAsync(RouteConfig route, ClusterConfig? cluster, CancellationToken cancel)
     {
         var errors = new List<string>();
-        Guard.RoutePolicy.Parse(route.Metadata, out var metadataProblem);
+        LinkGateway.Contracts.RoutePolicy.Parse(route.Metadata, out var metadataProblem);
         ProxyConfigRules.CheckRoute(route.RouteId, route.ClusterId, cluster is not null, knownClusters: null, metadataProblem, errors);
         return errors.Count > 0 ? throw new Refusal(string.Join(Environment.NewLine, errors), onlyCluster: metadataProblem is null) : ValueTask.FromResult(route);
     }

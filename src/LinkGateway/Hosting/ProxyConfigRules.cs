@@ -1,4 +1,5 @@
-using LinkGateway.Guard;
+using LinkGateway.Contracts;
+
 
 namespace LinkGateway.Hosting;
 

@@ -1,3 +1,4 @@
+using LinkGateway.Contracts;
 using LinkGateway.Observability;
 using LinkGateway.ProxyTrust;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -33,7 +34,7 @@ internal static class Readiness
         services.GetRequiredService<GatewayMetrics>().Board.Snapshot().Minutes.TakeLast(5)
             .Select(m => new { minute = m.Minute, verdicts = m.Human + m.Suspect + m.Bot, degraded = m.Degraded });
 
-    /// <summary>Every warning this node has: /readyz and the dashboard show the same list.</summary>
-    public static IReadOnlyList<GatewayWarning> Warnings(IServiceProvider services) =>
+    /// <summary>Every warning this node has: /readyz and the dashboard (/admin/stats) show the same list.</summary>
+    private static IReadOnlyList<GatewayWarning> Warnings(IServiceProvider services) =>
         services.GetRequiredService<UntrustedForwarders>().Warnings();
 }

@@ -1,4 +1,3 @@
-using LinkGateway.Hosting;
 using LinkGateway.Interstitial;
 using LinkGateway.Memory;
 using Microsoft.AspNetCore.DataProtection;
@@ -16,22 +15,23 @@ public static class InterstitialServiceCollectionExtensions
     /// (LinkGateway:Shield:KeyRingPath) and, with Redis, in Redis too (<see cref="MirroredKeyRing"/>): a token issued by
     /// one node is accepted by every other, and by this one through a Redis outage.
     /// </summary>
-    public static IServiceCollection AddInterstitialShield(this IServiceCollection services, LinkGatewayOptions options)
+    public static IServiceCollection AddInterstitialShield(this IServiceCollection services, ShieldOptions shield, RedisOptions redisOptions)
     {
-        var folder = new DirectoryInfo(options.Shield.KeyRingFolder(options.Redis.KeyPrefix));
+        var folder = new DirectoryInfo(shield.KeyRingFolder(redisOptions.KeyPrefix));
         var protection = services.AddDataProtection().SetApplicationName("LinkGateway");
-        if (string.IsNullOrWhiteSpace(options.Redis.Configuration))
+        if (string.IsNullOrWhiteSpace(redisOptions.Configuration))
         {
             protection.PersistKeysToFileSystem(folder);
         }
         else
         {
-            var key = (RedisKey)$"{options.Redis.KeyPrefix}dataprotection-keys";
+            var key = (RedisKey)$"{redisOptions.KeyPrefix}dataprotection-keys";
             services.AddOptions<KeyManagementOptions>()
                 .Configure<IConnectionMultiplexer, StoreCircuit, ILoggerFactory>((keys, redis, circuit, loggers) => keys.XmlRepository = new MirroredKeyRing(
                     new RedisXmlRepository(() => redis.GetDatabase(), key), new FileSystemXmlRepository(folder, loggers), circuit, loggers.CreateLogger<MirroredKeyRing>()));
         }
 
+        services.AddSingleton(shield);
         services.AddSingleton<PassTokens>();
         services.AddSingleton<InterstitialShield>();
         return services;

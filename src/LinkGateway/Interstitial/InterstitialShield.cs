@@ -1,6 +1,5 @@
+using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
-using LinkGateway.Guard;
-using LinkGateway.Hosting;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
@@ -13,11 +12,11 @@ namespace LinkGateway.Interstitial;
 /// routes whose policy says so): shows the interstitial, turns a pressed button into a one-request
 /// pass, and recognises RFC 8058 one-click unsubscribes, which are always let through.
 /// </summary>
-public sealed class InterstitialShield(PassTokens passes, LinkGatewayOptions options, TimeProvider time)
+public sealed class InterstitialShield(PassTokens passes, ShieldOptions options, TimeProvider time)
 {
     public const string CookieName = "lg-pass";
 
-    private readonly ShieldOptions _options = options.Shield;
+    private readonly ShieldOptions _options = options;
 
     /// <summary>The URL a pass is bound to and the 303 goes back to: this request's own path and query, nothing else.</summary>
     public static string Target(HttpRequest request) =>

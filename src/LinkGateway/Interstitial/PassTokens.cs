@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using LinkGateway.Hosting;
 using LinkGateway.Memory;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -34,12 +33,12 @@ public sealed class PassTokens
     private readonly ShieldOptions _options;
     private readonly TimeProvider _time;
 
-    public PassTokens(IDataProtectionProvider protection, SingleUseMarks marks, LinkGatewayOptions options, TimeProvider time)
+    public PassTokens(IDataProtectionProvider protection, SingleUseMarks marks, ShieldOptions options, TimeProvider time)
     {
         _tokens = protection.CreateProtector("LinkGateway.Interstitial.PassToken.v2").ToTimeLimitedDataProtector();
         _cookies = protection.CreateProtector("LinkGateway.Interstitial.PassCookie.v2").ToTimeLimitedDataProtector();
         _marks = marks;
-        _options = options.Shield;
+        _options = options;
         _time = time;
     }
 

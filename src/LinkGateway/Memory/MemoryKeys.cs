@@ -18,11 +18,6 @@ public sealed class MemoryKeys(string prefix)
     /// <summary>The fold-back stream: <c>lg:{events}:foldback</c>.</summary>
     public string FoldBackStream => $"{Prefix}{{events}}:foldback";
 
-    /// <summary>The runtime allow/deny networks (admin API), a hash without TTL: <c>lg:{ops}:networks</c>.</summary>
-    public string OperatorNetworks => $"{Prefix}{{ops}}:networks";
-
-    /// <summary>The channel on which a node announces a change of those lists: <c>lg:ops:networks</c>.</summary>
-    public string OperatorNetworksChannel => $"{Prefix}ops:networks";
 
     /// <summary><c>lg:{ip:203.0.113.9}</c>: append <c>:tag</c>, <c>:rcpt</c>, <c>:recent</c>.</summary>
     public string Address(IPAddress address) => Entity(AddressEntity(address));

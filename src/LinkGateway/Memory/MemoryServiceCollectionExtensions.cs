@@ -1,6 +1,5 @@
-using LinkGateway.Guard;
-using LinkGateway.Hosting;
 using LinkGateway.Memory;
+using LinkGateway.Signals;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -8,24 +7,24 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class MemoryServiceCollectionExtensions
 {
     /// <summary>Registers the store: Redis when a configuration string is given, else the in-process store.</summary>
-    public static IServiceCollection AddGatewayMemory(this IServiceCollection services, LinkGatewayOptions options)
+    public static IServiceCollection AddGatewayMemory(this IServiceCollection services, RedisOptions redisOptions, MemoryOptions memoryOptions, BehaviourOptions behaviour)
     {
-        services.AddSingleton(new MemoryKeys(options.Redis.KeyPrefix));
-        services.AddSingleton(options.Redis);
+        services.AddSingleton(new MemoryKeys(redisOptions.KeyPrefix));
+        services.AddSingleton(redisOptions);
         services.AddHealthChecks().AddCheck<GatewayMemoryHealthCheck>("store");
         services.AddSingleton<ObservationBacklog>();
         services.AddSingleton<SingleUseMarks>();
         services.AddHostedService(sp => sp.GetRequiredService<ObservationBacklog>());
-        if (string.IsNullOrWhiteSpace(options.Redis.Configuration))
+        if (string.IsNullOrWhiteSpace(redisOptions.Configuration))
         {
             services.AddSingleton(sp => StoreCircuit.AlwaysClosed(sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<IGatewayMemory>(sp => new InProcessGatewayMemory(
-                sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<GuardSnapshotHolder>().Current.Behaviour,
-                sp.GetRequiredService<TimeProvider>(), options.Memory.InProcessMaxBytes));
+                sp.GetRequiredService<MemoryKeys>(), behaviour,
+                sp.GetRequiredService<TimeProvider>(), memoryOptions.InProcessMaxBytes));
             return services;
         }
 
-        var redis = ConfigurationOptions.Parse(options.Redis.Configuration);
+        var redis = ConfigurationOptions.Parse(redisOptions.Configuration);
         // Start even when Redis is down: requests are answered statelessly until it is back. While it is
         // down, commands fail at once instead of queueing, so each request pays nothing for the outage.
         redis.AbortOnConnectFail = false;
@@ -37,12 +36,12 @@ public static class MemoryServiceCollectionExtensions
             multiplexer.ConnectionRestored += (_, _) => sp.GetRequiredService<SingleUseMarks>().Reannounce();
             return multiplexer;
         });
-        services.AddSingleton(sp => new StoreCircuit(sp.GetRequiredService<TimeProvider>(), options.Redis.CircuitFailures));
-        services.AddSingleton(sp => new RedisProbe(sp.GetRequiredService<IConnectionMultiplexer>(), redis, sp.GetRequiredService<StoreCircuit>(), options.Redis,
+        services.AddSingleton(sp => new StoreCircuit(sp.GetRequiredService<TimeProvider>(), redisOptions.CircuitFailures));
+        services.AddSingleton(sp => new RedisProbe(sp.GetRequiredService<IConnectionMultiplexer>(), redis, sp.GetRequiredService<StoreCircuit>(), redisOptions,
             sp.GetRequiredService<ILogger<RedisProbe>>()));
         services.AddHostedService(sp => sp.GetRequiredService<RedisProbe>());
         services.AddSingleton<IGatewayMemory>(sp => new RedisGatewayMemory(
-            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<GuardSnapshotHolder>().Current.Behaviour));
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>(), behaviour));
         return services;
     }
 }

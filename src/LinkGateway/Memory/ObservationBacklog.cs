@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using LinkGateway.Hosting;
 
 namespace LinkGateway.Memory;
 

@@ -3,12 +3,12 @@ using StackExchange.Redis;
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// Asks every Redis master "are you there?" every <see cref="Hosting.RedisOptions.ProbeInterval"/> on a thread of its own
+/// Asks every Redis master "are you there?" every <see cref="LinkGateway.Memory.RedisOptions.ProbeInterval"/> on a thread of its own
 /// (<see cref="RedisPing"/>), and tells the <see cref="StoreCircuit"/>: a PING answered within the budget is a success,
 /// anything else a failure. This is what "the store is slow" means to the gateway — Redis not answering in time — however
 /// busy the gateway's own CPU is.
 /// </summary>
-internal sealed partial class RedisProbe(IConnectionMultiplexer redis, ConfigurationOptions options, StoreCircuit circuit, LinkGateway.Hosting.RedisOptions settings,
+internal sealed partial class RedisProbe(IConnectionMultiplexer redis, ConfigurationOptions options, StoreCircuit circuit, LinkGateway.Memory.RedisOptions settings,
     ILogger<RedisProbe> logger) : IHostedService, IDisposable
 {
     private readonly Dictionary<string, RedisPing> _pings = new(StringComparer.Ordinal);

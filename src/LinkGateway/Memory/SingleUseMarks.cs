@@ -14,7 +14,7 @@ namespace LinkGateway.Memory;
 /// What remains (README, "Failure modes"): while the store is away, or between a Redis restart and the announcement,
 /// a pass could be used once on each node that has not seen it — within its lifetime (Shield:PassLifetime).
 /// </summary>
-public sealed partial class SingleUseMarks(IGatewayMemory memory, StoreCircuit circuit, Hosting.RedisOptions settings, TimeProvider time,
+public sealed partial class SingleUseMarks(IGatewayMemory memory, StoreCircuit circuit, LinkGateway.Memory.RedisOptions settings, TimeProvider time,
     ILogger<SingleUseMarks> logger)
 {
     /// <summary>Marks this node remembers; past it, expired ones go, then the oldest.</summary>

@@ -6,9 +6,11 @@ namespace LinkGateway.Networks;
 /// <summary>One hash (<c>lg:{ops}:networks</c>, field = CIDR, value = JSON entry) and one channel (<c>lg:ops:networks</c>) that says "reload".</summary>
 public sealed class RedisOperatorNetworkStore(IConnectionMultiplexer redis, MemoryKeys keys) : IOperatorNetworkStore
 {
-    private RedisKey Hash => keys.OperatorNetworks;
+    /// <summary>The runtime allow/deny networks (admin API), a hash without TTL: <c>lg:{ops}:networks</c>.</summary>
+    private RedisKey Hash => $"{keys.Prefix}{{ops}}:networks";
 
-    private RedisChannel Channel => RedisChannel.Literal(keys.OperatorNetworksChannel);
+    /// <summary>The channel on which a node announces a change of those lists: <c>lg:ops:networks</c>.</summary>
+    private RedisChannel Channel => RedisChannel.Literal($"{keys.Prefix}ops:networks");
 
     public async Task<IReadOnlyList<OperatorNetwork>> ReadAllAsync(CancellationToken cancellationToken)
     {

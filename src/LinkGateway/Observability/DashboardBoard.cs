@@ -1,4 +1,4 @@
-using LinkGateway.Guard;
+using LinkGateway.Contracts;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;

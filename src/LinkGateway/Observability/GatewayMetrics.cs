@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using LinkGateway.Guard;
+using LinkGateway.Contracts;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
@@ -50,10 +50,13 @@ public sealed class GatewayMetrics
     /// <summary>This node's recent activity, for the admin dashboard.</summary>
     public DashboardBoard Board { get; }
 
-    public void Judged(LinkKind kind, Judgement judgement)
+    /// <param name="kind">The route's kind.</param>
+    /// <param name="verdict">What the guard concluded.</param>
+    /// <param name="action">What the gateway did with the request.</param>
+    /// <param name="store">How the store round trip went.</param>
+    /// <param name="clientPrefix">The client's /24 or /48, when known.</param>
+    public void Judged(LinkKind kind, Verdict verdict, GuardAction action, StoreOutcome store, string? clientPrefix)
     {
-        var verdict = judgement.Verdict;
-        var action = judgement.Action;
         _requests.Add(1, new("kind", kind.ToName()), new("verdict", verdict.KindName), new("action", action.ToName()));
         foreach (var signal in verdict.Signals)
         {
@@ -80,7 +83,6 @@ public sealed class GatewayMetrics
             _degraded.Add(1);
         }
 
-        var store = judgement.Store;
         if (store.Elapsed is { } elapsed)
         {
             _storeDuration.Record(elapsed.TotalSeconds);
@@ -101,7 +103,7 @@ public sealed class GatewayMetrics
             _tags.Add(1, new KeyValuePair<string, object?>("entity", "honeypot"));
         }
 
-        Board.Add(kind, verdict, action, judgement.ClientPrefix);
+        Board.Add(kind, verdict, action, clientPrefix);
     }
 
     public void RateLimited() => _rateLimited.Add(1);

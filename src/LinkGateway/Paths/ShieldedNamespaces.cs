@@ -1,4 +1,4 @@
-using LinkGateway.Guard;
+using LinkGateway.Contracts;
 using Yarp.ReverseProxy.Configuration;
 
 namespace LinkGateway.Paths;

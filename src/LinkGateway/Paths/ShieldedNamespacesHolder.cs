@@ -20,7 +20,7 @@ internal sealed partial class ShieldedNamespacesHolder(ILogger<ShieldedNamespace
         var compiled = ShieldedNamespaces.Compile(routes);
         foreach (var route in routes)
         {
-            if (Guard.RoutePolicy.Parse(route.Metadata, out _) is { IsShielded: true } && compiled.All.All(n => n.RouteId != route.RouteId))
+            if (LinkGateway.Contracts.RoutePolicy.Parse(route.Metadata, out _) is { IsShielded: true } && compiled.All.All(n => n.RouteId != route.RouteId))
             {
                 Log.NoNamespace(logger, route.RouteId, route.Match.Path);
             }

@@ -1,4 +1,3 @@
-using LinkGateway.Guard;
 
 namespace LinkGateway.Paths;
 

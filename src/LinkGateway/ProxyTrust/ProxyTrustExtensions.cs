@@ -1,4 +1,3 @@
-using LinkGateway.Hosting;
 using LinkGateway.ProxyTrust;
 
 namespace Microsoft.AspNetCore.Builder;

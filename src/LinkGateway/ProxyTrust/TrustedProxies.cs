@@ -1,5 +1,4 @@
 using System.Net;
-using LinkGateway.Hosting;
 using Microsoft.AspNetCore.HttpOverrides;
 
 namespace LinkGateway.ProxyTrust;

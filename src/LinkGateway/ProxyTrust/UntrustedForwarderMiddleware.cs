@@ -1,4 +1,3 @@
-using LinkGateway.Forwarding;
 using Microsoft.AspNetCore.HttpOverrides;
 
 namespace LinkGateway.ProxyTrust;

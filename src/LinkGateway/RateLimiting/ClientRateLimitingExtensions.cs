@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Threading.RateLimiting;
-using LinkGateway.Hosting;
 using LinkGateway.Observability;
+using LinkGateway.RateLimiting;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

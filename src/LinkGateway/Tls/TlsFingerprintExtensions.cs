@@ -1,4 +1,3 @@
-using LinkGateway.Hosting;
 using LinkGateway.Tls;
 
 namespace Microsoft.AspNetCore.Builder;

@@ -1,4 +1,4 @@
-using LinkGateway.Forwarding;
+using LinkGateway.ProxyTrust;
 using LinkGateway.Signatures;
 
 namespace LinkGateway.Tls;

@@ -52,7 +52,7 @@ public sealed class EvaluateCommandTests : IDisposable
     {
         var (exitCode, stderr) = await GatewayProcess.RunAsync("evaluate", "--log", "/nonexistent/access.log");
 
-        Assert.Equal(GatewayProgram.ConfigErrorExitCode, exitCode);
+        Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
         Assert.Equal("config error: --log: file not found: /nonexistent/access.log", stderr);
     }
 }

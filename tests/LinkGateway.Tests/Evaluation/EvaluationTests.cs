@@ -1,5 +1,5 @@
 using System.Globalization;
-using LinkGateway.Guard;
+using LinkGateway.Contracts;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
 using Xunit.Abstractions;

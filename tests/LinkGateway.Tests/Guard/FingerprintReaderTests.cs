@@ -1,5 +1,4 @@
 using System.Net;
-using LinkGateway.Hosting;
 using LinkGateway.Infrastructure;
 using StackExchange.Redis;
 

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
+using LinkGateway.Memory;
 using Microsoft.Extensions.Configuration;
 
 namespace LinkGateway.Hosting;
@@ -73,7 +74,7 @@ public class OptionsBinderTests
         }, errors);
 
         Assert.Empty(errors);
-        Assert.Equal(Guard.GatewayMode.Observe, options.Mode);
+        Assert.Equal(LinkGateway.Contracts.GatewayMode.Observe, options.Mode);
         Assert.Equal(TimeSpan.FromMilliseconds(50), options.Redis.Budget);
         Assert.Equal(TimeSpan.FromMinutes(2), options.Behaviour.FanoutWindow);
         Assert.Equal(40, options.Thresholds.Suspect);

@@ -140,7 +140,7 @@ public class StartupValidationTests
         // The real entry point, as operators start it: no key outside --demo is a configuration error.
         var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0");
 
-        Assert.Equal(GatewayProgram.ConfigErrorExitCode, exitCode);
+        Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
         Assert.StartsWith("config error: LinkGateway:Signing:Key: missing", stderr);
         Assert.DoesNotContain("   at ", stderr); // no stack trace
     }
@@ -157,7 +157,7 @@ public class StartupValidationTests
     {
         var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0", $"--LinkGateway:Signing:Key={_validKey}", setting);
 
-        Assert.Equal(GatewayProgram.ConfigErrorExitCode, exitCode);
+        Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
         Assert.StartsWith(expected, Assert.Single(stderr.Split('\n')));
     }
 
@@ -175,7 +175,7 @@ public class StartupValidationTests
 
         var (exitCode, stderr) = await GatewayProcess.RunAsync(["--config", RepoFiles.ConfigFile, $"--LinkGateway:Signing:Key={_validKey}", .. listen]);
 
-        Assert.Equal(GatewayProgram.ConfigErrorExitCode, exitCode);
+        Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
         Assert.StartsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, port), Assert.Single(stderr.Split('\n')));
     }
 
@@ -190,7 +190,7 @@ public class StartupValidationTests
 
             var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", file, "--urls", "http://127.0.0.1:0");
 
-            Assert.Equal(GatewayProgram.ConfigErrorExitCode, exitCode);
+            Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
             var line = Assert.Single(stderr.Split('\n'));
             Assert.StartsWith($"config error: --config: {file}: not valid JSON: ", line);
             Assert.EndsWith("(line 4, column 5)", line);

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using LinkGateway.Admin;
-using LinkGateway.Hosting;
 
 namespace LinkGateway.Infrastructure;
 

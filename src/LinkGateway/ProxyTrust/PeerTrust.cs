@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 
-namespace LinkGateway.Forwarding;
+namespace LinkGateway.ProxyTrust;
 
 /// <summary>
 /// Whether the request's immediate peer is a trusted proxy (LinkGateway:ForwardedHeaders; loopback always), as

@@ -1,7 +1,7 @@
 using LinkGateway.Links;
 using LinkGateway.Scoring;
 
-namespace LinkGateway.Guard;
+namespace LinkGateway.Contracts;
 
 /// <summary>What the guard decided for this request; read by the header transform and the request log.</summary>
 public sealed class LinkGuardFeature(LinkKind kind, Verdict verdict, string requestId, GuardAction enforcedAction)

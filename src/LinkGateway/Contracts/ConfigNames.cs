@@ -1,4 +1,4 @@
-namespace LinkGateway.Hosting;
+namespace LinkGateway.Contracts;
 
 /// <summary>
 /// Words for configuration errors: an unknown key with the valid name it most likely meant, and enum values as

@@ -1,9 +1,7 @@
-using System.Runtime.CompilerServices;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
-using Yarp.ReverseProxy.Configuration;
 
-namespace LinkGateway.Guard;
+namespace LinkGateway.Contracts;
 
 /// <summary>What the gateway does with a request, by verdict.</summary>
 public enum GuardAction : byte
@@ -92,7 +90,7 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
         // A misspelt key would otherwise leave its default in force: "Sheild": "always" shielded nothing.
         if (metadata?.Keys.FirstOrDefault(key => !_keys.Contains(key, StringComparer.OrdinalIgnoreCase)) is { } unknown)
         {
-            problem = $"{unknown}: {Hosting.ConfigNames.UnknownKey(unknown, _keys)}";
+            problem = $"{unknown}: {ConfigNames.UnknownKey(unknown, _keys)}";
             return null;
         }
 
@@ -146,20 +144,4 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
         problem ??= $"{key}: \"{text}\" is not allowed for this LinkKind (allowed: {string.Join(", ", allowed.Select(a => a.ToString().ToLowerInvariant()))})";
         return false;
     }
-}
-
-/// <summary>
-/// Parses route Metadata once per route config: YARP hands out a new <see cref="RouteConfig"/> on every
-/// config change, so a weak table keyed by it is always in step and never holds dead routes.
-/// </summary>
-internal sealed class RoutePolicies
-{
-    private readonly ConditionalWeakTable<RouteConfig, RoutePolicy> _policies = [];
-
-    // Start-up validation refuses bad metadata; a later bad reload falls back to a plain route.
-    public RoutePolicy For(RouteConfig route) => _policies.GetValue(route, static r => RoutePolicy.Parse(r.Metadata, out _) ?? RoutePolicy.Plain);
-
-    /// <summary>The policy that guards this request: its route's, or a shielded route's its path could reach (<see cref="Paths.ShieldedPathFeature"/>).</summary>
-    public RoutePolicy For(HttpContext context) =>
-        context.Features.Get<Paths.ShieldedPathFeature>()?.Namespace.Policy ?? For(context.GetReverseProxyFeature().Route.Config);
 }

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LinkGateway.Guard;
+
+public sealed class SignaturesOptions
+{
+    /// <summary>Folder of signature data files, relative to the configuration file's folder. Default "signatures".</summary>
+    public string Path { get; set; } = "signatures";
+}
+
+public sealed class ThresholdOptions
+{
+    /// <summary>Scores from here are "suspect". Default 50.</summary>
+    [Range(1, 100)]
+    public int Suspect { get; set; } = 50;
+
+    /// <summary>Scores from here are "bot". Default 80.</summary>
+    [Range(1, 100)]
+    public int Bot { get; set; } = 80;
+}
+
+/// <summary>Names of the route values or query parameters that carry a link's identity. A route value wins over a query parameter.</summary>
+public sealed class IdentityOptions
+{
+    public string MessageId { get; set; } = "messageId";
+
+    public string RecipientId { get; set; } = "recipientId";
+
+    public string LinkId { get; set; } = "linkId";
+
+    /// <summary>The send time, in unix seconds. Default "t".</summary>
+    public string SentAt { get; set; } = "t";
+}

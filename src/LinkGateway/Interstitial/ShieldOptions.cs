@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LinkGateway.Interstitial;
+
+public sealed class ShieldOptions
+{
+    /// <summary>How long the interstitial's pass token stays valid. Default 10 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:30", "1.00:00:00")]
+    public TimeSpan PassLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long the cookie set by a valid pass lets its one request through. Default 2 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan CookieLifetime { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Least time between the interstitial and its button press for the press to count as a person's. Default 1.5 seconds:
+    /// a person reads the page first; a script posts the token the moment it has it. A person who is quicker sees the page
+    /// once more.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan MinDwell { get; set; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>
+    /// The folder where this node keeps the interstitial's Data Protection key ring (with Redis, a mirror of Redis's copy,
+    /// used while Redis is away). Default: LinkGateway/keys/{key prefix} under the user's local application data folder.
+    /// Must be writable; on a read-only root filesystem, point it at a volume.
+    /// </summary>
+    public string? KeyRingPath { get; set; }
+
+    /// <summary>The key ring folder in force: <see cref="KeyRingPath"/>, or the default for this key prefix.</summary>
+    public string KeyRingFolder(string keyPrefix)
+    {
+        if (!string.IsNullOrWhiteSpace(KeyRingPath))
+        {
+            return System.IO.Path.GetFullPath(KeyRingPath);
+        }
+
+        var data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        var root = string.IsNullOrEmpty(data) ? System.IO.Path.GetTempPath() : data;
+        var name = string.Concat(keyPrefix.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+        return System.IO.Path.Combine(root, "LinkGateway", "keys", name);
+    }
+
+    /// <summary>Largest form body read on a shielded route (RFC 8058 one-click, the pass). Default 16 KiB; larger gets 413.</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxFormBytes { get; set; } = 16 * 1024;
+}

@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LinkGateway.Memory;
+
+public sealed class RedisOptions
+{
+    /// <summary>StackExchange.Redis configuration string; empty (default) = the in-process store.</summary>
+    public string Configuration { get; set; } = string.Empty;
+
+    /// <summary>Namespace of every key. Default "lg:"; change it only to share one Redis between deployments.</summary>
+    public string KeyPrefix { get; set; } = "lg:";
+
+    /// <summary>
+    /// How long Redis may take to answer the store probe's PING before it counts as slow. Default 20 ms. It measures Redis,
+    /// not the gateway: requests themselves wait for their round trip as long as the probe says Redis answers
+    /// (up to <see cref="MaxWait"/>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:05")]
+    public TimeSpan Budget { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How often the store probe asks every Redis master. Default 100 ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Failed probes in a row after which requests answer statelessly until a probe succeeds again. Default 2.</summary>
+    [Range(1, 1000)]
+    public int CircuitFailures { get; set; } = 2;
+
+    /// <summary>
+    /// The most one request waits for its round trip while the probe says Redis answers, a bound for a gateway so
+    /// overloaded that its own queue holds requests this long. Default 500 ms.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:30")]
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Observations kept for the store while it is away, written when it is back; the oldest go first past it. Default 100,000.</summary>
+    [Range(0, 10_000_000)]
+    public int BacklogCapacity { get; set; } = 100_000;
+}
+
+public sealed class MemoryOptions
+{
+    /// <summary>How long a client address stays tagged after a "bot" verdict. Default 24 hours.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan TagTtl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Most bytes the in-process store holds (estimated as it changes), at least 1 MiB: past it, expired
+    /// entities go first, then the least recently used. Default 256 MiB, room for about a million
+    /// entities on one node.
+    /// </summary>
+    [Range(typeof(long), "1048576", "1099511627776")]
+    public long InProcessMaxBytes { get; set; } = 256L * 1024 * 1024;
+}
