@@ -19,7 +19,7 @@ public class PassTokenBenchmarks
     public void Setup()
     {
         var options = new LinkGatewayOptions();
-        var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, TimeProvider.System, 16 * 1024 * 1024);
+        var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), TimeProvider.System, 16 * 1024 * 1024);
         var marks = new SingleUseMarks(memory, StoreCircuit.AlwaysClosed(TimeProvider.System), options.Redis, TimeProvider.System, NullLogger<SingleUseMarks>.Instance);
         _tokens = new PassTokens(new EphemeralDataProtectionProvider(), marks, options.Shield, TimeProvider.System);
         _token = _tokens.IssueToken("/u/m-1001/r-42");

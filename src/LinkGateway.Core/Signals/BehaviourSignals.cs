@@ -25,12 +25,13 @@ public static class BehaviourSignals
     /// <summary>
     /// The behavioural signals of a request whose own (stateless) signals are <paramref name="request"/>. What the store
     /// learnt from other requests (<see cref="Provenance.Inherited"/>) counts only for the client it was learnt from — the
-    /// tagged address with the tagged software — or when the request shows automation of its own: offices, relays and
-    /// households share addresses and browsers, and anyone who knows a recipient's ids can hit that recipient's honeypot.
+    /// tagged address with the tagged software — or when the request shows strong automation of its own (weak signs such
+    /// as a missing Accept-Language or a TLS-inspecting proxy are common among people): offices, relays and households
+    /// share addresses and browsers, and anyone who knows a recipient's ids can hit that recipient's honeypot.
     /// </summary>
     public static SignalSet Evaluate(in BehaviourFacts facts, BehaviourOptions options, SignalSet request)
     {
-        var ownEvidence = !request.Intersect(SignalCatalog.Intrinsic).Intersect(SignalCatalog.Automated).IsEmpty;
+        var ownEvidence = !request.Intersect(SignalCatalog.Intrinsic).Intersect(SignalCatalog.Strong).IsEmpty;
         var corroborated = ownEvidence || (facts.AddressTagged && facts.ShapeTagged);
         var signals = SignalSet.Empty;
         if (facts.AddressTagged && (facts.ShapeTagged || ownEvidence))

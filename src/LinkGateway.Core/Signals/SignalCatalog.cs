@@ -98,6 +98,13 @@ public static class SignalCatalog
     /// <summary>Evidence of a person that the gateway or an operator vouches for (<see cref="Provenance.Verified"/>).</summary>
     public static SignalSet Verified { get; } = MaskOf(e => e.Provenance == Provenance.Verified);
 
+    /// <summary>
+    /// What a client's software says of itself, on every request it makes: its User-Agent and its TLS handshake. Such a
+    /// client needs no memory to be recognised (its shape is not tagged).
+    /// </summary>
+    public static SignalSet SoftwareEvident { get; } = SignalSet.Empty.With(Signal.UaScanner).With(Signal.UaLibrary).With(Signal.UaHeadless)
+        .With(Signal.UaCrawler).With(Signal.UaMissing).With(Signal.TlsJa4);
+
     /// <summary>Automation learnt from other requests (<see cref="Provenance.Inherited"/>).</summary>
     public static SignalSet Inherited { get; } = MaskOf(e => e.Provenance == Provenance.Inherited);
 

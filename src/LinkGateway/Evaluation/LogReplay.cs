@@ -33,7 +33,7 @@ public sealed class LogReplay : IDisposable
         var config = GatewayConfigValidator.Validate(configuration, configDirectory);
         var snapshots = new GuardSnapshotHolder(config.Snapshot);
         _identity = config.Options.Identity;
-        _memory = new InProcessGatewayMemory(new MemoryKeys(config.Options.Redis.KeyPrefix), config.Snapshot.Behaviour, _clock, config.Options.Memory.InProcessMaxBytes);
+        _memory = new InProcessGatewayMemory(new MemoryKeys(config.Options.Redis.KeyPrefix), _clock, config.Options.Memory.InProcessMaxBytes);
         // The in-process store answers synchronously: no circuit can open on it, and nothing waits in a backlog.
         var circuit = StoreCircuit.AlwaysClosed(_clock);
         var backlog = new ObservationBacklog(_memory, circuit, config.Options.Redis, NullLogger<ObservationBacklog>.Instance);

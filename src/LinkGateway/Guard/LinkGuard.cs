@@ -102,9 +102,10 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         var scorer = snapshot.Scorer;
         var statelessScore = scorer.ScoreOf(Rememberable(signals));
         var newTag = statelessScore >= scorer.Policy.BotThreshold ? new AddressTag(statelessScore, scorer.ReasonsOf(signals), fingerprint.ReceivedAt) : null;
+        var shapeTag = signals.Intersect(SignalCatalog.SoftwareEvident).IsEmpty ? newTag : null;
         var prefix = NetworkPrefix.Of(fingerprint.ClientAddress);
         return new MemoryObservation(fingerprint.ReceivedAt, requestId, policy.Kind, fingerprint.ClientAddress, prefix,
-            fingerprint.Identity, ClientShape.Key(fingerprint, prefix), newTag, policy.Kind == LinkKind.Honeypot, snapshot.TagTtl);
+            fingerprint.Identity, ClientShape.Key(fingerprint, prefix), newTag, shapeTag, policy.Kind == LinkKind.Honeypot, snapshot.TagTtl, snapshot.Behaviour);
     }
 
     /// <summary>
@@ -177,7 +178,6 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             new AddressTag(verdict.Score, verdict.Reasons, observation.Now),
             TagAddress: revealed && observation.ClientAddress is not null && !recall.Facts.AddressTagged,
             TagShape: revealed && !recall.Facts.ShapeTagged,
-            TakeMessage: verdict.Signals.Contains(Signal.BurstLinks),
             recall.FoldBack);
         var taggedNow = observation.NewTag is not null; // the round trip itself tagged what was not tagged yet
         var store = new StoreOutcome(elapsed,

@@ -73,7 +73,7 @@ public static class GatewayApp
         builder.Services.AddSingleton(launch);
         builder.Services.AddHostedService<GuardReloader>();
         builder.Services.AddSingleton(new BotHeaderSignature(config.SigningKey));
-        builder.Services.AddGatewayMemory(options.Redis, options.Memory, options.Behaviour);
+        builder.Services.AddGatewayMemory(options.Redis, options.Memory);
         builder.Services.AddOperatorNetworks();
         builder.Services.AddInterstitialShield(options.Shield, options.Redis);
         builder.Services.AddClientRateLimiting(options.RateLimit);

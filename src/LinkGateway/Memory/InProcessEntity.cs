@@ -180,14 +180,19 @@ internal sealed class InProcessEntity
         _recentExpire = (now + window).UtcTicks;
     }
 
-    /// <summary>LRANGE then DEL.</summary>
-    public List<RecentRequest> TakeRecent()
+    /// <summary>Hands back one client's recent requests and keeps the others': what the Lua twin does with LRANGE, DEL, RPUSH.</summary>
+    public List<RecentRequest> TakeRecentOf(string client)
     {
-        var taken = _recent ?? [];
-        if (_recent is not null)
+        if (_recent is null)
         {
-            Bytes -= RecentListBytes + _recent.Sum(RecentBytes);
-            _recent = null;
+            return [];
+        }
+
+        var taken = _recent.Where(r => r.Client == client).ToList();
+        foreach (var entry in taken)
+        {
+            _recent.Remove(entry);
+            Bytes -= RecentBytes(entry);
         }
 
         return taken;
@@ -208,7 +213,8 @@ internal sealed class InProcessEntity
 
     /// <summary>Estimated bytes of a recent request held in a list (its strings counted as its own).</summary>
     public static long RecentBytes(RecentRequest entry) =>
-        RecentEntryBytes + StringBytes(entry.RequestId) + StringBytes(entry.MessageId) + StringBytes(entry.RecipientId) + StringBytes(entry.LinkId);
+        RecentEntryBytes + StringBytes(entry.RequestId) + StringBytes(entry.MessageId) + StringBytes(entry.RecipientId) + StringBytes(entry.LinkId)
+        + StringBytes(entry.Client);
 
     /// <summary>A .NET string: header, length, UTF-16 characters and a terminator, aligned to 8.</summary>
     public static long StringBytes(string? text) => text is null ? 0 : (22 + (2L * text.Length) + 7) & ~7L;

@@ -1,14 +1,14 @@
-using LinkGateway.Signals;
 
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// The embedded store for one node and the demo: the same entities, windows, caps and fold-back as the
-/// Redis scripts (each script below reads as its Lua twin), whose clock is a <see cref="TimeProvider"/>,
-/// so offline replays and tests control time. Bounded in bytes (<c>LinkGateway:Memory:InProcessMaxBytes</c>):
-/// seven eighths for the entities (<see cref="InProcessTable"/>: expired first, then least recently
-/// used), one eighth for the fold-back events (oldest first). An entity the store could not keep simply
-/// starts empty, as after an expiry.
+/// The embedded store for one node and the demo. It carries out the same <see cref="StorePlan"/> as the Redis store,
+/// step for step (each step below reads as its Lua twin), on a clock that is a <see cref="TimeProvider"/>, so offline
+/// replays and tests control time. Each Redis key group is one entity of an <see cref="InProcessTable"/>; an address's
+/// tag and recent list share one entity, as one script changes them together. Bounded in bytes
+/// (<c>LinkGateway:Memory:InProcessMaxBytes</c>): seven eighths for the entities (expired first, then least recently
+/// used), one eighth for the fold-back events (oldest first). An entity the store could not keep simply starts empty, as
+/// after an expiry.
 /// </summary>
 public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 {
@@ -17,15 +17,11 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
     private readonly InProcessTable _table;
     private readonly FoldBackRing _foldBack;
     private readonly MemoryKeys _keys;
-    private readonly BehaviourOptions _behaviour;
-    private readonly WindowSetCaps _caps;
     private readonly TimeProvider _time;
 
-    public InProcessGatewayMemory(MemoryKeys keys, BehaviourOptions behaviour, TimeProvider time, long maxBytes)
+    public InProcessGatewayMemory(MemoryKeys keys, TimeProvider time, long maxBytes)
     {
         _keys = keys;
-        _behaviour = behaviour;
-        _caps = WindowSetCaps.For(behaviour);
         _time = time;
         MaxBytes = maxBytes;
         _foldBack = new FoldBackRing(maxBytes / 8);
@@ -43,64 +39,14 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 
     public ValueTask<MemoryRecall> ObserveAsync(MemoryObservation o, CancellationToken cancellationToken)
     {
-        var entry = o.NewTag is null && !o.HoneypotHit ? o.AsRecent() : null;
-        var foldBack = new List<FoldBackEvent>();
-        var reason = o.NewTag?.Reasons ?? string.Empty;
-
-        (AddressTag? Before, int Fanout, List<RecentRequest>? Taken) address = default, network = default;
-        if (o.ClientAddress is not null)
-        {
-            address = Address(_keys.Address(o.ClientAddress), o, o.Identity.RecipientId, o.NewTag, entry);
-            FoldBackEvent.AddTo(foldBack, static o => o.AddressEntity, reason, o, address.Taken, _behaviour.FoldBackWindow);
-        }
-
-        if (o.Prefix is not null)
-        {
-            network = Address(_keys.Network(o.Prefix), o, o.Identity.RecipientId, o.HoneypotHit ? o.NewTag : null, entry);
-            FoldBackEvent.AddTo(foldBack, static o => o.NetworkEntity, reason, o, network.Taken, _behaviour.FoldBackWindow);
-        }
-
-        (int Links, bool NearHoneypot, List<RecentRequest>? Taken) message = default;
-        var messageNetwork = 0;
-        if (o.HasMessageRecipient)
-        {
-            message = _table.Change(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), o.Now, (Store: this, o, entry),
-                static (e, s) => s.Store.MessageScript(e, s.o, s.entry));
-            FoldBackEvent.AddTo(foldBack, static o => o.MessageEntity, reason, o, message.Taken, _behaviour.HoneypotWindow);
-            if (o.CountsForBurstDomain(_behaviour))
-            {
-                messageNetwork = _table.Change(_keys.MessageNetwork(o.Identity.MessageId!, o.Prefix!), o.Now, (Store: this, o),
-                    static (e, s) => e.AddMember(s.o.Identity.RecipientId!, s.o.Now, s.Store._behaviour.BurstDomainWindow, s.Store._caps.Domain));
-            }
-        }
-
-        var shapeTagged = o.ShapeKey is not null && Shape(o, o.NewTag) is not null;
-        var facts = new BehaviourFacts(address.Before is not null, network.Before is not null, shapeTagged,
-            address.Fanout, network.Fanout, message.Links, messageNetwork, message.NearHoneypot);
-        return ValueTask.FromResult(new MemoryRecall(address.Before, facts, foldBack));
+        var plan = StorePlan.Observe(o, _keys);
+        return ValueTask.FromResult(plan.Recall(Execute(plan)));
     }
 
     public ValueTask<IReadOnlyList<FoldBackEvent>> RememberAsync(MemoryRemember r, CancellationToken cancellationToken)
     {
-        var o = r.Observation;
-        var events = new List<FoldBackEvent>(r.FoldBack);
-        if (r.TagAddress && o.ClientAddress is not null)
-        {
-            var taken = Address(_keys.Address(o.ClientAddress), o, null, r.Tag, null).Taken;
-            FoldBackEvent.AddTo(events, static o => o.AddressEntity, r.Tag.Reasons, o, taken, _behaviour.FoldBackWindow);
-        }
-
-        if (r.TagShape && o.ShapeKey is not null)
-        {
-            Shape(o, r.Tag);
-        }
-
-        if (r.TakeMessage && o.HasMessageRecipient)
-        {
-            var taken = _table.ChangeExisting(_keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), o.Now, 0, static (e, _) => e.TakeRecent());
-            FoldBackEvent.AddTo(events, static o => o.MessageEntity, r.Tag.Reasons, o, taken, _behaviour.BurstLinksWindow);
-        }
-
+        var plan = StorePlan.Remember(r, _keys);
+        var events = r.FoldBack.Concat(plan.FoldBack(Execute(plan).Taken, r.Tag.Reasons)).ToList();
         foreach (var e in events)
         {
             _foldBack.Add(e);
@@ -115,14 +61,14 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
     public ValueTask<EntityLookup> LookupAsync(string entity, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        return ValueTask.FromResult(_table.ChangeExisting(_keys.Entity(entity), now, now, static (e, now) => new EntityLookup(e.Tag(now), e.TagTimeToLive(now), e.Recent))
+        return ValueTask.FromResult(_table.ChangeExisting(_keys.Entity(entity) + ":tag", now, now, static (e, now) => new EntityLookup(e.Tag(now), e.TagTimeToLive(now), e.Recent))
                                     ?? new EntityLookup(null, TimeSpan.Zero, []));
     }
 
     public ValueTask<bool> ForgetTagAsync(string entity, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        return ValueTask.FromResult(_table.ChangeExisting(_keys.Entity(entity), now, now, static (e, now) => e.ForgetTag(now)));
+        return ValueTask.FromResult(_table.ChangeExisting(_keys.Entity(entity) + ":tag", now, now, static (e, now) => e.ForgetTag(now)));
     }
 
     /// <summary>SET NX PX, atomic as in Redis: the mark is made under its entity's lock, on the one entity the table holds.</summary>
@@ -140,62 +86,74 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 
     public void Dispose() => _table.Clear();
 
-    private (AddressTag? Before, int Fanout, List<RecentRequest>? Taken) Address(string key, MemoryObservation o, string? recipient, AddressTag? newTag,
-        RecentRequest? entry) =>
-        _table.Change(key, o.Now, (Store: this, o, recipient, newTag, entry), static (e, s) => s.Store.AddressScript(e, s.o, s.recipient, s.newTag, s.entry));
-
-    /// <summary>The address script (a prefix's too): fan-out, the tag set once, the recent list handed back when the tag is first set.</summary>
-    private (AddressTag? Before, int Fanout, List<RecentRequest>? Taken) AddressScript(InProcessEntity e, MemoryObservation o, string? recipient,
-        AddressTag? newTag, RecentRequest? entry)
+    /// <summary>Carries out a plan's steps, each on its own entity, atomically as its Redis script would.</summary>
+    private StepResults Execute(StorePlan plan)
     {
-        var before = e.Tag(o.Now);
-        var fanout = string.IsNullOrEmpty(recipient) ? 0 : e.AddMember(recipient, o.Now, _behaviour.FanoutWindow, _caps.Fanout);
-        List<RecentRequest>? taken = null;
-        if (newTag is not null)
+        var now = plan.Observation.Now;
+        (AddressTag? Before, IReadOnlyList<RecentRequest> Taken) address = (null, []);
+        var addressFanout = 0;
+        if (plan.Address is { } a)
         {
-            var set = e.SetTagOnce(newTag, o.Now, o.TagTtl);
-            var recent = e.TakeRecent();
-            taken = set ? recent : null;
-        }
-        else if (entry is not null)
-        {
-            e.PushRecent(entry, o.Now, _behaviour.FoldBackWindow, _behaviour.FoldBackMaxEntries);
+            address = _table.Change(a.TagKey, now, (a, now), static (e, s) => AddressScript(e, s.a, s.now));
+            addressFanout = Count(a.Fanout, now);
         }
 
-        return (before, fanout, taken);
+        var shapeTagged = false;
+        var shapeFanout = 0;
+        if (plan.Shape is { } shape)
+        {
+            shapeTagged = Tag(shape.TagKey, shape.NewTag, shape.TagTtl, now) is not null;
+            shapeFanout = Count(shape.Fanout, now);
+        }
+
+        var networkTagged = plan.Network is { } network && Tag(network.TagKey, network.NewTag, network.TagTtl, now) is not null;
+        var (links, near) = plan.Message is { } message ? (Count(message.Links, now), Honeypot(message, now)) : (0, false);
+        return new StepResults(address.Before, addressFanout, address.Taken, shapeTagged, shapeFanout, networkTagged, links, near, Count(plan.Domain, now));
     }
 
-    /// <summary>The message script: distinct links, the honeypot mark (handing back the recent list), the recent list.</summary>
-    private (int Links, bool NearHoneypot, List<RecentRequest>? Taken) MessageScript(InProcessEntity e, MemoryObservation o, RecentRequest? entry)
+    /// <summary>The address script: the tag before, set once; the tagging client's recent requests handed back, or this one kept.</summary>
+    private static (AddressTag? Before, IReadOnlyList<RecentRequest> Taken) AddressScript(InProcessEntity e, AddressStep a, DateTimeOffset now)
     {
-        var links = string.IsNullOrEmpty(o.Identity.LinkId) ? 0 : e.AddMember(o.Identity.LinkId, o.Now, _behaviour.BurstLinksWindow, _caps.Links);
-        List<RecentRequest>? taken = null;
-        if (o.HoneypotHit)
+        var before = e.Tag(now);
+        IReadOnlyList<RecentRequest> taken = [];
+        if (a.NewTag is not null)
         {
-            e.MarkHoneypot(o.Now, _behaviour.HoneypotWindow);
-            taken = e.TakeRecent();
-        }
-        else if (entry is not null)
-        {
-            e.PushRecent(entry, o.Now, _behaviour.FoldBackWindow, _behaviour.FoldBackMaxEntries);
-        }
-
-        return (links, e.NearHoneypot(o.Now, _behaviour.HoneypotWindow), taken);
-    }
-
-    /// <summary>The shape script: the tag before, and the new one set once. Reading alone creates nothing, as GET does not.</summary>
-    private AddressTag? Shape(MemoryObservation o, AddressTag? newTag)
-    {
-        var key = _keys.Shape(o.ShapeKey!);
-        return newTag is null
-            ? _table.ChangeExisting(key, o.Now, o.Now, static (e, now) => e.Tag(now))
-            : _table.Change(key, o.Now, (o, newTag), static (e, s) =>
+            if (e.SetTagOnce(a.NewTag, now, a.TagTtl))
             {
-                var before = e.Tag(s.o.Now);
-                e.SetTagOnce(s.newTag, s.o.Now, s.o.TagTtl);
-                return before;
-            });
+                taken = e.TakeRecentOf(a.Client);
+            }
+        }
+        else if (a.Entry is not null)
+        {
+            e.PushRecent(a.Entry, now, a.RecentWindow, a.RecentMax);
+        }
+
+        return (before, taken);
     }
+
+    /// <summary>A window set (ZADD, drop what left the window and past the cap, ZCARD); 0 when there is none to count.</summary>
+    private int Count(WindowCount? window, DateTimeOffset now) => window is { } w
+        ? _table.Change(w.Key, now, (w, now), static (e, s) => e.AddMember(s.w.Member, s.now, s.w.Window, s.w.Cap))
+        : 0;
+
+    /// <summary>A tag: GET, then SET NX PX when there is a new one. Reading alone creates nothing, as GET does not.</summary>
+    private AddressTag? Tag(string key, AddressTag? newTag, TimeSpan ttl, DateTimeOffset now) => newTag is null
+        ? _table.ChangeExisting(key, now, now, static (e, now) => e.Tag(now))
+        : _table.Change(key, now, (newTag, ttl, now), static (e, s) =>
+        {
+            var before = e.Tag(s.now);
+            e.SetTagOnce(s.newTag, s.now, s.ttl);
+            return before;
+        });
+
+    /// <summary>The honeypot mark: set on a hit, and whether a hit fell within the window.</summary>
+    private bool Honeypot(MessageStep m, DateTimeOffset now) => m.Hit
+        ? _table.Change(m.HoneyKey, now, (m, now), static (e, s) =>
+        {
+            e.MarkHoneypot(s.now, s.m.HoneyWindow);
+            return true;
+        })
+        : _table.ChangeExisting(m.HoneyKey, now, (m, now), static (e, s) => e.NearHoneypot(s.now, s.m.HoneyWindow));
 
     /// <summary>The fold-back events, oldest first: as many as the Redis stream keeps, and at most its share of the byte bound.</summary>
     private sealed class FoldBackRing(long maxBytes)

@@ -19,10 +19,10 @@ public sealed class MemoryKeys(string prefix)
     public string FoldBackStream => $"{Prefix}{{events}}:foldback";
 
 
-    /// <summary><c>lg:{ip:203.0.113.9}</c>: append <c>:tag</c>, <c>:rcpt</c>, <c>:recent</c>.</summary>
+    /// <summary><c>lg:{ip:203.0.113.9}</c>: append <c>:tag</c>, <c>:recent</c>, <c>:rcpt:CLIENT</c>.</summary>
     public string Address(IPAddress address) => Entity(AddressEntity(address));
 
-    /// <summary><c>lg:{net:203.0.113.0/24}</c>: append <c>:tag</c>, <c>:rcpt</c>, <c>:recent</c>.</summary>
+    /// <summary><c>lg:{net:203.0.113.0/24}</c>: append <c>:tag</c>.</summary>
     public string Network(string prefix) => Entity(NetworkEntity(prefix));
 
     /// <summary>The key of an entity named as fold-back events name it ("ip:…", "net:…").</summary>
@@ -34,16 +34,16 @@ public sealed class MemoryKeys(string prefix)
     /// <summary>"net:203.0.113.0/24" (the prefix as <see cref="Fingerprinting.NetworkPrefix"/> writes it).</summary>
     public static string NetworkEntity(string prefix) => $"net:{prefix}";
 
-    /// <summary><c>lg:{m:MESSAGE:RECIPIENT}</c>: append <c>:links</c>, <c>:honey</c>, <c>:recent</c>.</summary>
+    /// <summary><c>lg:{m:MESSAGE:RECIPIENT}</c>: append <c>:links:CLIENT</c>, <c>:honey</c>.</summary>
     public string MessageRecipient(string messageId, string recipientId) => Entity(MessageEntity(messageId, recipientId));
 
     /// <summary>"m:MESSAGE:RECIPIENT", each id escaped: readable, and one name per (message, recipient) pair.</summary>
     public static string MessageEntity(string messageId, string recipientId) => $"m:{EscapeId(messageId)}:{EscapeId(recipientId)}";
 
-    /// <summary><c>lg:{mn:MESSAGE:203.0.113.0/24}</c>: append <c>:rcpt</c>.</summary>
-    public string MessageNetwork(string messageId, string prefix) => $"{Prefix}{{mn:{EscapeId(messageId)}:{prefix}}}";
+    /// <summary><c>lg:{mc:MESSAGE:CLIENT}</c>: append <c>:rcpt</c> (burst.domain: one message's recipients reached by one client shape).</summary>
+    public string MessageClient(string messageId, string shapeKey) => $"{Prefix}{{mc:{EscapeId(messageId)}:{shapeKey}}}";
 
-    /// <summary><c>lg:{shape:HASH}</c>: append <c>:tag</c>.</summary>
+    /// <summary><c>lg:{shape:HASH}</c>: append <c>:tag</c>, <c>:rcpt</c>.</summary>
     public string Shape(string shapeKey) => $"{Prefix}{{shape:{shapeKey}}}";
 
     /// <summary><c>lg:{pass:NONCE}:used</c></summary>

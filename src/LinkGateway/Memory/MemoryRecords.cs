@@ -17,9 +17,15 @@ namespace LinkGateway.Memory;
 /// <param name="Prefix">Its /24 or /48 (<see cref="Fingerprinting.NetworkPrefix"/>).</param>
 /// <param name="Identity">Message, recipient, link and send time, when the URL carries them.</param>
 /// <param name="ShapeKey">User-Agent + header shape + prefix (<see cref="Fingerprinting.ClientShape"/>).</param>
-/// <param name="NewTag">Set when the request is a bot on stateless evidence: its address and shape are tagged now.</param>
+/// <param name="NewTag">Set when the request is a bot on its own evidence: its address is tagged now (and its prefix, on a honeypot).</param>
+/// <param name="ShapeTag">
+/// The tag for its client shape: <see cref="NewTag"/>, except when the client's software says what it is by itself (its
+/// User-Agent or TLS): such software is recognised on every request anyway, and a tag per User-Agent it cares to send
+/// would only fill the store.
+/// </param>
 /// <param name="HoneypotHit">The request hit a honeypot: its address, prefix and message/recipient are marked.</param>
 /// <param name="TagTtl">How long tags live.</param>
+/// <param name="Behaviour">The windows and thresholds in force for this request (a hot reload changes them for the next).</param>
 public sealed record MemoryObservation(
     DateTimeOffset Now,
     string RequestId,
@@ -29,26 +35,23 @@ public sealed record MemoryObservation(
     LinkIdentity Identity,
     string? ShapeKey,
     AddressTag? NewTag,
+    AddressTag? ShapeTag,
     bool HoneypotHit,
-    TimeSpan TagTtl)
+    TimeSpan TagTtl,
+    BehaviourOptions Behaviour)
 {
     public bool HasMessageRecipient => Identity.MessageId is not null && Identity.RecipientId is not null;
 
-    /// <summary>Fold-back names of the request's entities: "ip:203.0.113.9", "net:203.0.113.0/24", "m:MESSAGE:RECIPIENT" (ids escaped).</summary>
+    /// <summary>The fold-back name of the request's address: "ip:203.0.113.9".</summary>
     public string AddressEntity => MemoryKeys.AddressEntity(ClientAddress!);
 
-    public string NetworkEntity => MemoryKeys.NetworkEntity(Prefix!);
+    /// <summary>burst.domain counts this request: a message/recipient, not later than the window after the send (when known).</summary>
+    public bool CountsForBurstDomain() =>
+        HasMessageRecipient && (Identity.SentAt is not { } sent || (Now >= sent && Now - sent <= Behaviour.BurstDomainAfterSend));
 
-    public string MessageEntity => MemoryKeys.MessageEntity(Identity.MessageId!, Identity.RecipientId!);
-
-    /// <summary>burst.domain counts this request: a message/recipient from a known network, not later than the window after the send (when known).</summary>
-    public bool CountsForBurstDomain(BehaviourOptions behaviour) =>
-        HasMessageRecipient && Prefix is not null
-        && (Identity.SentAt is not { } sent || (Now >= sent && Now - sent <= behaviour.BurstDomainAfterSend));
-
-    /// <summary>This request as the fold-back names it, should its entity be tagged later.</summary>
+    /// <summary>This request as the fold-back names it, should its client be tagged later.</summary>
     public RecentRequest AsRecent() =>
-        new(Now, RequestId, Kind.ToName(), Identity.MessageId, Identity.RecipientId, Identity.LinkId);
+        new(Now, RequestId, Kind.ToName(), Identity.MessageId, Identity.RecipientId, Identity.LinkId, ShapeKey);
 }
 
 /// <summary>What the memory knew before this request, and the fold-back its tags produced.</summary>
@@ -62,17 +65,15 @@ public sealed record MemoryRecall(AddressTag? AddressTag, BehaviourFacts Facts, 
 /// <param name="Tag">The tag to set where it is missing (the final verdict was bot).</param>
 /// <param name="TagAddress">Tag the client address (behaviour made it a bot, and it was not tagged yet).</param>
 /// <param name="TagShape">Tag the client shape.</param>
-/// <param name="TakeMessage">A burst of links revealed this message/recipient: fold back its earlier requests.</param>
 /// <param name="FoldBack">Events <see cref="IGatewayMemory.ObserveAsync"/> took, still to be written.</param>
 public sealed record MemoryRemember(
     MemoryObservation Observation,
     AddressTag Tag,
     bool TagAddress,
     bool TagShape,
-    bool TakeMessage,
     IReadOnlyList<FoldBackEvent> FoldBack)
 {
-    public bool HasWork => TagAddress || TagShape || TakeMessage || FoldBack.Count > 0;
+    public bool HasWork => TagAddress || TagShape || FoldBack.Count > 0;
 }
 
 /// <summary>An address's or a prefix's tag with the time it has left (null and zero when untagged), and its recent requests.</summary>
@@ -111,7 +112,8 @@ public sealed record RecentRequest(
     [property: JsonPropertyName("kind")] string Kind,
     [property: JsonPropertyName("messageId")] string? MessageId,
     [property: JsonPropertyName("recipientId")] string? RecipientId,
-    [property: JsonPropertyName("linkId")] string? LinkId)
+    [property: JsonPropertyName("linkId")] string? LinkId,
+    [property: JsonPropertyName("client")] string? Client = null)
 {
     // Relaxed escaping: this JSON goes to Redis and to analytics, never into HTML, and escaping every
     // non-ASCII character six bytes wide would triple the worst-case size of a fold-back event.
@@ -144,7 +146,7 @@ public sealed record RecentRequest(
 /// An entity became a scanner: the requests it made in the fold-back window before that, which the
 /// origin may have counted as a person's. Analytics match them by request id and correct them.
 /// </summary>
-/// <param name="Entity">"ip:203.0.113.9", "net:203.0.113.0/24" or "m:MESSAGE:RECIPIENT" (ids escaped, <see cref="MemoryKeys.EscapeId"/>).</param>
+/// <param name="Entity">The tagged address, "ip:203.0.113.9".</param>
 /// <param name="Reason">What tagged it: the reason codes of the tagging verdict.</param>
 /// <param name="TaggedAt">When.</param>
 /// <param name="TriggerRequestId">The request that tagged it.</param>
@@ -184,19 +186,5 @@ public sealed record FoldBackEvent(string Entity, string Reason, DateTimeOffset 
 
         kept.Reverse();
         return kept;
-    }
-
-    /// <summary>
-    /// Adds the event of an entity whose recent list was just taken, when any of it falls in the window;
-    /// <paramref name="entity"/> names the entity only then.
-    /// </summary>
-    public static void AddTo(List<FoldBackEvent> events, Func<MemoryObservation, string> entity, string reason, MemoryObservation trigger,
-        IEnumerable<RecentRequest?>? taken, TimeSpan window)
-    {
-        var requests = taken is null ? [] : Select(taken, trigger.Now, window, trigger.RequestId);
-        if (requests.Count > 0)
-        {
-            events.Add(new FoldBackEvent(entity(trigger), reason, trigger.Now, trigger.RequestId, requests));
-        }
     }
 }

@@ -1,5 +1,4 @@
 using LinkGateway.Memory;
-using LinkGateway.Signals;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -7,7 +6,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class MemoryServiceCollectionExtensions
 {
     /// <summary>Registers the store: Redis when a configuration string is given, else the in-process store.</summary>
-    public static IServiceCollection AddGatewayMemory(this IServiceCollection services, RedisOptions redisOptions, MemoryOptions memoryOptions, BehaviourOptions behaviour)
+    public static IServiceCollection AddGatewayMemory(this IServiceCollection services, RedisOptions redisOptions, MemoryOptions memoryOptions)
     {
         services.AddSingleton(new MemoryKeys(redisOptions.KeyPrefix));
         services.AddSingleton(redisOptions);
@@ -19,8 +18,7 @@ public static class MemoryServiceCollectionExtensions
         {
             services.AddSingleton(sp => StoreCircuit.AlwaysClosed(sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<IGatewayMemory>(sp => new InProcessGatewayMemory(
-                sp.GetRequiredService<MemoryKeys>(), behaviour,
-                sp.GetRequiredService<TimeProvider>(), memoryOptions.InProcessMaxBytes));
+                sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<TimeProvider>(), memoryOptions.InProcessMaxBytes));
             return services;
         }
 
@@ -41,7 +39,7 @@ public static class MemoryServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RedisProbe>>()));
         services.AddHostedService(sp => sp.GetRequiredService<RedisProbe>());
         services.AddSingleton<IGatewayMemory>(sp => new RedisGatewayMemory(
-            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>(), behaviour));
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>()));
         return services;
     }
 }

@@ -101,7 +101,7 @@ public sealed partial class ObservationBacklog(IGatewayMemory memory, StoreCircu
                 {
                     // A late tag takes the entity's recent requests along, as it would have at the time: write their events.
                     var o = batch[i];
-                    await memory.RememberAsync(new MemoryRemember(o, o.NewTag!, false, false, false, recalls[i].FoldBack), stoppingToken).ConfigureAwait(false);
+                    await memory.RememberAsync(new MemoryRemember(o, o.NewTag!, false, false, recalls[i].FoldBack), stoppingToken).ConfigureAwait(false);
                 }
             }
 

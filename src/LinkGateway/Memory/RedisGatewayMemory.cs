@@ -1,27 +1,19 @@
 using System.Diagnostics;
 using System.Globalization;
-using LinkGateway.Signals;
 using StackExchange.Redis;
 
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// The shared store on one <see cref="IConnectionMultiplexer"/>. A request's round trip is one script
-/// per entity (address, prefix, message/recipient, message/network, shape), each on its own hash-tagged
-/// slot, queued in one <see cref="IBatch"/> that the multiplexer writes in one go: one network round
-/// trip, on a single server or a cluster alike. Scripts go by <see cref="LuaScript"/> (EVALSHA, EVAL fallback).
+/// The shared store on one <see cref="IConnectionMultiplexer"/>. It carries out a <see cref="StorePlan"/> as one script
+/// per entity (address, client shape, prefix, message/recipient, message/client), each on its own hash-tagged slot,
+/// queued in one <see cref="IBatch"/> that the multiplexer writes in one go: one network round trip, on a single server
+/// or a cluster alike. Scripts go by <see cref="LuaScript"/> (EVALSHA, EVAL fallback).
 /// </summary>
-public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys keys, BehaviourOptions behaviour) : IGatewayMemory
+public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys keys) : IGatewayMemory
 {
     /// <summary>Fold-back events kept (XADD MAXLEN ~).</summary>
     public const int FoldBackStreamLength = 10_000;
-
-    // Both entity scripts keep a request that is not (yet) a bot in the entity's recent list, for fold-back.
-    private const string RememberRecent = """
-        redis.call('LPUSH', @recent, @entry)
-          redis.call('LTRIM', @recent, 0, @recentMax - 1)
-          redis.call('PEXPIRE', @recent, @recentMs)
-        """;
 
     // Adds a member to a sorted set scored by time, drops those older than the window and, past the cap
     // (WindowSetCaps), the oldest, and counts the rest.
@@ -36,9 +28,9 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
           end
         """;
 
-    // An address or a prefix: fan-out of recipients, its tag (set when this request is a bot), and the
-    // list of its recent requests, handed back once when the tag is first set (fold-back). Tags are set
-    // once (NX) and never renewed: one scanner must not keep a shared address tagged forever.
+    // An address: its tag, its fan-out per client, its recent requests. A tag is set once (NX) and never renewed, so one
+    // scanner cannot keep a shared address tagged forever; when it is set, the tagging client's recent requests are handed
+    // back for fold-back and the other clients' stay (entries name their client in JSON: "client":"…").
     private static readonly LuaScript _addressScript = LuaScript.Prepare($$"""
         local before = redis.call('GET', @tag)
         local fanout = 0
@@ -47,148 +39,71 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         end
         local taken = {}
         if @newTag ~= '' then
-          if redis.call('SET', @tag, @newTag, 'NX', 'PX', @ttlMs) then taken = redis.call('LRANGE', @recent, 0, -1) end
-          redis.call('DEL', @recent)
+          if redis.call('SET', @tag, @newTag, 'NX', 'PX', @ttlMs) then
+            local keep = {}
+            local mark = '"client":"' .. @client .. '"'
+            for _, entry in ipairs(redis.call('LRANGE', @recent, 0, -1)) do
+              if string.find(entry, mark, 1, true) then taken[#taken + 1] = entry else keep[#keep + 1] = entry end
+            end
+            if #taken > 0 then
+              redis.call('DEL', @recent)
+              if #keep > 0 then
+                redis.call('RPUSH', @recent, unpack(keep))
+                redis.call('PEXPIRE', @recent, @recentMs)
+              end
+            end
+          end
         elseif @entry ~= '' then
-          {{RememberRecent}}
+          redis.call('LPUSH', @recent, @entry)
+          redis.call('LTRIM', @recent, 0, @recentMax - 1)
+          redis.call('PEXPIRE', @recent, @recentMs)
         end
         return {before or '', fanout, taken}
         """);
 
-    // One recipient's message: distinct links in the burst window, the honeypot mark, its recent requests.
+    // A client shape's or a prefix's tag: read it, and set it once when there is a new one; the shape's fan-out.
+    private static readonly LuaScript _tagScript = LuaScript.Prepare($$"""
+        local before = redis.call('GET', @tag)
+        if @newTag ~= '' then redis.call('SET', @tag, @newTag, 'NX', 'PX', @ttlMs) end
+        local fanout = 0
+        if @recipient ~= '' then
+          {{CountInWindow("recipients", "recipient", "fanoutMs", "fanoutCap", "fanout")}}
+        end
+        return {before or '', fanout}
+        """);
+
+    // One recipient's message: the links this client fetched in the burst window, and the honeypot mark.
     private static readonly LuaScript _messageScript = LuaScript.Prepare($$"""
         local links = 0
         if @link ~= '' then
           {{CountInWindow("links", "link", "burstMs", "linksCap", "links")}}
         end
-        local taken = {}
-        if @honeypot == '1' then
-          redis.call('SET', @honey, @now, 'PX', @honeyMs)
-          taken = redis.call('LRANGE', @recent, 0, -1)
-          redis.call('DEL', @recent)
-        elseif @entry ~= '' then
-          {{RememberRecent}}
-        end
+        if @hit == '1' then redis.call('SET', @honey, @now, 'PX', @honeyMs) end
         local near = 0
         local hit = redis.call('GET', @honey)
         if hit and (@now - hit) <= tonumber(@honeyMs) then near = 1 end
-        return {links, near, taken}
+        return {links, near}
         """);
 
-    // One message from one network: distinct recipients in the burst.domain window.
-    private static readonly LuaScript _messageNetworkScript = LuaScript.Prepare($$"""
+    // A window set alone: one message's recipients reached by one client (burst.domain).
+    private static readonly LuaScript _windowScript = LuaScript.Prepare($$"""
         local count = 0
         {{CountInWindow("recipients", "recipient", "windowMs", "cap", "count")}}
         return count
         """);
 
-    // A client shape's tag: read it, and set it when this request is a bot and it is not tagged yet.
-    private static readonly LuaScript _shapeScript = LuaScript.Prepare("""
-        local before = redis.call('GET', @tag)
-        if @newTag ~= '' then redis.call('SET', @tag, @newTag, 'NX', 'PX', @ttlMs) end
-        return before or ''
-        """);
-
-    private static readonly LuaScript _takeScript = LuaScript.Prepare("""
-        local taken = redis.call('LRANGE', @recent, 0, -1)
-        redis.call('DEL', @recent)
-        return taken
-        """);
-
-    private readonly WindowSetCaps _caps = WindowSetCaps.For(behaviour);
-
     public string Name => "redis";
 
     public async ValueTask<MemoryRecall> ObserveAsync(MemoryObservation o, CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase().CreateBatch();
-        var now = o.Now.ToUnixTimeMilliseconds();
-        var entry = o.NewTag is null && !o.HoneypotHit ? o.AsRecent().Serialize() : string.Empty;
-        var newTag = o.NewTag?.Serialize() ?? string.Empty;
-        var recipient = o.Identity.RecipientId ?? string.Empty;
-
-        // Queue every script, then send the batch and await them together.
-        var address = o.ClientAddress is null ? null : Address(db, keys.Address(o.ClientAddress), now, recipient, newTag, entry, o.TagTtl);
-        var network = o.Prefix is null ? null : Address(db, keys.Network(o.Prefix), now, recipient, o.HoneypotHit ? newTag : string.Empty, entry, o.TagTtl);
-        var message = o.HasMessageRecipient ? Message(db, keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!), now, o, entry) : null;
-        var messageNetwork = o.CountsForBurstDomain(behaviour)
-            ? db.ScriptEvaluateAsync(_messageNetworkScript, new
-            {
-                recipients = (RedisKey)(keys.MessageNetwork(o.Identity.MessageId!, o.Prefix!) + ":rcpt"),
-                now,
-                recipient,
-                windowMs = (long)behaviour.BurstDomainWindow.TotalMilliseconds,
-                cap = _caps.Domain,
-            })
-            : null;
-        var shape = o.ShapeKey is null ? null : db.ScriptEvaluateAsync(_shapeScript, new
-        {
-            tag = (RedisKey)(keys.Shape(o.ShapeKey) + ":tag"),
-            newTag,
-            ttlMs = (long)o.TagTtl.TotalMilliseconds,
-        });
-        db.Execute();
-        await Task.WhenAll(new Task?[] { address, network, message, messageNetwork, shape }.OfType<Task>()).ConfigureAwait(false);
-
-        var foldBack = new List<FoldBackEvent>();
-        var addressResult = address is null ? null : (RedisResult[])(await address.ConfigureAwait(false))!;
-        var networkResult = network is null ? null : (RedisResult[])(await network.ConfigureAwait(false))!;
-        var messageResult = message is null ? null : (RedisResult[])(await message.ConfigureAwait(false))!;
-        var reason = o.NewTag?.Reasons ?? string.Empty;
-        if (addressResult is not null)
-        {
-            AddFoldBack(foldBack, static o => o.AddressEntity, reason, o, addressResult[2], behaviour.FoldBackWindow);
-        }
-
-        if (networkResult is not null)
-        {
-            AddFoldBack(foldBack, static o => o.NetworkEntity, reason, o, networkResult[2], behaviour.FoldBackWindow);
-        }
-
-        if (messageResult is not null)
-        {
-            AddFoldBack(foldBack, static o => o.MessageEntity, reason, o, messageResult[2], behaviour.HoneypotWindow);
-        }
-
-        var facts = new BehaviourFacts(
-            AddressTagged: addressResult is not null && !IsEmpty(addressResult[0]),
-            PrefixTagged: networkResult is not null && !IsEmpty(networkResult[0]),
-            ShapeTagged: shape is not null && !IsEmpty(await shape.ConfigureAwait(false)),
-            AddressRecipients: addressResult is null ? 0 : (int)addressResult[1],
-            PrefixRecipients: networkResult is null ? 0 : (int)networkResult[1],
-            MessageLinks: messageResult is null ? 0 : (int)messageResult[0],
-            MessageNetworkRecipients: messageNetwork is null ? 0 : (int)(await messageNetwork.ConfigureAwait(false)),
-            NearHoneypot: messageResult is not null && (int)messageResult[1] == 1);
-        return new MemoryRecall(addressResult is null ? null : AddressTag.Parse((string?)addressResult[0]), facts, foldBack);
+        var plan = StorePlan.Observe(o, keys);
+        return plan.Recall(await ExecuteAsync(plan).ConfigureAwait(false));
     }
 
     public async ValueTask<IReadOnlyList<FoldBackEvent>> RememberAsync(MemoryRemember r, CancellationToken cancellationToken)
     {
-        var batch = redis.GetDatabase().CreateBatch();
-        var o = r.Observation;
-        var now = o.Now.ToUnixTimeMilliseconds();
-        var tag = r.Tag.Serialize();
-        var address = r.TagAddress && o.ClientAddress is not null ? Address(batch, keys.Address(o.ClientAddress), now, string.Empty, tag, string.Empty, o.TagTtl) : null;
-        var shape = r.TagShape && o.ShapeKey is not null
-            ? batch.ScriptEvaluateAsync(_shapeScript, new { tag = (RedisKey)(keys.Shape(o.ShapeKey) + ":tag"), newTag = tag, ttlMs = (long)o.TagTtl.TotalMilliseconds })
-            : null;
-        var message = r.TakeMessage && o.HasMessageRecipient
-            ? batch.ScriptEvaluateAsync(_takeScript, new { recent = (RedisKey)(keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!) + ":recent") })
-            : null;
-        batch.Execute();
-        await Task.WhenAll(new Task?[] { address, shape, message }.OfType<Task>()).ConfigureAwait(false);
-
-        var events = new List<FoldBackEvent>(r.FoldBack);
-        if (address is not null)
-        {
-            AddFoldBack(events, static o => o.AddressEntity, r.Tag.Reasons, o, ((RedisResult[])(await address.ConfigureAwait(false))!)[2], behaviour.FoldBackWindow);
-        }
-
-        if (message is not null)
-        {
-            AddFoldBack(events, static o => o.MessageEntity, r.Tag.Reasons, o, await message.ConfigureAwait(false), behaviour.BurstLinksWindow);
-        }
-
+        var plan = StorePlan.Remember(r, keys);
+        var events = r.FoldBack.Concat(plan.FoldBack((await ExecuteAsync(plan).ConfigureAwait(false)).Taken, r.Tag.Reasons)).ToList();
         var db = redis.GetDatabase();
         await Task.WhenAll(events.Select(e => db.StreamAddAsync(keys.FoldBackStream,
         [
@@ -241,48 +156,81 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
         return Stopwatch.GetElapsedTime(started);
     }
 
-    private Task<RedisResult> Address(IDatabaseAsync db, string entity, long now, string recipient, string newTag, string entry, TimeSpan ttl) =>
-        db.ScriptEvaluateAsync(_addressScript, new
-        {
-            tag = (RedisKey)(entity + ":tag"),
-            recipients = (RedisKey)(entity + ":rcpt"),
-            recent = (RedisKey)(entity + ":recent"),
-            now,
-            recipient,
-            fanoutMs = (long)behaviour.FanoutWindow.TotalMilliseconds,
-            fanoutCap = _caps.Fanout,
-            newTag,
-            ttlMs = (long)ttl.TotalMilliseconds,
-            entry,
-            recentMs = (long)behaviour.FoldBackWindow.TotalMilliseconds,
-            recentMax = behaviour.FoldBackMaxEntries,
-        });
-
-    private Task<RedisResult> Message(IDatabaseAsync db, string entity, long now, MemoryObservation o, string entry) =>
-        db.ScriptEvaluateAsync(_messageScript, new
-        {
-            links = (RedisKey)(entity + ":links"),
-            honey = (RedisKey)(entity + ":honey"),
-            recent = (RedisKey)(entity + ":recent"),
-            now,
-            link = o.Identity.LinkId ?? string.Empty,
-            burstMs = (long)behaviour.BurstLinksWindow.TotalMilliseconds,
-            linksCap = _caps.Links,
-            honeypot = o.HoneypotHit ? "1" : string.Empty,
-            honeyMs = (long)behaviour.HoneypotWindow.TotalMilliseconds,
-            entry,
-            recentMs = (long)behaviour.FoldBackWindow.TotalMilliseconds,
-            recentMax = behaviour.FoldBackMaxEntries,
-        });
-
-    private static void AddFoldBack(List<FoldBackEvent> events, Func<MemoryObservation, string> entity, string reason, MemoryObservation o, RedisResult taken, TimeSpan window)
+    /// <summary>Queues one script per step in one batch, sends it, and awaits them together: one round trip.</summary>
+    private async Task<StepResults> ExecuteAsync(StorePlan plan)
     {
-        var entries = (RedisResult[])taken!;
-        if (entries.Length > 0)
+        var batch = redis.GetDatabase().CreateBatch();
+        var now = plan.Observation.Now.ToUnixTimeMilliseconds();
+        var address = plan.Address is { } a ? batch.ScriptEvaluateAsync(_addressScript, new
         {
-            FoldBackEvent.AddTo(events, entity, reason, o, entries.Select(t => RecentRequest.Parse((string)t!)), window);
-        }
+            tag = (RedisKey)a.TagKey,
+            recent = (RedisKey)a.RecentKey,
+            recipients = (RedisKey)(a.Fanout?.Key ?? a.TagKey),
+            now,
+            recipient = a.Fanout?.Member ?? string.Empty,
+            fanoutMs = Milliseconds(a.Fanout?.Window),
+            fanoutCap = a.Fanout?.Cap ?? 0,
+            newTag = a.NewTag?.Serialize() ?? string.Empty,
+            ttlMs = Milliseconds(a.TagTtl),
+            entry = a.Entry?.Serialize() ?? string.Empty,
+            recentMs = Milliseconds(a.RecentWindow),
+            recentMax = a.RecentMax,
+            client = a.Client,
+        }) : null;
+        var shape = plan.Shape is { } s ? Tag(batch, s.TagKey, s.NewTag, s.TagTtl, s.Fanout, now) : null;
+        var network = plan.Network is { } n ? Tag(batch, n.TagKey, n.NewTag, n.TagTtl, null, now) : null;
+        var message = plan.Message is { } m ? batch.ScriptEvaluateAsync(_messageScript, new
+        {
+            links = (RedisKey)(m.Links?.Key ?? m.HoneyKey),
+            honey = (RedisKey)m.HoneyKey,
+            now,
+            link = m.Links?.Member ?? string.Empty,
+            burstMs = Milliseconds(m.Links?.Window),
+            linksCap = m.Links?.Cap ?? 0,
+            hit = m.Hit ? "1" : string.Empty,
+            honeyMs = Milliseconds(m.HoneyWindow),
+        }) : null;
+        var domain = plan.Domain is { } d ? batch.ScriptEvaluateAsync(_windowScript, new
+        {
+            recipients = (RedisKey)d.Key,
+            now,
+            recipient = d.Member,
+            windowMs = Milliseconds(d.Window),
+            cap = d.Cap,
+        }) : null;
+        batch.Execute();
+        await Task.WhenAll(new Task?[] { address, shape, network, message, domain }.OfType<Task>()).ConfigureAwait(false);
+
+        var addressResult = address is null ? null : (RedisResult[])(await address.ConfigureAwait(false))!;
+        var shapeResult = shape is null ? null : (RedisResult[])(await shape.ConfigureAwait(false))!;
+        var networkResult = network is null ? null : (RedisResult[])(await network.ConfigureAwait(false))!;
+        var messageResult = message is null ? null : (RedisResult[])(await message.ConfigureAwait(false))!;
+        return new StepResults(
+            AddressTag: addressResult is null || IsEmpty(addressResult[0]) ? null : AddressTag.Parse((string?)addressResult[0]),
+            AddressFanout: addressResult is null ? 0 : (int)addressResult[1],
+            Taken: addressResult is null ? [] : ((RedisResult[])addressResult[2]!).Select(t => RecentRequest.Parse((string)t!)).OfType<RecentRequest>().ToList(),
+            ShapeTagged: shapeResult is not null && !IsEmpty(shapeResult[0]),
+            ShapeFanout: shapeResult is null ? 0 : (int)shapeResult[1],
+            NetworkTagged: networkResult is not null && !IsEmpty(networkResult[0]),
+            Links: messageResult is null ? 0 : (int)messageResult[0],
+            NearHoneypot: messageResult is not null && (int)messageResult[1] == 1,
+            DomainRecipients: domain is null ? 0 : (int)(await domain.ConfigureAwait(false)));
     }
+
+    private static Task<RedisResult> Tag(IBatch batch, string tagKey, AddressTag? newTag, TimeSpan ttl, WindowCount? fanout, long now) =>
+        batch.ScriptEvaluateAsync(_tagScript, new
+        {
+            tag = (RedisKey)tagKey,
+            newTag = newTag?.Serialize() ?? string.Empty,
+            ttlMs = Milliseconds(ttl),
+            recipients = (RedisKey)(fanout?.Key ?? tagKey),
+            now,
+            recipient = fanout?.Member ?? string.Empty,
+            fanoutMs = Milliseconds(fanout?.Window),
+            fanoutCap = fanout?.Cap ?? 0,
+        });
+
+    private static long Milliseconds(TimeSpan? span) => (long)(span?.TotalMilliseconds ?? 0);
 
     private static bool IsEmpty(RedisResult result) => result.IsNull || ((string?)result)?.Length is null or 0;
 }

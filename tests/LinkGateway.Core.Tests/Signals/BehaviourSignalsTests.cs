@@ -33,6 +33,7 @@ public class BehaviourSignalsTests
     [InlineData(true, true, false, true, "curl", "tag.ip,tag.prefix,honeypot.near")] // automation of its own corroborates
     [InlineData(false, false, true, false, "curl", "tag.fingerprint")]
     [InlineData(false, false, false, true, "timing", "")] // the URL's send time is circumstance, not the client's own doing
+    [InlineData(false, true, true, false, "weak", "")] // a colleague without Accept-Language behind a TLS-inspecting proxy: common among people
     public void InheritedEvidence_CountsOnlyForTheTaggedClientOrWithEvidenceOfItsOwn(bool address, bool prefix, bool shape, bool nearHoneypot,
         string request, string expected)
     {
@@ -41,6 +42,7 @@ public class BehaviourSignalsTests
         {
             "curl" => _curl,
             "timing" => SignalSet.Empty.With(Signal.TimingFast).With(Signal.NetDatacenter),
+            "weak" => SignalSet.Empty.With(Signal.HdrNoAcceptLanguage).With(Signal.TlsMismatch).With(Signal.HdrAcceptAny),
             _ => _clean,
         };
 

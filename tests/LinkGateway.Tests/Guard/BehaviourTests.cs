@@ -36,9 +36,8 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
 
         var foldBack = await _host.Memory.ReadFoldBackAsync(10, default);
         var trigger = second.Header("X-Bot-Request-Id");
-        Assert.Contains(foldBack, e => e.Entity == $"ip:{address}" && e.TriggerRequestId == trigger);
-        var message = Assert.Single(foldBack, e => e.Entity == "m:m-burst:r-1");
-        var corrected = Assert.Single(message.Requests);
+        var client = Assert.Single(foldBack, e => e.Entity == $"ip:{address}" && e.TriggerRequestId == trigger);
+        var corrected = Assert.Single(client.Requests);
         Assert.Equal((first.Header("X-Bot-Request-Id"), "click", "l-1"), (corrected.RequestId, corrected.Kind, corrected.LinkId));
     }
 
@@ -117,12 +116,15 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task HoneypotHit_MakesTheScannersNearbyHitsBots_AndFoldsBackTheOneJustBefore()
+    public async Task HoneypotHit_MakesTheScannersNearbyHitsBots_AndFoldsBackItsOwnRequestJustBefore()
     {
         var scanner = Clients.NextAddress();
-        var before = await Click(Clients.NextAddress(), "m-trap", "r-1", "l-0");
+        const string Chrome = Clients.ChromeUserAgent;
+        await Click(Clients.NextAddress(), "m-trap", "r-1", "l-0"); // the recipient's own click: never folded back
+        await _host.Client.SendAsync(Clients.Bare("/o/m-trap-2/r-7", scanner, Chrome)); // the scanner's own earlier request, not yet known as one
+        var opened = _host.Ledger.Events[^1];
         _time.Advance(TimeSpan.FromSeconds(2));
-        var trap = await _host.Client.SendAsync(Clients.Bare("/h/m-trap/r-1", scanner, "curl/8.5.0"));
+        var trap = await _host.Client.SendAsync(Clients.Bare("/h/m-trap/r-1", scanner, Chrome));
         _time.Advance(TimeSpan.FromSeconds(3));
         await Send(Clients.Bare("/c/m-trap/r-1/l-1", Clients.NextAddress(), "python-requests/2.32.3")); // its pool's other address
 
@@ -130,12 +132,12 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
         var after = Assert.Single(_host.Ledger.Events, e => e.LinkId == "l-1");
         Assert.Equal("bot", after.Header("X-Bot-Verdict"));
         Assert.Contains("honeypot.near", after.Header("X-Bot-Reasons")!.Split(','));
-        var foldBack = Assert.Single(await _host.Memory.ReadFoldBackAsync(10, default), e => e.Entity == "m:m-trap:r-1");
-        Assert.Equal(before.Header("X-Bot-Request-Id"), Assert.Single(foldBack.Requests).RequestId);
+        var foldBack = Assert.Single(await _host.Memory.ReadFoldBackAsync(10, default), e => e.Entity == $"ip:{scanner}");
+        Assert.Equal(opened.Header("X-Bot-Request-Id"), Assert.Single(foldBack.Requests).RequestId);
     }
 
     [Fact]
-    public async Task TaggedClientShape_IsRecognisedFromAnotherAddressOfItsNetwork_WhenItShowsAutomationOfItsOwn()
+    public async Task TaggedClientShape_IsRecognisedFromAnotherAddressOfItsNetwork_OnlyWithStrongAutomationOfItsOwn()
     {
         var prefix = Clients.NextPrefix();
         var script = Clients.Browser("/c/m-shape/r-1/l-1", $"{prefix}5");
@@ -146,15 +148,20 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
         await Send(second); // a burst: bot, tags its address and its shape
         _time.Advance(TimeSpan.FromMinutes(5));
 
-        var sameSoftware = Clients.Browser("/c/m-shape-2/r-2/l-1", $"{prefix}77");
+        var sameSoftware = Clients.Browser("/c/m-shape-2/r-2/l-1", $"{prefix}77", HttpMethod.Head); // HEAD: strong, and the same shape
         sameSoftware.Headers.Remove("Accept-Language");
         await Send(sameSoftware);
+        var sameSoftwareWeakly = Clients.Browser("/c/m-shape-4/r-4/l-1", $"{prefix}79"); // a missing Accept-Language: common among people
+        sameSoftwareWeakly.Headers.Remove("Accept-Language");
+        await Send(sameSoftwareWeakly);
         var otherSoftware = Clients.Browser("/c/m-shape-3/r-3/l-1", $"{prefix}78");
         otherSoftware.Headers.Remove("User-Agent");
         otherSoftware.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0");
         await Send(otherSoftware);
 
         Assert.Contains("tag.fingerprint", Assert.Single(_host.Ledger.Events, e => e.RecipientId == "r-2").Header("X-Bot-Reasons")!.Split(','));
+        Assert.Equal(("human", "hdr.no-accept-language"), (Assert.Single(_host.Ledger.Events, e => e.RecipientId == "r-4").Header("X-Bot-Verdict"),
+            Assert.Single(_host.Ledger.Events, e => e.RecipientId == "r-4").Header("X-Bot-Reasons")));
         Assert.Equal("human", Assert.Single(_host.Ledger.Events, e => e.RecipientId == "r-3").Header("X-Bot-Verdict"));
     }
 

@@ -13,7 +13,7 @@ namespace LinkGateway.Memory;
 public sealed class InProcessTableTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(20_000, false)] // a person's click each: address, /24, message/recipient, message/network, shape
+    [InlineData(20_000, false)] // a person's click each: address, its fan-out, /24, shape and its fan-out, message links, message/client
     [InlineData(20_000, true)] // the same, each also a bot tagging its address and shape
     public async Task EstimatedBytes_CoverTheMeasuredHeap_WithoutOverstatingItTwice(int requests, bool bots)
     {
@@ -24,11 +24,11 @@ public sealed class InProcessTableTests(ITestOutputHelper output)
             var prefix = NetworkPrefix.Of(address);
             return new MemoryObservation(time.GetUtcNow(), Guid.CreateVersion7().ToString("N"), LinkKind.Click, address, prefix,
                 new LinkIdentity($"m-{i:D8}", $"r-{i:D8}", "l-1", null), $"{i:x16}", bots ? new AddressTag(90, "ua.library,hdr.accept-any", time.GetUtcNow()) : null,
-                false, TimeSpan.FromHours(24));
+                bots ? new AddressTag(90, "ua.library,hdr.accept-any", time.GetUtcNow()) : null, false, TimeSpan.FromHours(24), BehaviourOptions.Default);
         }).ToList(); // made before measuring: the store's share of them is what it keeps
 
         var before = GC.GetTotalMemory(forceFullCollection: true);
-        using var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), BehaviourOptions.Default, time, 1024L * 1024 * 1024);
+        using var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), time, 1024L * 1024 * 1024);
         foreach (var observation in observations)
         {
             await memory.ObserveAsync(observation, default);

@@ -27,7 +27,7 @@ public sealed class RedisClusterTests(RedisCluster cluster) : IClassFixture<Redi
         Assert.Contains("burst.links", Assert.Single(nodeB.Ledger.Events).Header("X-Bot-Reasons")!.Split(','));
         Assert.Contains("tag.ip", Assert.Single(nodeA.Ledger.Events, e => e.RecipientId == "r-2").Header("X-Bot-Reasons")!.Split(','));
         var foldBack = await nodeA.Memory.ReadFoldBackAsync(10, default);
-        Assert.Contains(foldBack, e => e.Entity == "m:m-c:r-1");
+        Assert.Contains(foldBack, e => e.Entity == $"ip:{address}"); // the burst's client, seen first by node A
 
         // The interstitial's pass: issued by A, accepted by B (Data Protection keys and nonces in the cluster).
         var page = await (await nodeA.Client.SendAsync(Clients.Browser("/u/m-c/r-3", Clients.NextAddress()))).Content.ReadAsStringAsync();

@@ -14,10 +14,10 @@ public sealed class SharedMemoryTests(RedisFixture redis)
         var address = Clients.NextAddress();
 
         await nodeA.Client.SendAsync(Clients.Bare("/c/m-9/r-scan/l-1", address, "Go-http-client/1.1"));
-        await nodeB.Client.SendAsync(Clients.Bare("/c/m-9/r-again/l-1", address, Clients.ChromeUserAgent));
+        await nodeB.Client.SendAsync(Clients.Bare("/c/m-9/r-again/l-1", address, "python-requests/2.32.3")); // automation of its own: the tag counts
 
         var seen = Assert.Single(nodeB.Ledger.Events, e => e.RecipientId == "r-again");
-        Assert.Equal("tag.ip", seen.Header("X-Bot-Reasons")!.Split(',')[0]);
+        Assert.Contains("tag.ip", seen.Header("X-Bot-Reasons")!.Split(','));
     }
 
     [Fact]

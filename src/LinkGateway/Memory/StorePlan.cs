@@ -1,0 +1,139 @@
+using LinkGateway.Signals;
+
+namespace LinkGateway.Memory;
+
+/// <summary>
+/// A window set: add <see cref="Member"/> now, forget members older than <see cref="Window"/> and, past <see cref="Cap"/>,
+/// the oldest, and count the rest.
+/// </summary>
+public readonly record struct WindowCount(string Key, string Member, TimeSpan Window, int Cap);
+
+/// <summary>
+/// An address: its tag (read; set once when <see cref="NewTag"/>), its fan-out per client software, and its recent
+/// human requests. When the tag is first set, the recent requests of the tagging client (<see cref="Client"/>) are handed
+/// back for fold-back and leave the list; other clients' stay.
+/// </summary>
+public sealed record AddressStep(string TagKey, string RecentKey, string Client, WindowCount? Fanout, AddressTag? NewTag, TimeSpan TagTtl,
+    RecentRequest? Entry, TimeSpan RecentWindow, int RecentMax);
+
+/// <summary>A client shape (its software from its /24 or /48): its tag, and how many recipients it touched in the window.</summary>
+public sealed record ShapeStep(string TagKey, WindowCount? Fanout, AddressTag? NewTag, TimeSpan TagTtl);
+
+/// <summary>A /24 or /48: its tag (set by a honeypot hit from it).</summary>
+public sealed record NetworkStep(string TagKey, AddressTag? NewTag, TimeSpan TagTtl);
+
+/// <summary>One recipient's message: the links this client fetched in the burst window, and the honeypot mark (set on a hit).</summary>
+public sealed record MessageStep(WindowCount? Links, string HoneyKey, bool Hit, TimeSpan HoneyWindow);
+
+/// <summary>What the steps found, before this request changed anything but its own counts.</summary>
+public readonly record struct StepResults(
+    AddressTag? AddressTag,
+    int AddressFanout,
+    IReadOnlyList<RecentRequest> Taken,
+    bool ShapeTagged,
+    int ShapeFanout,
+    bool NetworkTagged,
+    int Links,
+    bool NearHoneypot,
+    int DomainRecipients);
+
+/// <summary>
+/// The store's work for one request, described once — keys, windows, caps, tags, what comes back — from the request and
+/// the behaviour settings in force (a hot reload changes them for the next request). Both stores carry the same plan out:
+/// Redis as one script per entity in one round trip, the in-process store on its entities; <see cref="Recall"/> turns
+/// what they found into behaviour facts and fold-back the same way for both.
+/// <para>
+/// Behaviour is counted per client — its software (User-Agent and header shape) from its network — and fold-back names
+/// only the tagged client's own requests: offices, relays and households share addresses, and anyone who knows a
+/// recipient's ids can fetch that recipient's links. What one client does never counts toward another's verdict.
+/// </para>
+/// </summary>
+public sealed record StorePlan(MemoryObservation Observation, AddressStep? Address, ShapeStep? Shape, NetworkStep? Network, MessageStep? Message,
+    WindowCount? Domain)
+{
+    /// <summary>The plan of a request's round trip (<see cref="IGatewayMemory.ObserveAsync"/>).</summary>
+    public static StorePlan Observe(MemoryObservation o, MemoryKeys keys)
+    {
+        var behaviour = o.Behaviour;
+        var caps = WindowSetCaps.For(behaviour);
+        var client = o.ShapeKey ?? string.Empty;
+        var recipient = o.Identity.RecipientId;
+        var entry = o.NewTag is null && !o.HoneypotHit ? o.AsRecent() : null;
+
+        AddressStep? address = null;
+        if (o.ClientAddress is not null)
+        {
+            var key = keys.Address(o.ClientAddress);
+            address = new AddressStep(key + ":tag", key + ":recent", client,
+                recipient is null ? null : new WindowCount($"{key}:rcpt:{client}", recipient, behaviour.FanoutWindow, caps.Fanout),
+                o.NewTag, o.TagTtl, entry, behaviour.FoldBackWindow, behaviour.FoldBackMaxEntries);
+        }
+
+        ShapeStep? shape = null;
+        if (o.ShapeKey is not null)
+        {
+            var key = keys.Shape(o.ShapeKey);
+            shape = new ShapeStep(key + ":tag",
+                recipient is null ? null : new WindowCount(key + ":rcpt", recipient, behaviour.FanoutWindow, caps.Fanout),
+                o.ShapeTag, o.TagTtl);
+        }
+
+        var network = o.Prefix is null ? null : new NetworkStep(keys.Network(o.Prefix) + ":tag", o.HoneypotHit ? o.NewTag : null, o.TagTtl);
+
+        MessageStep? message = null;
+        WindowCount? domain = null;
+        if (o.HasMessageRecipient)
+        {
+            var key = keys.MessageRecipient(o.Identity.MessageId!, recipient!);
+            message = new MessageStep(
+                o.Identity.LinkId is null ? null : new WindowCount($"{key}:links:{client}", o.Identity.LinkId, behaviour.BurstLinksWindow, caps.Links),
+                key + ":honey", o.HoneypotHit, behaviour.HoneypotWindow);
+            if (o.ShapeKey is not null && o.CountsForBurstDomain())
+            {
+                domain = new WindowCount(keys.MessageClient(o.Identity.MessageId!, o.ShapeKey) + ":rcpt", recipient!, behaviour.BurstDomainWindow, caps.Domain);
+            }
+        }
+
+        return new StorePlan(o, address, shape, network, message, domain);
+    }
+
+    /// <summary>
+    /// The plan of the writes after a verdict (<see cref="IGatewayMemory.RememberAsync"/>): the tags behaviour revealed,
+    /// set where missing; the address's tag takes the client's recent requests along, as fold-back.
+    /// </summary>
+    public static StorePlan Remember(MemoryRemember r, MemoryKeys keys)
+    {
+        var o = r.Observation;
+        AddressStep? address = null;
+        if (r.TagAddress && o.ClientAddress is not null)
+        {
+            var key = keys.Address(o.ClientAddress);
+            address = new AddressStep(key + ":tag", key + ":recent", o.ShapeKey ?? string.Empty, null, r.Tag, o.TagTtl, null,
+                o.Behaviour.FoldBackWindow, o.Behaviour.FoldBackMaxEntries);
+        }
+
+        var shape = r.TagShape && o.ShapeKey is not null ? new ShapeStep(keys.Shape(o.ShapeKey) + ":tag", null, r.Tag, o.TagTtl) : null;
+        return new StorePlan(o, address, shape, null, null, null);
+    }
+
+    /// <summary>What the memory knew before the request, and the fold-back the round trip took.</summary>
+    public MemoryRecall Recall(in StepResults found)
+    {
+        var facts = new BehaviourFacts(found.AddressTag is not null, found.NetworkTagged, found.ShapeTagged,
+            found.AddressFanout, found.ShapeFanout, found.Links, found.DomainRecipients, found.NearHoneypot);
+        return new MemoryRecall(found.AddressTag, facts, FoldBack(found.Taken, Observation.NewTag?.Reasons ?? string.Empty));
+    }
+
+    /// <summary>The fold-back event of the requests a newly set address tag took along (none when it took none).</summary>
+    public IReadOnlyList<FoldBackEvent> FoldBack(IReadOnlyList<RecentRequest> taken, string reason)
+    {
+        var o = Observation;
+        if (taken.Count == 0 || o.ClientAddress is null)
+        {
+            return [];
+        }
+
+        var requests = FoldBackEvent.Select(taken, o.Now, o.Behaviour.FoldBackWindow, o.RequestId);
+        return requests.Count == 0 ? [] : [new FoldBackEvent(o.AddressEntity, reason, o.Now, o.RequestId, requests)];
+    }
+}
