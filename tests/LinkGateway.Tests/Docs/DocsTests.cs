@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
+using LinkGateway.Contracts;
 using LinkGateway.Hosting;
 using LinkGateway.Observability;
 using LinkGateway.Signals;
