@@ -177,6 +177,69 @@ public sealed class HostileClientTests(HostileClientFixture gateway) : IClassFix
         Assert.Equal("bot", Assert.Single(gateway.Ledger, e => e.MessageId == $"m-{_id}" && e.RecipientId == "r-2").Header("X-Bot-Verdict"));
     }
 
+    [Fact]
+    public async Task FetchingARecipientsLinksAsTheyClick_NeverFramesThem_NorKeepsThemFromUnsubscribing()
+    {
+        // Review finding F1: an attacker who knows the ids fetches the victim's link moments before the victim's own click.
+        var victim = Clients.NextAddress();
+        await gateway.Client.SendAsync(Clients.Bare($"/c/m-{_id}/frank/x", Clients.NextAddress(), "curl/8.5.0"));
+        await gateway.Client.SendAsync(Clients.Browser($"/c/m-{_id}/frank/l1", victim));
+        await gateway.Client.SendAsync(Clients.Browser($"/c/m-{_id}-next/frank/l1", victim));
+        var token = await TokenFromThePageAsync($"/u/m-{_id}/frank", victim);
+        await Task.Delay(HostileClientFixture.MinDwell); // the victim reads the page
+        var posted = await gateway.Client.SendAsync(ShieldClient.ClickPost($"/u/m-{_id}/frank", victim, token));
+
+        Assert.All(gateway.Ledger.Where(e => e.LinkId == "l1" && e.MessageId!.StartsWith($"m-{_id}", StringComparison.Ordinal)),
+            e => Assert.Equal(("human", ""), (e.Header("X-Bot-Verdict"), e.Header("X-Bot-Reasons"))));
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+    }
+
+    [Fact]
+    public async Task MadeUpRecipientsFromANeighbour_NeverFrameAPersonInTheSameNetwork()
+    {
+        // Review finding F2: fan-out and domain bursts were counted per /24, whoever made them.
+        var network = Clients.NextPrefix();
+        for (var i = 0; i < 15; i++)
+        {
+            await gateway.Client.SendAsync(Clients.Bare($"/c/m-{_id}/fake{i}/l", $"{network}9", "curl/8.5.0"));
+        }
+
+        await gateway.Client.SendAsync(Clients.Browser($"/c/m-{_id}/r-person/l1", $"{network}77"));
+
+        Assert.Equal(("human", ""), (Assert.Single(gateway.Ledger, e => e.RecipientId == "r-person" && e.MessageId == $"m-{_id}").Header("X-Bot-Verdict"),
+            Assert.Single(gateway.Ledger, e => e.RecipientId == "r-person" && e.MessageId == $"m-{_id}").Header("X-Bot-Reasons")));
+    }
+
+    [Fact]
+    public async Task HoneypotHitFromAnOffice_LeavesAColleagueWithWeakSignsOfItsOwnNoBot()
+    {
+        // Review finding F3: a mail client without Accept-Language behind the same /24 inherited the hitter's tags.
+        // The hitter uses the office's common mail client: its shape (software and /24) is the colleague's.
+        const string MailClient = "Mozilla/4.0 (compatible; ms-office; MSOffice 16)";
+        var office = Clients.NextPrefix();
+        await gateway.Client.SendAsync(Clients.Bare($"/h/m-{_id}/r-trap", $"{office}10", MailClient));
+
+        await gateway.Client.SendAsync(Clients.Bare($"/o/m-{_id}/r-colleague", $"{office}11", MailClient));
+
+        Assert.NotEqual("bot", Assert.Single(gateway.Ledger, e => e.RecipientId == "r-colleague").Header("X-Bot-Verdict"));
+    }
+
+    [Fact]
+    public async Task HoneypotHit_FoldsBackOnlyTheHittersOwnRequests_NeverItsNeighboursOrTheRecipients()
+    {
+        // Review finding F4: a honeypot hit reported a whole /24's clicks, and the recipient's own, as scanner traffic.
+        var network = Clients.NextPrefix();
+        await gateway.Client.SendAsync(Clients.Browser($"/c/m-{_id}/carol/l1", $"{network}10"));
+        await gateway.Client.SendAsync(Clients.Browser($"/c/m-{_id}-b/dave/l1", $"{network}11"));
+        var people = gateway.Ledger.Where(e => e.MessageId!.StartsWith($"m-{_id}", StringComparison.Ordinal)).Select(e => e.Header("X-Bot-Request-Id")).ToHashSet();
+
+        await gateway.Client.SendAsync(Clients.Bare($"/h/m-{_id}/carol", $"{network}200", "curl/8.5.0"));
+        var foldBack = await gateway.Admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/admin/foldback?count=50");
+
+        Assert.DoesNotContain(foldBack.EnumerateArray().SelectMany(e => e.GetProperty("requests").EnumerateArray()),
+            r => people.Contains(r.GetProperty("requestId").GetString()));
+    }
+
     // 3. No spelling of an unsubscribe link reaches the origin unshielded.
 
     [Theory]
