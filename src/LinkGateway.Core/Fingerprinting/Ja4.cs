@@ -226,4 +226,8 @@ public static class Ja4
             return true;
         }
     }
+
+    /// <summary>Part a (10 characters), then two 12-digit hashes: t13d1516h2_8daaf6152771_d8a2da3f94cd.</summary>
+    public static bool IsFingerprint(string? text) =>
+        text is { Length: 36 } && text[0] is 't' or 'q' or 'd' && text[10] == '_' && text[23] == '_' && Signatures.SignatureLoader.IsHash12(text[11..23]) && Signatures.SignatureLoader.IsHash12(text[24..]);
 }

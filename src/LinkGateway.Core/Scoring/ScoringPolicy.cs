@@ -13,28 +13,46 @@ public sealed class ScoringPolicy
     public ScoringPolicy(int suspectThreshold = DefaultSuspectThreshold, int botThreshold = DefaultBotThreshold,
         IReadOnlyDictionary<Signal, double>? weights = null)
     {
-        if (suspectThreshold is < 1 or > 100)
+        weights ??= new Dictionary<Signal, double>();
+        if (Problems(suspectThreshold, botThreshold, weights).FirstOrDefault() is { Key: not null } problem)
         {
-            throw new ArgumentOutOfRangeException(nameof(suspectThreshold), suspectThreshold, "must be 1..100");
-        }
-
-        if (botThreshold < suspectThreshold || botThreshold > 100)
-        {
-            throw new ArgumentOutOfRangeException(nameof(botThreshold), botThreshold, "must be between the suspect threshold and 100");
+            throw new ArgumentOutOfRangeException(problem.Key, problem.Problem);
         }
 
         SuspectThreshold = suspectThreshold;
         BotThreshold = botThreshold;
         _weights = SignalCatalog.All.Select(e => e.DefaultWeight).ToArray();
-        foreach (var (signal, weight) in weights ?? new Dictionary<Signal, double>())
+        foreach (var (signal, weight) in weights)
+        {
+            _weights[(int)signal] = weight;
+        }
+    }
+
+    /// <summary>
+    /// What keeps these thresholds and weights from making a policy, each named by its key as the LinkGateway configuration
+    /// writes it ("Thresholds:Bot", "Weights:ua.library"): the one place the rules are written.
+    /// </summary>
+    public static IReadOnlyList<(string Key, string Problem)> Problems(int suspectThreshold, int botThreshold, IReadOnlyDictionary<Signal, double> weights)
+    {
+        var problems = new List<(string, string)>();
+        if (suspectThreshold is < 1 or > 100)
+        {
+            problems.Add(("Thresholds:Suspect", $"{suspectThreshold} is outside 1..100"));
+        }
+        else if (botThreshold < suspectThreshold || botThreshold > 100)
+        {
+            problems.Add(("Thresholds:Bot", $"{botThreshold} must be between the suspect threshold ({suspectThreshold}) and 100"));
+        }
+
+        foreach (var (signal, weight) in weights)
         {
             if (weight is < 0 or > 1 || double.IsNaN(weight))
             {
-                throw new ArgumentOutOfRangeException(nameof(weights), weight, $"weight of {signal.Code()} must be 0..1");
+                problems.Add(($"Weights:{signal.Code()}", $"{weight.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside 0..1"));
             }
-
-            _weights[(int)signal] = weight;
         }
+
+        return problems;
     }
 
     public static ScoringPolicy Default { get; } = new();

@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
+using LinkGateway.Fingerprinting;
+
 namespace LinkGateway.Signatures;
 
 /// <summary>
@@ -131,7 +133,7 @@ public static class SignatureLoader
             switch (kind)
             {
                 case "tls-client":
-                    Collect(entry.Ja4, IsJa4, tls.ToolJa4s, errors,
+                    Collect(entry.Ja4, Ja4.IsFingerprint, tls.ToolJa4s, errors,
                         $"{where}: \"ja4\" is not a JA4 fingerprint: \"{entry.Ja4}\" (expected e.g. t13d1516h2_8daaf6152771_d8a2da3f94cd)");
                     continue;
                 case "tls-browser":
@@ -142,7 +144,7 @@ public static class SignatureLoader
 
             if (kind == "network")
             {
-                if (!TryParseNetwork(entry.Cidr, out var network))
+                if (!NetworkText.TryParse(entry.Cidr, out var network))
                 {
                     errors.Add($"{where}: \"cidr\" is not a valid network: \"{entry.Cidr}\" (expected e.g. 192.0.2.0/24 or 2001:db8::/32, with no host bits set)");
                 }
@@ -233,50 +235,6 @@ public static class SignatureLoader
         return category != ClientCategory.None;
     }
 
-    /// <summary>A CIDR block (host bits clear) or a single address.</summary>
-    public static bool TryParseNetwork(string? text, out IPNetwork network)
-    {
-        network = default;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-
-        text = text.Trim();
-        if (!text.Contains('/'))
-        {
-            if (!IPAddress.TryParse(text, out var single))
-            {
-                return false;
-            }
-
-            network = new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-            return true;
-        }
-
-        // IPNetwork.TryParse quietly masks host bits; "10.0.0.1/8" is a typo to report, not to guess at.
-        var slash = text.IndexOf('/');
-        if (!IPAddress.TryParse(text.AsSpan(0, slash), out var address)
-            || !int.TryParse(text.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var prefix)
-            || prefix > (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128))
-        {
-            return false;
-        }
-
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out var length);
-        for (var bit = prefix; bit < length * 8; bit++)
-        {
-            if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0)
-            {
-                return false;
-            }
-        }
-
-        network = new IPNetwork(address, prefix);
-        return true;
-    }
-
     /// <summary>Adds a value that passes its check, or reports the problem.</summary>
     private static void Collect(string? value, Func<string?, bool> valid, List<string> into, List<string> errors, string problem)
     {
@@ -290,11 +248,7 @@ public static class SignatureLoader
         }
     }
 
-    /// <summary>Part a (10 characters), then two 12-digit hashes: t13d1516h2_8daaf6152771_d8a2da3f94cd.</summary>
-    public static bool IsJa4(string? text) =>
-        text is { Length: 36 } && text[0] is 't' or 'q' or 'd' && text[10] == '_' && text[23] == '_' && IsHash12(text[11..23]) && IsHash12(text[24..]);
-
-    private static bool IsHash12(string? text) => text is { Length: 12 } && text.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+    internal static bool IsHash12(string? text) => text is { Length: 12 } && text.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
     private static bool IsPublicSource(string? source) =>
         Uri.TryCreate(source, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);

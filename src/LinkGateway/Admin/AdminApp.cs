@@ -158,6 +158,7 @@ public static class AdminApp
             circuit = state.IsOpen ? "open" : "closed",
             state.OpenSince,
             lastPingMs = state.LastRoundTrip?.TotalMilliseconds,
+            state.LastAnsweredAt,
             state.ProbeFailures,
             state.TimesOpened,
             state.BudgetExceeded,
@@ -191,7 +192,7 @@ public static class AdminApp
 
     /// <summary>The canonical CIDR of a network given as two route values, or null when it is not one.</summary>
     private static string? NetworkOf(string address, int prefixLength) =>
-        Signatures.SignatureLoader.TryParseNetwork($"{address}/{prefixLength}", out var network) ? network.ToString() : null;
+        Fingerprinting.NetworkText.TryParse($"{address}/{prefixLength}", out var network) ? network.ToString() : null;
 
     /// <summary>The body of PUT /admin/networks/{address}/{prefixLength}.</summary>
     public sealed record NetworkChange(OperatorList List, string? Note);

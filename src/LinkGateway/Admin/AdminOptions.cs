@@ -1,3 +1,5 @@
+using LinkGateway.Contracts;
+
 namespace LinkGateway.Admin;
 
 public sealed class AdminOptions
@@ -9,4 +11,19 @@ public sealed class AdminOptions
     public string? Token { get; set; }
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Urls);
+
+    public void Validate(List<string> errors)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        if ((Token?.Length ?? 0) < 32)
+        {
+            errors.Add("LinkGateway:Admin:Token: needs at least 32 characters when LinkGateway:Admin:Urls is set (e.g. `openssl rand -base64 32`)");
+        }
+
+        errors.AddRange(ListenUrl.Problems(Urls, "http://127.0.0.1:9090").Select(problem => $"LinkGateway:Admin:Urls: {problem}"));
+    }
 }

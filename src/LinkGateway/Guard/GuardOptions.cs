@@ -30,4 +30,15 @@ public sealed class IdentityOptions
 
     /// <summary>The send time, in unix seconds. Default "t".</summary>
     public string SentAt { get; set; } = "t";
+
+    public void Validate(List<string> errors)
+    {
+        foreach (var (name, value) in new[] { ("MessageId", MessageId), ("RecipientId", RecipientId), ("LinkId", LinkId), ("SentAt", SentAt) })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                errors.Add($"LinkGateway:Identity:{name}: must name a route value or query parameter");
+            }
+        }
+    }
 }

@@ -38,13 +38,15 @@ internal static class DemoMode
     public static void PrintWelcome(WebApplication gateway, IReadOnlyDictionary<string, string?> overrides)
     {
         var url = gateway.Urls.First();
+        // What the origin recorded is read from the origin itself: through the gateway, the reading would be one more request to judge.
+        var origin = overrides["ReverseProxy:Clusters:origin:Destinations:primary:Address"]!.TrimEnd('/');
         var sent = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var person = $"curl -s -o /dev/null -D - -A '{BrowserUserAgent}' -H 'Accept: text/html,application/xhtml+xml,*/*;q=0.8' -H 'Accept-Language: en-GB,en;q=0.9' -H 'Sec-Fetch-Mode: navigate'";
         Console.WriteLine($"""
 
             LinkGateway demo
               gateway      {url}
-              demo origin  {overrides["ReverseProxy:Clusters:origin:Destinations:primary:Address"]} (in this process; what it recorded: {url}/_origin/events)
+              demo origin  {origin} (in this process; what it recorded: {origin}/_origin/events)
               store        in-process; signing key generated for this run
 
             Example links (route kinds from config/linkgateway.json):
@@ -59,7 +61,7 @@ internal static class DemoMode
               {person} '{url}/c/m-1001/r-42/l-1'
               curl -s -o /dev/null -D - -H 'X-Forwarded-For: 198.51.100.7' '{url}/c/m-1001/r-42/l-1'
               curl -s -o /dev/null -D - -H 'X-Forwarded-For: 40.107.3.10' -A '{BrowserUserAgent}' '{url}/c/m-1001/r-43/l-1'   # from Exchange Online Protection
-              curl -s {url}/_origin/events
+              curl -s {origin}/_origin/events
 
             The unsubscribe link is shielded (Shield: always): open {url}/u/m-1001/r-42 in a browser, press
             the button, and the origin unsubscribes once; a scanner's GET only ever sees the page:

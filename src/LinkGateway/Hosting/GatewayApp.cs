@@ -58,8 +58,9 @@ public static class GatewayApp
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
-            // The host logs a port in use with its stack trace; GatewayProgram says it in one line instead.
-            .Filter.ByExcluding(e => e.Exception is IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException }),
+            // The host logs an address it could not open with its stack trace; GatewayProgram says it in one line instead.
+            .Filter.ByExcluding(e => e.Exception is { } failure && GatewayProgram.ListenFailure(failure) is not null
+                && e.Properties.TryGetValue("SourceContext", out var source) && source.ToString() == "\"Microsoft.Extensions.Hosting.Internal.Host\""),
             preserveStaticLogger: true);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(config.Options);
@@ -97,6 +98,12 @@ public static class GatewayApp
         app.UseSerilogRequestLogging(logging =>
         {
             logging.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+            // A balancer asks /healthz and /readyz every few seconds; at Information they would bury the requests that matter.
+            // (A 503 from /readyz while warming up is its answer, not an error.)
+            logging.GetLevel = (http, _, failure) =>
+                failure is null && (http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz"))
+                    ? Serilog.Events.LogEventLevel.Debug
+                    : failure is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Information;
             logging.EnrichDiagnosticContext = (diagnostics, http) =>
             {
                 diagnostics.Set("ClientAddress", http.Connection.RemoteIpAddress?.ToString());
@@ -128,7 +135,9 @@ public static class GatewayApp
             ResultStatusCodes =
             {
                 [HealthStatus.Healthy] = StatusCodes.Status200OK,
-                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                // A node without its store still answers everyone, statelessly, and every node shares the store: taking nodes out
+                // for it would turn a store outage into an outage of the links, unsubscribe included. The body says "degraded".
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
             ResponseWriter = Readiness.WriteAsync,

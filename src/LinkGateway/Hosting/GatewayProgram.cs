@@ -1,3 +1,7 @@
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Connections;
+
 namespace LinkGateway.Hosting;
 
 /// <summary>The gateway command: parse switches, start the gateway (and in --demo the origin) and its admin port, run until stopped.</summary>
@@ -41,19 +45,30 @@ public static class GatewayProgram
         }
     }
 
-    /// <summary>Starts a host; a port already taken is the operator's to change, so it is one line naming the setting, not a stack trace.</summary>
+    /// <summary>
+    /// Starts a host. A port already taken, an address this machine does not have or a port it may not open is the
+    /// operator's to change, so it is one line naming the setting, not a stack trace.
+    /// </summary>
     private static async Task ListenAsync(WebApplication app, string setting)
     {
         try
         {
             await app.StartAsync();
         }
-        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        catch (Exception e) when (ListenFailure(e) is { } problem)
         {
-            var address = System.Text.RegularExpressions.Regex.Match(e.Message, "address (?<address>\\S+?):? address already in use") is { Success: true } match
-                ? match.Groups["address"].Value
-                : e.Message;
-            throw new GatewayConfigurationException([$"{setting}: {address} is already in use by another process (stop it, or choose another port there)"]);
+            throw new GatewayConfigurationException([$"{setting}: {problem}"]);
         }
     }
+
+    /// <summary>What went wrong when Kestrel could not open a listen address, in the operator's words; null for any other failure.</summary>
+    internal static string? ListenFailure(Exception e) => e switch
+    {
+        IOException { InnerException: AddressInUseException } => (Regex.Match(e.Message, "address (?<address>\\S+?):? address already in use") is { Success: true } match
+            ? match.Groups["address"].Value
+            : e.Message) + " is already in use by another process (stop it, or choose another port there)",
+        SocketException socket => $"cannot listen there: {socket.Message} (is the address one of this machine's, and the port one this user may open?)",
+        IOException { InnerException: SocketException socket } => $"cannot listen there: {socket.Message} ({e.Message})",
+        _ => null,
+    };
 }

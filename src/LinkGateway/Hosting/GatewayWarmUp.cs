@@ -11,15 +11,18 @@ namespace LinkGateway.Hosting;
 
 /// <summary>
 /// Readiness comes after the request path has run once: the key ring read (a pass issued and read back), the store's
-/// scripts loaded and the judgement compiled (a request judged twice against the store, from a documentation address
-/// that no client has, 192.0.2.1). Until then /readyz answers 503 "warming up", so a load balancer sends no one to a node
-/// whose first requests would wait for JIT and script loading. When the store is away at start, warm-up waits for it
-/// (the node is not ready without its memory, as before) and completes once it answers.
+/// scripts loaded and the judgement compiled (a person's click judged twice against the store, from a documentation
+/// address that no client has, 192.0.2.1). Until then /readyz answers 503 "warming up", so a load balancer sends no one
+/// to a node whose first requests would wait for JIT and script loading. A store that is away at start is waited for up
+/// to Redis:WaitAtStart; then the node is ready without it (degraded, stateless verdicts), since a node that
+/// never became ready while the store is down would leave no one to answer the links.
 /// </summary>
-internal sealed partial class GatewayWarmUp(LinkGuard guard, PassTokens passes, StoreCircuit circuit, TimeProvider time, ILogger<GatewayWarmUp> logger)
+internal sealed partial class GatewayWarmUp(
+    LinkGuard guard, PassTokens passes, StoreCircuit circuit, LinkGatewayOptions options, TimeProvider time, ILogger<GatewayWarmUp> logger)
     : BackgroundService, IHealthCheck
 {
     public const string RequestId = "lg-warm-up";
+
     private static readonly RoutePolicy _click = RoutePolicy.Parse(new Dictionary<string, string> { [LinkKinds.MetadataKey] = "click" }, out _)!;
 
     private readonly TaskCompletionSource _warm = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -38,29 +41,42 @@ internal sealed partial class GatewayWarmUp(LinkGuard guard, PassTokens passes, 
             throw new InvalidOperationException("The interstitial cannot read back a pass it issued: the Data Protection key ring is not usable.");
         }
 
-        while (!stoppingToken.IsCancellationRequested)
+        // Twice, so that the second judgement runs the compiled path; again while the store is away, up to the bound.
+        var deadline = Task.Delay(options.Redis.WaitAtStart, stoppingToken);
+        var stateful = false;
+        while (!stateful && !deadline.IsCompleted)
         {
-            await circuit.Closed.WaitAsync(stoppingToken).ConfigureAwait(false);
+            await Task.WhenAny(circuit.Closed, deadline).ConfigureAwait(false);
             var first = await guard.JudgeAsync(_click, Fingerprint(time.GetUtcNow()), null, false, RequestId, stoppingToken).ConfigureAwait(false);
             var second = await guard.JudgeAsync(_click, Fingerprint(time.GetUtcNow()), null, false, RequestId, stoppingToken).ConfigureAwait(false);
-            if (first is { Verdict.IsDegraded: false } && second is { Verdict.IsDegraded: false })
+            stateful = first is { Verdict.IsDegraded: false } && second is { Verdict.IsDegraded: false };
+            if (!stateful && !deadline.IsCompleted)
             {
-                _warm.TrySetResult();
-                Log.Warm(logger, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
-                return;
+                await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken), deadline).ConfigureAwait(false); // the store went away meanwhile
             }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken).ConfigureAwait(false); // the store went away in between
         }
+
+        if (stateful)
+        {
+            Log.Warm(logger, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+        }
+        else
+        {
+            Log.WarmWithoutStore(logger, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        _warm.TrySetResult();
     }
 
     private static RequestFingerprint Fingerprint(DateTimeOffset now) => new()
     {
         Method = "GET",
         Kind = LinkKind.Click,
-        UserAgent = "LinkGateway warm-up",
-        Accept = "*/*",
+        // A person's browser: nothing it does is evidence, so warm-up leaves no tag behind.
+        UserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 (LinkGateway warm-up)",
+        Accept = "text/html,application/xhtml+xml,*/*;q=0.8",
         HasAcceptLanguage = true,
+        HasSecFetch = true,
         ClientAddress = IPAddress.Parse("192.0.2.1"),
         Identity = new LinkIdentity(RequestId, RequestId, RequestId, null),
         ReceivedAt = now,
@@ -70,5 +86,8 @@ internal sealed partial class GatewayWarmUp(LinkGuard guard, PassTokens passes, 
     {
         [LoggerMessage(60, LogLevel.Information, "Warm: the request path ran against the store in {Milliseconds:0} ms; ready")]
         public static partial void Warm(ILogger logger, double milliseconds);
+
+        [LoggerMessage(61, LogLevel.Warning, "Warm without the store after {Milliseconds:0} ms: ready, answering statelessly until the store answers")]
+        public static partial void WarmWithoutStore(ILogger logger, double milliseconds);
     }
 }

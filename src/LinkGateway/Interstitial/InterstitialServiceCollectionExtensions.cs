@@ -17,7 +17,7 @@ public static class InterstitialServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddInterstitialShield(this IServiceCollection services, ShieldOptions shield, RedisOptions redisOptions)
     {
-        var folder = new DirectoryInfo(shield.KeyRingFolder(redisOptions.KeyPrefix));
+        var folder = new DirectoryInfo(shield.KeyRingFolder(redisOptions));
         var protection = services.AddDataProtection().SetApplicationName("LinkGateway");
         if (string.IsNullOrWhiteSpace(redisOptions.Configuration))
         {
@@ -27,8 +27,19 @@ public static class InterstitialServiceCollectionExtensions
         {
             var key = (RedisKey)$"{redisOptions.KeyPrefix}dataprotection-keys";
             services.AddOptions<KeyManagementOptions>()
-                .Configure<IConnectionMultiplexer, StoreCircuit, ILoggerFactory>((keys, redis, circuit, loggers) => keys.XmlRepository = new MirroredKeyRing(
-                    new RedisXmlRepository(() => redis.GetDatabase(), key), new FileSystemXmlRepository(folder, loggers), circuit, loggers.CreateLogger<MirroredKeyRing>()));
+                .Configure<IConnectionMultiplexer, StoreCircuit, ILoggerFactory>((keys, redis, circuit, loggers) =>
+                {
+                    var ring = new MirroredKeyRing(new RedisXmlRepository(() => redis.GetDatabase(), key), new FileSystemXmlRepository(folder, loggers), circuit,
+                        loggers.CreateLogger<MirroredKeyRing>());
+                    // A Redis restarted empty has lost the ring: this node writes its copy back, so nodes started since can read it
+                    // (once the probe has closed the circuit: until then the ring does not ask Redis).
+                    redis.ConnectionRestored += (_, _) => _ = Task.Run(async () =>
+                    {
+                        await circuit.Closed.ConfigureAwait(false);
+                        ring.GetAllElements();
+                    });
+                    keys.XmlRepository = ring;
+                });
         }
 
         services.AddSingleton(shield);

@@ -16,29 +16,37 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
     : IXmlRepository
 {
     private static readonly TimeSpan _sharedTimeout = TimeSpan.FromSeconds(1);
+    private readonly Lock _mirroring = new();
 
     public IReadOnlyCollection<XElement> GetAllElements()
     {
-        var mine = local.GetAllElements();
-        var theirs = ReadShared();
-        if (theirs is null)
+        // One mirror at a time: a reconnect announces itself once per connection, and two mirrors at once would push
+        // the same key to Redis twice.
+        lock (_mirroring)
         {
-            return mine;
-        }
+            var mine = local.GetAllElements().DistinctBy(Text).ToList();
+            // Redis's list may hold a key twice (another node's mirror racing this one): each key is taken once.
+            var theirs = ReadShared()?.DistinctBy(Text).ToList();
+            if (theirs is null)
+            {
+                return mine;
+            }
 
-        var known = mine.Select(Text).ToHashSet(StringComparer.Ordinal);
-        var shared = theirs.Select(Text).ToHashSet(StringComparer.Ordinal);
-        foreach (var element in theirs.Where(e => !known.Contains(Text(e))))
-        {
-            local.StoreElement(element, NameOf(element));
-        }
+            var known = mine.Select(Text).ToHashSet(StringComparer.Ordinal);
+            var shared = theirs.Select(Text).ToHashSet(StringComparer.Ordinal);
+            var learned = theirs.Where(e => !known.Contains(Text(e))).ToList();
+            foreach (var element in learned)
+            {
+                TryStoreLocal(element, NameOf(element));
+            }
 
-        foreach (var element in mine.Where(e => !shared.Contains(Text(e))))
-        {
-            TryStoreShared(element, NameOf(element));
-        }
+            foreach (var element in mine.Where(e => !shared.Contains(Text(e))))
+            {
+                TryStoreShared(element, NameOf(element));
+            }
 
-        return [.. mine, .. theirs.Where(e => !known.Contains(Text(e)))];
+            return [.. mine, .. learned];
+        }
     }
 
     public void StoreElement(XElement element, string friendlyName)
@@ -84,6 +92,22 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
         }
     }
 
+    /// <summary>
+    /// Keeps a key learned from Redis in this node's folder. The key is in use either way; a folder that cannot take it
+    /// (full, or the file written meanwhile by another process on the same folder) costs only the copy for an outage.
+    /// </summary>
+    private void TryStoreLocal(XElement element, string friendlyName)
+    {
+        try
+        {
+            local.StoreElement(element, friendlyName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.LocalUnavailable(logger, e.Message);
+        }
+    }
+
     private static string Text(XElement element) => element.ToString(SaveOptions.DisableFormatting);
 
     private static string NameOf(XElement element) => element.Attribute("id")?.Value is { } id ? $"key-{id}" : $"element-{Guid.NewGuid():N}";
@@ -92,5 +116,8 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
     {
         [LoggerMessage(50, LogLevel.Warning, "The shared key ring in Redis did not answer ({Problem}); the interstitial uses this node's copy")]
         public static partial void SharedUnavailable(ILogger logger, string problem);
+
+        [LoggerMessage(51, LogLevel.Warning, "A key of the shared key ring could not be kept in this node's folder ({Problem}); it is used, but an outage of Redis would find this node without it")]
+        public static partial void LocalUnavailable(ILogger logger, string problem);
     }
 }

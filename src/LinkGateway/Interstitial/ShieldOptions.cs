@@ -22,13 +22,14 @@ public sealed class ShieldOptions
 
     /// <summary>
     /// The folder where this node keeps the interstitial's Data Protection key ring (with Redis, a mirror of Redis's copy,
-    /// used while Redis is away). Default: LinkGateway/keys/{key prefix} under the user's local application data folder.
-    /// Must be writable; on a read-only root filesystem, point it at a volume.
+    /// used while Redis is away). Default: LinkGateway/keys/{key prefix}-{store} under the user's local application data
+    /// folder, where {store} names the Redis deployment (a hash of its endpoints) or "in-process", so a demo and a production
+    /// gateway run by one user never share keys. Must be writable; on a read-only root filesystem, point it at a volume.
     /// </summary>
     public string? KeyRingPath { get; set; }
 
-    /// <summary>The key ring folder in force: <see cref="KeyRingPath"/>, or the default for this key prefix.</summary>
-    public string KeyRingFolder(string keyPrefix)
+    /// <summary>The key ring folder in force: <see cref="KeyRingPath"/>, or the default for this store.</summary>
+    public string KeyRingFolder(LinkGateway.Memory.RedisOptions store)
     {
         if (!string.IsNullOrWhiteSpace(KeyRingPath))
         {
@@ -37,8 +38,28 @@ public sealed class ShieldOptions
 
         var data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
         var root = string.IsNullOrEmpty(data) ? System.IO.Path.GetTempPath() : data;
-        var name = string.Concat(keyPrefix.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
-        return System.IO.Path.Combine(root, "LinkGateway", "keys", name);
+        var prefix = string.Concat(store.KeyPrefix.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+        var deployment = string.IsNullOrWhiteSpace(store.Configuration)
+            ? "in-process"
+            : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(store.Configuration)))[..12];
+        return System.IO.Path.Combine(root, "LinkGateway", "keys", $"{prefix}-{deployment}");
+    }
+
+    /// <summary>The key ring must be writable here, or no node could issue a pass while Redis is away.</summary>
+    public void Validate(LinkGateway.Memory.RedisOptions store, List<string> errors)
+    {
+        var folder = KeyRingFolder(store);
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = System.IO.Path.Combine(folder, $".write-test-{Guid.NewGuid():N}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            errors.Add($"LinkGateway:Shield:KeyRingPath: cannot write to {folder} ({e.Message}); point it at a writable folder (a volume on a read-only filesystem)");
+        }
     }
 
     /// <summary>Largest form body read on a shielded route (RFC 8058 one-click, the pass). Default 16 KiB; larger gets 413.</summary>

@@ -26,6 +26,7 @@ internal sealed class GatewayMemoryHealthCheck(IGatewayMemory memory, StoreCircu
         if (state.LastRoundTrip is { } roundTrip)
         {
             data["lastPingMs"] = Math.Round(roundTrip.TotalMilliseconds, 2);
+            data["lastAnsweredAt"] = state.LastAnsweredAt!.Value;
         }
 
         if (state.LastProblem is { } problem)
@@ -35,6 +36,6 @@ internal sealed class GatewayMemoryHealthCheck(IGatewayMemory memory, StoreCircu
 
         return Task.FromResult(state.IsOpen
             ? HealthCheckResult.Degraded($"{memory.Name} store does not answer in time ({state.LastProblem}); verdicts are stateless", data: data)
-            : HealthCheckResult.Healthy(state.LastRoundTrip is { } ping ? $"{memory.Name} store answers PING in {ping.TotalMilliseconds:0.0} ms" : $"{memory.Name} store", data));
+            : HealthCheckResult.Healthy(state.LastRoundTrip is { } ping ? $"{memory.Name} store answers the probe in {ping.TotalMilliseconds:0.0} ms" : $"{memory.Name} store", data));
     }
 }

@@ -11,7 +11,7 @@ public sealed class RedisOptions
     public string KeyPrefix { get; set; } = "lg:";
 
     /// <summary>
-    /// How long Redis may take to answer the store probe's PING before it counts as slow. Default 20 ms. It measures Redis,
+    /// How long Redis may take to answer the store probe (an EVAL of "return 1", so a stall of reads or of writes shows) before it counts as slow. Default 20 ms. It measures Redis,
     /// not the gateway: requests themselves wait for their round trip as long as the probe says Redis answers
     /// (up to <see cref="MaxWait"/>).
     /// </summary>
@@ -36,6 +36,40 @@ public sealed class RedisOptions
     /// <summary>Observations kept for the store while it is away, written when it is back; the oldest go first past it. Default 100,000.</summary>
     [Range(0, 10_000_000)]
     public int BacklogCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// How long a starting node waits for an absent store before it becomes ready without it (stateless verdicts
+    /// until Redis answers). Default 10 s; 0 makes a node ready at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan WaitAtStart { get; set; } = TimeSpan.FromSeconds(10);
+
+    public void Validate(List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(KeyPrefix))
+        {
+            errors.Add("LinkGateway:Redis:KeyPrefix: must not be empty (default \"lg:\")");
+        }
+
+        if (string.IsNullOrWhiteSpace(Configuration))
+        {
+            return;
+        }
+
+        const string Example = "(expected e.g. \"redis:6379\" or \"host1:6379,host2:6379,password=...\")";
+        try
+        {
+            var parsed = StackExchange.Redis.ConfigurationOptions.Parse(Configuration);
+            if (parsed.EndPoints.Count == 0)
+            {
+                errors.Add($"LinkGateway:Redis:Configuration: names no host:port {Example}");
+            }
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add($"LinkGateway:Redis:Configuration: {e.Message} {Example}");
+        }
+    }
 }
 
 public sealed class MemoryOptions

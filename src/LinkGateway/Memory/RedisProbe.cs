@@ -4,7 +4,7 @@ namespace LinkGateway.Memory;
 
 /// <summary>
 /// Asks every Redis master "are you there?" every <see cref="LinkGateway.Memory.RedisOptions.ProbeInterval"/> on a thread of its own
-/// (<see cref="RedisPing"/>), and tells the <see cref="StoreCircuit"/>: a PING answered within the budget is a success,
+/// (<see cref="RedisPing"/>), and tells the <see cref="StoreCircuit"/>: an answer within the budget is a success,
 /// anything else a failure. This is what "the store is slow" means to the gateway — Redis not answering in time — however
 /// busy the gateway's own CPU is.
 /// </summary>
@@ -91,7 +91,7 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
             }
             else if (took > settings.Budget)
             {
-                problem ??= $"{key} answered PING in {took.TotalMilliseconds:0.0} ms, over the budget of {settings.Budget.TotalMilliseconds:0} ms";
+                problem ??= $"{key} answered in {took.TotalMilliseconds:0.0} ms, over the budget of {settings.Budget.TotalMilliseconds:0} ms";
             }
             else
             {
@@ -143,7 +143,7 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         [LoggerMessage(30, LogLevel.Warning, "The store probe failed: {Problem}; verdicts are stateless until Redis answers in time again")]
         public static partial void ProbeFailed(ILogger logger, string problem);
 
-        [LoggerMessage(32, LogLevel.Information, "The store answers again (PING in {RoundTripMs:0.0} ms): verdicts are stateful again")]
+        [LoggerMessage(32, LogLevel.Information, "The store answers again (in {RoundTripMs:0.0} ms): verdicts are stateful again")]
         public static partial void Recovered(ILogger logger, double roundTripMs);
     }
 }

@@ -1,7 +1,7 @@
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// Whether requests ask the store, decided by evidence about the store itself: the probe's PINGs (<see cref="RedisProbe"/>),
+/// Whether requests ask the store, decided by evidence about the store itself: the probe's questions (<see cref="RedisProbe"/>),
 /// answered within the budget or not, and round trips that failed at the connection. A request that merely waited long
 /// — the gateway's own queue on a busy CPU — is no evidence and never opens it. While open, requests answer statelessly
 /// at once (their observations wait in the <see cref="ObservationBacklog"/>); the first good probe closes it.
@@ -21,6 +21,7 @@ public sealed class StoreCircuit
     private long _timesOpened;
     private long _budgetExceeded;
     private double _lastRoundTripMs = double.NaN;
+    private DateTimeOffset? _lastAnsweredAt;
     private DateTimeOffset? _openSince;
     private string? _lastProblem;
 
@@ -83,6 +84,7 @@ public sealed class StoreCircuit
         {
             _probes++;
             _lastRoundTripMs = roundTrip.TotalMilliseconds;
+            _lastAnsweredAt = _time.GetUtcNow();
             _failuresInARow = 0;
             if (!_isOpen)
             {
@@ -134,7 +136,7 @@ public sealed class StoreCircuit
         lock (_gate)
         {
             return new StoreCircuitState(_isOpen, _openSince, double.IsNaN(_lastRoundTripMs) ? null : TimeSpan.FromMilliseconds(_lastRoundTripMs),
-                _probes, _probeFailures, _timesOpened, Interlocked.Read(ref _budgetExceeded), _lastProblem);
+                _lastAnsweredAt, _probes, _probeFailures, _timesOpened, Interlocked.Read(ref _budgetExceeded), _lastProblem);
         }
     }
 
@@ -165,7 +167,8 @@ public sealed class StoreCircuit
 }
 
 /// <summary>What readiness and the dashboard show of the store.</summary>
-/// <param name="LastRoundTrip">The last probe's PING time; null before the first, or with no probe (in-process store).</param>
+/// <param name="LastRoundTrip">How long the last answered probe took; null before the first, or with no probe (in-process store).</param>
+/// <param name="LastAnsweredAt">When the store last answered the probe.</param>
 /// <param name="BudgetExceeded">Requests whose round trip took longer than the budget (each woke the probe; most are the gateway's own queue).</param>
-public sealed record StoreCircuitState(bool IsOpen, DateTimeOffset? OpenSince, TimeSpan? LastRoundTrip, long Probes, long ProbeFailures, long TimesOpened,
-    long BudgetExceeded, string? LastProblem);
+public sealed record StoreCircuitState(bool IsOpen, DateTimeOffset? OpenSince, TimeSpan? LastRoundTrip, DateTimeOffset? LastAnsweredAt, long Probes,
+    long ProbeFailures, long TimesOpened, long BudgetExceeded, string? LastProblem);

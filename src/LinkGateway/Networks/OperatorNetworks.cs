@@ -1,4 +1,5 @@
 using System.Net;
+using LinkGateway.Fingerprinting;
 using LinkGateway.Signals;
 using LinkGateway.Signatures;
 
@@ -31,7 +32,7 @@ public sealed class OperatorNetworks
         var ranges = new List<(IPNetwork, NetworkInfo)>(entries.Count);
         foreach (var entry in entries)
         {
-            if (SignatureLoader.TryParseNetwork(entry.Network, out var network))
+            if (NetworkText.TryParse(entry.Network, out var network))
             {
                 ranges.Add((network, entry.List == OperatorList.Allow ? _allow : _deny));
             }

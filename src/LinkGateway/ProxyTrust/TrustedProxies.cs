@@ -33,7 +33,7 @@ public static class TrustedProxies
 
         foreach (var network in trust.KnownNetworks)
         {
-            Signatures.SignatureLoader.TryParseNetwork(network, out var parsed);
+            Fingerprinting.NetworkText.TryParse(network, out var parsed);
             forwarded.KnownIPNetworks.Add(parsed);
         }
     }

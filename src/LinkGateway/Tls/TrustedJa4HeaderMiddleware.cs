@@ -1,5 +1,5 @@
+using LinkGateway.Fingerprinting;
 using LinkGateway.ProxyTrust;
-using LinkGateway.Signatures;
 
 namespace LinkGateway.Tls;
 
@@ -17,7 +17,7 @@ internal sealed class TrustedJa4HeaderMiddleware(RequestDelegate next, string he
         if (headers.TryGetValue(header, out var values))
         {
             headers.Remove(header);
-            if (values.Count == 1 && SignatureLoader.IsJa4(values[0]) && PeerTrustFeature.IsTrustedProxyPeer(context))
+            if (values.Count == 1 && Ja4.IsFingerprint(values[0]) && PeerTrustFeature.IsTrustedProxyPeer(context))
             {
                 TlsClientHello.SetFromTrustedProxy(context, values[0]!);
             }

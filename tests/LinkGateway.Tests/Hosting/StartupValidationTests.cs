@@ -50,6 +50,13 @@ public class StartupValidationTests
     [InlineData("ReverseProxy:Clusters:origin:Destinations:primary:Address", "/relative", "ReverseProxy:Clusters:origin:Destinations:primary:Address: \"/relative\" is not an absolute http:// or https:// URL")]
     [InlineData("ReverseProxy:Clusters:spare:LoadBalancingPolicy", "RoundRobin", "ReverseProxy:Clusters:spare:Destinations: none")]
     [InlineData("LinkGateway:Signatures:Path", "no-such-folder", "LinkGateway:Signatures:Path: ")]
+    [InlineData("LinkGateway:Admin:Urls", "notaurl", "LinkGateway:Admin:Urls: \"notaurl\" is not an http:// or https:// address with a port")]
+    [InlineData("LinkGateway:Admin:Urls", "http://admin.internal:9090", "LinkGateway:Admin:Urls: \"http://admin.internal:9090\" has host \"admin.internal\", which is not an IP address; Kestrel would listen on every interface")]
+    [InlineData("LinkGateway:Admin:Urls", "http://127.0.0.1:9090/admin", "LinkGateway:Admin:Urls: \"http://127.0.0.1:9090/admin\" has a path")]
+    [InlineData("LinkGateway:Admin:Urls", "http://127.0.0.1", "LinkGateway:Admin:Urls: \"http://127.0.0.1\" has no port")]
+    [InlineData("urls", "http://127.0.0.300:8080", "--urls (or ASPNETCORE_URLS): \"http://127.0.0.300:8080\" has host \"127.0.0.300\", which is not an IP address")]
+    [InlineData("Kestrel:Endpoints:main:Url", "http://[::1]:70000", "Kestrel:Endpoints:main:Url: \"http://[::1]:70000\" has port 70000, not one from 0 to 65535")]
+    [InlineData("LinkGateway:Redis:Configuration", "127.0.0.1:notaport", "LinkGateway:Redis:Configuration: names no host:port")]
     public void BadSetting_StopsStartUpNamingTheKey(string key, string value, string expected)
     {
         var error = Assert.Throws<GatewayConfigurationException>(() => Build(new() { [key] = value }));
@@ -152,6 +159,11 @@ public class StartupValidationTests
     [InlineData("--LinkGateway:Mode=shadow", "config error: LinkGateway:Mode: \"shadow\" is not allowed (allowed: enforce, observe)")]
     [InlineData("--ReverseProxy:Routes:click:ClusterId=orgin", "config error: ReverseProxy:Routes:click:ClusterId: \"orgin\" names no cluster in ReverseProxy:Clusters (did you mean origin?)")]
     [InlineData("--ReverseProxy:Routes:click:Match:Path=/c/{x", "config error: ReverseProxy: Invalid path '/c/{x' for route 'click'. (There is an incomplete parameter")]
+    [InlineData("--urls=http://127.0.0.1:99999", "config error: --urls (or ASPNETCORE_URLS): \"http://127.0.0.1:99999\" has port 99999, not one from 0 to 65535")]
+    [InlineData("--urls=http://gateway.internal:8080", "config error: --urls (or ASPNETCORE_URLS): \"http://gateway.internal:8080\" has host \"gateway.internal\", which is not an IP address; Kestrel would listen on every interface")]
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine, and nothing is sent to it.
+    [InlineData("--urls=http://192.0.2.1:8080", "config error: --urls, ASPNETCORE_URLS or Kestrel:Endpoints: cannot listen there: Cannot assign requested address")]
+    [InlineData("--LinkGateway:Redis:Configuration=127.0.0.1:notaport", "config error: LinkGateway:Redis:Configuration: names no host:port")]
     [InlineData("--ReverseProxy:Clusters:origin:LoadBalancingPolicy=Fastest", "config error: ReverseProxy: No matching ILoadBalancingPolicy found for the load balancing policy 'Fastest' set on the cluster 'origin'.")]
     public async Task Process_WithAMistakeInTheConfiguration_ExitsWithCode2AndOneLineNamingTheKey(string setting, string expected)
     {

@@ -39,7 +39,13 @@ public sealed class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output
         }
 
         Assert.All(during, e => Assert.Equal(("store-unavailable", "human"), (e.Header("X-Bot-Degraded"), e.Header("X-Bot-Verdict"))));
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.Client.GetAsync("/readyz")).StatusCode);
+        // Still ready (the node answers everyone), and says it is degraded.
+        var ready = await host.Client.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        using (var body = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("degraded", body.RootElement.GetProperty("status").GetString());
+        }
 
         await redis.RestartAsync();
         var restarted = System.Diagnostics.Stopwatch.StartNew();

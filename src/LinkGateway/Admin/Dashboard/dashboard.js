@@ -66,7 +66,7 @@ function store(section, state, minutes) {
   const verdicts = last.human + last.suspect + last.bot;
   const rows = [
     ["circuit", state.circuit === "open" ? `open since ${new Date(state.openSince).toLocaleTimeString()}` : "closed"],
-    ["last PING", state.lastPingMs == null ? "—" : `${state.lastPingMs.toFixed(1)} ms`],
+    ["last answer", state.lastPingMs == null ? "—" : `${state.lastPingMs.toFixed(1)} ms, ${new Date(state.lastAnsweredAt).toLocaleTimeString()}`],
     ["stateless verdicts, this minute", `${last.degraded.toLocaleString()} of ${verdicts.toLocaleString()}`],
     ["requests past the budget", state.budgetExceeded.toLocaleString()],
     ["probe failures · times opened", `${state.probeFailures.toLocaleString()} · ${state.timesOpened.toLocaleString()}`],
