@@ -44,13 +44,18 @@ internal sealed class LinkGuardMiddleware
         IFormCollection? form = null;
         if (HttpMethods.IsPost(request.Method) && policy.HasInterstitial)
         {
-            var tooLarge = false;
-            form = await _shield.ReadFormAsync(request, () => tooLarge = true).ConfigureAwait(false);
-            if (tooLarge)
+            var body = await _shield.ReadFormAsync(request).ConfigureAwait(false);
+            switch (body.Refusal)
             {
-                await WriteTooLargeAsync(context).ConfigureAwait(false);
-                return;
+                case FormRefusal.TooLarge:
+                    await WriteTooLargeAsync(context).ConfigureAwait(false);
+                    return;
+                case FormRefusal.Unreadable:
+                    await ShieldedPathMiddleware.RefuseAsync(context).ConfigureAwait(false);
+                    return;
             }
+
+            form = body.Form;
         }
 
         var requestId = Guid.CreateVersion7().ToString("N");

@@ -7,6 +7,20 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace LinkGateway.Interstitial;
 
+/// <summary>Why a form body on a route with an interstitial was not read.</summary>
+public enum FormRefusal : byte
+{
+    /// <summary>Read, or not a form at all.</summary>
+    None,
+    /// <summary>Over <see cref="ShieldOptions.MaxFormBytes"/>: 413.</summary>
+    TooLarge,
+    /// <summary>A form the reader cannot read: 400.</summary>
+    Unreadable,
+}
+
+/// <summary>A form body as <see cref="InterstitialShield.ReadFormAsync"/> read it: the form, or why there is none.</summary>
+public readonly record struct FormBody(IFormCollection? Form, FormRefusal Refusal);
+
 /// <summary>
 /// Stands in front of links that a single fetch must not act on (unsubscribe, confirm, and click
 /// routes whose policy says so): shows the interstitial, turns a pressed button into a one-request
@@ -30,39 +44,59 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         form.Count == 1 && form.Files.Count == 0 && form.TryGetValue("List-Unsubscribe", out var value) && value == "One-Click";
 
     /// <summary>
-    /// Reads a small form body and rewinds it, so the proxy can still forward it unchanged. Null when
-    /// the body is not a form; <paramref name="tooLarge"/> when it is over the configured limit.
+    /// Reads a small form body and rewinds it, so the proxy can still forward it unchanged. No form when the body is not
+    /// one. A body over <see cref="ShieldOptions.MaxFormBytes"/> is <see cref="FormRefusal.TooLarge"/>; one the form reader
+    /// cannot read (a charset .NET refuses, such as UTF-7; multipart without its boundary or cut short; more than 32
+    /// fields) is <see cref="FormRefusal.Unreadable"/>: the client's doing, answered 400, never a server error.
     /// </summary>
-    public async Task<IFormCollection?> ReadFormAsync(HttpRequest request, Action tooLarge)
+    public async Task<FormBody> ReadFormAsync(HttpRequest request)
     {
         if (!request.HasFormContentType)
         {
-            return null;
+            return default;
         }
 
         if (request.ContentLength > _options.MaxFormBytes)
         {
-            tooLarge();
-            return null;
+            return new FormBody(null, FormRefusal.TooLarge);
         }
 
         request.EnableBuffering(_options.MaxFormBytes, _options.MaxFormBytes);
         try
         {
-            var form = await request.ReadFormAsync(new FormOptions
+            // The whole body first: the buffer refuses to grow past the limit, so a body without a length that is too large
+            // is told apart from one that is merely unreadable, whatever the form reader would have thrown for either.
+            try
             {
-                BufferBody = true,
-                MemoryBufferThreshold = _options.MaxFormBytes,
-                BufferBodyLengthLimit = _options.MaxFormBytes,
-                MultipartBodyLengthLimit = _options.MaxFormBytes,
-                ValueCountLimit = 32,
-            }, request.HttpContext.RequestAborted).ConfigureAwait(false);
-            return form;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException)
-        {
-            tooLarge();
-            return null;
+                await request.Body.CopyToAsync(Stream.Null, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException e)
+            {
+                return new FormBody(null, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? FormRefusal.TooLarge : FormRefusal.Unreadable);
+            }
+            catch (IOException)
+            {
+                return new FormBody(null, FormRefusal.TooLarge);
+            }
+
+            request.Body.Position = 0;
+            try
+            {
+                var form = await request.ReadFormAsync(new FormOptions
+                {
+                    BufferBody = true,
+                    MemoryBufferThreshold = _options.MaxFormBytes,
+                    BufferBodyLengthLimit = _options.MaxFormBytes,
+                    MultipartBodyLengthLimit = _options.MaxFormBytes,
+                    ValueCountLimit = 32,
+                }, request.HttpContext.RequestAborted).ConfigureAwait(false);
+                return new FormBody(form, FormRefusal.None);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The body is in memory and within the limit: whatever the reader throws is about what the client sent.
+                return new FormBody(null, FormRefusal.Unreadable);
+            }
         }
         finally
         {

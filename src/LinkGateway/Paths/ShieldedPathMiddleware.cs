@@ -55,7 +55,8 @@ internal sealed partial class ShieldedPathMiddleware
         return _next(context);
     }
 
-    private static Task RefuseAsync(HttpContext context)
+    /// <summary>A neutral 400 ("Bad request."), for what the client sent and no origin could read either.</summary>
+    internal static Task RefuseAsync(HttpContext context)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status400BadRequest;

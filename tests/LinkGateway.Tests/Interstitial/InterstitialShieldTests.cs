@@ -160,6 +160,26 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("application/x-www-form-urlencoded; charset=utf-7", "List-Unsubscribe=One-Click")]
+    [InlineData("multipart/form-data", "List-Unsubscribe=One-Click")]
+    [InlineData("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Cl")]
+    public async Task AnUnreadableFormBody_Gets400WithANeutralBody_AndLogsNoError(string contentType, string body)
+    {
+        var path = $"/u/m-1/r-unreadable-{Guid.NewGuid():N}";
+        var request = Clients.Bare(path, Clients.NextAddress(), null, HttpMethod.Post);
+        request.Content = new ByteArrayContent(System.Text.Encoding.ASCII.GetBytes(body));
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await _host.Client.SendAsync(request);
+        await _host.Log.WaitForRequestAsync(path); // the request log is written last
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("Bad request.", await response.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(_host.Log.Events, e => e.Level >= Serilog.Events.LogEventLevel.Error || e.Exception is not null);
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    [Theory]
     [InlineData("urlencoded")]
     [InlineData("multipart")]
     public async Task Rfc8058OneClick_IsAlwaysForwarded_Unchanged(string encoding)
@@ -199,6 +219,20 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
     {
         var request = Clients.Bare("/u/m-1/r-huge", Clients.NextAddress(), null, HttpMethod.Post);
         request.Content = new StringContent("List-Unsubscribe=" + new string('x', 100_000), System.Text.Encoding.ASCII, "application/x-www-form-urlencoded");
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    [Fact]
+    public async Task HugeFormPost_WithoutALength_Gets413()
+    {
+        var request = Clients.Bare("/u/m-1/r-huge-chunked", Clients.NextAddress(), null, HttpMethod.Post);
+        request.Content = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("List-Unsubscribe=" + new string('x', 100_000))));
+        request.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
+        request.Headers.TransferEncodingChunked = true;
 
         var response = await _host.Client.SendAsync(request);
 
