@@ -42,7 +42,7 @@ internal sealed partial class ShieldedPathMiddleware
             return RefuseAsync(context);
         }
 
-        if (_namespaces.Current.Find(request.Host.Host, reading) is { } shielded)
+        if (_namespaces.Current.Find(request.Host.Value, reading) is { } shielded)
         {
             var matched = context.GetReverseProxyFeature().Route.Config;
             if (shielded.IsStricterThan(_routes.For(matched)))

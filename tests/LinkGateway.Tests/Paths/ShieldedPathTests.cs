@@ -51,6 +51,29 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
         Assert.Equal((200, true), (RawHttp.StatusOf(viaDemo), ShieldClient.IsInterstitial(viaDemo)));
     }
 
+    /// <summary>
+    /// The unsubscribe route is bound to links.example.com (Match.Hosts). YARP matches hosts exactly, so another spelling
+    /// of the same host, or no host at all, falls to the catch-all; an origin reads the host as DNS does (any case,
+    /// trailing dots dropped, the port apart), or takes a request without one as its own, and unsubscribes.
+    /// </summary>
+    [Theory]
+    [InlineData("links.example.com.")]
+    [InlineData("links.example.com..")]
+    [InlineData("LINKS.Example.COM.")]
+    [InlineData("links.example.com.:8080")]
+    [InlineData("links.example.com:8080")]
+    [InlineData("links.example.com")]
+    [InlineData("")]
+    public async Task AnUnsubscribeLinkOnAShieldedHost_WithTrailingDotsAPortOrNoHost_GetsThePage(string host)
+    {
+        var recipient = $"r-{Guid.NewGuid():N}";
+
+        var answer = await RawHttp.SendAsync(origins.ToNginxOnHost.Address, RawHttp.CurlGet($"/u/m-1/{recipient}", Clients.NextAddress(), host));
+
+        Assert.DoesNotContain(await origins.Nginx.HitsAsync(), h => h.RequestUri.Contains(recipient, StringComparison.Ordinal));
+        Assert.Equal((200, true), (RawHttp.StatusOf(answer), ShieldClient.IsInterstitial(answer)));
+    }
+
     [Fact]
     public async Task AConfirmLinkSpelledToReachAnUnsubscribe_IsShieldedAsTheUnsubscribe_EvenForABrowser()
     {
@@ -121,6 +144,9 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
 
         public GatewayHost ToDemo { get; private set; } = null!;
 
+        /// <summary>In front of nginx, with the shielded routes bound to the host links.example.com.</summary>
+        public GatewayHost ToNginxOnHost { get; private set; } = null!;
+
         public async Task InitializeAsync()
         {
             Nginx = await NginxOrigin.StartAsync();
@@ -130,10 +156,18 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
                 ["LinkGateway:RateLimit:Enabled"] = "false",
             }, time: Clock);
             ToDemo = await GatewayHost.StartAsync(settings: new Dictionary<string, string?> { ["LinkGateway:RateLimit:Enabled"] = "false" });
+            ToNginxOnHost = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+            {
+                ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = Nginx.Address.ToString(),
+                ["ReverseProxy:Routes:unsubscribe:Match:Hosts:0"] = "links.example.com",
+                ["ReverseProxy:Routes:confirm:Match:Hosts:0"] = "links.example.com",
+                ["LinkGateway:RateLimit:Enabled"] = "false",
+            });
         }
 
         public async Task DisposeAsync()
         {
+            await ToNginxOnHost.DisposeAsync();
             await ToDemo.DisposeAsync();
             await ToNginx.DisposeAsync();
             await Nginx.DisposeAsync();
