@@ -107,19 +107,21 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         }
     }
 
-    public Task ShowAsync(HttpContext context, RoutePolicy policy, Verdict verdict, int botThreshold)
+    /// <summary>The page, with a token for this URL and the client it is shown to.</summary>
+    public Task ShowAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint, Verdict verdict, int botThreshold)
     {
         // Click pages may continue by themselves, but never for what already looks like a bot, and never
         // on unsubscribe or confirm, where only a pressed button counts.
         var autoContinue = policy.Kind == LinkKind.Click && verdict.Score < botThreshold;
-        return InterstitialPage.WriteAsync(context, policy.Kind, passes.IssueToken(Target(context.Request)), autoContinue);
+        return InterstitialPage.WriteAsync(context, policy.Kind, passes.IssueToken(Target(context.Request), PassHolder.Of(fingerprint)), autoContinue);
     }
 
     /// <summary>
     /// The page's form came back, already judged like any request (<paramref name="verdict"/>). A valid pass answers 303 to
     /// the same URL with a one-request cookie and returns true; anything else gets the page again: a POST that scores
     /// "bot" (a deny-listed network, a tagged scanner, an HTTP library posting a scraped token), a forged, expired, replayed
-    /// or other URL's token, and a button pressed with no sign of a person — sooner than a person reads the page
+    /// or other URL's token, a token the page gave another client (another network or User-Agent: a scanner handing it to
+    /// its other hosts), and a button pressed with no sign of a person — sooner than a person reads the page
     /// (<see cref="ShieldOptions.MinDwell"/>), or, where the browser sends fetch metadata, without a user-activated
     /// navigation from this page.
     /// </summary>
@@ -128,18 +130,19 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     {
         var request = context.Request;
         var target = Target(request);
+        var holder = PassHolder.Of(fingerprint);
         var kind = policy.Kind == LinkKind.Click && form[InterstitialPage.AutoField] == "1" ? PassKind.Script : PassKind.Click;
         var valid = verdict.Kind != VerdictKind.Bot
-                    && passes.TryReadToken(form[InterstitialPage.PassField], target, out var ticket)
+                    && passes.TryReadToken(form[InterstitialPage.PassField], target, holder, out var ticket)
                     && (kind == PassKind.Script || (ShowsDwell(ticket) && ShowsUserActivation(request, fingerprint)))
                     && await passes.ConsumeTokenAsync(ticket, context.RequestAborted).ConfigureAwait(false);
         if (!valid)
         {
-            await ShowAsync(context, policy, verdict, botThreshold).ConfigureAwait(false);
+            await ShowAsync(context, policy, fingerprint, verdict, botThreshold).ConfigureAwait(false);
             return false;
         }
 
-        context.Response.Cookies.Append(CookieName, passes.IssueCookie(target, kind), new CookieOptions
+        context.Response.Cookies.Append(CookieName, passes.IssueCookie(target, kind, holder), new CookieOptions
         {
             Path = CookiePath(request),
             HttpOnly = true,
@@ -153,8 +156,8 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         return true;
     }
 
-    /// <summary>The pass a cookie carries for this URL, used up by this request; null when there is none.</summary>
-    public async ValueTask<PassKind?> TryRedeemCookieAsync(HttpContext context)
+    /// <summary>The pass a cookie carries for this URL and this client, used up by this request; null when there is none.</summary>
+    public async ValueTask<PassKind?> TryRedeemCookieAsync(HttpContext context, RequestFingerprint fingerprint)
     {
         if (!context.Request.Cookies.TryGetValue(CookieName, out var cookie))
         {
@@ -162,7 +165,7 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         }
 
         context.Response.Cookies.Delete(CookieName, new CookieOptions { Path = CookiePath(context.Request) });
-        return await passes.RedeemCookieAsync(cookie, Target(context.Request), context.RequestAborted).ConfigureAwait(false);
+        return await passes.RedeemCookieAsync(cookie, Target(context.Request), PassHolder.Of(fingerprint), context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>A person reads the page before pressing its button; a script posts the token as soon as it has it.</summary>
