@@ -32,12 +32,29 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
 
     private readonly ShieldOptions _options = options;
 
-    /// <summary>The URL a pass is bound to and the 303 goes back to: this request's own path and query, nothing else.</summary>
-    public static string Target(HttpRequest request) =>
-        request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
+    /// <summary>The URL a pass is bound to and the 303 goes back to: this request's own path (<see cref="OwnPath"/>) and query, nothing else.</summary>
+    public static string Target(HttpRequest request) => OwnPath(request) + request.QueryString.ToUriComponent();
 
     /// <summary>The pass cookie is sent back for this link only.</summary>
-    private static string CookiePath(HttpRequest request) => request.PathBase.Add(request.Path).ToUriComponent();
+    private static string CookiePath(HttpRequest request) => OwnPath(request);
+
+    /// <summary>
+    /// This request's path with a leading run of '/' and '\' made one '/': in a Location header "//evil.example/…" or
+    /// "/\evil.example/…" is another host to a browser (an open redirect through the pass's 303). Origins that merge
+    /// slashes (nginx by default) read the path as before, and the shield's lenient reading, which merges them too,
+    /// guards it the same.
+    /// </summary>
+    private static string OwnPath(HttpRequest request)
+    {
+        var path = request.PathBase.Add(request.Path).Value ?? string.Empty;
+        var start = 0;
+        while (start < path.Length && path[start] is '/' or '\\')
+        {
+            start++;
+        }
+
+        return new PathString(start > 1 ? "/" + path[start..] : path).ToUriComponent();
+    }
 
     /// <summary>RFC 8058: the body is exactly one field, List-Unsubscribe=One-Click.</summary>
     public static bool IsOneClickUnsubscribe(IFormCollection form) =>
