@@ -35,8 +35,32 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     /// <summary>The URL a pass is bound to and the 303 goes back to: this request's own path (<see cref="OwnPath"/>) and query, nothing else.</summary>
     public static string Target(HttpRequest request) => OwnPath(request) + request.QueryString.ToUriComponent();
 
-    /// <summary>The pass cookie is sent back for this link only.</summary>
-    private static string CookiePath(HttpRequest request) => OwnPath(request);
+    /// <summary>
+    /// The pass cookie is sent back for this link's path only. Its Path attribute ends before the first ';', ',', space or
+    /// control character (a path "/u;Max-Age=99999999/m/r" would otherwise write attributes of its own into Set-Cookie),
+    /// then at the last '/' before it, so a browser still sends the cookie for the whole link (RFC 6265 §5.1.4 matches a
+    /// cookie path only whole or up to a '/'). The payload is bound to the full URL anyway.
+    /// </summary>
+    private static string CookiePath(HttpRequest request)
+    {
+        var path = OwnPath(request);
+        var cut = 0;
+        while (cut < path.Length && !EndsCookiePath(path[cut]))
+        {
+            cut++;
+        }
+
+        if (cut == path.Length)
+        {
+            return path;
+        }
+
+        var slash = path.LastIndexOf('/', cut);
+        return slash <= 0 ? "/" : path[..(slash + 1)];
+
+        // RFC 6265 §4.1.1: a cookie attribute's value holds no control character and no ';'; ',' and spaces split headers elsewhere.
+        static bool EndsCookiePath(char c) => c is ';' or ',' or ' ' || char.IsControl(c);
+    }
 
     /// <summary>
     /// This request's path with a leading run of '/' and '\' made one '/': in a Location header "//evil.example/…" or

@@ -219,6 +219,30 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
         Assert.Empty(_host.Ledger.Events);
     }
 
+    /// <summary>The path a pass cookie is sent back on is the link's own, cut before anything that would end the attribute.</summary>
+    [Theory]
+    [InlineData("/u;Max-Age=99999999/m-1/r-{0}", "/")]
+    [InlineData("/u/m-1/r-{0};Domain=evil.example", "/u/m-1/")]
+    [InlineData("/u/m-1/r-{0},Max-Age=99999999", "/u/m-1/")]
+    [InlineData("/u/m-1/r-{0}", "/u/m-1/r-{0}")]
+    public async Task ThePassCookiesPath_CarriesNoOtherAttribute(string spelling, string cookiePath)
+    {
+        var recipient = Guid.NewGuid().ToString("N");
+        var path = string.Format(System.Globalization.CultureInfo.InvariantCulture, spelling, recipient);
+        var address = Clients.NextAddress();
+        var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        _time.Advance(ShieldClient.ReadingTime);
+
+        var posted = await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+        var followed = await _host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
+
+        var attributes = ShieldClient.PassCookie(posted)!.Split(';').Skip(1).Select(a => a.Trim().Split('=', 2)).ToList();
+        Assert.Equal(["httponly", "max-age", "path", "samesite"], attributes.Select(a => a[0].ToLowerInvariant()).Order());
+        Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, cookiePath, recipient), attributes.Single(a => a[0].Equals("path", StringComparison.OrdinalIgnoreCase))[1]);
+        Assert.Equal("120", attributes.Single(a => a[0].Equals("max-age", StringComparison.OrdinalIgnoreCase))[1]);
+        Assert.False(ShieldClient.IsInterstitial(await followed.Content.ReadAsStringAsync())); // the pass still lets its request through
+    }
+
     [Theory]
     [InlineData("application/x-www-form-urlencoded; charset=utf-7", "List-Unsubscribe=One-Click")]
     [InlineData("multipart/form-data", "List-Unsubscribe=One-Click")]
