@@ -14,6 +14,7 @@ public sealed class ShieldedNamespacesTests
     [InlineData("/unsubscribe/v2-{id}", "/unsubscribe")]
     [InlineData("/Lists//Unsubscribe/{id}", "/Lists/Unsubscribe")]
     [InlineData("/list/unsubscribe", "/list/unsubscribe")]
+    [InlineData("/index.php/u/{messageId}/{recipientId}", "/index.php/u")] // docs/operations/threat-model.md: a front controller's spelling, declared
     [InlineData("/unsub-{id}", null)]
     [InlineData("/{tenant}/u/{id}", null)]
     [InlineData("{**rest}", null)]
