@@ -200,7 +200,8 @@ public static class AdminApp
     private static bool Authorized(HttpRequest request, byte[] token)
     {
         var header = request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
+        // RFC 9110 §11.1: an authentication scheme is case-insensitive; clients send "bearer" too.
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }

@@ -21,10 +21,24 @@ public static class BotHeaders
     // (Symfony, Laminas) route by X-Original-URL instead of the request's path, around the shield.
     private const string OriginalPrefix = "X-Original-";
 
-    // Headers origins take for the client's address (only the gateway's X-Forwarded-For may say it) or, like
-    // X-Original-URL, for the path to route.
+    // Headers origins take for the client's address (only the gateway's X-Forwarded-For may say it); for the host,
+    // scheme or path to route or build links by (X-Rewrite-URL, X-Host; X-Forwarded-Server even from a trusted proxy:
+    // the gateway never sets it); or for another method than the request's (a forwarded GET acting as a POST, and the
+    // signature covers the method on the wire).
     private static readonly string[] _neverFromClients =
-        ["X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "Forwarded", "X-Rewrite-URL"];
+    [
+        "X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "Forwarded",
+        "Client-IP", "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr", "X-ProxyUser-Ip", "X-Envoy-External-Address",
+        "X-Azure-ClientIP", "X-Azure-SocketIP", "Akamai-Client-IP",
+        "X-Rewrite-URL", "X-Host", "X-Forwarded-Server", "Front-End-Https", "X-Url-Scheme",
+        "X-HTTP-Method-Override", "X-Method-Override", "X-HTTP-Method",
+    ];
+
+    // Never removed because a client named them in Connection: the hop-by-hop headers the forwarder manages itself (it
+    // never copies them, and re-adds Upgrade for a protocol switch), and Host and Content-Length, by which the gateway
+    // has already routed and read the request.
+    private static readonly string[] _keptWhenNamed =
+        ["Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length"];
 
     /// <summary>One of the gateway's X-Bot-* names, compared as origins compare them: any case, "_" read as "-" (CGI and WSGI merge both into HTTP_X_BOT_…).</summary>
     public static bool IsBotHeader(string name) => Spells(name, Prefix, prefixOnly: true);
@@ -53,9 +67,11 @@ public static class BotHeaders
     }
 
     /// <summary>
-    /// Removes what the client may not pass to the origin (<see cref="IsForbiddenFromClient"/>). Done on the incoming
-    /// headers before YARP copies them: Kestrel's header dictionary enumerates without parsing, the outgoing
-    /// HttpRequestMessage's would parse every value.
+    /// Removes what the client may not pass to the origin (<see cref="IsForbiddenFromClient"/>), and the headers it names
+    /// in Connection: RFC 9110 §7.6.1 makes them hop-by-hop, for the gateway and not the origin. Done on the incoming
+    /// headers before YARP copies them and before the gateway adds its own, so a client naming X-Bot-Verdict or
+    /// X-Forwarded-For in Connection removes only what it sent itself. Kestrel's header dictionary enumerates without
+    /// parsing, the outgoing HttpRequestMessage's would parse every value.
     /// </summary>
     public static void StripFromClient(HttpContext context)
     {
@@ -67,6 +83,17 @@ public static class BotHeaders
             if (IsForbiddenFromClient(name, fromTrustedProxy))
             {
                 (forbidden ??= []).Add(name);
+            }
+        }
+
+        foreach (var value in headers.Connection)
+        {
+            foreach (var option in (value ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (headers.ContainsKey(option) && !_keptWhenNamed.Contains(option, StringComparer.OrdinalIgnoreCase))
+                {
+                    (forbidden ??= []).Add(option);
+                }
             }
         }
 

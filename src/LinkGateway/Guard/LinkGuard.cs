@@ -54,24 +54,26 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             return null;
         }
 
-        var enforced = Decide(policy, verdict, fingerprint.Method, pass is not null || oneClick);
+        var enforced = Decide(policy, verdict, fingerprint.Method, pass is not null, oneClick);
         var action = snapshot.Mode == GatewayMode.Observe ? GuardAction.Forward : enforced;
         return new Judgement(verdict, action, enforced, remember is { HasWork: true } ? remember : null, store, observation.Prefix);
     }
 
     /// <summary>
-    /// A pass or an RFC 8058 one-click always goes through. Honeypots get the neutral page. On
-    /// unsubscribe and confirm routes, only a GET or HEAD that scores human goes through (none, with
-    /// Shield: always); elsewhere the route's OnSuspect / OnBot decide.
+    /// An RFC 8058 one-click always goes through (the mailbox provider's servers send it, whatever they score). A pass goes
+    /// through unless the request carrying it still scores "bot" (a scanner's network, a deny-listed one): a pass shows a
+    /// person pressed the button, not that this client is that person. Honeypots get the neutral page. On unsubscribe and
+    /// confirm routes, only a GET or HEAD that scores human goes through (none, with Shield: always); elsewhere the route's
+    /// OnSuspect / OnBot decide.
     /// </summary>
-    public static GuardAction Decide(RoutePolicy policy, Verdict verdict, string method, bool passed)
+    public static GuardAction Decide(RoutePolicy policy, Verdict verdict, string method, bool passed, bool oneClick)
     {
         if (policy.Kind == LinkKind.Honeypot)
         {
             return GuardAction.NeutralPage;
         }
 
-        if (passed)
+        if (oneClick || (passed && verdict.Kind != VerdictKind.Bot))
         {
             return GuardAction.Forward;
         }

@@ -44,19 +44,24 @@ internal sealed class LinkGuardMiddleware
         IFormCollection? form = null;
         if (HttpMethods.IsPost(request.Method) && policy.HasInterstitial)
         {
-            var tooLarge = false;
-            form = await _shield.ReadFormAsync(request, () => tooLarge = true).ConfigureAwait(false);
-            if (tooLarge)
+            var body = await _shield.ReadFormAsync(request).ConfigureAwait(false);
+            switch (body.Refusal)
             {
-                await WriteTooLargeAsync(context).ConfigureAwait(false);
-                return;
+                case FormRefusal.TooLarge:
+                    await WriteTooLargeAsync(context).ConfigureAwait(false);
+                    return;
+                case FormRefusal.Unreadable:
+                    await ShieldedPathMiddleware.RefuseAsync(context).ConfigureAwait(false);
+                    return;
             }
+
+            form = body.Form;
         }
 
         var requestId = Guid.CreateVersion7().ToString("N");
         var fingerprint = FingerprintReader.Read(context, policy.Kind, snapshot.Identity, _time.GetUtcNow());
         var passPost = form?.ContainsKey(InterstitialPage.PassField) == true;
-        var pass = policy.HasInterstitial && !HttpMethods.IsPost(request.Method) ? await _shield.TryRedeemCookieAsync(context).ConfigureAwait(false) : null;
+        var pass = policy.HasInterstitial && !HttpMethods.IsPost(request.Method) ? await _shield.TryRedeemCookieAsync(context, fingerprint).ConfigureAwait(false) : null;
         var oneClick = policy.Kind == LinkKind.Unsubscribe && form is not null && InterstitialShield.IsOneClickUnsubscribe(form);
         var judgement = await _guard.JudgeAsync(policy, fingerprint, pass, oneClick, requestId, context.RequestAborted).ConfigureAwait(false);
         if (judgement is null)
@@ -85,7 +90,7 @@ internal sealed class LinkGuardMiddleware
                     await WriteNeutralPageAsync(context).ConfigureAwait(false);
                     break;
                 case GuardAction.Interstitial:
-                    await _shield.ShowAsync(context, policy, judgement.Verdict, snapshot.Scorer.Policy.BotThreshold).ConfigureAwait(false);
+                    await _shield.ShowAsync(context, policy, fingerprint, judgement.Verdict, snapshot.Scorer.Policy.BotThreshold).ConfigureAwait(false);
                     break;
                 case GuardAction.Absorb:
                     await WritePixelAsync(context).ConfigureAwait(false);

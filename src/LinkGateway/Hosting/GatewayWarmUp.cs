@@ -36,7 +36,8 @@ internal sealed partial class GatewayWarmUp(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var started = TimeProvider.System.GetTimestamp(); // wall time, whatever clock the gateway runs on
-        if (!passes.TryReadToken(passes.IssueToken("/" + RequestId), "/" + RequestId, out _))
+        var holder = PassHolder.Of(Fingerprint(time.GetUtcNow()));
+        if (!passes.TryReadToken(passes.IssueToken("/" + RequestId, holder), "/" + RequestId, holder, out _))
         {
             throw new InvalidOperationException("The interstitial cannot read back a pass it issued: the Data Protection key ring is not usable.");
         }

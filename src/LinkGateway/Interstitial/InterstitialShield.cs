@@ -7,6 +7,20 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace LinkGateway.Interstitial;
 
+/// <summary>Why a form body on a route with an interstitial was not read.</summary>
+public enum FormRefusal : byte
+{
+    /// <summary>Read, or not a form at all.</summary>
+    None,
+    /// <summary>Over <see cref="ShieldOptions.MaxFormBytes"/>: 413.</summary>
+    TooLarge,
+    /// <summary>A form the reader cannot read: 400.</summary>
+    Unreadable,
+}
+
+/// <summary>A form body as <see cref="InterstitialShield.ReadFormAsync"/> read it: the form, or why there is none.</summary>
+public readonly record struct FormBody(IFormCollection? Form, FormRefusal Refusal);
+
 /// <summary>
 /// Stands in front of links that a single fetch must not act on (unsubscribe, confirm, and click
 /// routes whose policy says so): shows the interstitial, turns a pressed button into a one-request
@@ -18,51 +32,112 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
 
     private readonly ShieldOptions _options = options;
 
-    /// <summary>The URL a pass is bound to and the 303 goes back to: this request's own path and query, nothing else.</summary>
-    public static string Target(HttpRequest request) =>
-        request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
+    /// <summary>The URL a pass is bound to and the 303 goes back to: this request's own path (<see cref="OwnPath"/>) and query, nothing else.</summary>
+    public static string Target(HttpRequest request) => OwnPath(request) + request.QueryString.ToUriComponent();
 
-    /// <summary>The pass cookie is sent back for this link only.</summary>
-    private static string CookiePath(HttpRequest request) => request.PathBase.Add(request.Path).ToUriComponent();
+    /// <summary>
+    /// The pass cookie is sent back for this link's path only. Its Path attribute ends before the first ';', ',', space or
+    /// control character (a path "/u;Max-Age=99999999/m/r" would otherwise write attributes of its own into Set-Cookie),
+    /// then at the last '/' before it, so a browser still sends the cookie for the whole link (RFC 6265 §5.1.4 matches a
+    /// cookie path only whole or up to a '/'). The payload is bound to the full URL anyway.
+    /// </summary>
+    private static string CookiePath(HttpRequest request)
+    {
+        var path = OwnPath(request);
+        var cut = 0;
+        while (cut < path.Length && !EndsCookiePath(path[cut]))
+        {
+            cut++;
+        }
+
+        if (cut == path.Length)
+        {
+            return path;
+        }
+
+        var slash = path.LastIndexOf('/', cut);
+        return slash <= 0 ? "/" : path[..(slash + 1)];
+
+        // RFC 6265 §4.1.1: a cookie attribute's value holds no control character and no ';'; ',' and spaces split headers elsewhere.
+        static bool EndsCookiePath(char c) => c is ';' or ',' or ' ' || char.IsControl(c);
+    }
+
+    /// <summary>
+    /// This request's path with a leading run of '/' and '\' made one '/': in a Location header "//evil.example/…" or
+    /// "/\evil.example/…" is another host to a browser (an open redirect through the pass's 303). Origins that merge
+    /// slashes (nginx by default) read the path as before, and the shield's lenient reading, which merges them too,
+    /// guards it the same.
+    /// </summary>
+    private static string OwnPath(HttpRequest request)
+    {
+        var path = request.PathBase.Add(request.Path).Value ?? string.Empty;
+        var start = 0;
+        while (start < path.Length && path[start] is '/' or '\\')
+        {
+            start++;
+        }
+
+        return new PathString(start > 1 ? "/" + path[start..] : path).ToUriComponent();
+    }
 
     /// <summary>RFC 8058: the body is exactly one field, List-Unsubscribe=One-Click.</summary>
     public static bool IsOneClickUnsubscribe(IFormCollection form) =>
         form.Count == 1 && form.Files.Count == 0 && form.TryGetValue("List-Unsubscribe", out var value) && value == "One-Click";
 
     /// <summary>
-    /// Reads a small form body and rewinds it, so the proxy can still forward it unchanged. Null when
-    /// the body is not a form; <paramref name="tooLarge"/> when it is over the configured limit.
+    /// Reads a small form body and rewinds it, so the proxy can still forward it unchanged. No form when the body is not
+    /// one. A body over <see cref="ShieldOptions.MaxFormBytes"/> is <see cref="FormRefusal.TooLarge"/>; one the form reader
+    /// cannot read (a charset .NET refuses, such as UTF-7; multipart without its boundary or cut short; more than 32
+    /// fields) is <see cref="FormRefusal.Unreadable"/>: the client's doing, answered 400, never a server error.
     /// </summary>
-    public async Task<IFormCollection?> ReadFormAsync(HttpRequest request, Action tooLarge)
+    public async Task<FormBody> ReadFormAsync(HttpRequest request)
     {
         if (!request.HasFormContentType)
         {
-            return null;
+            return default;
         }
 
         if (request.ContentLength > _options.MaxFormBytes)
         {
-            tooLarge();
-            return null;
+            return new FormBody(null, FormRefusal.TooLarge);
         }
 
         request.EnableBuffering(_options.MaxFormBytes, _options.MaxFormBytes);
         try
         {
-            var form = await request.ReadFormAsync(new FormOptions
+            // The whole body first: the buffer refuses to grow past the limit, so a body without a length that is too large
+            // is told apart from one that is merely unreadable, whatever the form reader would have thrown for either.
+            try
             {
-                BufferBody = true,
-                MemoryBufferThreshold = _options.MaxFormBytes,
-                BufferBodyLengthLimit = _options.MaxFormBytes,
-                MultipartBodyLengthLimit = _options.MaxFormBytes,
-                ValueCountLimit = 32,
-            }, request.HttpContext.RequestAborted).ConfigureAwait(false);
-            return form;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException)
-        {
-            tooLarge();
-            return null;
+                await request.Body.CopyToAsync(Stream.Null, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException e)
+            {
+                return new FormBody(null, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? FormRefusal.TooLarge : FormRefusal.Unreadable);
+            }
+            catch (IOException)
+            {
+                return new FormBody(null, FormRefusal.TooLarge);
+            }
+
+            request.Body.Position = 0;
+            try
+            {
+                var form = await request.ReadFormAsync(new FormOptions
+                {
+                    BufferBody = true,
+                    MemoryBufferThreshold = _options.MaxFormBytes,
+                    BufferBodyLengthLimit = _options.MaxFormBytes,
+                    MultipartBodyLengthLimit = _options.MaxFormBytes,
+                    ValueCountLimit = 32,
+                }, request.HttpContext.RequestAborted).ConfigureAwait(false);
+                return new FormBody(form, FormRefusal.None);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The body is in memory and within the limit: whatever the reader throws is about what the client sent.
+                return new FormBody(null, FormRefusal.Unreadable);
+            }
         }
         finally
         {
@@ -73,19 +148,21 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         }
     }
 
-    public Task ShowAsync(HttpContext context, RoutePolicy policy, Verdict verdict, int botThreshold)
+    /// <summary>The page, with a token for this URL and the client it is shown to.</summary>
+    public Task ShowAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint, Verdict verdict, int botThreshold)
     {
         // Click pages may continue by themselves, but never for what already looks like a bot, and never
         // on unsubscribe or confirm, where only a pressed button counts.
         var autoContinue = policy.Kind == LinkKind.Click && verdict.Score < botThreshold;
-        return InterstitialPage.WriteAsync(context, policy.Kind, passes.IssueToken(Target(context.Request)), autoContinue);
+        return InterstitialPage.WriteAsync(context, policy.Kind, passes.IssueToken(Target(context.Request), PassHolder.Of(fingerprint)), autoContinue);
     }
 
     /// <summary>
     /// The page's form came back, already judged like any request (<paramref name="verdict"/>). A valid pass answers 303 to
     /// the same URL with a one-request cookie and returns true; anything else gets the page again: a POST that scores
     /// "bot" (a deny-listed network, a tagged scanner, an HTTP library posting a scraped token), a forged, expired, replayed
-    /// or other URL's token, and a button pressed with no sign of a person — sooner than a person reads the page
+    /// or other URL's token, a token the page gave another client (another network or User-Agent: a scanner handing it to
+    /// its other hosts), and a button pressed with no sign of a person — sooner than a person reads the page
     /// (<see cref="ShieldOptions.MinDwell"/>), or, where the browser sends fetch metadata, without a user-activated
     /// navigation from this page.
     /// </summary>
@@ -94,18 +171,19 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     {
         var request = context.Request;
         var target = Target(request);
+        var holder = PassHolder.Of(fingerprint);
         var kind = policy.Kind == LinkKind.Click && form[InterstitialPage.AutoField] == "1" ? PassKind.Script : PassKind.Click;
         var valid = verdict.Kind != VerdictKind.Bot
-                    && passes.TryReadToken(form[InterstitialPage.PassField], target, out var ticket)
+                    && passes.TryReadToken(form[InterstitialPage.PassField], target, holder, out var ticket)
                     && (kind == PassKind.Script || (ShowsDwell(ticket) && ShowsUserActivation(request, fingerprint)))
                     && await passes.ConsumeTokenAsync(ticket, context.RequestAborted).ConfigureAwait(false);
         if (!valid)
         {
-            await ShowAsync(context, policy, verdict, botThreshold).ConfigureAwait(false);
+            await ShowAsync(context, policy, fingerprint, verdict, botThreshold).ConfigureAwait(false);
             return false;
         }
 
-        context.Response.Cookies.Append(CookieName, passes.IssueCookie(target, kind), new CookieOptions
+        context.Response.Cookies.Append(CookieName, passes.IssueCookie(target, kind, holder), new CookieOptions
         {
             Path = CookiePath(request),
             HttpOnly = true,
@@ -119,8 +197,8 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         return true;
     }
 
-    /// <summary>The pass a cookie carries for this URL, used up by this request; null when there is none.</summary>
-    public async ValueTask<PassKind?> TryRedeemCookieAsync(HttpContext context)
+    /// <summary>The pass a cookie carries for this URL and this client, used up by this request; null when there is none.</summary>
+    public async ValueTask<PassKind?> TryRedeemCookieAsync(HttpContext context, RequestFingerprint fingerprint)
     {
         if (!context.Request.Cookies.TryGetValue(CookieName, out var cookie))
         {
@@ -128,7 +206,7 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         }
 
         context.Response.Cookies.Delete(CookieName, new CookieOptions { Path = CookiePath(context.Request) });
-        return await passes.RedeemCookieAsync(cookie, Target(context.Request), context.RequestAborted).ConfigureAwait(false);
+        return await passes.RedeemCookieAsync(cookie, Target(context.Request), PassHolder.Of(fingerprint), context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>A person reads the page before pressing its button; a script posts the token as soon as it has it.</summary>

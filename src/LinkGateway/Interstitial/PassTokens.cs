@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
+using System.Text;
+using LinkGateway.Fingerprinting;
 using LinkGateway.Memory;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -14,14 +17,30 @@ public enum PassKind : byte
     Script,
 }
 
-/// <summary>A pass that decrypted, has not expired and is bound to the URL at hand; not yet used.</summary>
+/// <summary>
+/// The client a pass is bound to: its network (/24 IPv4, /48 IPv6: <see cref="NetworkPrefix"/>) and a hash of its
+/// User-Agent. A person keeps both between the page and the button, even when the address changes within its network; a
+/// scanner that fetches the page from one host and posts the token, or follows the 303, from another does not. A person
+/// whose network changes in between (Wi-Fi to mobile) sees the page once more.
+/// </summary>
+public readonly record struct PassHolder(string Network, string UserAgentHash)
+{
+    public static PassHolder Of(RequestFingerprint fingerprint) => Of(fingerprint.ClientAddress, fingerprint.UserAgent);
+
+    // The payload is encrypted: the hash only keeps a long User-Agent from making every token long.
+    public static PassHolder Of(IPAddress? address, string? userAgent) =>
+        new(NetworkPrefix.Of(address) ?? "-", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userAgent ?? string.Empty)).AsSpan(0, 16)));
+}
+
+/// <summary>A pass that decrypted, has not expired and is bound to the URL and the client at hand; not yet used.</summary>
 /// <param name="IssuedAt">When the page (for a token) or the 303 (for a cookie) was answered.</param>
 public readonly record struct PassTicket(PassKind Kind, string Nonce, DateTimeOffset IssuedAt);
 
 /// <summary>
 /// The interstitial's pass: a token in the page's form, then a cookie for the one request that
 /// follows. Both are ASP.NET Core Data Protection payloads (authenticated, encrypted, time-limited;
-/// keys shared through Redis so any node accepts any node's token), bound to one URL, stamped with the
+/// keys shared through Redis so any node accepts any node's token), bound to one URL and one client
+/// (<see cref="PassHolder"/>), stamped with the
 /// time they were issued (the shield asks for a person's dwell time between page and button), and carry a
 /// nonce that can be used once (<see cref="SingleUseMarks"/>: on every node, through a store outage too).
 /// </summary>
@@ -35,38 +54,39 @@ public sealed class PassTokens
 
     public PassTokens(IDataProtectionProvider protection, SingleUseMarks marks, ShieldOptions options, TimeProvider time)
     {
-        _tokens = protection.CreateProtector("LinkGateway.Interstitial.PassToken.v2").ToTimeLimitedDataProtector();
-        _cookies = protection.CreateProtector("LinkGateway.Interstitial.PassCookie.v2").ToTimeLimitedDataProtector();
+        _tokens = protection.CreateProtector("LinkGateway.Interstitial.PassToken.v3").ToTimeLimitedDataProtector();
+        _cookies = protection.CreateProtector("LinkGateway.Interstitial.PassCookie.v3").ToTimeLimitedDataProtector();
         _marks = marks;
         _options = options;
         _time = time;
     }
 
-    public string IssueToken(string target) => IssueToken(target, _time.GetUtcNow() + _options.PassLifetime);
+    public string IssueToken(string target, PassHolder holder) => IssueToken(target, holder, _time.GetUtcNow() + _options.PassLifetime);
 
-    /// <summary>A token for <paramref name="target"/> (path and query) that expires at <paramref name="expiresAt"/>.</summary>
-    public string IssueToken(string target, DateTimeOffset expiresAt) => _tokens.Protect(Payload(target, PassKind.Click), expiresAt);
+    /// <summary>A token for <paramref name="target"/> (path and query) and <paramref name="holder"/> that expires at <paramref name="expiresAt"/>.</summary>
+    public string IssueToken(string target, PassHolder holder, DateTimeOffset expiresAt) => _tokens.Protect(Payload(target, holder, PassKind.Click), expiresAt);
 
-    public string IssueCookie(string target, PassKind kind) => _cookies.Protect(Payload(target, kind), _time.GetUtcNow() + _options.CookieLifetime);
+    public string IssueCookie(string target, PassKind kind, PassHolder holder) =>
+        _cookies.Protect(Payload(target, holder, kind), _time.GetUtcNow() + _options.CookieLifetime);
 
-    /// <summary>The page's token, when it is genuine, unexpired and bound to <paramref name="target"/>; nothing is used up.</summary>
-    public bool TryReadToken(string? token, string target, out PassTicket ticket) => TryRead(_tokens, token, target, out ticket);
+    /// <summary>The page's token, when it is genuine, unexpired and bound to <paramref name="target"/> and <paramref name="holder"/>; nothing is used up.</summary>
+    public bool TryReadToken(string? token, string target, PassHolder holder, out PassTicket ticket) => TryRead(_tokens, token, target, holder, out ticket);
 
     /// <summary>Uses up a token's nonce: true once, on every node.</summary>
     public async ValueTask<bool> ConsumeTokenAsync(PassTicket ticket, CancellationToken cancellationToken) =>
         await _marks.TryConsumeAsync(ticket.Nonce, _options.PassLifetime, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>The cookie's pass for <paramref name="target"/>, used up by this call; null when there is none or it was used.</summary>
-    public async ValueTask<PassKind?> RedeemCookieAsync(string? cookie, string target, CancellationToken cancellationToken) =>
-        TryRead(_cookies, cookie, target, out var ticket)
+    /// <summary>The cookie's pass for <paramref name="target"/> and <paramref name="holder"/>, used up by this call; null when there is none or it was used.</summary>
+    public async ValueTask<PassKind?> RedeemCookieAsync(string? cookie, string target, PassHolder holder, CancellationToken cancellationToken) =>
+        TryRead(_cookies, cookie, target, holder, out var ticket)
         && await _marks.TryConsumeAsync(ticket.Nonce, _options.CookieLifetime, cancellationToken).ConfigureAwait(false)
             ? ticket.Kind
             : null;
 
-    private string Payload(string target, PassKind kind) => string.Create(CultureInfo.InvariantCulture,
-        $"{(int)kind}\n{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}\n{_time.GetUtcNow().ToUnixTimeMilliseconds()}\n{target}");
+    private string Payload(string target, PassHolder holder, PassKind kind) => string.Create(CultureInfo.InvariantCulture,
+        $"{(int)kind}\n{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}\n{_time.GetUtcNow().ToUnixTimeMilliseconds()}\n{holder.Network}\n{holder.UserAgentHash}\n{target}");
 
-    private static bool TryRead(ITimeLimitedDataProtector protector, string? value, string target, out PassTicket ticket)
+    private static bool TryRead(ITimeLimitedDataProtector protector, string? value, string target, PassHolder holder, out PassTicket ticket)
     {
         ticket = default;
         if (string.IsNullOrEmpty(value) || value.Length > 4096)
@@ -84,8 +104,8 @@ public sealed class PassTokens
             return false;
         }
 
-        var parts = payload.Split('\n', 4);
-        if (parts.Length != 4 || parts[3] != target
+        var parts = payload.Split('\n', 6);
+        if (parts.Length != 6 || parts[5] != target || parts[3] != holder.Network || parts[4] != holder.UserAgentHash
             || !Enum.TryParse<PassKind>(parts[0], out var kind)
             || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var issuedMs))
         {

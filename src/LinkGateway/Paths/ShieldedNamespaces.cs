@@ -9,15 +9,38 @@ namespace LinkGateway.Paths;
 /// </summary>
 /// <param name="RouteId">The shielded route.</param>
 /// <param name="Prefix">The literal path prefix ("/u" for "/u/{messageId}/{recipientId}"), whole segments only.</param>
-/// <param name="Hosts">The route's Match.Hosts without ports ("*.example.com" allowed); empty for any host.</param>
+/// <param name="Hosts">The route's Match.Hosts as origins read them (<see cref="OriginHost"/>; "*.example.com" allowed); empty for any host.</param>
 /// <param name="Policy">The route's policy, which guards every path in the namespace.</param>
 public sealed record ShieldedNamespace(string RouteId, string Prefix, IReadOnlyList<string> Hosts, RoutePolicy Policy)
 {
-    /// <summary>The lenient <paramref name="reading"/> of a path on <paramref name="host"/> (null: unknown, any host) lies in this namespace (case-insensitive).</summary>
+    /// <summary>
+    /// The lenient <paramref name="reading"/> of a path on <paramref name="host"/> (as sent, port and all; null or empty:
+    /// unknown, any host) lies in this namespace (case-insensitive).
+    /// </summary>
     public bool Contains(string? host, string reading) =>
         reading.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
         && (reading.Length == Prefix.Length || reading[Prefix.Length] == '/')
-        && (Hosts.Count == 0 || host is null || Hosts.Any(pattern => HostMatches(pattern, host)));
+        && (Hosts.Count == 0 || OriginHost(host) is not { } name || Hosts.Any(pattern => HostMatches(pattern, name)));
+
+    /// <summary>
+    /// A host as an origin reads it, and DNS resolves it: any case, trailing dots dropped ("links.example.com." and
+    /// "links.example.com.." are links.example.com; YARP's host match takes them for other hosts, and its catch-all would
+    /// forward them), the port apart. Null when nothing is left: a request with no host may reach any host's origin.
+    /// </summary>
+    public static string? OriginHost(string? host)
+    {
+        if (string.IsNullOrEmpty(host))
+        {
+            return null;
+        }
+
+        var colon = host.LastIndexOf(':');
+        var bracket = host.LastIndexOf(']');
+        // A port follows the last colon, unless that colon is inside an IPv6 literal ("[2001:db8::1]", or one written bare).
+        var withoutPort = colon > bracket && (bracket >= 0 || host.IndexOf(':', StringComparison.Ordinal) == colon) ? host[..colon] : host;
+        var name = withoutPort.TrimEnd('.');
+        return name.Length == 0 ? null : name.ToLowerInvariant();
+    }
 
     /// <summary>
     /// Guarding the request as this namespace's route is stricter than the route YARP matched: that route is not
@@ -60,7 +83,7 @@ public sealed class ShieldedNamespaces
         {
             if (policy is { IsShielded: true } && LiteralPrefix(path) is { } prefix)
             {
-                namespaces.Add(new ShieldedNamespace(routeId, prefix, [.. (hosts ?? []).Select(WithoutPort)], policy));
+                namespaces.Add(new ShieldedNamespace(routeId, prefix, [.. (hosts ?? []).Select(ShieldedNamespace.OriginHost).OfType<string>()], policy));
             }
         }
 
@@ -68,7 +91,7 @@ public sealed class ShieldedNamespaces
         return new ShieldedNamespaces([.. namespaces.OrderByDescending(n => n.Prefix.Length).ThenByDescending(n => n.Hosts.Count > 0)]);
     }
 
-    /// <summary>The most specific namespace the lenient <paramref name="reading"/> of a path on <paramref name="host"/> (null: unknown) falls into; null for none.</summary>
+    /// <summary>The most specific namespace the lenient <paramref name="reading"/> of a path on <paramref name="host"/> (as sent; null: unknown) falls into; null for none.</summary>
     public ShieldedNamespace? Find(string? host, string reading)
     {
         foreach (var candidate in _namespaces)
@@ -97,11 +120,5 @@ public sealed class ShieldedNamespaces
         var parameter = template.IndexOf('{', StringComparison.Ordinal);
         var literal = parameter < 0 ? template : template[..(template.LastIndexOf('/', parameter) + 1)];
         return LenientPath.TryRead("/" + literal, out var reading) && reading != "/" ? reading : null;
-    }
-
-    private static string WithoutPort(string host)
-    {
-        var colon = host.LastIndexOf(':');
-        return colon > 0 && !host.EndsWith(']') ? host[..colon] : host;
     }
 }

@@ -42,7 +42,7 @@ internal sealed partial class ShieldedPathMiddleware
             return RefuseAsync(context);
         }
 
-        if (_namespaces.Current.Find(request.Host.Host, reading) is { } shielded)
+        if (_namespaces.Current.Find(request.Host.Value, reading) is { } shielded)
         {
             var matched = context.GetReverseProxyFeature().Route.Config;
             if (shielded.IsStricterThan(_routes.For(matched)))
@@ -55,7 +55,8 @@ internal sealed partial class ShieldedPathMiddleware
         return _next(context);
     }
 
-    private static Task RefuseAsync(HttpContext context)
+    /// <summary>A neutral 400 ("Bad request."), for what the client sent and no origin could read either.</summary>
+    internal static Task RefuseAsync(HttpContext context)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status400BadRequest;

@@ -10,11 +10,13 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ClientRateLimitingExtensions
 {
     /// <summary>
-    /// Two limits over every proxied request, health endpoints excepted. First the gateway's own: at most
+    /// Three limits over every proxied request, health endpoints excepted. First the gateway's own: at most
     /// <see cref="RateLimitOptions.MaxConcurrentRequests"/> in flight; past it a request is shed at the edge with 503 and
     /// Retry-After, before it costs any work — an overloaded gateway sheds requests, never the memory of the ones it takes.
-    /// Then a token bucket per client (after trusted proxies): per IPv4 address, per IPv6 prefix
-    /// (<see cref="RateLimitOptions.IPv6PrefixLength"/>); a rejection is 429. Both answer with a neutral body.
+    /// Then two per client (after trusted proxies): per IPv4 address, per IPv6 prefix
+    /// (<see cref="RateLimitOptions.IPv6PrefixLength"/>), at most <see cref="RateLimitOptions.MaxConcurrentPerClient"/> in
+    /// flight (so one client's slow requests cannot take the gateway's every slot), and a token bucket; their rejections
+    /// are 429, the client's own doing. All answer with a neutral body.
     /// </summary>
     public static IServiceCollection AddClientRateLimiting(this IServiceCollection services, RateLimitOptions options)
     {
@@ -22,7 +24,7 @@ public static class ClientRateLimitingExtensions
         {
             limiter.OnRejected = async (context, cancellationToken) =>
             {
-                // Only the token bucket's refusals say when to come back; the in-flight limit's say nothing.
+                // Only the per-client limits' refusals say when to come back; the gateway's in-flight limit's say nothing.
                 var overloaded = !context.Lease.TryGetMetadata(MetadataName.RetryAfter, out _);
                 var metrics = context.HttpContext.RequestServices.GetService<GatewayMetrics>();
                 if (overloaded)
@@ -45,6 +47,11 @@ public static class ClientRateLimitingExtensions
             var inFlight = PartitionedRateLimiter.Create<HttpContext, string>(context => IsHealthEndpoint(context.Request.Path)
                 ? RateLimitPartition.GetNoLimiter(string.Empty)
                 : RateLimitPartition.GetConcurrencyLimiter("in-flight", _ => new ConcurrencyLimiterOptions { PermitLimit = options.MaxConcurrentRequests, QueueLimit = 0 }));
+            var perClientInFlight = new ClientFaultLimiter(PartitionedRateLimiter.Create<HttpContext, IPAddress>(context =>
+                !options.Enabled || IsHealthEndpoint(context.Request.Path)
+                    ? RateLimitPartition.GetNoLimiter(IPAddress.None)
+                    : RateLimitPartition.GetConcurrencyLimiter(ClientOf(context.Connection.RemoteIpAddress, options.IPv6PrefixLength),
+                        _ => new ConcurrencyLimiterOptions { PermitLimit = options.MaxConcurrentPerClient, QueueLimit = 0 })));
             var perClient = PartitionedRateLimiter.Create<HttpContext, IPAddress>(context =>
             {
                 if (!options.Enabled || IsHealthEndpoint(context.Request.Path))
@@ -62,7 +69,8 @@ public static class ClientRateLimitingExtensions
                     AutoReplenishment = true,
                 });
             });
-            limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(inFlight, perClient);
+            // A client past its in-flight share is refused before its bucket is charged.
+            limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(inFlight, perClientInFlight, perClient);
         });
         return services;
     }

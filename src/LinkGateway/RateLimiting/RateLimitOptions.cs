@@ -30,4 +30,14 @@ public sealed class RateLimitOptions
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxConcurrentRequests { get; set; } = 2048;
+
+    /// <summary>
+    /// Requests one client (IPv4 address, IPv6 prefix, as the token bucket keys it) may have in flight at once; past it,
+    /// 429 with Retry-After. Default 64: a browser opens six connections to a host and a mail scanner fetching a message's
+    /// links a few dozen, while one address sending slow bodies could otherwise hold every slot of
+    /// <see cref="MaxConcurrentRequests"/>, a few at a time within its token bucket, and leave everyone else a 503.
+    /// Applies when <see cref="Enabled"/>.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxConcurrentPerClient { get; set; } = 64;
 }

@@ -41,6 +41,21 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
     }
 
+    /// <summary>RFC 9110 §11.1: an authentication scheme is case-insensitive.</summary>
+    [Theory]
+    [InlineData("bearer")]
+    [InlineData("BEARER")]
+    [InlineData("bEaReR")]
+    public async Task TheBearerScheme_IsAcceptedInAnyCase(string scheme)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/admin/version");
+        request.Headers.TryAddWithoutValidation("Authorization", $"{scheme} {AdminEndpoint.Token}");
+
+        var response = await _admin.Anonymous.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task ATag_CanBeLookedUpAndRemoved()
     {

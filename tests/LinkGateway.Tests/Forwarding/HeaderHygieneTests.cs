@@ -19,7 +19,15 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         "Fastly-Client-IP: 203.0.113.5", "X-Client-IP: 203.0.113.6", "X-Cluster-Client-IP: 203.0.113.7", "Forwarded: for=203.0.113.8;host=evil.example",
         "True_Client_IP: 203.0.113.9", "X-Original-URL: /u/m-1/r-1", "X-Rewrite-URL: /u/m-1/r-1", "X-Original-For: 203.0.113.10",
         "X_Forwarded_For: 203.0.113.11", "X_Forwarded_Host: evil.example", "X-Forwarded_Proto: https",
+        "Client-IP: 203.0.113.12", "X-Originating-IP: 203.0.113.13", "X-Remote-IP: 203.0.113.14", "X-Remote-Addr: 203.0.113.15",
+        "X-ProxyUser-Ip: 203.0.113.16", "X-Envoy-External-Address: 203.0.113.17", "X-Azure-ClientIP: 203.0.113.18",
+        "X-Azure-SocketIP: 203.0.113.19", "Akamai-Client-IP: 203.0.113.20", "X-Host: evil.example", "X-Forwarded-Server: evil.example",
+        "Front-End-Https: on", "X-Url-Scheme: https", "X-HTTP-Method-Override: POST", "X-Method-Override: DELETE", "X-HTTP-Method: PUT",
+        "x_http_method_override: POST",
     ];
+
+    // What the gateway itself sets at the origin (YARP, from its own view of the request): checked by value below.
+    private static readonly string[] _setByTheGateway = ["X-FORWARDED-FOR", "X-FORWARDED-PROTO", "X-FORWARDED-HOST"];
 
     private readonly RecordingOrigin _origin = new();
     private readonly IPAddress _ownNetworkAddress = NonLoopbackAddress();
@@ -53,7 +61,7 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         var names = seen.HeaderNames.Select(n => n.ToUpperInvariant()).ToList();
         Assert.Equal(names.Count, names.Distinct().Count()); // each X-Bot-* once: the gateway's
         var others = _forbidden.Select(h => h[..h.IndexOf(':', StringComparison.Ordinal)].Replace('_', '-').ToUpperInvariant())
-            .Where(n => !n.StartsWith("X-BOT-", StringComparison.Ordinal) && !n.StartsWith("X-FORWARDED-", StringComparison.Ordinal)); // the gateway's own names, checked above and below
+            .Where(n => !n.StartsWith("X-BOT-", StringComparison.Ordinal) && !_setByTheGateway.Contains(n)); // the gateway's own names, checked above and below
         Assert.Empty(names.Intersect(others));
         Assert.Equal("links.example", seen.Value("X-Forwarded-Host"));
 
@@ -76,6 +84,32 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         Assert.Empty(seen.Values("X-Forwarded-Server"));
     }
 
+    /// <summary>
+    /// RFC 9110 §7.6.1: a header the client names in Connection is for the next hop only, never the origin; the gateway's
+    /// own are added after. HTTP/1.0, whose connection closes without "close": Kestrel keeps a Connection value as sent
+    /// unless it holds exactly one of close, keep-alive or upgrade (docs/reference/header-contract.md).
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HeadersTheClientNamesInConnection_AreNotPassedOn_ButTheGatewaysOwnHeadersAre(bool fromTrustedProxy)
+    {
+        var recipient = $"r-{Guid.NewGuid():N}";
+
+        await SendAsync(fromTrustedProxy, recipient,
+            ["Connection: X-Hop-Secret, x-bot-verdict", "Connection: X-Bot-Signature,X-Forwarded-Host,  Cookie ,X-Forwarded-For", "X-Hop-Secret: 1",
+             "Cookie: session=1", "X-Kept: 1"], version: "HTTP/1.0");
+
+        var seen = _origin.Single(recipient);
+        Assert.Empty(seen.Values("X-Hop-Secret"));
+        Assert.Empty(seen.Values("Cookie"));
+        Assert.Equal("1", seen.Value("X-Kept"));
+        Assert.Equal("links.example", seen.Value("X-Forwarded-Host"));
+        Assert.NotNull(seen.Value("X-Forwarded-For"));
+        Assert.Contains(seen.Value("X-Bot-Verdict"), new[] { "human", "suspect", "bot" });
+        Assert.StartsWith("v1=", seen.Value("X-Bot-Signature"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ATrustedProxy_StillSaysTheScheme()
     {
@@ -86,12 +120,13 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         Assert.Equal("https", _origin.Single(recipient).Value("X-Forwarded-Proto"));
     }
 
-    private async Task SendAsync(bool fromTrustedProxy, string recipient, IEnumerable<string> headers)
+    /// <param name="version">HTTP/1.1 asks to close; HTTP/1.0 closes by default.</param>
+    private async Task SendAsync(bool fromTrustedProxy, string recipient, IEnumerable<string> headers, string version = "HTTP/1.1")
     {
         var gateway = fromTrustedProxy ? _host.Urls.Single(u => u.Host == "127.0.0.1") : _host.Urls.Single(u => u.Host == _ownNetworkAddress.ToString());
         var answer = await RawHttp.SendAsync(gateway,
-            $"GET /c/m-hygiene/{recipient}/l-1 HTTP/1.1\r\nHost: links.example\r\nUser-Agent: {Clients.ChromeUserAgent}\r\nAccept: text/html\r\n"
-            + string.Concat(headers.Select(h => h + "\r\n")) + "Connection: close\r\n\r\n");
+            $"GET /c/m-hygiene/{recipient}/l-1 {version}\r\nHost: links.example\r\nUser-Agent: {Clients.ChromeUserAgent}\r\nAccept: text/html\r\n"
+            + string.Concat(headers.Select(h => h + "\r\n")) + (version == "HTTP/1.1" ? "Connection: close\r\n" : "") + "\r\n");
         Assert.Equal(200, RawHttp.StatusOf(answer));
     }
 

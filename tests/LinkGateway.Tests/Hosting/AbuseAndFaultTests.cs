@@ -83,13 +83,13 @@ public sealed class AbuseAndFaultTests
     {
         var clock = Interstitial.ShieldClient.Clock();
         await using var host = await GatewayHost.StartAsync(time: clock);
-        var page = await host.Client.SendAsync(Clients.Browser(target, Clients.NextAddress()));
+        var address = Clients.NextAddress(); // the pass is bound to the client the page was shown to
+        var page = await host.Client.SendAsync(Clients.Browser(target, address));
 
         Assert.NotEqual(HttpStatusCode.Redirect, page.StatusCode);
         if (Interstitial.ShieldClient.IsInterstitial(await page.Content.ReadAsStringAsync()))
         {
             clock.Advance(Interstitial.ShieldClient.ReadingTime);
-            var address = Clients.NextAddress();
             var token = Interstitial.ShieldClient.TokenIn(await page.Content.ReadAsStringAsync());
             var posted = await host.Client.SendAsync(Interstitial.ShieldClient.ClickPost(target, address, token));
             Assert.Equal(target, posted.Headers.Location?.OriginalString); // the same URL, relative, nothing else

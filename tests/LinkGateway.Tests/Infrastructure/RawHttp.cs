@@ -23,8 +23,8 @@ public static class RawHttp
     public static Task<string> SendAsync(Uri server, string request) => SendAsync(server, Encoding.ASCII.GetBytes(request));
 
     /// <summary>A GET as curl sends it with --path-as-is: the target exactly as given, curl's User-Agent, Accept */*.</summary>
-    public static string CurlGet(string target, string clientAddress) =>
-        $"GET {target} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\nX-Forwarded-For: {clientAddress}\r\nConnection: close\r\n\r\n";
+    public static string CurlGet(string target, string clientAddress, string host = "localhost") =>
+        $"GET {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\nX-Forwarded-For: {clientAddress}\r\nConnection: close\r\n\r\n";
 
     /// <summary>The status code of an answer read by <see cref="SendAsync(Uri, byte[])"/>.</summary>
     public static int StatusOf(string answer) =>

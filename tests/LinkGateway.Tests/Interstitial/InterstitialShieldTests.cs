@@ -135,9 +135,10 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
         var token = kind switch
         {
             "forged" => "CfDJ8" + Convert.ToBase64String(new byte[96]),
-            "expired" => tokens.IssueToken(path, DateTimeOffset.UtcNow.AddSeconds(-1)),
-            "other-path" => tokens.IssueToken("/u/m-1/r-someone-else"),
-            _ => tokens.IssueToken(path),
+            "expired" => tokens.IssueToken(path, ShieldClient.Holder(address), DateTimeOffset.UtcNow.AddSeconds(-1)),
+            "other-path" => tokens.IssueToken("/u/m-1/r-someone-else", ShieldClient.Holder(address)),
+            "http-library" => tokens.IssueToken(path, ShieldClient.Holder(address, "python-requests/2.32.3")),
+            _ => tokens.IssueToken(path, ShieldClient.Holder(address)),
         };
         _time.Advance(ShieldClient.ReadingTime); // a person's pause: each case fails for its own reason only
         if (kind == "replayed")
@@ -156,6 +157,109 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(ShieldClient.IsInterstitial(await response.Content.ReadAsStringAsync()));
         Assert.Null(ShieldClient.PassCookie(response));
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    public static TheoryData<string> MovedPasses => ["token to another network", "token to another browser", "cookie to another network", "cookie to another browser"];
+
+    /// <summary>A scanner that fetches the page from one address and hands the token, or the cookie, to another of its hosts.</summary>
+    [Theory]
+    [MemberData(nameof(MovedPasses))]
+    public async Task APassMovedToAnotherClient_GetsThePageAgain_NeverTheOrigin(string move)
+    {
+        var address = Clients.NextAddress();
+        var path = $"/u/m-1/r-moved-{Guid.NewGuid():N}";
+        var elsewhere = move.EndsWith("network", StringComparison.Ordinal) ? Clients.NextAddress() : address; // another /24
+        var otherAgent = move.EndsWith("browser", StringComparison.Ordinal) ? FirefoxUserAgent : Clients.ChromeUserAgent;
+        var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        _time.Advance(ShieldClient.ReadingTime);
+
+        HttpResponseMessage answer;
+        if (move.StartsWith("token", StringComparison.Ordinal))
+        {
+            answer = await _host.Client.SendAsync(WithUserAgent(ShieldClient.ClickPost(path, elsewhere, ShieldClient.TokenIn(page)), otherAgent));
+            Assert.Null(ShieldClient.PassCookie(answer));
+        }
+        else
+        {
+            var posted = await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+            answer = await _host.Client.SendAsync(ShieldClient.WithCookie(WithUserAgent(Clients.Browser(path, elsewhere), otherAgent), ShieldClient.PassCookie(posted)!));
+        }
+
+        Assert.True(ShieldClient.IsInterstitial(await answer.Content.ReadAsStringAsync()));
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    [Fact]
+    public async Task APersonWhoseAddressChangesWithinItsNetwork_StillPassesWithOneClick()
+    {
+        var network = Clients.NextPrefix();
+        const string path = "/u/m-1/r-roaming";
+        var page = await (await _host.Client.SendAsync(Clients.Browser(path, $"{network}10"))).Content.ReadAsStringAsync();
+        _time.Advance(ShieldClient.ReadingTime);
+
+        var posted = await _host.Client.SendAsync(ShieldClient.ClickPost(path, $"{network}11", ShieldClient.TokenIn(page)));
+        await _host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, $"{network}12"), ShieldClient.PassCookie(posted)!));
+
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        Assert.Equal("human", Assert.Single(_host.Ledger.Events).Header("X-Bot-Verdict"));
+    }
+
+    [Fact]
+    public async Task AGenuinePassCookie_RedeemedByAClientThatScoresBot_GetsThePage_NotTheOrigin()
+    {
+        // Exchange Online Protection's network: the scanner follows the 303 with the cookie it was bound to.
+        const string scanner = "40.107.8.11";
+        const string path = "/u/m-1/r-scanned";
+        var cookie = _host.Services.GetRequiredService<PassTokens>().IssueCookie(path, PassKind.Click, ShieldClient.Holder(scanner));
+
+        var response = await _host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, scanner), $"{InterstitialShield.CookieName}={cookie}"));
+
+        Assert.True(ShieldClient.IsInterstitial(await response.Content.ReadAsStringAsync()));
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    /// <summary>The path a pass cookie is sent back on is the link's own, cut before anything that would end the attribute.</summary>
+    [Theory]
+    [InlineData("/u;Max-Age=99999999/m-1/r-{0}", "/")]
+    [InlineData("/u/m-1/r-{0};Domain=evil.example", "/u/m-1/")]
+    [InlineData("/u/m-1/r-{0},Max-Age=99999999", "/u/m-1/")]
+    [InlineData("/u/m-1/r-{0}", "/u/m-1/r-{0}")]
+    public async Task ThePassCookiesPath_CarriesNoOtherAttribute(string spelling, string cookiePath)
+    {
+        var recipient = Guid.NewGuid().ToString("N");
+        var path = string.Format(System.Globalization.CultureInfo.InvariantCulture, spelling, recipient);
+        var address = Clients.NextAddress();
+        var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        _time.Advance(ShieldClient.ReadingTime);
+
+        var posted = await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+        var followed = await _host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
+
+        var attributes = ShieldClient.PassCookie(posted)!.Split(';').Skip(1).Select(a => a.Trim().Split('=', 2)).ToList();
+        Assert.Equal(["httponly", "max-age", "path", "samesite"], attributes.Select(a => a[0].ToLowerInvariant()).Order());
+        Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, cookiePath, recipient), attributes.Single(a => a[0].Equals("path", StringComparison.OrdinalIgnoreCase))[1]);
+        Assert.Equal("120", attributes.Single(a => a[0].Equals("max-age", StringComparison.OrdinalIgnoreCase))[1]);
+        Assert.False(ShieldClient.IsInterstitial(await followed.Content.ReadAsStringAsync())); // the pass still lets its request through
+    }
+
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded; charset=utf-7", "List-Unsubscribe=One-Click")]
+    [InlineData("multipart/form-data", "List-Unsubscribe=One-Click")]
+    [InlineData("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Cl")]
+    public async Task AnUnreadableFormBody_Gets400WithANeutralBody_AndLogsNoError(string contentType, string body)
+    {
+        var path = $"/u/m-1/r-unreadable-{Guid.NewGuid():N}";
+        var request = Clients.Bare(path, Clients.NextAddress(), null, HttpMethod.Post);
+        request.Content = new ByteArrayContent(System.Text.Encoding.ASCII.GetBytes(body));
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await _host.Client.SendAsync(request);
+        await _host.Log.WaitForRequestAsync(path); // the request log is written last
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("Bad request.", await response.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(_host.Log.Events, e => e.Level >= Serilog.Events.LogEventLevel.Error || e.Exception is not null);
         Assert.Empty(_host.Ledger.Events);
     }
 
@@ -207,6 +311,20 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HugeFormPost_WithoutALength_Gets413()
+    {
+        var request = Clients.Bare("/u/m-1/r-huge-chunked", Clients.NextAddress(), null, HttpMethod.Post);
+        request.Content = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("List-Unsubscribe=" + new string('x', 100_000))));
+        request.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    [Fact]
     public async Task Honeypot_AnswersANeutralPage_AndTagsTheAddress()
     {
         var address = Clients.NextAddress();
@@ -218,6 +336,8 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
         Assert.DoesNotContain(_host.Ledger.Events, e => e.Action == "honeypot");
         Assert.Contains("tag.ip", Assert.Single(_host.Ledger.Events).Header("X-Bot-Reasons")!.Split(','));
     }
+
+    private const string FirefoxUserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
     private static HttpRequestMessage WithUserAgent(HttpRequestMessage request, string userAgent)
     {

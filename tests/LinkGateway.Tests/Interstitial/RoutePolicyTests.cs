@@ -47,7 +47,7 @@ public sealed class RoutePolicyTests(RedisFixture redis)
     {
         await using var host = await GatewayHost.StartAsync();
         var address = Clients.NextAddress();
-        var token = host.Services.GetRequiredService<PassTokens>().IssueToken("/u/m-1/r-3");
+        var token = host.Services.GetRequiredService<PassTokens>().IssueToken("/u/m-1/r-3", ShieldClient.Holder(address));
 
         var posted = await host.Client.SendAsync(ShieldClient.ClickPost("/u/m-1/r-3", address, token, userActivation: false, auto: "1"));
 

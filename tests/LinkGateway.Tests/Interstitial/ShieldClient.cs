@@ -38,6 +38,10 @@ internal static partial class ShieldClient
         return request;
     }
 
+    /// <summary>The client a pass is bound to: a test client's address and User-Agent (Chrome's, as <see cref="Infrastructure.Clients.Browser"/> sends it).</summary>
+    public static PassHolder Holder(string clientAddress, string userAgent = Infrastructure.Clients.ChromeUserAgent) =>
+        PassHolder.Of(System.Net.IPAddress.Parse(clientAddress), userAgent);
+
     public static string? PassCookie(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Set-Cookie", out var cookies)
             ? cookies.FirstOrDefault(c => c.StartsWith(InterstitialShield.CookieName + "=", StringComparison.Ordinal) && !c.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase))

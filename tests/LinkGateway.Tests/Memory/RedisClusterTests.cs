@@ -30,9 +30,10 @@ public sealed class RedisClusterTests(RedisCluster cluster) : IClassFixture<Redi
         Assert.Contains(foldBack, e => e.Entity == $"ip:{address}"); // the burst's client, seen first by node A
 
         // The interstitial's pass: issued by A, accepted by B (Data Protection keys and nonces in the cluster).
-        var page = await (await nodeA.Client.SendAsync(Clients.Browser("/u/m-c/r-3", Clients.NextAddress()))).Content.ReadAsStringAsync();
+        var person = Clients.NextAddress();
+        var page = await (await nodeA.Client.SendAsync(Clients.Browser("/u/m-c/r-3", person))).Content.ReadAsStringAsync();
         clock.Advance(ShieldClient.ReadingTime);
-        var posted = await nodeB.Client.SendAsync(ShieldClient.ClickPost("/u/m-c/r-3", Clients.NextAddress(), ShieldClient.TokenIn(page)));
+        var posted = await nodeB.Client.SendAsync(ShieldClient.ClickPost("/u/m-c/r-3", person, ShieldClient.TokenIn(page)));
         Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
 
         // The keys really are spread over the masters.

@@ -14,6 +14,7 @@ public sealed class ShieldedNamespacesTests
     [InlineData("/unsubscribe/v2-{id}", "/unsubscribe")]
     [InlineData("/Lists//Unsubscribe/{id}", "/Lists/Unsubscribe")]
     [InlineData("/list/unsubscribe", "/list/unsubscribe")]
+    [InlineData("/index.php/u/{messageId}/{recipientId}", "/index.php/u")] // docs/operations/threat-model.md: a front controller's spelling, declared
     [InlineData("/unsub-{id}", null)]
     [InlineData("/{tenant}/u/{id}", null)]
     [InlineData("{**rest}", null)]
@@ -31,6 +32,14 @@ public sealed class ShieldedNamespacesTests
     [InlineData("eu.mail.example", "/u/m/r", true)]
     [InlineData("mail.example", "/u/m/r", false)]
     [InlineData("other.example", "/u/m/r", false)]
+    [InlineData("links.example.", "/u/m/r", true)]
+    [InlineData("links.example..", "/u/m/r", true)]
+    [InlineData("LINKS.Example.:8443", "/u/m/r", true)]
+    [InlineData("links.example:8443", "/u/m/r", true)]
+    [InlineData("eu.mail.example.", "/u/m/r", true)]
+    [InlineData("links.example.other.", "/u/m/r", false)]
+    [InlineData("", "/u/m/r", true)] // no host: any origin's
+    [InlineData(".", "/u/m/r", true)]
     public void ARequest_IsInTheNamespace_ByPrefixAndHost(string host, string reading, bool inside)
     {
         var namespaces = ShieldedNamespaces.Compile([("unsubscribe", "/u/{m}/{r}", ["links.example:443", "*.mail.example"], _unsubscribe)]);
@@ -55,6 +64,19 @@ public sealed class ShieldedNamespacesTests
         Assert.Equal("lists-unsubscribe", namespaces.Find("any", "/lists/unsubscribe/1")?.RouteId);
         Assert.Equal("lists", namespaces.Find("any", "/lists/1")?.RouteId);
     }
+
+    [Theory]
+    [InlineData("links.example.com", "links.example.com")]
+    [InlineData("Links.Example.COM.", "links.example.com")]
+    [InlineData("links.example.com..:8080", "links.example.com")]
+    [InlineData("[2001:db8::1]:443", "[2001:db8::1]")]
+    [InlineData("[2001:db8::1]", "[2001:db8::1]")]
+    [InlineData("192.0.2.1:80", "192.0.2.1")]
+    [InlineData("...", null)]
+    [InlineData("", null)]
+    [InlineData(null, null)]
+    public void AHost_IsReadAsAnOriginReadsIt(string? host, string? name) =>
+        Assert.Equal(name, ShieldedNamespace.OriginHost(host));
 
     [Theory]
     [InlineData(LinkKind.None, ShieldMode.Auto, true)]

@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Net;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 using LinkGateway.Infrastructure;
 using LinkGateway.Interstitial;
 
@@ -51,6 +54,29 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
         Assert.Equal((200, true), (RawHttp.StatusOf(viaDemo), ShieldClient.IsInterstitial(viaDemo)));
     }
 
+    /// <summary>
+    /// The unsubscribe route is bound to links.example.com (Match.Hosts). YARP matches hosts exactly, so another spelling
+    /// of the same host, or no host at all, falls to the catch-all; an origin reads the host as DNS does (any case,
+    /// trailing dots dropped, the port apart), or takes a request without one as its own, and unsubscribes.
+    /// </summary>
+    [Theory]
+    [InlineData("links.example.com.")]
+    [InlineData("links.example.com..")]
+    [InlineData("LINKS.Example.COM.")]
+    [InlineData("links.example.com.:8080")]
+    [InlineData("links.example.com:8080")]
+    [InlineData("links.example.com")]
+    [InlineData("")]
+    public async Task AnUnsubscribeLinkOnAShieldedHost_WithTrailingDotsAPortOrNoHost_GetsThePage(string host)
+    {
+        var recipient = $"r-{Guid.NewGuid():N}";
+
+        var answer = await RawHttp.SendAsync(origins.ToNginxOnHost.Address, RawHttp.CurlGet($"/u/m-1/{recipient}", Clients.NextAddress(), host));
+
+        Assert.DoesNotContain(await origins.Nginx.HitsAsync(), h => h.RequestUri.Contains(recipient, StringComparison.Ordinal));
+        Assert.Equal((200, true), (RawHttp.StatusOf(answer), ShieldClient.IsInterstitial(answer)));
+    }
+
     [Fact]
     public async Task AConfirmLinkSpelledToReachAnUnsubscribe_IsShieldedAsTheUnsubscribe_EvenForABrowser()
     {
@@ -80,6 +106,62 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
         Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
         Assert.Equal("unsubscribed", await followed.Content.ReadAsStringAsync());
         Assert.Contains(await origins.Nginx.HitsAsync(), h => h.Location == "unsubscribe" && h.RequestUri == path);
+    }
+
+    /// <summary>
+    /// A path that starts with "//" or "/\\" is, in a Location header, another host to a browser ("//evil.example/…"). The
+    /// 303 of a pass goes to the link's own path with the leading run of slashes and backslashes collapsed, and the pass is
+    /// bound to that path: the follow-up GET is shielded as before and reaches the origin once, with the pass.
+    /// </summary>
+    [Property(MaxTest = 25)]
+    public Property APassOnAPathThatStartsWithSlashes_RedirectsToThisHostOnly_AndIsForwardedOnce()
+    {
+        var targets = from run in Gen.Elements("/", "\\").ListOf().Select(string.Concat)
+                      from host in Gen.Elements("evil.example", "evil.example:8080", "@evil.example", "u", "%5Cevil.example")
+                      from rest in Gen.Elements("/..%2Fu/m-1/{0}", "/../u/m-1/{0}", "/%2E%2E/u/m-1/{0}", "/m-1/..%2F..%2Fu/m-1/{0}")
+                      select "/" + run + host + rest;
+        return Prop.ForAll(targets.ToArbitrary(), spelling =>
+        {
+            var recipient = $"r-{Guid.NewGuid():N}";
+            var target = string.Format(CultureInfo.InvariantCulture, spelling, recipient);
+            var address = Clients.NextAddress();
+            var gateway = origins.ToNginx.Address;
+
+            var page = Send(gateway, BrowserRequest("GET", target, address));
+            origins.Clock.Advance(ShieldClient.ReadingTime);
+            var posted = Send(gateway, BrowserRequest("POST", target, address, body: $"{InterstitialPage.PassField}={ShieldClient.TokenIn(page)}"));
+            var location = HeaderOf(posted, "Location");
+            var cookie = HeaderOf(posted, "Set-Cookie")?.Split(';')[0];
+            var withoutPass = Send(gateway, BrowserRequest("GET", location ?? "/", address));
+            var hitsBefore = Hits(recipient);
+            var withPass = Send(gateway, BrowserRequest("GET", location ?? "/", address, cookie: cookie));
+
+            return (RawHttp.StatusOf(posted) == 303).Label($"{target}: the pass answered {RawHttp.StatusOf(posted)}")
+                .And((location is not null && location.StartsWith('/') && !location.StartsWith("//", StringComparison.Ordinal)
+                      && !location.StartsWith("/\\", StringComparison.Ordinal)).Label($"{target}: Location {location}"))
+                .And(ShieldClient.IsInterstitial(withoutPass).Label($"{location}: not shielded without the pass"))
+                .And((hitsBefore == 0 && Hits(recipient) == 1 && !ShieldClient.IsInterstitial(withPass)).Label($"{location}: not forwarded once with the pass"));
+        });
+
+        static string Send(Uri gateway, string request) => RawHttp.SendAsync(gateway, request).GetAwaiter().GetResult();
+
+        int Hits(string recipient) => origins.Nginx.HitsAsync().GetAwaiter().GetResult().Count(h => h.RequestUri.Contains(recipient, StringComparison.Ordinal));
+
+        static string? HeaderOf(string answer, string name) =>
+            answer.Split("\r\n\r\n")[0].Split("\r\n").FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))?[(name.Length + 1)..].Trim();
+    }
+
+    /// <summary>What Chrome sends, raw: a navigation to <paramref name="target"/>, or the page's form posted back by a person's click.</summary>
+    private static string BrowserRequest(string method, string target, string address, string? body = null, string? cookie = null)
+    {
+        var post = method == "POST";
+        return $"{method} {target} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: {Clients.ChromeUserAgent}\r\n"
+               + "Accept: text/html,application/xhtml+xml\r\nAccept-Language: en-GB,en;q=0.9\r\n"
+               + $"Sec-Fetch-Mode: navigate\r\nSec-Fetch-Site: {(post ? "same-origin" : "cross-site")}\r\nSec-Fetch-Dest: document\r\nSec-Fetch-User: ?1\r\n"
+               + $"X-Forwarded-For: {address}\r\n"
+               + (cookie is null ? "" : $"Cookie: {cookie}\r\n")
+               + (body is null ? "" : $"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {body.Length}\r\n")
+               + $"Connection: close\r\n\r\n{body}";
     }
 
     [Fact]
@@ -121,6 +203,9 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
 
         public GatewayHost ToDemo { get; private set; } = null!;
 
+        /// <summary>In front of nginx, with the shielded routes bound to the host links.example.com.</summary>
+        public GatewayHost ToNginxOnHost { get; private set; } = null!;
+
         public async Task InitializeAsync()
         {
             Nginx = await NginxOrigin.StartAsync();
@@ -130,10 +215,18 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
                 ["LinkGateway:RateLimit:Enabled"] = "false",
             }, time: Clock);
             ToDemo = await GatewayHost.StartAsync(settings: new Dictionary<string, string?> { ["LinkGateway:RateLimit:Enabled"] = "false" });
+            ToNginxOnHost = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+            {
+                ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = Nginx.Address.ToString(),
+                ["ReverseProxy:Routes:unsubscribe:Match:Hosts:0"] = "links.example.com",
+                ["ReverseProxy:Routes:confirm:Match:Hosts:0"] = "links.example.com",
+                ["LinkGateway:RateLimit:Enabled"] = "false",
+            });
         }
 
         public async Task DisposeAsync()
         {
+            await ToNginxOnHost.DisposeAsync();
             await ToDemo.DisposeAsync();
             await ToNginx.DisposeAsync();
             await Nginx.DisposeAsync();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using LinkGateway.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -66,6 +67,77 @@ public sealed class ClientRateLimitingTests
         Assert.Equal(HttpStatusCode.OK, health.StatusCode); // health is never shed
         Assert.Equal(HttpStatusCode.OK, (await first).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.Client.SendAsync(Clients.Browser("/c/m-1/r-after/l-1", Clients.NextAddress()))).StatusCode);
+    }
+
+    /// <summary>
+    /// One address held every in-flight slot with slow bodies, sent slowly enough to pass its token bucket: each client
+    /// has its own share of the in-flight requests; past it, that client (its own doing) gets 429, and everyone else is served.
+    /// </summary>
+    [Fact]
+    public async Task PastItsOwnInFlightLimit_AClientGets429WithRetryAfter_AndOtherClientsAreServed()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var twoHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = 0;
+        await using var origin = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]).Build();
+        origin.MapGet("/{**path}", async (string path) =>
+        {
+            if (path.Contains("held", StringComparison.Ordinal))
+            {
+                if (Interlocked.Increment(ref held) == 2)
+                {
+                    twoHeld.TrySetResult();
+                }
+
+                await release.Task;
+            }
+
+            return Results.Ok();
+        });
+        await origin.StartAsync();
+        await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["LinkGateway:RateLimit:MaxConcurrentPerClient"] = "2",
+            ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = origin.Urls.First(),
+        });
+        var (rateLimited, shed) = (0L, 0L);
+        using var listener = CountRefusals(host, () => Interlocked.Increment(ref rateLimited), () => Interlocked.Increment(ref shed));
+        var busy = Clients.NextAddress();
+
+        var first = host.Client.SendAsync(Clients.Browser("/c/m-1/r-held-1/l-1", busy));
+        var second = host.Client.SendAsync(Clients.Browser("/c/m-1/r-held-2/l-1", busy));
+        await twoHeld.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var third = await host.Client.SendAsync(Clients.Browser("/c/m-1/r-third/l-1", busy));
+        var someoneElse = await host.Client.SendAsync(Clients.Browser("/c/m-1/r-else/l-1", Clients.NextAddress()));
+        release.SetResult();
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        Assert.Equal("Too many requests. Please try again in a moment.", await third.Content.ReadAsStringAsync());
+        Assert.Equal(TimeSpan.FromSeconds(1), third.Headers.RetryAfter?.Delta);
+        Assert.Equal((1L, 0L), (Interlocked.Read(ref rateLimited), Interlocked.Read(ref shed)));
+        Assert.Equal(HttpStatusCode.OK, someoneElse.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await first).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await second).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.SendAsync(Clients.Browser("/c/m-1/r-after/l-1", busy))).StatusCode); // its slots came back
+    }
+
+    /// <summary>Counts this gateway's rate_limited and shed measurements (its own meter factory: other gateways in the process are not counted).</summary>
+    private static MeterListener CountRefusals(GatewayHost host, Action rateLimited, Action shed)
+    {
+        var meters = host.Services.GetRequiredService<IMeterFactory>();
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listening) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name is "linkgateway.rate_limited" or "linkgateway.shed")
+                {
+                    listening.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, _, _) => (instrument.Name == "linkgateway.shed" ? shed : rateLimited)());
+        listener.Start();
+        return listener;
     }
 
     /// <summary>Issue 10, item 10: 400 addresses of one /64 got no 429.</summary>
