@@ -17,7 +17,7 @@ public sealed class RouteTable
     {
         var routes = configuration.GetSection("ReverseProxy:Routes").GetChildren().ToList();
         _namespaces = ShieldedNamespaces.Compile(routes.Select(route =>
-            (route.Key, route["Match:Path"], (IReadOnlyList<string>?)route.GetSection("Match:Hosts").Get<string[]>(), RoutePolicy.Parse(route, out _))));
+            (route.Key, route["Match:Path"], (IReadOnlyList<string>?)route.GetSection("Match:Hosts").Get<string[]>(), RoutePolicy.Parse(route, out _), route["ClusterId"])));
         _routes = routes
             .Select(route => (Template: route["Match:Path"], Policy: RoutePolicy.Parse(route, out _) ?? RoutePolicy.Plain))
             .Where(r => r.Template is not null)

@@ -11,16 +11,23 @@ namespace LinkGateway.Paths;
 /// <param name="Prefix">The literal path prefix ("/u" for "/u/{messageId}/{recipientId}"), whole segments only.</param>
 /// <param name="Hosts">The route's Match.Hosts as origins read them (<see cref="OriginHost"/>; "*.example.com" allowed); empty for any host.</param>
 /// <param name="Policy">The route's policy, which guards every path in the namespace.</param>
-public sealed record ShieldedNamespace(string RouteId, string Prefix, IReadOnlyList<string> Hosts, RoutePolicy Policy)
+/// <param name="ClusterId">The cluster the route forwards to: the origin whose endpoint the namespace protects.</param>
+public sealed record ShieldedNamespace(string RouteId, string Prefix, IReadOnlyList<string> Hosts, RoutePolicy Policy, string? ClusterId = null)
 {
     /// <summary>
     /// The lenient <paramref name="reading"/> of a path on <paramref name="host"/> (as sent, port and all; null or empty:
-    /// unknown, any host) lies in this namespace (case-insensitive).
+    /// unknown, any host), matched by YARP to a route forwarding to <paramref name="clusterId"/>, could reach this
+    /// namespace's endpoint: the path lies in it (case-insensitive), and the host is one of the route's, or the request
+    /// goes to the route's own origin anyway. YARP sends an origin its own Host, so the origin cannot tell
+    /// "Host: other.example" from the shielded host, and unsubscribes for either.
     /// </summary>
-    public bool Contains(string? host, string reading) =>
+    public bool Contains(string? host, string reading, string? clusterId = null) =>
         reading.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
         && (reading.Length == Prefix.Length || reading[Prefix.Length] == '/')
-        && (Hosts.Count == 0 || OriginHost(host) is not { } name || Hosts.Any(pattern => HostMatches(pattern, name)));
+        && (Hosts.Count == 0
+            || (clusterId is not null && string.Equals(clusterId, ClusterId, StringComparison.OrdinalIgnoreCase))
+            || OriginHost(host) is not { } name
+            || Hosts.Any(pattern => HostMatches(pattern, name)));
 
     /// <summary>
     /// A host as an origin reads it, and DNS resolves it: any case, trailing dots dropped ("links.example.com." and
@@ -73,17 +80,17 @@ public sealed class ShieldedNamespaces
 
     /// <summary>Compiles the namespaces of the shielded routes among <paramref name="routes"/>.</summary>
     public static ShieldedNamespaces Compile(IEnumerable<RouteConfig> routes) =>
-        Compile(routes.Select(r => (r.RouteId, r.Match.Path, r.Match.Hosts, RoutePolicy.Parse(r.Metadata, out _))));
+        Compile(routes.Select(r => (r.RouteId, r.Match.Path, r.Match.Hosts, RoutePolicy.Parse(r.Metadata, out _), r.ClusterId)));
 
-    /// <summary>Compiles from route id, path template, hosts and policy (null when the metadata is not valid).</summary>
-    public static ShieldedNamespaces Compile(IEnumerable<(string RouteId, string? Path, IReadOnlyList<string>? Hosts, RoutePolicy? Policy)> routes)
+    /// <summary>Compiles from route id, path template, hosts, policy (null when the metadata is not valid) and cluster.</summary>
+    public static ShieldedNamespaces Compile(IEnumerable<(string RouteId, string? Path, IReadOnlyList<string>? Hosts, RoutePolicy? Policy, string? ClusterId)> routes)
     {
         var namespaces = new List<ShieldedNamespace>();
-        foreach (var (routeId, path, hosts, policy) in routes)
+        foreach (var (routeId, path, hosts, policy, clusterId) in routes)
         {
             if (policy is { IsShielded: true } && LiteralPrefix(path) is { } prefix)
             {
-                namespaces.Add(new ShieldedNamespace(routeId, prefix, [.. (hosts ?? []).Select(ShieldedNamespace.OriginHost).OfType<string>()], policy));
+                namespaces.Add(new ShieldedNamespace(routeId, prefix, [.. (hosts ?? []).Select(ShieldedNamespace.OriginHost).OfType<string>()], policy, clusterId));
             }
         }
 
@@ -91,12 +98,15 @@ public sealed class ShieldedNamespaces
         return new ShieldedNamespaces([.. namespaces.OrderByDescending(n => n.Prefix.Length).ThenByDescending(n => n.Hosts.Count > 0)]);
     }
 
-    /// <summary>The most specific namespace the lenient <paramref name="reading"/> of a path on <paramref name="host"/> (as sent; null: unknown) falls into; null for none.</summary>
-    public ShieldedNamespace? Find(string? host, string reading)
+    /// <summary>
+    /// The most specific namespace the lenient <paramref name="reading"/> of a path on <paramref name="host"/> (as sent;
+    /// null: unknown), matched to a route forwarding to <paramref name="clusterId"/>, falls into; null for none.
+    /// </summary>
+    public ShieldedNamespace? Find(string? host, string reading, string? clusterId = null)
     {
         foreach (var candidate in _namespaces)
         {
-            if (candidate.Contains(host, reading))
+            if (candidate.Contains(host, reading, clusterId))
             {
                 return candidate;
             }

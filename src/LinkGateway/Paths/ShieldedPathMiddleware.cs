@@ -42,9 +42,9 @@ internal sealed partial class ShieldedPathMiddleware
             return RefuseAsync(context);
         }
 
-        if (_namespaces.Current.Find(request.Host.Value, reading) is { } shielded)
+        var matched = context.GetReverseProxyFeature().Route.Config;
+        if (_namespaces.Current.Find(request.Host.Value, reading, matched.ClusterId) is { } shielded)
         {
-            var matched = context.GetReverseProxyFeature().Route.Config;
             if (shielded.IsStricterThan(_routes.For(matched)))
             {
                 Log.GuardedAs(_logger, shielded.RouteId, matched.RouteId);

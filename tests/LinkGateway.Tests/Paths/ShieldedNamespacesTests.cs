@@ -42,9 +42,21 @@ public sealed class ShieldedNamespacesTests
     [InlineData(".", "/u/m/r", true)]
     public void ARequest_IsInTheNamespace_ByPrefixAndHost(string host, string reading, bool inside)
     {
-        var namespaces = ShieldedNamespaces.Compile([("unsubscribe", "/u/{m}/{r}", ["links.example:443", "*.mail.example"], _unsubscribe)]);
+        var namespaces = ShieldedNamespaces.Compile([("unsubscribe", "/u/{m}/{r}", ["links.example:443", "*.mail.example"], _unsubscribe, "origin")]);
 
-        Assert.Equal(inside, namespaces.Find(host, reading) is not null);
+        Assert.Equal(inside, namespaces.Find(host, reading, "elsewhere") is not null);
+    }
+
+    [Theory]
+    [InlineData("origin", true)] // YARP sends the origin its own Host: it cannot tell other.example from links.example
+    [InlineData("ORIGIN", true)]
+    [InlineData("another-origin", false)]
+    public void AnotherHost_IsInTheNamespace_WhenItsRouteForwardsToTheShieldedRoutesOrigin(string clusterId, bool inside)
+    {
+        var namespaces = ShieldedNamespaces.Compile([("unsubscribe", "/u/{m}/{r}", ["links.example"], _unsubscribe, "origin")]);
+
+        Assert.Equal(inside, namespaces.Find("other.example", "/u/m/r", clusterId) is not null);
+        Assert.Null(namespaces.Find("other.example", "/c/m/r", clusterId));
     }
 
     [Fact]
@@ -54,10 +66,10 @@ public sealed class ShieldedNamespacesTests
         var confirm = _unsubscribe with { Kind = LinkKind.Confirm, Shield = ShieldMode.Auto };
         var namespaces = ShieldedNamespaces.Compile(
         [
-            ("click", "/c/{m}/{r}/{l}", null, click),
-            ("lists", "/lists/{id}", null, confirm),
-            ("lists-unsubscribe", "/lists/unsubscribe/{id}", null, _unsubscribe),
-            ("broken", "/b/{id}", null, null),
+            ("click", "/c/{m}/{r}/{l}", null, click, "origin"),
+            ("lists", "/lists/{id}", null, confirm, "origin"),
+            ("lists-unsubscribe", "/lists/unsubscribe/{id}", null, _unsubscribe, "origin"),
+            ("broken", "/b/{id}", null, null, "origin"),
         ]);
 
         Assert.Equal(["lists-unsubscribe", "lists"], namespaces.All.Select(n => n.RouteId));
