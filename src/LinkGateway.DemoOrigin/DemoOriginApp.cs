@@ -70,7 +70,7 @@ public static class DemoOriginApp
             .Where(h => h.Key.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("X-Original-", StringComparison.OrdinalIgnoreCase))
             .ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         // The request target as it arrived, byte for byte: the gateway signs what it sends, and Kestrel's decoded
-        // Path and QueryString would spell some characters differently (README, "Header contract").
+        // Path and QueryString would spell some characters differently (docs/reference/header-contract.md).
         var pathAndQuery = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
         string? body = null;
         if (request.ContentLength is > 0 and <= 4096)
@@ -83,7 +83,7 @@ public static class DemoOriginApp
         http.Response.Headers["X-Origin-Saw"] = $"{bot.GetValueOrDefault("X-Bot-Verdict", "-")} {bot.GetValueOrDefault("X-Bot-Score", "-")} {bot.GetValueOrDefault("X-Bot-Reasons", string.Empty)}".TrimEnd();
     }
 
-    /// <summary>What an origin does with the headers: the same check the README shows for other languages.</summary>
+    /// <summary>What an origin does with the headers: the same check docs/reference/header-contract.md shows for other languages.</summary>
     private static bool Verify(BotHeaderSignature verifier, IReadOnlyDictionary<string, string> bot, string method, string pathAndQuery)
     {
         if (!bot.TryGetValue("X-Bot-Signature", out var signature)

@@ -5,7 +5,7 @@ namespace LinkGateway.Signals;
 /// <summary>
 /// Windows and thresholds of the behavioural signals. The store keeps each entity's history for its
 /// window; <see cref="BehaviourSignals"/> compares what the store counted with the thresholds.
-/// Defaults are the README's.
+/// Defaults are those docs/reference/configuration.md lists.
 /// </summary>
 public sealed record BehaviourOptions
 {

@@ -50,7 +50,7 @@ public enum SignalDirection : byte
 }
 
 /// <summary>
-/// Where a signal's evidence comes from, which decides what it may outweigh (README, "How a request is scored").
+/// Where a signal's evidence comes from, which decides what it may outweigh (docs/concepts/scoring.md).
 /// Everything a client sends is a claim; what differs is whether a claim incriminates or excuses the client.
 /// </summary>
 public enum Provenance : byte

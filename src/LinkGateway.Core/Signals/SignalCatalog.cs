@@ -5,7 +5,7 @@ namespace LinkGateway.Signals;
 /// <summary>
 /// Reason codes, default weights and provenance. A weight is the probability that a request showing only this
 /// signal is automated (for human signals: how much of the remaining automation evidence it cancels);
-/// see <see cref="Scoring.VerdictScorer"/> for how they combine. The README's table is this table.
+/// see <see cref="Scoring.VerdictScorer"/> for how they combine. The table in docs/reference/signals.md is this table (DocsTests holds them together).
 /// </summary>
 public static class SignalCatalog
 {

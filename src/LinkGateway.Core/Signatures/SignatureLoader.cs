@@ -9,7 +9,7 @@ using LinkGateway.Fingerprinting;
 namespace LinkGateway.Signatures;
 
 /// <summary>
-/// Reads the signature data files (one JSON file per family; README, "Signature data") and
+/// Reads the signature data files (one JSON file per family; docs/reference/signatures.md) and
 /// compiles them into a <see cref="SignatureSet"/>. It collects every problem before it fails, and
 /// names the file and entry of each, so one start-up shows an operator everything to fix.
 /// </summary>

@@ -7,7 +7,7 @@ namespace LinkGateway.Signing;
 /// <summary>
 /// The HMAC-SHA256 over the verdict headers that lets an origin check that the gateway, not a client,
 /// set them. One implementation for both sides: the gateway signs with it, the demo origin and the
-/// tests verify with it, and the README documents the same canonical string for other languages:
+/// tests verify with it, and docs/reference/header-contract.md documents the same canonical string for other languages:
 /// <code>v1\n{score}\n{verdict}\n{reasons}\n{degraded}\n{METHOD}\n{path-and-query}\n{timestamp}</code>
 /// The header value is <c>v1=</c> followed by the base64 of the MAC.
 /// </summary>

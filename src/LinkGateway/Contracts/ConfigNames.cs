@@ -2,7 +2,7 @@ namespace LinkGateway.Contracts;
 
 /// <summary>
 /// Words for configuration errors: an unknown key with the valid name it most likely meant, and enum values as
-/// the README writes them (lower case), never as .NET types.
+/// the docs write them (lower case), never as .NET types.
 /// </summary>
 public static class ConfigNames
 {

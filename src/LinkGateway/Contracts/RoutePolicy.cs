@@ -18,21 +18,20 @@ public enum GuardAction : byte
     Pass,
 }
 
-/// <summary>Names of the guard's enums in logs, metrics and the admin API.</summary>
+/// <summary>
+/// Names of the guard's enums in logs, metrics, the admin API and evaluate: the configuration's spelling
+/// (<see cref="ConfigNames.Of(Enum)"/>), computed once, since request logs and metrics ask for them on every request.
+/// </summary>
 public static class GuardNames
 {
-    /// <summary>"enforce" or "observe", as configured.</summary>
-    public static string ToName(this GatewayMode mode) => mode == GatewayMode.Observe ? "observe" : "enforce";
+    private static readonly string[] _modes = [.. Enum.GetValues<GatewayMode>().Select(m => ConfigNames.Of(m))];
+    private static readonly string[] _actions = [.. Enum.GetValues<GuardAction>().Select(a => ConfigNames.Of(a))];
 
-    /// <summary>The action's name in request logs and metrics.</summary>
-    public static string ToName(this GuardAction action) => action switch
-    {
-        GuardAction.Interstitial => "interstitial",
-        GuardAction.Absorb => "absorb",
-        GuardAction.NeutralPage => "neutral-page",
-        GuardAction.Pass => "pass",
-        _ => "forward",
-    };
+    /// <summary>"enforce" or "observe", as configured.</summary>
+    public static string ToName(this GatewayMode mode) => _modes[(int)mode];
+
+    /// <summary>"forward", "interstitial", "absorb", "neutral-page" or "pass".</summary>
+    public static string ToName(this GuardAction action) => _actions[(int)action];
 }
 
 /// <summary>LinkGateway:Mode.</summary>
@@ -53,7 +52,7 @@ public enum ShieldMode : byte
     Always,
 }
 
-/// <summary>A route's guard settings, read from its Metadata (README, "Route policies").</summary>
+/// <summary>A route's guard settings, read from its Metadata (docs/reference/configuration.md, "Routes: kinds and policies").</summary>
 public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction OnSuspect, GuardAction OnBot)
 {
     public const string ShieldKey = "Shield";

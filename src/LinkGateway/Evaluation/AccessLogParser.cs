@@ -7,7 +7,7 @@ namespace LinkGateway.Evaluation;
 
 /// <summary>
 /// Reads access log lines: the combined log format of Apache and nginx, and JSON lines (one object per
-/// line; fields in the README, "evaluate"). A line that is neither is reported, never fatal.
+/// line; fields in docs/evaluate.md). A line that is neither is reported, never fatal.
 /// </summary>
 public static partial class AccessLogParser
 {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using LinkGateway.Contracts;
 using LinkGateway.Hosting;
 using LinkGateway.Links;
 
@@ -110,7 +111,7 @@ public static class EvaluateCommand
                 _writer.WriteLine(JsonSerializer.Serialize(new
                 {
                     line = r.Line, time = r.Time, client = r.ClientAddress?.ToString(), method = r.Method, target = r.Target, kind = o.Kind.ToName(),
-                    score = o.Verdict.Score, verdict = o.Verdict.KindName, reasons = o.Verdict.Reasons, action = o.Action.ToString().ToLowerInvariant(), label,
+                    score = o.Verdict.Score, verdict = o.Verdict.KindName, reasons = o.Verdict.Reasons, action = o.Action.ToName(), label,
                 }));
                 return;
             }
@@ -125,7 +126,7 @@ public static class EvaluateCommand
             {
                 r.Line.ToString(CultureInfo.InvariantCulture), r.Time.ToString("O", CultureInfo.InvariantCulture), r.ClientAddress?.ToString(), r.Method, r.Target,
                 o.Kind.ToName(), o.Verdict.Score.ToString(CultureInfo.InvariantCulture), o.Verdict.KindName, o.Verdict.Reasons,
-                o.Action.ToString().ToLowerInvariant(), label,
+                o.Action.ToName(), label,
             }.Select(Csv)));
         }
 

@@ -2,7 +2,7 @@ using LinkGateway.ProxyTrust;
 
 namespace LinkGateway.Forwarding;
 
-/// <summary>The header contract to the origin (README, "Header contract"), and what a client may not pass to it.</summary>
+/// <summary>The header contract to the origin (docs/reference/header-contract.md), and what a client may not pass to it.</summary>
 public static class BotHeaders
 {
     public const string Prefix = "X-Bot-";

@@ -11,7 +11,7 @@ internal static class FingerprintReader
     /// <summary>
     /// Longest id, in UTF-8 bytes, that is identity. Ids name store keys and fill fold-back events, and
     /// anyone can write any URL: a longer id, or one with control characters, is not identity, and the
-    /// request is judged without it (README, "Behaviour and the store").
+    /// request is judged without it (docs/concepts/memory.md).
     /// </summary>
     public const int MaxIdBytes = 256;
 

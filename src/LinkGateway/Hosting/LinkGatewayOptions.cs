@@ -11,12 +11,12 @@ using LinkGateway.Tls;
 
 namespace LinkGateway.Hosting;
 
-/// <summary>The "LinkGateway" configuration section. Every default is the one the README documents.</summary>
+/// <summary>The "LinkGateway" configuration section. Every default is the one docs/reference/configuration.md documents.</summary>
 public sealed class LinkGatewayOptions
 {
     public const string SectionName = "LinkGateway";
 
-    /// <summary>enforce (default) or observe: compute and forward everything, act on nothing (README, "Shadow mode").</summary>
+    /// <summary>enforce (default) or observe: compute and forward everything, act on nothing (docs/operations/tuning.md, "Shadow mode").</summary>
     public GatewayMode Mode { get; set; } = GatewayMode.Enforce;
 
     public RedisOptions Redis { get; set; } = new();
@@ -27,7 +27,7 @@ public sealed class LinkGatewayOptions
 
     public ThresholdOptions Thresholds { get; set; } = new();
 
-    /// <summary>Per reason code, the weight in 0..1 (see the README's signal table). Unlisted codes keep their default.</summary>
+    /// <summary>Per reason code, the weight in 0..1 (see docs/reference/signals.md). Unlisted codes keep their default.</summary>
     public Dictionary<string, double> Weights { get; set; } = new(StringComparer.Ordinal);
 
     public IdentityOptions Identity { get; set; } = new();
@@ -41,7 +41,7 @@ public sealed class LinkGatewayOptions
 
     public ShieldOptions Shield { get; set; } = new();
 
-    /// <summary>Windows and thresholds of the behavioural signals (README, "Behaviour").</summary>
+    /// <summary>Windows and thresholds of the behavioural signals (docs/concepts/scoring.md).</summary>
     public BehaviourOptions Behaviour { get; set; } = new();
 
     public ProxyTrustOptions ForwardedHeaders { get; set; } = new();

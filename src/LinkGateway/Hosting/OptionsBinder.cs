@@ -225,7 +225,7 @@ public static class OptionsBinder
         ? $"{Durations.Format(Bound(range.Minimum))}..{Durations.Format(Bound(range.Maximum))}"
         : string.Create(CultureInfo.InvariantCulture, $"{range.Minimum}..{range.Maximum}");
 
-    /// <summary>What may be written for a type, in the README's words.</summary>
+    /// <summary>What may be written for a type, in the docs' words.</summary>
     private static string Allowed(Type type, RangeAttribute? range)
     {
         var bounds = range is null ? null : $"; allowed {Bounds(type, range)}";

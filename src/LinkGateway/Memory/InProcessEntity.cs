@@ -27,6 +27,7 @@ internal sealed class InProcessEntity
     private long _tagExpire;
     private long _honeypotAt;
     private long _honeypotExpire;
+    private long _markExpire;
     private long _lastUsed;
     private long _expires;
 
@@ -50,7 +51,7 @@ internal sealed class InProcessEntity
     public bool Removed { get; set; }
 
     /// <summary>A single-use mark: evicted only after every other entity, since losing it would let its pass act twice.</summary>
-    public bool SingleUse { get; set; }
+    public bool SingleUse { get; private set; }
 
     /// <summary>When it was last changed (UTC ticks), for eviction oldest first; read by the table without the lock.</summary>
     public long LastUsed => Volatile.Read(ref _lastUsed);
@@ -83,6 +84,11 @@ internal sealed class InProcessEntity
         {
             _honeypotExpire = 0;
         }
+
+        if (_markExpire <= ticks)
+        {
+            _markExpire = 0;
+        }
     }
 
     /// <summary>After a change: it was used now, and lives until its last part expires.</summary>
@@ -90,7 +96,7 @@ internal sealed class InProcessEntity
     {
         Volatile.Write(ref _lastUsed, now.UtcTicks);
         var expires = Math.Max(Math.Max(_members is null ? 0 : _membersExpire, _recent is null ? 0 : _recentExpire),
-            Math.Max(_tag is null ? 0 : _tagExpire, _honeypotExpire));
+            Math.Max(Math.Max(_tag is null ? 0 : _tagExpire, _honeypotExpire), _markExpire));
         Volatile.Write(ref _expires, expires);
     }
 
@@ -110,6 +116,19 @@ internal sealed class InProcessEntity
         _tag = tag;
         _tagExpire = (now + ttl).UtcTicks;
         Bytes += TagBytes + StringBytes(tag.Reasons);
+        return true;
+    }
+
+    /// <summary>SET NX PX of a single-use mark (a pass's nonce): true when there was no live mark, and now there is one.</summary>
+    public bool TryMark(DateTimeOffset now, TimeSpan ttl)
+    {
+        if (_markExpire > now.UtcTicks)
+        {
+            return false;
+        }
+
+        _markExpire = (now + ttl).UtcTicks;
+        SingleUse = true;
         return true;
     }
 

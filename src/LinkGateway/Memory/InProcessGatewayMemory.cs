@@ -12,7 +12,6 @@ namespace LinkGateway.Memory;
 /// </summary>
 public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 {
-    private static readonly AddressTag _usedMark = new(0, "used", DateTimeOffset.UnixEpoch);
 
     private readonly InProcessTable _table;
     private readonly FoldBackRing _foldBack;
@@ -75,11 +74,7 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
     public ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        return ValueTask.FromResult(_table.Change(_keys.UsedNonce(nonce), now, (now, ttl), static (e, s) =>
-        {
-            e.SingleUse = true;
-            return e.SetTagOnce(_usedMark, s.now, s.ttl);
-        }));
+        return ValueTask.FromResult(_table.Change(_keys.UsedNonce(nonce), now, (now, ttl), static (e, s) => e.TryMark(s.now, s.ttl)));
     }
 
     public ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken) => ValueTask.FromResult(TimeSpan.Zero);

@@ -105,7 +105,7 @@ public sealed record AddressTag(int Score, string Reasons, DateTimeOffset Tagged
     }
 }
 
-/// <summary>One earlier request of a newly tagged entity (README, "Fold-back events").</summary>
+/// <summary>One earlier request of a newly tagged entity (docs/concepts/memory.md, "Fold-back").</summary>
 public sealed record RecentRequest(
     [property: JsonPropertyName("at")] DateTimeOffset At,
     [property: JsonPropertyName("requestId")] string RequestId,
@@ -157,7 +157,7 @@ public sealed record FoldBackEvent(string Entity, string Reason, DateTimeOffset 
     /// Most bytes of an event's <c>requests</c> JSON. Typical requests (ids of a few dozen bytes, about
     /// 230 bytes each) all fit at 50 entries; only ids near <see cref="Guard.FingerprintReader.MaxIdBytes"/>
     /// and made of characters JSON writes wide fill it first, and then the oldest are left out. It bounds
-    /// the stream's worst case (README, "Fold-back").
+    /// the stream's worst case (docs/concepts/memory.md, "Fold-back").
     /// </summary>
     public const int MaxRequestsBytes = 32 * 1024;
 

@@ -11,7 +11,7 @@ namespace LinkGateway.Memory;
 /// <item>a Redis restarted without persistence forgets nothing this node marked: the node refuses a replay itself, and
 /// announces its live marks again when the connection comes back.</item>
 /// </list>
-/// What remains (README, "Failure modes"): while the store is away, or between a Redis restart and the announcement,
+/// What remains (docs/operations/failure-modes.md): while the store is away, or between a Redis restart and the announcement,
 /// a pass could be used once on each node that has not seen it — within its lifetime (Shield:PassLifetime).
 /// </summary>
 public sealed partial class SingleUseMarks(IGatewayMemory memory, StoreCircuit circuit, LinkGateway.Memory.RedisOptions settings, TimeProvider time,

@@ -34,7 +34,7 @@ public class VerdictScorerTests
     }
 
     [Theory]
-    // The README's worked examples of the evidence model.
+    // The worked examples of the evidence model in docs/concepts/scoring.md.
     [InlineData("ua.library,hdr.no-accept-language,hdr.accept-any,client.mail-app", 95)] // strong: the claim counts for nothing
     [InlineData("net.vendor,client.mail-app", 90)]
     [InlineData("net.deny,pass.human", 99)] // strong: not even a pass cancels it

@@ -41,7 +41,7 @@ public class BotHeaderSignatureTests
     [Fact]
     public void CanonicalString_IsTheDocumentedOne()
     {
-        // The README's verification snippets for other languages rebuild exactly this string.
+        // The verification snippets for other languages in docs/reference/header-contract.md rebuild exactly this string.
         Assert.Equal("v1\n94\nbot\nua.library\n\nGET\n/c/m/r/l?t=1\n1795395135",
             BotHeaderSignature.CanonicalString(94, "bot", "ua.library", null, "get", "/c/m/r/l?t=1", 1795395135));
     }

@@ -11,7 +11,7 @@ namespace LinkGateway.Adversarial;
 /// Issue 10, as an attacker tries it against a real gateway process: no header turns a scanner into a person, no script
 /// passes the unsubscribe page, no spelling of a path skips the shield, and nothing a third party does makes a person a
 /// bot. Each test uses its own message, recipient and addresses, so they share the gateway without sharing state. The
-/// README's "Threat model" lists every class with its tests (some, such as header hygiene against a raw recording
+/// threat model (docs/operations/threat-model.md) lists every class with its tests (some, such as header hygiene against a raw recording
 /// origin, live beside the feature they test).
 /// </summary>
 public sealed class HostileClientTests(HostileClientFixture gateway) : IClassFixture<HostileClientFixture>

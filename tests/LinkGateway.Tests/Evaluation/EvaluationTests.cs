@@ -8,7 +8,7 @@ namespace LinkGateway.Evaluation;
 
 /// <summary>
 /// The generated campaign replayed through the gateway's judgement (the same engine as <c>evaluate</c>),
-/// with the shipped configuration and signatures. Asserts the targets; prints the table the README shows.
+/// with the shipped configuration and signatures. Asserts the targets; prints the table docs/evaluate.md shows.
 /// </summary>
 public sealed class EvaluationTests(ITestOutputHelper output)
 {

@@ -7,7 +7,7 @@ public sealed record ScenarioRequest(ReplayRequest Request, string Family, bool 
 
 /// <summary>
 /// A synthetic campaign, built from published facts about how each scanner family and each kind of
-/// person reaches links (see the README, "Evaluation"). One message, 1,100 recipients, sent at once;
+/// person reaches links (see docs/evaluate.md). One message, 1,100 recipients, sent at once;
 /// each family's requests are shaped as that family sends them. Deterministic (fixed seed).
 /// </summary>
 public static class ScenarioGenerator

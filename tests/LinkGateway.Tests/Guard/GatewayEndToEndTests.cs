@@ -90,7 +90,7 @@ public sealed class GatewayEndToEndTests(RedisFixture redis) : IAsyncLifetime
         await _host.Client.SendAsync(Clients.Bare($"/c/m-1/{recipient}/l-1?t=1795395119&x=a%20b", Clients.NextAddress(), "curl/8.5.0"));
 
         var seen = OriginSaw("click", recipient);
-        // Rebuilt here by hand, as an origin in another language would, from the README's description.
+        // Rebuilt here by hand, as an origin in another language would, from docs/reference/header-contract.md.
         var canonical = string.Join('\n', "v1", seen.Header("X-Bot-Score"), seen.Header("X-Bot-Verdict"), seen.Header("X-Bot-Reasons"),
             seen.Header("X-Bot-Degraded") ?? "", "GET", $"/c/m-1/{recipient}/l-1?t=1795395119&x=a%20b", seen.Header("X-Bot-Timestamp"));
         var mac = System.Security.Cryptography.HMACSHA256.HashData(_host.SigningKey, System.Text.Encoding.UTF8.GetBytes(canonical));
