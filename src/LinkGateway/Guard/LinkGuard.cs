@@ -1,6 +1,5 @@
 using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
-using LinkGateway.Interstitial;
 using LinkGateway.Links;
 using LinkGateway.Memory;
 using LinkGateway.Networks;

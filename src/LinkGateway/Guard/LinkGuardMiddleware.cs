@@ -1,6 +1,5 @@
 using LinkGateway.Contracts;
 using LinkGateway.Forwarding;
-using LinkGateway.Interstitial;
 using LinkGateway.Links;
 using LinkGateway.Observability;
 using LinkGateway.Paths;
@@ -8,8 +7,9 @@ using LinkGateway.Paths;
 namespace LinkGateway.Guard;
 
 /// <summary>
-/// The proxy-pipeline step: reads what the request brings (a form on shielded links, a pass cookie),
-/// has <see cref="LinkGuard"/> judge it, and acts: forward, interstitial, absorb or the neutral page.
+/// The proxy-pipeline step: reads what the request brings (its fingerprint; on links with an interstitial, a form or a
+/// pass cookie, through <see cref="IInterstitial"/>), has <see cref="LinkGuard"/> judge it, and acts: forward, the
+/// interstitial (shown, or its answer checked), absorb or the neutral page.
 /// The verdict goes into <see cref="LinkGuardFeature"/> for the header transform and the request log.
 /// </summary>
 internal sealed class LinkGuardMiddleware
@@ -17,18 +17,18 @@ internal sealed class LinkGuardMiddleware
     private readonly RequestDelegate _next;
     private readonly LinkGuard _guard;
     private readonly RoutePolicies _routes;
-    private readonly InterstitialShield _shield;
+    private readonly IInterstitial _interstitial;
     private readonly TimeProvider _time;
     private readonly GatewayMetrics _metrics;
 
-    public LinkGuardMiddleware(RequestDelegate next, LinkGuard guard, RoutePolicies routes, InterstitialShield shield, TimeProvider time, GatewayMetrics metrics)
+    public LinkGuardMiddleware(RequestDelegate next, LinkGuard guard, RoutePolicies routes, IInterstitial interstitial, TimeProvider time, GatewayMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(next);
         ArgumentNullException.ThrowIfNull(guard);
         _next = next;
         _guard = guard;
         _routes = routes;
-        _shield = shield;
+        _interstitial = interstitial;
         _time = time;
         _metrics = metrics;
     }
@@ -37,33 +37,23 @@ internal sealed class LinkGuardMiddleware
     {
         var snapshot = _guard.Snapshot;
         var policy = _routes.For(context);
-        var request = context.Request;
         BotHeaders.StripFromClient(context);
-
-        // A form posted to a link with an interstitial: the page's pass, or an RFC 8058 one-click unsubscribe.
-        IFormCollection? form = null;
-        if (HttpMethods.IsPost(request.Method) && policy.HasInterstitial)
-        {
-            var body = await _shield.ReadFormAsync(request).ConfigureAwait(false);
-            switch (body.Refusal)
-            {
-                case FormRefusal.TooLarge:
-                    await WriteTooLargeAsync(context).ConfigureAwait(false);
-                    return;
-                case FormRefusal.Unreadable:
-                    await ShieldedPathMiddleware.RefuseAsync(context).ConfigureAwait(false);
-                    return;
-            }
-
-            form = body.Form;
-        }
 
         var requestId = Guid.CreateVersion7().ToString("N");
         var fingerprint = FingerprintReader.Read(context, policy.Kind, snapshot.Identity, _time.GetUtcNow());
-        var passPost = form?.ContainsKey(InterstitialPage.PassField) == true;
-        var pass = policy.HasInterstitial && !HttpMethods.IsPost(request.Method) ? await _shield.TryRedeemCookieAsync(context, fingerprint).ConfigureAwait(false) : null;
-        var oneClick = policy.Kind == LinkKind.Unsubscribe && form is not null && InterstitialShield.IsOneClickUnsubscribe(form);
-        var judgement = await _guard.JudgeAsync(policy, fingerprint, pass, oneClick, requestId, context.RequestAborted).ConfigureAwait(false);
+        var input = await _interstitial.ReadAsync(context, policy, fingerprint).ConfigureAwait(false);
+        switch (input.Refusal)
+        {
+            case FormRefusal.TooLarge:
+                await WriteTooLargeAsync(context).ConfigureAwait(false);
+                return;
+            case FormRefusal.Unreadable:
+                await ShieldedPathMiddleware.RefuseAsync(context).ConfigureAwait(false);
+                return;
+        }
+
+        var judgement = await _guard.JudgeAsync(policy, fingerprint, input.Pass, input.IsOneClickUnsubscribe, requestId, context.RequestAborted)
+            .ConfigureAwait(false);
         if (judgement is null)
         {
             return; // the client left
@@ -73,10 +63,10 @@ internal sealed class LinkGuardMiddleware
         var remembering = judgement.Remember is { } remember ? _guard.RememberAsync(remember) : Task.CompletedTask;
         try
         {
-            if (passPost)
+            if (input.IsAnswer)
             {
-                // The interstitial's form came back, judged like any request: the shield decides whether it earned a pass.
-                var passed = await _shield.HandlePassAsync(context, policy, form!, fingerprint, judgement.Verdict, snapshot.Scorer.Policy.BotThreshold)
+                // The interstitial's form came back, judged like any request: the interstitial decides whether it earned a pass.
+                var passed = await _interstitial.AnswerAsync(context, policy, input, fingerprint, judgement.Verdict, snapshot.Scorer.Policy.BotThreshold)
                     .ConfigureAwait(false);
                 judgement = judgement with { Action = passed ? GuardAction.Pass : GuardAction.Interstitial, EnforcedAction = passed ? GuardAction.Pass : GuardAction.Interstitial };
                 Record(context, policy, judgement, requestId);
@@ -90,7 +80,7 @@ internal sealed class LinkGuardMiddleware
                     await WriteNeutralPageAsync(context).ConfigureAwait(false);
                     break;
                 case GuardAction.Interstitial:
-                    await _shield.ShowAsync(context, policy, fingerprint, judgement.Verdict, snapshot.Scorer.Policy.BotThreshold).ConfigureAwait(false);
+                    await _interstitial.ShowAsync(context, policy, fingerprint, judgement.Verdict, snapshot.Scorer.Policy.BotThreshold).ConfigureAwait(false);
                     break;
                 case GuardAction.Absorb:
                     await WritePixelAsync(context).ConfigureAwait(false);

@@ -1,9 +1,10 @@
+using LinkGateway.Guard;
 using LinkGateway.Interstitial;
 using LinkGateway.Memory;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+using Microsoft.AspNetCore.DataProtection;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -45,6 +46,7 @@ public static class InterstitialServiceCollectionExtensions
         services.AddSingleton(shield);
         services.AddSingleton<PassTokens>();
         services.AddSingleton<InterstitialShield>();
+        services.AddSingleton<IInterstitial>(sp => sp.GetRequiredService<InterstitialShield>());
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
+using LinkGateway.Guard;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
@@ -7,26 +8,12 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace LinkGateway.Interstitial;
 
-/// <summary>Why a form body on a route with an interstitial was not read.</summary>
-public enum FormRefusal : byte
-{
-    /// <summary>Read, or not a form at all.</summary>
-    None,
-    /// <summary>Over <see cref="ShieldOptions.MaxFormBytes"/>: 413.</summary>
-    TooLarge,
-    /// <summary>A form the reader cannot read: 400.</summary>
-    Unreadable,
-}
-
-/// <summary>A form body as <see cref="InterstitialShield.ReadFormAsync"/> read it: the form, or why there is none.</summary>
-public readonly record struct FormBody(IFormCollection? Form, FormRefusal Refusal);
-
 /// <summary>
 /// Stands in front of links that a single fetch must not act on (unsubscribe, confirm, and click
 /// routes whose policy says so): shows the interstitial, turns a pressed button into a one-request
 /// pass, and recognises RFC 8058 one-click unsubscribes, which are always let through.
 /// </summary>
-public sealed class InterstitialShield(PassTokens passes, ShieldOptions options, TimeProvider time)
+public sealed class InterstitialShield(PassTokens passes, ShieldOptions options, TimeProvider time) : IInterstitial
 {
     public const string CookieName = "lg-pass";
 
@@ -81,7 +68,32 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     }
 
     /// <summary>RFC 8058: the body is exactly one field, List-Unsubscribe=One-Click.</summary>
-    public static bool IsOneClickUnsubscribe(IFormCollection form) =>
+    public async ValueTask<InterstitialInput> ReadAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint)
+    {
+        if (!policy.HasInterstitial)
+        {
+            return InterstitialInput.None;
+        }
+
+        if (!HttpMethods.IsPost(context.Request.Method))
+        {
+            return await TryRedeemCookieAsync(context, fingerprint).ConfigureAwait(false) is { } pass
+                ? InterstitialInput.None with { Pass = pass }
+                : InterstitialInput.None;
+        }
+
+        var (form, refusal) = await ReadFormAsync(context.Request).ConfigureAwait(false);
+        return form is null
+            ? InterstitialInput.None with { Refusal = refusal }
+            : new InterstitialInput(refusal, form, form.ContainsKey(InterstitialPage.PassField),
+                policy.Kind == LinkKind.Unsubscribe && IsOneClickUnsubscribe(form), null);
+    }
+
+    public Task<bool> AnswerAsync(HttpContext context, RoutePolicy policy, InterstitialInput input, RequestFingerprint fingerprint, Verdict verdict,
+        int botThreshold) =>
+        HandlePassAsync(context, policy, input.Form!, fingerprint, verdict, botThreshold);
+
+    private static bool IsOneClickUnsubscribe(IFormCollection form) =>
         form.Count == 1 && form.Files.Count == 0 && form.TryGetValue("List-Unsubscribe", out var value) && value == "One-Click";
 
     /// <summary>
@@ -90,16 +102,16 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     /// cannot read (a charset .NET refuses, such as UTF-7; multipart without its boundary or cut short; more than 32
     /// fields) is <see cref="FormRefusal.Unreadable"/>: the client's doing, answered 400, never a server error.
     /// </summary>
-    public async Task<FormBody> ReadFormAsync(HttpRequest request)
+    private async Task<(IFormCollection? Form, FormRefusal Refusal)> ReadFormAsync(HttpRequest request)
     {
         if (!request.HasFormContentType)
         {
-            return default;
+            return (null, FormRefusal.None);
         }
 
         if (request.ContentLength > _options.MaxFormBytes)
         {
-            return new FormBody(null, FormRefusal.TooLarge);
+            return (null, FormRefusal.TooLarge);
         }
 
         request.EnableBuffering(_options.MaxFormBytes, _options.MaxFormBytes);
@@ -113,11 +125,11 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
             }
             catch (BadHttpRequestException e)
             {
-                return new FormBody(null, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? FormRefusal.TooLarge : FormRefusal.Unreadable);
+                return (null, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? FormRefusal.TooLarge : FormRefusal.Unreadable);
             }
             catch (IOException)
             {
-                return new FormBody(null, FormRefusal.TooLarge);
+                return (null, FormRefusal.TooLarge);
             }
 
             request.Body.Position = 0;
@@ -131,12 +143,12 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
                     MultipartBodyLengthLimit = _options.MaxFormBytes,
                     ValueCountLimit = 32,
                 }, request.HttpContext.RequestAborted).ConfigureAwait(false);
-                return new FormBody(form, FormRefusal.None);
+                return (form, FormRefusal.None);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The body is in memory and within the limit: whatever the reader throws is about what the client sent.
-                return new FormBody(null, FormRefusal.Unreadable);
+                return (null, FormRefusal.Unreadable);
             }
         }
         finally
@@ -166,7 +178,7 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     /// (<see cref="ShieldOptions.MinDwell"/>), or, where the browser sends fetch metadata, without a user-activated
     /// navigation from this page.
     /// </summary>
-    public async Task<bool> HandlePassAsync(HttpContext context, RoutePolicy policy, IFormCollection form, RequestFingerprint fingerprint,
+    private async Task<bool> HandlePassAsync(HttpContext context, RoutePolicy policy, IFormCollection form, RequestFingerprint fingerprint,
         Verdict verdict, int botThreshold)
     {
         var request = context.Request;
@@ -198,7 +210,7 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     }
 
     /// <summary>The pass a cookie carries for this URL and this client, used up by this request; null when there is none.</summary>
-    public async ValueTask<PassKind?> TryRedeemCookieAsync(HttpContext context, RequestFingerprint fingerprint)
+    private async ValueTask<PassKind?> TryRedeemCookieAsync(HttpContext context, RequestFingerprint fingerprint)
     {
         if (!context.Request.Cookies.TryGetValue(CookieName, out var cookie))
         {

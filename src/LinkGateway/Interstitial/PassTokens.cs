@@ -3,19 +3,11 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using LinkGateway.Fingerprinting;
+using LinkGateway.Guard;
 using LinkGateway.Memory;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace LinkGateway.Interstitial;
-
-/// <summary>How a pass was earned.</summary>
-public enum PassKind : byte
-{
-    /// <summary>A person pressed the button.</summary>
-    Click,
-    /// <summary>The click interstitial's script continued by itself.</summary>
-    Script,
-}
 
 /// <summary>
 /// The client a pass is bound to: its network (/24 IPv4, /48 IPv6: <see cref="NetworkPrefix"/>) and a hash of its

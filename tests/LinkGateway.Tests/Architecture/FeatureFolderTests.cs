@@ -35,6 +35,16 @@ public sealed partial class FeatureFolderTests
     }
 
     [Fact]
+    public void Guard_CallsTheInterstitialThroughItsInterface_NeverItsImplementation()
+    {
+        var graph = Dependencies();
+
+        // Guard owns IInterstitial; Interstitial implements it. The other way round, the guard would know the page.
+        Assert.False(graph["Guard"].TryGetValue("Interstitial", out var names), $"Guard names {string.Join(", ", names ?? [])} of Interstitial");
+        Assert.Contains("IInterstitial@InterstitialShield.cs", graph["Interstitial"]["Guard"]);
+    }
+
+    [Fact]
     public void DetectionCore_ReferencesNeitherAspNetNorRedis()
     {
         var references = typeof(VerdictScorer).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();

@@ -1,4 +1,5 @@
 using System.Net;
+using LinkGateway.Guard;
 using LinkGateway.Infrastructure;
 
 namespace LinkGateway.Interstitial;

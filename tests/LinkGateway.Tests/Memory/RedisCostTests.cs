@@ -17,11 +17,17 @@ public sealed class RedisCostTests(RedisFixture redis)
     public async Task PersonsClick_CostsOneRoundTripOfFiveScripts()
     {
         await using var relay = new RoundTripCountingRelay(redis.Server.Configuration);
-        await using var host = await GatewayHost.StartAsync(relay.Configuration);
+        // The store probe runs EVAL "return 1" on its own schedule; seldom here, and counted, so its calls are told apart.
+        await using var host = await GatewayHost.StartAsync(relay.Configuration, settings: new Dictionary<string, string?>
+        {
+            ["LinkGateway:Redis:ProbeInterval"] = "10s",
+        });
+        var circuit = host.Services.GetRequiredService<StoreCircuit>();
         await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration + ",allowAdmin=true");
         var server = admin.GetServer(admin.GetEndPoints()[0]);
         await host.Client.SendAsync(Clients.Browser("/c/m-warm/r-warm/l-1", Clients.NextAddress())); // loads the scripts
 
+        var probesBefore = circuit.State().Probes;
         var callsBefore = await CommandCallsAsync(server);
         var roundTripsBefore = relay.ScriptRoundTrips;
         for (var i = 0; i < Requests; i++)
@@ -32,11 +38,12 @@ public sealed class RedisCostTests(RedisFixture redis)
 
         var roundTrips = relay.ScriptRoundTrips - roundTripsBefore;
         var calls = (await CommandCallsAsync(server)).Select(c => (c.Key, Calls: c.Value - callsBefore.GetValueOrDefault(c.Key))).Where(c => c.Calls > 0).ToDictionary();
+        var probes = circuit.State().Probes - probesBefore;
 
         // Address, prefix, message/recipient, message/network and client shape: one script each, pipelined.
         // (commandstats also counts the commands the scripts run inside Redis, so only the script calls are compared.)
         Assert.Equal(5 * Requests, calls.GetValueOrDefault("evalsha"));
-        Assert.Equal(0, calls.GetValueOrDefault("eval")); // no script had to be sent again
+        Assert.Equal(probes, calls.GetValueOrDefault("eval")); // the probe's only: no script had to be sent again
         // Every request is one round trip: five script calls in one burst, never one burst per script.
         Assert.Equal(Requests, roundTrips);
     }
