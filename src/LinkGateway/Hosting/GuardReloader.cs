@@ -1,3 +1,4 @@
+using System.Text.Json;
 using LinkGateway.Contracts;
 using LinkGateway.Guard;
 using LinkGateway.Links;
@@ -11,10 +12,11 @@ namespace LinkGateway.Hosting;
 /// Hot reload: when the configuration file or a signature file changes, the whole guard configuration is
 /// validated again and, if good, swapped in as one new <see cref="GuardSnapshot"/>; if not, every
 /// problem is logged and the running set stays. Each node watches its own files (mount the same
-/// ConfigMap or volume on every node). Redis, the signing key, the rate limiter and the shield's
-/// lifetimes are read once at start-up.
+/// ConfigMap or volume on every node). Redis, the signing key, the rate limiter, the shield and the admin port are
+/// read once at start-up: a reload that changes them says so, naming each key.
 /// </summary>
-internal sealed partial class GuardReloader(IConfiguration configuration, GatewayLaunch launch, GuardSnapshotHolder snapshots, ILogger<GuardReloader> logger)
+internal sealed partial class GuardReloader(
+    IConfiguration configuration, GatewayLaunch launch, GuardSnapshotHolder snapshots, LinkGatewayOptions running, ILogger<GuardReloader> logger)
     : IHostedService, IDisposable
 {
     private readonly Lock _gate = new();
@@ -79,9 +81,14 @@ internal sealed partial class GuardReloader(IConfiguration configuration, Gatewa
         {
             try
             {
-                var next = GatewayConfigValidator.Validate(configuration, ConfigDirectory).Snapshot;
-                snapshots.Swap(next);
-                Log.Reloaded(logger, next.Detector.Signatures.Version, next.Mode.ToName());
+                var next = GatewayConfigValidator.Validate(configuration, ConfigDirectory);
+                foreach (var key in ChangedStartUpSettings(running, next.Options))
+                {
+                    Log.NeedsRestart(logger, $"{LinkGatewayOptions.SectionName}:{key}");
+                }
+
+                snapshots.Swap(next.Snapshot);
+                Log.Reloaded(logger, next.Snapshot.Detector.Signatures.Version, next.Snapshot.Mode.ToName());
             }
             catch (GatewayConfigurationException e)
             {
@@ -98,6 +105,29 @@ internal sealed partial class GuardReloader(IConfiguration configuration, Gatewa
         }
     }
 
+    /// <summary>The settings read once at start-up (docs/operations/tuning.md) whose value in <paramref name="next"/> differs from the running one.</summary>
+    internal static IEnumerable<string> ChangedStartUpSettings(LinkGatewayOptions running, LinkGatewayOptions next) =>
+        StartUpSettings(running).Zip(StartUpSettings(next))
+            .Where(pair => JsonSerializer.Serialize(pair.First.Value) != JsonSerializer.Serialize(pair.Second.Value))
+            .Select(pair => pair.First.Key);
+
+    private static IEnumerable<(string Key, object? Value)> StartUpSettings(LinkGatewayOptions o) =>
+    [
+        ("Redis:Configuration", o.Redis.Configuration),
+        ("Redis:KeyPrefix", o.Redis.KeyPrefix),
+        ("Redis:ProbeInterval", o.Redis.ProbeInterval),
+        ("Redis:CircuitFailures", o.Redis.CircuitFailures),
+        ("Redis:BacklogCapacity", o.Redis.BacklogCapacity),
+        ("Redis:WaitAtStart", o.Redis.WaitAtStart),
+        ("Memory:InProcessMaxBytes", o.Memory.InProcessMaxBytes),
+        ("Signing:Key", o.Signing.Key),
+        ("Shield", o.Shield),
+        ("RateLimit", o.RateLimit),
+        ("ForwardedHeaders", o.ForwardedHeaders),
+        ("Tls", o.Tls),
+        ("Admin", o.Admin),
+    ];
+
     private static partial class Log
     {
         [LoggerMessage(10, LogLevel.Information, "Guard configuration reloaded: signatures {SignatureVersion}, mode {Mode}")]
@@ -105,5 +135,8 @@ internal sealed partial class GuardReloader(IConfiguration configuration, Gatewa
 
         [LoggerMessage(11, LogLevel.Error, "Guard configuration reload refused, the running configuration stays: {Problem}")]
         public static partial void Refused(ILogger logger, string problem);
+
+        [LoggerMessage(12, LogLevel.Warning, "{Key} changed, but it is read at start-up only: the running value stays until a restart")]
+        public static partial void NeedsRestart(ILogger logger, string key);
     }
 }

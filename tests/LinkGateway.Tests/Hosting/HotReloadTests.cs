@@ -60,6 +60,21 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.Equal(("r-after", "bot"), (seen.RecipientId, seen.Header("X-Bot-Verdict")));
     }
 
+    [Fact]
+    public async Task AStartUpOnlySettingChanged_IsNamedInAWarning_WhileTheGuardSettingsApply()
+    {
+        var before = _host.Log.Events.Count;
+
+        await ChangeAndWaitAsync(ReloadedMessage, () => File.WriteAllText(ConfigFile, File.ReadAllText(ConfigFile)
+            .Replace("\"Burst\": 200", "\"Burst\": 300", StringComparison.Ordinal)
+            .Replace("\"Suspect\": 50", "\"Suspect\": 55", StringComparison.Ordinal)));
+
+        var warnings = _host.Log.Events.Skip(before).Where(e => e.Level == Serilog.Events.LogEventLevel.Warning).Select(e => e.RenderMessage()).ToList();
+        Assert.Contains(warnings, w => w.StartsWith("\"LinkGateway:RateLimit\" changed, but it is read at start-up only", StringComparison.Ordinal));
+        Assert.DoesNotContain(warnings, w => w.Contains("Thresholds", StringComparison.Ordinal)); // applied by the reload
+        Assert.Single(warnings, w => w.Contains("start-up only", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("\"Shield\": \"never\"", "\"never\" is not allowed")]
     [InlineData("\"Sheild\": \"always\"", "Sheild: unknown key (did you mean Shield?)")]
