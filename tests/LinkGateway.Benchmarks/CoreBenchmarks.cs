@@ -97,6 +97,69 @@ public class NetworkLookupBenchmarks
     public NetworkInfo? Lookup() => _set.Lookup(_probes[_next++ & 1023]);
 }
 
+/// <summary>
+/// Network lookups with every shipped signature file loaded (the first-party cloud, relay, crawler, monitor and previewer lists
+/// with the vendors'): half the probes are inside a listed block, half are random addresses.
+/// </summary>
+[MemoryDiagnoser]
+public class ShippedNetworkLookupBenchmarks
+{
+    private NetworkRangeSet _set = null!;
+    private IPAddress[] _probes = null!;
+    private int _next;
+
+    [Params("IPv4", "IPv6")]
+    public string Family { get; set; } = "IPv4";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var signatures = SignatureLoader.LoadDirectory(RepoFiles.Signatures);
+        _set = signatures.Networks;
+        Console.WriteLine($"// {signatures.NetworkLists.Count} network files, {signatures.NetworkLists.Sum(l => l.Ranges)} ranges, {_set.IntervalCount} intervals");
+        var random = new Random(42);
+        var v6 = Family == "IPv6";
+        var listed = Directory.GetFiles(Path.Combine(RepoFiles.Signatures, "networks"), "*.json")
+            .SelectMany(f => System.Text.Json.JsonDocument.Parse(File.ReadAllText(f)).RootElement.GetProperty("entries").EnumerateArray())
+            .Select(e => IPNetwork.Parse(e.GetProperty("cidr").GetString()!))
+            .Where(n => (n.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6) == v6)
+            .ToArray();
+        _probes = Enumerable.Range(0, 1024).Select(i =>
+        {
+            var bytes = new byte[v6 ? 16 : 4];
+            random.NextBytes(bytes);
+            if (i % 2 == 0)
+            {
+                // An address inside a listed block: its base address with random host bits.
+                var network = listed[random.Next(listed.Length)];
+                var prefix = network.BaseAddress.GetAddressBytes();
+                for (var bit = 0; bit < network.PrefixLength; bit++)
+                {
+                    var mask = (byte)(0x80 >> (bit % 8));
+                    bytes[bit / 8] = (byte)((bytes[bit / 8] & ~mask) | (prefix[bit / 8] & mask));
+                }
+            }
+            else if (v6)
+            {
+                bytes[0] = (byte)(0x20 | (bytes[0] & 0x0F)); // global unicast, where the lists are
+            }
+
+            return new IPAddress(bytes);
+        }).ToArray();
+    }
+
+    [Benchmark]
+    public NetworkInfo? Lookup() => _set.Lookup(_probes[_next++ & 1023]);
+}
+
+/// <summary>Reading and compiling every shipped signature file: what start-up and each hot reload pay.</summary>
+[MemoryDiagnoser]
+public class SignatureLoadBenchmarks
+{
+    [Benchmark]
+    public SignatureSet LoadShippedSignatures() => SignatureLoader.LoadDirectory(RepoFiles.Signatures);
+}
+
 /// <summary>User-Agent matching with the full shipped signature set.</summary>
 [MemoryDiagnoser]
 public class UserAgentBenchmarks

@@ -32,6 +32,9 @@ public enum Signal : byte
     NetDeny,
     TlsJa4,
     TlsMismatch,
+    NetCrawler,
+    NetMonitor,
+    NetPreviewer,
 
     // Evidence of a person.
     OpenProxyHuman,

@@ -55,6 +55,15 @@ public static class SignalCatalog
         // A Chromium User-Agent over a ClientHello that no Chromium sends. Weak alone: TLS-inspecting corporate
         // proxies re-originate people's connections with their own ClientHello.
         new(Signal.TlsMismatch, "tls.mismatch", 0.45, Provenance.Intrinsic),
+        // A crawler or AI agent operator's published fleet (Googlebot, Bingbot, GPTBot, ChatGPT-User, PerplexityBot, …). People do
+        // not browse from these addresses; with a crawler User-Agent it confirms the claim, and with a browser's it is the
+        // operator's renderer or agent. As telling as a vendor's network.
+        new(Signal.NetCrawler, "net.crawler", 0.90, Provenance.Intrinsic, Strong: true),
+        // An uptime monitor's probes (Pingdom, StatusCake): nothing but automation comes from them.
+        new(Signal.NetMonitor, "net.monitor", 0.90, Provenance.Intrinsic, Strong: true),
+        // A platform that fetches link previews (Facebook, X/Twitter, Telegram). Their lists are the platforms' whole networks,
+        // offices included, so it is not strong: a verified pass still counts; alone it is bot.
+        new(Signal.NetPreviewer, "net.previewer", 0.85, Provenance.Intrinsic),
         new(Signal.OpenProxyHuman, "open.proxy-human", 0.90, Provenance.Claim),
         // The image proxy the User-Agent names fetches from its operator's published network, and this request came from it:
         // the claim is corroborated. It adds no weight of its own.

@@ -139,6 +139,10 @@ public sealed class StatelessDetector
         {
             NetworkCategory.Vendor => SignalSet.Empty.With(network.Certainty == Certainty.Certain ? Signal.NetVendor : Signal.NetVendorProbable),
             NetworkCategory.Datacenter => SignalSet.Empty.With(Signal.NetDatacenter),
+            NetworkCategory.Crawler => SignalSet.Empty.With(Signal.NetCrawler),
+            NetworkCategory.Monitor => SignalSet.Empty.With(Signal.NetMonitor),
+            NetworkCategory.LinkPreviewer => SignalSet.Empty.With(Signal.NetPreviewer),
+            // A relay carries people: no evidence either way (the behaviour signals read the category themselves).
             _ => SignalSet.Empty,
         };
     }

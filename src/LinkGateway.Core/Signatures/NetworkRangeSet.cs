@@ -26,7 +26,13 @@ public sealed class NetworkRangeSet
     /// <summary>Number of disjoint intervals after flattening (for diagnostics and benchmarks).</summary>
     public int IntervalCount => _v4.Count + _v6.Count;
 
-    public static NetworkRangeSet Build(IEnumerable<(IPNetwork Network, NetworkInfo Info)> ranges)
+    /// <param name="rank">
+    /// Where blocks overlap, a block of higher rank wins over one of lower rank whatever their sizes, and within one rank the
+    /// most specific block wins. Without it every block has the same rank (the operator's allow and deny lists: the more
+    /// specific network wins). The signature files rank by category (<see cref="NetworkCategories.Precedence"/>), so that a
+    /// cloud provider's small block inside a mail-security vendor's large one does not hide the vendor.
+    /// </param>
+    public static NetworkRangeSet Build(IEnumerable<(IPNetwork Network, NetworkInfo Info)> ranges, Func<NetworkInfo, int>? rank = null)
     {
         var v4 = new List<(uint Start, uint End, int Prefix, NetworkInfo Info)>();
         var v6 = new List<(UInt128 Start, UInt128 End, int Prefix, NetworkInfo Info)>();
@@ -49,7 +55,7 @@ public sealed class NetworkRangeSet
             }
         }
 
-        return new NetworkRangeSet(Intervals<uint>.Flatten(v4), Intervals<UInt128>.Flatten(v6));
+        return new NetworkRangeSet(Intervals<uint>.Build(v4, rank), Intervals<UInt128>.Build(v6, rank));
     }
 
     public NetworkInfo? Lookup(IPAddress? address)
@@ -123,13 +129,88 @@ public sealed class NetworkRangeSet
             return found >= 0 && value <= _ends[found] ? _infos[found] : null;
         }
 
-        public static Intervals<T> Flatten(List<(T Start, T End, int Prefix, NetworkInfo Info)> ranges)
+        public static Intervals<T> Build(List<(T Start, T End, int Prefix, NetworkInfo Info)> ranges, Func<NetworkInfo, int>? rank)
         {
-            // Outer blocks first at equal starts, so inner (more specific) blocks sit on top of the stack.
-            ranges.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Prefix.CompareTo(b.Prefix));
+            // Each rank flattened alone, then laid over the lower ranks: one pass per rank (a handful).
+            var painted = new List<(T Start, T End, NetworkInfo Info)>();
+            foreach (var layer in ranges.GroupBy(r => rank?.Invoke(r.Info) ?? 0).OrderBy(g => g.Key))
+            {
+                painted = Overlay(painted, Flatten(layer.ToList()));
+            }
+
+            // Neighbours of the same network joined, to keep the arrays short.
             var starts = new List<T>();
             var ends = new List<T>();
             var infos = new List<NetworkInfo>();
+            foreach (var (start, end, info) in painted)
+            {
+                var last = starts.Count - 1;
+                if (last >= 0 && ReferenceEquals(infos[last], info) && ends[last] != T.MaxValue && ends[last] + T.One == start)
+                {
+                    ends[last] = end;
+                    continue;
+                }
+
+                starts.Add(start);
+                ends.Add(end);
+                infos.Add(info);
+            }
+
+            return new Intervals<T>([.. starts], [.. ends], [.. infos]);
+        }
+
+        /// <summary>The intervals of <paramref name="above"/>, and what <paramref name="below"/> covers outside them; both sorted and disjoint.</summary>
+        private static List<(T Start, T End, NetworkInfo Info)> Overlay(List<(T Start, T End, NetworkInfo Info)> below, List<(T Start, T End, NetworkInfo Info)> above)
+        {
+            if (below.Count == 0)
+            {
+                return above;
+            }
+
+            var result = new List<(T Start, T End, NetworkInfo Info)>(below.Count + above.Count);
+            result.AddRange(above);
+            var first = 0; // the first interval above that may still reach the current one below
+            foreach (var (start, end, info) in below)
+            {
+                while (first < above.Count && above[first].End < start)
+                {
+                    first++;
+                }
+
+                var cursor = start;
+                var covered = false;
+                for (var k = first; k < above.Count && above[k].Start <= end; k++)
+                {
+                    if (above[k].Start > cursor)
+                    {
+                        result.Add((cursor, above[k].Start - T.One, info));
+                    }
+
+                    if (above[k].End >= end)
+                    {
+                        covered = true;
+                        break;
+                    }
+
+                    cursor = T.Max(cursor, above[k].End + T.One);
+                }
+
+                if (!covered)
+                {
+                    result.Add((cursor, end, info));
+                }
+            }
+
+            result.Sort((a, b) => a.Start.CompareTo(b.Start));
+            return result;
+        }
+
+        /// <summary>Blocks of one rank as sorted, disjoint intervals where the most specific block wins.</summary>
+        private static List<(T Start, T End, NetworkInfo Info)> Flatten(List<(T Start, T End, int Prefix, NetworkInfo Info)> ranges)
+        {
+            // Outer blocks first at equal starts, so inner (more specific) blocks sit on top of the stack.
+            ranges.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Prefix.CompareTo(b.Prefix));
+            var flat = new List<(T Start, T End, NetworkInfo Info)>();
             var open = new Stack<(T End, NetworkInfo Info)>();
             var cursor = T.Zero;
             var exhausted = false; // the cursor passed T.MaxValue
@@ -141,17 +222,7 @@ public sealed class NetworkRangeSet
                     return;
                 }
 
-                // Merge with the previous interval when adjacent and equal, to keep the arrays short.
-                var last = starts.Count - 1;
-                if (last >= 0 && ReferenceEquals(infos[last], info) && ends[last] != T.MaxValue && ends[last] + T.One == start)
-                {
-                    ends[last] = end;
-                    return;
-                }
-
-                starts.Add(start);
-                ends.Add(end);
-                infos.Add(info);
+                flat.Add((start, end, info));
             }
 
             void CloseTop()
@@ -197,7 +268,7 @@ public sealed class NetworkRangeSet
                 CloseTop();
             }
 
-            return new Intervals<T>([.. starts], [.. ends], [.. infos]);
+            return flat;
         }
     }
 }

@@ -38,6 +38,48 @@ public enum NetworkCategory : byte
     /// automation, and, as the more specific block, it cancels a datacenter block it sits in.
     /// </summary>
     PersonRelay,
+    /// <summary>
+    /// A crawler or AI agent fleet as its operator publishes it (Googlebot, Bingbot, GPTBot, …): it confirms a crawler
+    /// User-Agent, and with any other User-Agent it is still the operator's automation (e.g. Google's renderer sends a Chrome one).
+    /// </summary>
+    Crawler,
+    /// <summary>Probes of an uptime monitor (Pingdom, StatusCake): automation.</summary>
+    Monitor,
+    /// <summary>
+    /// The servers of a platform that fetch link previews (Facebook, X/Twitter, Telegram): automation, though the lists are
+    /// the platforms' whole networks, so a pass from a person in their offices still counts.
+    /// </summary>
+    LinkPreviewer,
+}
+
+public static class NetworkCategories
+{
+    /// <summary>The names the signature files use, in the order error messages list them.</summary>
+    public static IReadOnlyList<(string Name, NetworkCategory Category)> Names { get; } =
+    [
+        ("vendor", NetworkCategory.Vendor),
+        ("datacenter", NetworkCategory.Datacenter),
+        ("person-relay", NetworkCategory.PersonRelay),
+        ("crawler", NetworkCategory.Crawler),
+        ("monitor", NetworkCategory.Monitor),
+        ("link-previewer", NetworkCategory.LinkPreviewer),
+    ];
+
+    public static string ToName(this NetworkCategory category) => Names.First(n => n.Category == category).Name;
+
+    /// <summary>
+    /// Where blocks of two categories overlap, the higher wins whatever the sizes: the more telling evidence. A relay inside a
+    /// cloud provider's block is people; a cloud provider's block inside a mail-security vendor's (GitHub lists part of
+    /// Exchange Online Protection) does not hide the vendor; a crawler fleet inside its operator's cloud is the crawler.
+    /// </summary>
+    public static int Precedence(this NetworkCategory category) => category switch
+    {
+        NetworkCategory.Datacenter => 0,
+        NetworkCategory.PersonRelay => 1,
+        NetworkCategory.LinkPreviewer => 2,
+        NetworkCategory.Crawler or NetworkCategory.Monitor => 3,
+        _ => 4, // a mail-security vendor's own list
+    };
 }
 
 /// <summary>Where a network range counts as evidence.</summary>
@@ -61,3 +103,20 @@ public enum Certainty : byte
 /// ranges): a request whose User-Agent claims that proxy and comes from here is corroborated (<c>net.image-proxy</c>).
 /// </param>
 public sealed record NetworkInfo(string Family, NetworkCategory Category, NetworkScope Scope, Certainty Certainty, System.Text.RegularExpressions.Regex? ImageProxy = null);
+
+/// <summary>One loaded network file, for its age at start-up and on the dashboard.</summary>
+/// <param name="File">The file's path relative to the signature folder.</param>
+/// <param name="Taken">The oldest "taken" date of its entries.</param>
+/// <param name="Ranges">How many CIDR entries it holds.</param>
+public sealed record NetworkList(string File, string Family, NetworkCategory Category, DateOnly Taken, int Ranges, string? Source)
+{
+    /// <summary>
+    /// A list older than this is reported as stale (start-up warning, dashboard): providers add ranges every week, and a
+    /// quarter is long enough that a refresh has surely been missed (docs/reference/signatures.md).
+    /// </summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromDays(90);
+
+    public int AgeDays(DateOnly today) => today.DayNumber - Taken.DayNumber;
+
+    public bool IsStale(DateOnly today) => AgeDays(today) > StaleAfter.TotalDays;
+}

@@ -42,6 +42,7 @@ public static class SignatureLoader
         var requestedWith = new List<(ClientCategory, string)>();
         var networks = new List<(IPNetwork, NetworkInfo)>();
         var tls = new TlsLists([], []);
+        var networkLists = new List<NetworkList>();
         using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
         foreach (var (name, json) in files)
@@ -64,7 +65,7 @@ public static class SignatureLoader
                 continue;
             }
 
-            Compile(name, file, errors, userAgents, requestedWith, networks, tls);
+            Compile(name, file, errors, userAgents, requestedWith, networks, tls, networkLists);
         }
 
         if (errors.Count > 0)
@@ -73,12 +74,13 @@ public static class SignatureLoader
         }
 
         var version = Convert.ToHexStringLower(digest.GetHashAndReset())[..12];
-        return new SignatureSet(new UserAgentSignatures(userAgents), new UserAgentSignatures(requestedWith), NetworkRangeSet.Build(networks),
-            new TlsSignatures(tls.ToolJa4s, tls.ChromiumCipherHashes), version);
+        return new SignatureSet(new UserAgentSignatures(userAgents), new UserAgentSignatures(requestedWith), NetworkRangeSet.Build(networks, info => info.Category.Precedence()),
+            new TlsSignatures(tls.ToolJa4s, tls.ChromiumCipherHashes), version, networkLists);
     }
 
     private static void Compile(string name, SignatureFile file, List<string> errors,
-        List<(ClientCategory, string)> userAgents, List<(ClientCategory, string)> requestedWith, List<(IPNetwork, NetworkInfo)> networks, TlsLists tls)
+        List<(ClientCategory, string)> userAgents, List<(ClientCategory, string)> requestedWith, List<(IPNetwork, NetworkInfo)> networks, TlsLists tls,
+        List<NetworkList> networkLists)
     {
         if (string.IsNullOrWhiteSpace(file.Family))
         {
@@ -103,6 +105,11 @@ public static class SignatureLoader
         if (kind == "network")
         {
             networkInfo = ReadNetworkInfo(name, file, errors);
+            CheckFeeds(name, file, errors);
+        }
+        else if (file.Feeds is not null || file.NoFeed is not null)
+        {
+            errors.Add($"{name}: \"feeds\" and \"noFeed\" belong to network files only");
         }
         else if (kind == "tls-browser")
         {
@@ -116,29 +123,39 @@ public static class SignatureLoader
             errors.Add($"{name}: \"category\" must be one of mail-client, image-proxy, machine-open, scanner, headless, library, person-app, crawler (found \"{file.Category}\")");
         }
 
+        // The file's source and date are read once: a first-party list has tens of thousands of entries that share them.
+        var fileSourceIsPublic = IsPublicSource(file.Source);
+        var fileTaken = ParseTaken(file.Taken);
+        var oldest = DateOnly.MaxValue;
         for (var i = 0; i < file.Entries.Count; i++)
         {
             var entry = file.Entries[i];
-            var where = $"{name}: entries[{i}]" + (entry.Name is null ? string.Empty : $" \"{entry.Name}\"");
-            if (!IsPublicSource(entry.Source ?? file.Source))
+            // Written out only for an error message.
+            string where = null!;
+            string Where() => where ??= $"{name}: entries[{i}]" + (entry.Name is null ? string.Empty : $" \"{entry.Name}\"");
+            if (!(entry.Source is null ? fileSourceIsPublic : IsPublicSource(entry.Source)))
             {
-                errors.Add($"{where}: needs \"source\", the http(s) address of the public document it was taken from (on the entry or the file)");
+                errors.Add($"{Where()}: needs \"source\", the http(s) address of the public document it was taken from (on the entry or the file)");
             }
 
-            if (!DateOnly.TryParseExact(entry.Taken ?? file.Taken, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+            if ((entry.Taken is null ? fileTaken : ParseTaken(entry.Taken)) is not { } taken)
             {
-                errors.Add($"{where}: needs \"taken\", the date it was taken from its source, as yyyy-MM-dd (on the entry or the file)");
+                errors.Add($"{Where()}: needs \"taken\", the date it was taken from its source, as yyyy-MM-dd (on the entry or the file)");
+            }
+            else if (taken < oldest)
+            {
+                oldest = taken;
             }
 
             switch (kind)
             {
                 case "tls-client":
                     Collect(entry.Ja4, Ja4.IsFingerprint, tls.ToolJa4s, errors,
-                        $"{where}: \"ja4\" is not a JA4 fingerprint: \"{entry.Ja4}\" (expected e.g. t13d1516h2_8daaf6152771_d8a2da3f94cd)");
+                        $"{Where()}: \"ja4\" is not a JA4 fingerprint: \"{entry.Ja4}\" (expected e.g. t13d1516h2_8daaf6152771_d8a2da3f94cd)");
                     continue;
                 case "tls-browser":
                     Collect(entry.Ja4Ciphers, IsHash12, tls.ChromiumCipherHashes, errors,
-                        $"{where}: \"ja4Ciphers\" is not a JA4 cipher hash: \"{entry.Ja4Ciphers}\" (expected 12 lowercase hex digits)");
+                        $"{Where()}: \"ja4Ciphers\" is not a JA4 cipher hash: \"{entry.Ja4Ciphers}\" (expected 12 lowercase hex digits)");
                     continue;
             }
 
@@ -146,7 +163,7 @@ public static class SignatureLoader
             {
                 if (!NetworkText.TryParse(entry.Cidr, out var network))
                 {
-                    errors.Add($"{where}: \"cidr\" is not a valid network: \"{entry.Cidr}\" (expected e.g. 192.0.2.0/24 or 2001:db8::/32, with no host bits set)");
+                    errors.Add($"{Where()}: \"cidr\" is not a valid network: \"{entry.Cidr}\" (expected e.g. 192.0.2.0/24 or 2001:db8::/32, with no host bits set)");
                 }
                 else if (networkInfo is not null)
                 {
@@ -158,31 +175,56 @@ public static class SignatureLoader
 
             if (string.IsNullOrEmpty(entry.Pattern))
             {
-                errors.Add($"{where}: \"pattern\" is missing");
+                errors.Add($"{Where()}: \"pattern\" is missing");
             }
             else if (UserAgentSignatures.Check(entry.Pattern) is { } problem)
             {
-                errors.Add($"{where}: \"pattern\" does not compile: {problem}");
+                errors.Add($"{Where()}: \"pattern\" does not compile: {problem}");
             }
             else
             {
                 (kind == "user-agent" ? userAgents : requestedWith).Add((clientCategory, entry.Pattern));
             }
         }
+
+        if (networkInfo is not null && oldest != DateOnly.MaxValue)
+        {
+            networkLists.Add(new NetworkList(name, networkInfo.Family, networkInfo.Category, oldest, file.Entries.Count, file.Source));
+        }
+    }
+
+    /// <summary>A network file's feeds are what refresh-networks fetches (docs/reference/signatures.md#refreshing-network-lists).</summary>
+    private static void CheckFeeds(string name, SignatureFile file, List<string> errors)
+    {
+        if (file.Feeds is null)
+        {
+            return;
+        }
+
+        if (file.Feeds.Count == 0)
+        {
+            errors.Add($"{name}: \"feeds\" is empty (leave it out, and say why in \"noFeed\", when the provider publishes no machine-readable feed)");
+        }
+
+        for (var i = 0; i < file.Feeds.Count; i++)
+        {
+            if (!IsPublicSource(file.Feeds[i].Url))
+            {
+                errors.Add($"{name}: feeds[{i}]: \"url\" must be the http(s) address of the provider's feed (found \"{file.Feeds[i].Url}\")");
+            }
+        }
     }
 
     private static NetworkInfo? ReadNetworkInfo(string name, SignatureFile file, List<string> errors)
     {
-        NetworkCategory category;
-        switch (file.Category?.ToLowerInvariant())
+        var known = NetworkCategories.Names.FirstOrDefault(n => string.Equals(n.Name, file.Category, StringComparison.OrdinalIgnoreCase));
+        if (known.Name is null)
         {
-            case "vendor": category = NetworkCategory.Vendor; break;
-            case "datacenter": category = NetworkCategory.Datacenter; break;
-            case "person-relay": category = NetworkCategory.PersonRelay; break;
-            default:
-                errors.Add($"{name}: \"category\" of a network file must be vendor, datacenter or person-relay (found \"{file.Category}\")");
-                return null;
+            errors.Add($"{name}: \"category\" of a network file must be one of {string.Join(", ", NetworkCategories.Names.Select(n => n.Name))} (found \"{file.Category}\")");
+            return null;
         }
+
+        var category = known.Category;
 
         var scope = NetworkScope.All;
         switch (file.Scope?.ToLowerInvariant())
@@ -251,6 +293,9 @@ public static class SignatureLoader
 
     internal static bool IsHash12(string? text) => text is { Length: 12 } && text.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
+    private static DateOnly? ParseTaken(string? text) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var taken) ? taken : null;
+
     private static bool IsPublicSource(string? source) =>
         Uri.TryCreate(source, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
 
@@ -267,6 +312,17 @@ public static class SignatureLoader
         /// <summary>Networks only: the User-Agent pattern of the mailbox image proxy that fetches from them.</summary>
         public string? ImageProxy { get; set; }
         public List<SignatureEntry>? Entries { get; set; }
+        /// <summary>Networks only: the provider's machine-readable feeds, which refresh-networks fetches to rewrite the entries.</summary>
+        public List<NetworkFeed>? Feeds { get; set; }
+        /// <summary>Networks only: why the list cannot be refreshed from a feed, and how to refresh it instead.</summary>
+        public string? NoFeed { get; set; }
+    }
+
+    private sealed class NetworkFeed
+    {
+        public string? Url { get; set; }
+        /// <summary>Take only the values of JSON properties of this name (e.g. ExitIP), not every address in the body.</summary>
+        public string? Field { get; set; }
     }
 
     private sealed class SignatureEntry

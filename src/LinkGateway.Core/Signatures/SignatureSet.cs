@@ -6,8 +6,10 @@ namespace LinkGateway.Signatures;
 /// </summary>
 public sealed class SignatureSet
 {
-    public SignatureSet(UserAgentSignatures userAgents, UserAgentSignatures requestedWith, NetworkRangeSet networks, TlsSignatures tls, string version)
+    public SignatureSet(UserAgentSignatures userAgents, UserAgentSignatures requestedWith, NetworkRangeSet networks, TlsSignatures tls, string version,
+        IReadOnlyList<NetworkList>? networkLists = null)
     {
+        NetworkLists = networkLists ?? [];
         UserAgents = userAgents;
         RequestedWith = requestedWith;
         Networks = networks;
@@ -23,6 +25,9 @@ public sealed class SignatureSet
     public UserAgentSignatures RequestedWith { get; }
 
     public NetworkRangeSet Networks { get; }
+
+    /// <summary>The network files the ranges came from, each with its date: how old each list is.</summary>
+    public IReadOnlyList<NetworkList> NetworkLists { get; }
 
     /// <summary>JA4 fingerprints of tools, and the cipher hashes of browsers' TLS stacks.</summary>
     public TlsSignatures Tls { get; }

@@ -10,6 +10,7 @@ using LinkGateway.Networks;
 using LinkGateway.Observability;
 using LinkGateway.ProxyTrust;
 using LinkGateway.Scoring;
+using LinkGateway.Signatures;
 using OpenTelemetry.Metrics;
 
 namespace LinkGateway.Admin;
@@ -145,8 +146,30 @@ public static class AdminApp
                 stats.Opens,
                 storeState = StoreState(circuit, backlog),
                 warnings = gateway.GetRequiredService<UntrustedForwarders>().Warnings(),
+                networkLists = NetworkListAges(snapshot, gateway.GetRequiredService<TimeProvider>()),
             });
         });
+    }
+
+    /// <summary>Each network list with its date and age, the oldest first; stale past <see cref="NetworkList.StaleAfter"/>.</summary>
+    private static object NetworkListAges(GuardSnapshot snapshot, TimeProvider time)
+    {
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        return new
+        {
+            staleAfterDays = (int)NetworkList.StaleAfter.TotalDays,
+            lists = snapshot.Detector.Signatures.NetworkLists.OrderBy(l => l.Taken).ThenBy(l => l.Family, StringComparer.Ordinal).Select(l => new
+            {
+                family = l.Family,
+                category = l.Category.ToName(),
+                file = l.File,
+                taken = l.Taken,
+                ageDays = l.AgeDays(today),
+                stale = l.IsStale(today),
+                ranges = l.Ranges,
+                source = l.Source,
+            }),
+        };
     }
 
     /// <summary>The store as the dashboard shows it: its circuit, its last PING, the requests that waited past the budget, the backlog.</summary>

@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Text.Json;
 using LinkGateway.Contracts;
 using LinkGateway.Guard;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
+using LinkGateway.Signatures;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Primitives;
 
@@ -16,7 +18,7 @@ namespace LinkGateway.Hosting;
 /// read once at start-up: a reload that changes them says so, naming each key.
 /// </summary>
 internal sealed partial class GuardReloader(
-    IConfiguration configuration, GatewayLaunch launch, GuardSnapshotHolder snapshots, LinkGatewayOptions running, ILogger<GuardReloader> logger)
+    IConfiguration configuration, GatewayLaunch launch, GuardSnapshotHolder snapshots, LinkGatewayOptions running, TimeProvider time, ILogger<GuardReloader> logger)
     : IHostedService, IDisposable
 {
     private readonly Lock _gate = new();
@@ -35,7 +37,31 @@ internal sealed partial class GuardReloader(
         }
 
         WatchSignatures();
+        ReportNetworkListAges(snapshots.Current.Detector.Signatures);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// One line for the network lists (how many, and the oldest's date), and a warning naming every list older than
+    /// <see cref="NetworkList.StaleAfter"/>: providers move their ranges every week, and a stale list misses new ones.
+    /// </summary>
+    private void ReportNetworkListAges(SignatureSet signatures)
+    {
+        var lists = signatures.NetworkLists;
+        if (lists.Count == 0)
+        {
+            return;
+        }
+
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var oldest = lists.MinBy(l => l.Taken)!;
+        Log.NetworkLists(logger, lists.Count, lists.Sum(l => l.Ranges), oldest.Family, oldest.Taken.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), oldest.AgeDays(today));
+        var stale = lists.Where(l => l.IsStale(today)).OrderBy(l => l.Taken).ThenBy(l => l.Family, StringComparer.Ordinal).ToList();
+        if (stale.Count > 0)
+        {
+            Log.StaleNetworkLists(logger, stale.Count, (int)NetworkList.StaleAfter.TotalDays,
+                string.Join(", ", stale.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Family} ({l.AgeDays(today)} days)"))));
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
@@ -89,6 +115,7 @@ internal sealed partial class GuardReloader(
 
                 snapshots.Swap(next.Snapshot);
                 Log.Reloaded(logger, next.Snapshot.Detector.Signatures.Version, next.Snapshot.Mode.ToName());
+                ReportNetworkListAges(next.Snapshot.Detector.Signatures);
             }
             catch (GatewayConfigurationException e)
             {
@@ -138,5 +165,12 @@ internal sealed partial class GuardReloader(
 
         [LoggerMessage(12, LogLevel.Warning, "{Key} changed, but it is read at start-up only: the running value stays until a restart")]
         public static partial void NeedsRestart(ILogger logger, string key);
+
+        [LoggerMessage(13, LogLevel.Information, "Network lists: {Lists} files, {Ranges} ranges; the oldest, {OldestFamily}, taken {OldestTaken} ({OldestDays} days ago)")]
+        public static partial void NetworkLists(ILogger logger, int lists, int ranges, string oldestFamily, string oldestTaken, int oldestDays);
+
+        [LoggerMessage(14, LogLevel.Warning, "{Count} network lists are older than {StaleDays} days, and their providers have moved ranges since: {StaleLists}. "
+            + "Refresh them with refresh-networks (docs/reference/signatures.md#refreshing-network-lists)")]
+        public static partial void StaleNetworkLists(ILogger logger, int count, int staleDays, string staleLists);
     }
 }

@@ -65,11 +65,44 @@ public class StatelessDetectorTests
     [InlineData("40.107.3.10", LinkKind.Open, "")] // scope "clicks": its image proxy carries people's opens
     [InlineData("88.198.1.2", LinkKind.Open, "net.datacenter")]
     [InlineData("198.51.100.20", LinkKind.Click, "")]
+    // The shipped first-party lists (config/signatures/networks), with the more telling category winning an overlap.
+    [InlineData("3.2.4.10", LinkKind.Click, "net.datacenter")] // Amazon
+    [InlineData("2001:4898::1", LinkKind.Click, "net.datacenter")] // Microsoft Azure
+    [InlineData("66.249.66.1", LinkKind.Click, "net.crawler")] // Googlebot, inside Google's own ranges
+    [InlineData("52.59.46.112", LinkKind.Open, "net.monitor")] // a Pingdom probe, inside Amazon's
+    [InlineData("163.114.128.1", LinkKind.Click, "net.previewer")] // Meta
+    [InlineData("104.28.29.54", LinkKind.Click, "")] // iCloud Private Relay, inside Cloudflare's
+    [InlineData("2a02:26f7:b0c2:4000::1", LinkKind.Click, "")] // iCloud Private Relay, inside Akamai's
+    [InlineData("37.221.112.210", LinkKind.Click, "")] // a Proton VPN exit
     public void Network_FiresByCategoryAndScope(string address, LinkKind kind, string expected)
     {
         var signals = _detector.Detect(Requests.Browser(kind, address: address));
 
         Assert.Equal(expected, signals.ToString());
+    }
+
+    [Theory]
+    // A crawler's User-Agent from its operator's published fleet: certain automation.
+    [InlineData("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "66.249.66.1", "ua.crawler,net.crawler")]
+    // A browser's User-Agent from the same fleet is the operator's renderer or agent, not a person.
+    [InlineData(Requests.Chrome, "66.249.66.1", "net.crawler")]
+    [InlineData(Requests.Chrome, "52.59.46.112", "net.monitor")]
+    [InlineData(Requests.Chrome, "163.114.128.1", "net.previewer")]
+    public void AutomationNetworks_AreBot_EvenWithPerfectBrowserHeaders(string userAgent, string address, string expected)
+    {
+        var verdict = _scorer.Score(_detector.Detect(Requests.Browser(userAgent: userAgent, address: address)));
+
+        Assert.Equal(expected, verdict.Reasons);
+        Assert.Equal(VerdictKind.Bot, verdict.Kind);
+    }
+
+    [Fact]
+    public void CloudAddress_WithPerfectBrowserHeaders_IsOnlyWeakEvidence()
+    {
+        var verdict = _scorer.Score(_detector.Detect(Requests.Browser(address: "3.2.4.10")));
+
+        Assert.Equal("net.datacenter", verdict.Reasons);
+        Assert.Equal(VerdictKind.Human, verdict.Kind);
     }
 
     [Fact]

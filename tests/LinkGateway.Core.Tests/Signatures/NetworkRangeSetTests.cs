@@ -92,6 +92,75 @@ public class NetworkRangeSetTests
         }
     }
 
+    [Theory]
+    [InlineData("40.107.3.10", "vendor")] // a cloud block inside a vendor's: the vendor stays
+    [InlineData("40.107.9.1", "vendor")]
+    [InlineData("40.64.0.1", "cloud")]
+    [InlineData("172.226.1.1", "relay")] // a relay inside a cloud block: people
+    [InlineData("172.227.0.1", "cloud")]
+    [InlineData("66.249.66.1", "crawler")] // the same block in two files: the more telling one
+    public void Ranked_HigherRankWinsOverlaps_WhateverTheSizes(string address, string expected)
+    {
+        var cloud = new NetworkInfo("cloud", NetworkCategory.Datacenter, NetworkScope.All, Certainty.Probable);
+        var vendor = new NetworkInfo("vendor", NetworkCategory.Vendor, NetworkScope.All, Certainty.Certain);
+        var relay = new NetworkInfo("relay", NetworkCategory.PersonRelay, NetworkScope.All, Certainty.Certain);
+        var crawler = new NetworkInfo("crawler", NetworkCategory.Crawler, NetworkScope.All, Certainty.Certain);
+        var set = NetworkRangeSet.Build(
+        [
+            (IPNetwork.Parse("66.249.66.0/24"), crawler),
+            (IPNetwork.Parse("40.64.0.0/10"), cloud),
+            (IPNetwork.Parse("40.107.0.0/16"), vendor),
+            (IPNetwork.Parse("40.107.2.0/23"), cloud),
+            (IPNetwork.Parse("172.224.0.0/12"), cloud),
+            (IPNetwork.Parse("172.226.0.0/16"), relay),
+            (IPNetwork.Parse("66.249.66.0/24"), cloud),
+        ], info => info.Category.Precedence());
+
+        Assert.Equal(expected, set.Lookup(IPAddress.Parse(address))?.Family);
+    }
+
+    [Fact]
+    public void Ranked_AgreesWithBruteForce_OnRandomRanges()
+    {
+        // The rule written out: among the blocks holding the address, the highest rank, then the longest prefix.
+        var random = new Random(20261129);
+        var networks = new List<(IPNetwork Network, NetworkInfo Info)>();
+        var categories = Enum.GetValues<NetworkCategory>();
+        for (var i = 0; i < 400; i++)
+        {
+            var prefix = random.Next(8, 25);
+            var bytes = new byte[4];
+            random.NextBytes(bytes);
+            bytes[0] = (byte)(bytes[0] & 0x0F); // crowd them into 0.0.0.0/4 so that they overlap
+            var category = categories[random.Next(categories.Length)];
+            networks.Add((new IPNetwork(Mask(new IPAddress(bytes), prefix), prefix), new NetworkInfo($"n{i}", category, NetworkScope.All, Certainty.Certain)));
+        }
+
+        var set = NetworkRangeSet.Build(networks, info => info.Category.Precedence());
+        for (var i = 0; i < 20_000; i++)
+        {
+            var bytes = new byte[4];
+            random.NextBytes(bytes);
+            bytes[0] = (byte)(bytes[0] & 0x0F);
+            var address = new IPAddress(bytes);
+            var expected = networks.Where(n => n.Network.Contains(address))
+                .OrderByDescending(n => n.Info.Category.Precedence()).ThenByDescending(n => n.Network.PrefixLength).FirstOrDefault();
+            var found = set.Lookup(address);
+            if (expected.Info is null)
+            {
+                Assert.Null(found);
+                continue;
+            }
+
+            // Equal blocks of one rank listed twice may resolve to either; compare rank and block.
+            Assert.NotNull(found);
+            var foundNetwork = networks.First(n => ReferenceEquals(n.Info, found)).Network;
+            Assert.Equal(expected.Info.Category.Precedence(), found.Category.Precedence());
+            Assert.Equal(expected.Network.PrefixLength, foundNetwork.PrefixLength);
+            Assert.True(foundNetwork.Contains(address));
+        }
+    }
+
     private static IPAddress Mask(IPAddress address, int prefix)
     {
         var bytes = address.GetAddressBytes();

@@ -16,6 +16,50 @@ public class SignatureLoaderTests
         Assert.Matches("^[0-9a-f]{12}$", set.Version);
     }
 
+    [Fact]
+    public void ShippedNetworkLists_EachNameTheirFeedOrWhyNot_AndTheirDate()
+    {
+        var set = SignatureLoader.LoadDirectory(RepoFiles.Signatures);
+
+        // The first-party lists of issue 12, each with its category.
+        var expected = new Dictionary<string, NetworkCategory>
+        {
+            ["amazon"] = NetworkCategory.Datacenter, ["google"] = NetworkCategory.Datacenter, ["microsoft"] = NetworkCategory.Datacenter,
+            ["oracle"] = NetworkCategory.Datacenter, ["digitalocean"] = NetworkCategory.Datacenter, ["linode"] = NetworkCategory.Datacenter,
+            ["vultr"] = NetworkCategory.Datacenter, ["github"] = NetworkCategory.Datacenter,
+            ["apple-proxy"] = NetworkCategory.PersonRelay, ["protonvpn"] = NetworkCategory.PersonRelay, ["cloudflare"] = NetworkCategory.PersonRelay,
+            ["googlebot"] = NetworkCategory.Crawler, ["bing"] = NetworkCategory.Crawler, ["duckduckbot"] = NetworkCategory.Crawler,
+            ["duckassistbot"] = NetworkCategory.Crawler, ["openai"] = NetworkCategory.Crawler, ["perplexity"] = NetworkCategory.Crawler,
+            ["pingdom"] = NetworkCategory.Monitor, ["statuscake"] = NetworkCategory.Monitor,
+            ["facebook"] = NetworkCategory.LinkPreviewer, ["twitter"] = NetworkCategory.LinkPreviewer, ["telegram"] = NetworkCategory.LinkPreviewer,
+        };
+        foreach (var (family, category) in expected)
+        {
+            var list = Assert.Single(set.NetworkLists, l => l.Family == family);
+            Assert.Equal(category, list.Category);
+            Assert.Equal(new DateOnly(2026, 8, 22), list.Taken);
+            Assert.True(list.Ranges > 0);
+            Assert.DoesNotContain("lord-alfred", list.Source, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
+    public void NetworkList_IsDatedByItsOldestEntry()
+    {
+        var json = """
+            { "family": "f", "kind": "network", "category": "monitor", "source": "https://example.org/probes", "taken": "2026-11-01",
+              "feeds": [ { "url": "https://example.org/probes" } ],
+              "entries": [ { "cidr": "192.0.2.1/32" }, { "cidr": "192.0.2.2/32", "taken": "2026-08-30" } ] }
+            """;
+
+        var list = Assert.Single(SignatureLoader.Load([("monitors/f.json", json)]).NetworkLists);
+
+        Assert.Equal(new NetworkList("monitors/f.json", "f", NetworkCategory.Monitor, new DateOnly(2026, 8, 30), 2, "https://example.org/probes"), list);
+        Assert.Equal(91, list.AgeDays(new DateOnly(2026, 11, 29)));
+        Assert.True(list.IsStale(new DateOnly(2026, 11, 29)));
+        Assert.False(list.IsStale(new DateOnly(2026, 11, 28)));
+    }
+
     [Theory]
     [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", "taken": "2026-11-23", "entries": [ { "name": "x", "pattern": "^x/" } ] }""", "entries[0] \"x\": needs \"source\"")]
     [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", "source": "https://example.org", "entries": [ { "name": "x", "pattern": "^x/" } ] }""", "entries[0] \"x\": needs \"taken\"")]
@@ -32,6 +76,11 @@ public class SignatureLoaderTests
     [InlineData("""{ "family": "f", "kind": "tls-client", "category": "library", SOURCE, "entries": [ { "ja4": "t13d3112h2_E8F1E7E78F70_b26ce05bbdd6" } ] }""", "\"ja4\" is not a JA4 fingerprint")]
     [InlineData("""{ "family": "chromium", "kind": "tls-browser", SOURCE, "entries": [ { "ja4Ciphers": "8daaf615277" } ] }""", "\"ja4Ciphers\" is not a JA4 cipher hash")]
     [InlineData("""{ "family": "firefox", "kind": "tls-browser", SOURCE, "entries": [ { "ja4Ciphers": "5b57614c22b0" } ] }""", "a tls-browser file describes the family \"chromium\"")]
+    [InlineData("""{ "family": "f", "kind": "network", "category": "cloud", SOURCE, "entries": [ { "cidr": "192.0.2.0/24" } ] }""", "\"category\" of a network file must be one of vendor, datacenter, person-relay, crawler, monitor, link-previewer (found \"cloud\")")]
+    [InlineData("""{ "family": "f", "kind": "network", "category": "crawler", SOURCE, "feeds": [ { "url": "ftp://example.org/list" } ], "entries": [ { "cidr": "192.0.2.0/24" } ] }""", "feeds[0]: \"url\" must be the http(s) address")]
+    [InlineData("""{ "family": "f", "kind": "network", "category": "crawler", SOURCE, "feeds": [], "entries": [ { "cidr": "192.0.2.0/24" } ] }""", "\"feeds\" is empty")]
+    [InlineData("""{ "family": "f", "kind": "network", "category": "crawler", SOURCE, "feeds": [ { "url": "https://example.org/a", "format": "csv" } ], "entries": [ { "cidr": "192.0.2.0/24" } ] }""", "not a valid signature file")]
+    [InlineData("""{ "family": "f", "kind": "user-agent", "category": "library", SOURCE, "noFeed": "why", "entries": [ { "pattern": "^x/" } ] }""", "\"feeds\" and \"noFeed\" belong to network files only")]
     public void BadFile_IsRefusedWithItsNameAndProblem(string json, string expected)
     {
         var error = Assert.Throws<SignatureLoadException>(() => SignatureLoader.Load([("bad.json", json.Replace("SOURCE", Source))]));

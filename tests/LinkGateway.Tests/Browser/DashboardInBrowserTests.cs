@@ -48,6 +48,9 @@ public sealed class DashboardInBrowserTests(DebianChromium chromium) : IClassFix
         Assert.True(await page.Locator("#warnings").IsHiddenAsync()); // nothing to fix on loopback
         await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("closed");
         await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("stateless verdicts, this minute0 of");
+        var lists = Signatures.SignatureLoader.LoadDirectory(RepoFiles.Signatures).NetworkLists;
+        Assert.Equal(lists.Count, await page.Locator("#network-lists tbody tr").CountAsync()); // each list with its date and age
+        await Assertions.Expect(page.Locator("#network-lists tr[data-family=apple-proxy]")).ToContainTextAsync("person-relay");
 
         var screenshot = Path.Combine(DebianChromium.ArtifactsFolder, "dashboard.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });

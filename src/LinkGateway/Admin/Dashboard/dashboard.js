@@ -77,7 +77,25 @@ function store(section, state, minutes) {
   section.dataset.circuit = state.circuit;
 }
 
+// Each network signature file with its date, oldest first: a stale list misses the ranges its provider added since.
+function networkLists(section, ages) {
+  const stale = ages.lists.filter(list => list.stale);
+  section.querySelector(".note").textContent = stale.length === 0
+    ? `All ${ages.lists.length} lists are at most ${ages.staleAfterDays} days old.`
+    : `${stale.length} of ${ages.lists.length} lists are older than ${ages.staleAfterDays} days: refresh them with refresh-networks.`;
+  section.querySelector("tbody").replaceChildren(...ages.lists.map(list => {
+    const row = element("tr", { "data-family": list.family, class: list.stale ? "stale" : "" });
+    const name = element("td");
+    name.append(list.source ? element("a", { href: list.source, rel: "noreferrer" }, list.family) : list.family);
+    row.append(name, element("td", {}, list.category), element("td", {}, list.taken), element("td", {}, list.ageDays.toLocaleString()),
+      element("td", {}, list.ranges.toLocaleString()));
+    return row;
+  }));
+  section.dataset.stale = String(stale.length);
+}
+
 function render(stats) {
+  networkLists(document.getElementById("network-lists"), stats.networkLists);
   warnings(document.getElementById("warnings"), stats.warnings);
   store(document.getElementById("store"), stats.storeState, stats.minutes);
   verdictChart(document.getElementById("verdicts"), stats.minutes);
