@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's test command (README, "Test"): installs what the tests need when it is missing, runs
+# The project's test command (README, "Test"; docs/development.md): installs what the tests need when it is missing, runs
 # every test project once, and ends with one line of totals: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +51,7 @@ failed=$(sed -n 's/.*Failed: *\([0-9]*\), Passed: *\([0-9]*\),.*/\1/p' "$log" | 
 assemblies=$(grep -c 'Passed: *[0-9]*, Skipped' "$log")
 rm -f "$log"
 
-# The micro-benchmarks run once each, in process, so they keep compiling and running (figures: README).
+# The micro-benchmarks run once each, in process, so they keep compiling and running (figures: docs/development.md).
 if ! dotnet run -c Release --project tests/LinkGateway.Benchmarks -- --filter '*' --job Dry --inProcess > /dev/null 2>&1; then
   echo "the micro-benchmarks failed their dry run: dotnet run -c Release --project tests/LinkGateway.Benchmarks -- --filter '*' --job Dry --inProcess" >&2
   status=1

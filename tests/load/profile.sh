@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where the gateway's CPU goes under load (README, "Performance"): human-shaped clicks with wrk while Linux
+# Where the gateway's CPU goes under load (docs/development.md, "Performance"): human-shaped clicks with wrk while Linux
 # perf samples the gateway process's CPU (cpu-clock, 499 Hz, call graphs; the runtime writes a perf map so
 # JIT-compiled methods have names), then a summary by component and by method.
 #   bash tests/load/profile.sh        DURATION=20 CONNECTIONS=16 KEEP=perf.txt GATEWAY_ARGS="--A:B=v ..."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The load harness (README, "Performance"): Redis, a fast origin, a plain YARP proxy with the same
+# The load harness (docs/development.md, "Performance"): Redis, a fast origin, a plain YARP proxy with the same
 # routes and no detection, and the gateway, all on loopback; wrk alternates the two proxies over
 # several rounds. Bounded: every wrk run has a duration, every process is stopped at the end.
 #   bash tests/load/run-load.sh            ROUNDS=3 DURATION=10 CONNECTIONS=16  GATEWAY_ARGS="--A:B=v ..."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The soak (README, "Operations"; not run in CI): mixed traffic against the gateway on loopback for
+# The soak (docs/development.md, "Soak"; not run in CI): mixed traffic against the gateway on loopback for
 # MINUTES minutes (default 30), in back-to-back segments of SEGMENT seconds. After each segment it
 # prints and records elapsed time, req/s, p50/p99 latency of that segment and the gateway's resident
 # memory; at the end it writes a plot (SVG) of memory and latency over time. Each connection pauses

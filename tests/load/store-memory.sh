@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The in-process store's memory under load (README, "Behaviour and the store"): a gateway without Redis,
+# The in-process store's memory under load (docs/concepts/memory.md): a gateway without Redis,
 # wrk sending requests that each bring a new address, message and recipient, the gateway's resident
 # memory after each 30-second round. Bounded like run-load.sh.
 #   bash tests/load/store-memory.sh        ROUNDS=5 CONNECTIONS=16 GATEWAY_ARGS="--LinkGateway:Memory:InProcessMaxBytes=33554432"

@@ -37,9 +37,12 @@ public sealed record BehaviourOptions
     [Range(2, 100_000)]
     public int BurstDomainThreshold { get; init; } = 5;
 
-    /// <summary>burst.domain counts only this soon after the send time, when the link carries one. Default 15 minutes.</summary>
+    /// <summary>
+    /// Fan-out and burst.domain count a recipient only this soon after the send time, when the link carries one: scanners
+    /// vet mail as it is delivered, people read later. Default 15 minutes.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
-    public TimeSpan BurstDomainAfterSend { get; init; } = TimeSpan.FromMinutes(15);
+    public TimeSpan DeliveryWindow { get; init; } = TimeSpan.FromMinutes(15);
 
     /// <summary>honeypot: hits of the same message/recipient within ± this of a honeypot hit are bots. Default 10 s.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]

@@ -29,7 +29,7 @@ public static class BotHeaders
     [
         "X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "Forwarded",
         "Client-IP", "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr", "X-ProxyUser-Ip", "X-Envoy-External-Address",
-        "X-Azure-ClientIP", "X-Azure-SocketIP", "Akamai-Client-IP",
+        "X-Azure-ClientIP", "X-Azure-SocketIP", "Akamai-Client-IP", "X-Forwarded", "Forwarded-For",
         "X-Rewrite-URL", "X-Host", "X-Forwarded-Server", "Front-End-Https", "X-Url-Scheme",
         "X-HTTP-Method-Override", "X-Method-Override", "X-HTTP-Method",
     ];

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace LinkGateway.Guard;
 
 public sealed class SignaturesOptions
@@ -8,15 +6,14 @@ public sealed class SignaturesOptions
     public string Path { get; set; } = "signatures";
 }
 
+/// <summary>The verdict thresholds; <see cref="Scoring.ScoringPolicy.Problems"/> holds their rules (ranges, order) with the weights'.</summary>
 public sealed class ThresholdOptions
 {
-    /// <summary>Scores from here are "suspect". Default 50.</summary>
-    [Range(1, 100)]
-    public int Suspect { get; set; } = 50;
+    /// <summary>Scores from here are "suspect".</summary>
+    public int Suspect { get; set; } = Scoring.ScoringPolicy.DefaultSuspectThreshold;
 
-    /// <summary>Scores from here are "bot". Default 80.</summary>
-    [Range(1, 100)]
-    public int Bot { get; set; } = 80;
+    /// <summary>Scores from here are "bot".</summary>
+    public int Bot { get; set; } = Scoring.ScoringPolicy.DefaultBotThreshold;
 }
 
 /// <summary>Names of the route values or query parameters that carry a link's identity. A route value wins over a query parameter.</summary>

@@ -1,6 +1,5 @@
 using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
-using LinkGateway.Scoring;
 
 namespace LinkGateway.Guard;
 
@@ -19,13 +18,15 @@ public interface IInterstitial
     ValueTask<InterstitialInput> ReadAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint);
 
     /// <summary>Answers the request with the challenge.</summary>
-    Task ShowAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint, Verdict verdict, int botThreshold);
+    /// <param name="mayPass">The guard lets this client earn a pass at all (<see cref="Judgement.MayPass"/>).</param>
+    Task ShowAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint, bool mayPass);
 
     /// <summary>
     /// Checks the challenge's answer (<see cref="InterstitialInput.IsAnswer"/>), already judged like any request: true when
     /// it earned a pass (the response sends the client back to the link with it), false when the challenge was shown again.
     /// </summary>
-    Task<bool> AnswerAsync(HttpContext context, RoutePolicy policy, InterstitialInput input, RequestFingerprint fingerprint, Verdict verdict, int botThreshold);
+    /// <param name="mayPass">The guard lets this client earn a pass at all; when false, no answer earns one.</param>
+    Task<bool> AnswerAsync(HttpContext context, RoutePolicy policy, InterstitialInput input, RequestFingerprint fingerprint, bool mayPass);
 }
 
 /// <summary>What a request brings to the interstitial (<see cref="IInterstitial.ReadAsync"/>).</summary>

@@ -5,6 +5,7 @@ using LinkGateway.Memory;
 using LinkGateway.Networks;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
+using LinkGateway.Signatures;
 
 namespace LinkGateway.Guard;
 
@@ -15,7 +16,9 @@ namespace LinkGateway.Guard;
 /// <param name="Remember">What to write to the store after the verdict, when anything.</param>
 /// <param name="Store">How the store round trip went: its duration (null when the store was not asked) and the tags it led to.</param>
 /// <param name="ClientPrefix">The client's /24 or /48, when known.</param>
-public sealed record Judgement(Verdict Verdict, GuardAction Action, GuardAction EnforcedAction, MemoryRemember? Remember, StoreOutcome Store, string? ClientPrefix);
+/// <param name="MayPass">The client may get through a shielded link by a pass (<see cref="LinkGuard.MayPass"/>).</param>
+public sealed record Judgement(Verdict Verdict, GuardAction Action, GuardAction EnforcedAction, MemoryRemember? Remember, StoreOutcome Store, string? ClientPrefix,
+    bool MayPass);
 
 /// <summary>
 /// The judgement of one request: stateless signals, one store round trip, behaviour, verdict, and the
@@ -53,18 +56,19 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             return null;
         }
 
-        var enforced = Decide(policy, verdict, fingerprint.Method, pass is not null, oneClick);
+        var mayPass = MayPass(snapshot.Scorer, verdict);
+        var enforced = Decide(policy, verdict, fingerprint.Method, pass is not null && mayPass, oneClick);
         var action = snapshot.Mode == GatewayMode.Observe ? GuardAction.Forward : enforced;
-        return new Judgement(verdict, action, enforced, remember is { HasWork: true } ? remember : null, store, observation.Prefix);
+        return new Judgement(verdict, action, enforced, remember is { HasWork: true } ? remember : null, store, observation.Prefix, mayPass);
     }
 
     /// <summary>
-    /// An RFC 8058 one-click always goes through (the mailbox provider's servers send it, whatever they score). A pass goes
-    /// through unless the request carrying it still scores "bot" (a scanner's network, a deny-listed one): a pass shows a
-    /// person pressed the button, not that this client is that person. Honeypots get the neutral page. On unsubscribe and
+    /// An RFC 8058 one-click always goes through (the mailbox provider's servers send it, whatever they score), and so does
+    /// a pass the client may use (<paramref name="passed"/>: <see cref="MayPass"/>). Honeypots get the neutral page. On unsubscribe and
     /// confirm routes, only a GET or HEAD that scores human goes through (none, with Shield: always); elsewhere the route's
     /// OnSuspect / OnBot decide.
     /// </summary>
+    /// <param name="passed">The request carries a pass, and the client may use it.</param>
     public static GuardAction Decide(RoutePolicy policy, Verdict verdict, string method, bool passed, bool oneClick)
     {
         if (policy.Kind == LinkKind.Honeypot)
@@ -72,7 +76,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             return GuardAction.NeutralPage;
         }
 
-        if (oneClick || (passed && verdict.Kind != VerdictKind.Bot))
+        if (oneClick || passed)
         {
             return GuardAction.Forward;
         }
@@ -84,6 +88,17 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
 
         return policy.ActionFor(verdict.Kind);
     }
+
+    /// <summary>
+    /// Whether a client may get through a shielded link by a pass at all: not while what its request shows scores "bot" (a
+    /// scanner's network, a deny-listed one, an HTTP library posting a scraped token): a pass shows a person pressed the
+    /// button, not that this client is that person. What was learnt from other requests (a tag on the address and browser
+    /// it shares with a colleague, or that its own earlier clicks earned) does not count here: a person must always be able
+    /// to unsubscribe, and the pass itself needs a pressed button after a person's reading time. The one rule, for passes
+    /// and answers.
+    /// </summary>
+    public static bool MayPass(VerdictScorer scorer, Verdict verdict) =>
+        scorer.ScoreOf(verdict.Signals.Except(SignalCatalog.Inherited)) < scorer.Policy.BotThreshold;
 
     /// <summary>Writes what the verdict revealed; failures are logged, never thrown: the request has its answer.</summary>
     public async Task RememberAsync(MemoryRemember remember)
@@ -105,8 +120,10 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         var newTag = statelessScore >= scorer.Policy.BotThreshold ? new AddressTag(statelessScore, scorer.ReasonsOf(signals), fingerprint.ReceivedAt) : null;
         var shapeTag = signals.Intersect(SignalCatalog.SoftwareEvident).IsEmpty ? newTag : null;
         var prefix = NetworkPrefix.Of(fingerprint.ClientAddress);
+        var personRelay = snapshot.Detector.Signatures.Networks.Lookup(fingerprint.ClientAddress)?.Category == NetworkCategory.PersonRelay;
         return new MemoryObservation(fingerprint.ReceivedAt, requestId, policy.Kind, fingerprint.ClientAddress, prefix,
-            fingerprint.Identity, ClientShape.Key(fingerprint, prefix), newTag, shapeTag, policy.Kind == LinkKind.Honeypot, snapshot.TagTtl, snapshot.Behaviour);
+            fingerprint.Identity, ClientShape.Key(fingerprint, prefix), newTag, shapeTag, policy.Kind == LinkKind.Honeypot, snapshot.TagTtl, snapshot.Behaviour,
+            personRelay);
     }
 
     /// <summary>

@@ -38,6 +38,13 @@ internal sealed class LinkGuardMiddleware
         var snapshot = _guard.Snapshot;
         var policy = _routes.For(context);
         BotHeaders.StripFromClient(context);
+        if (context.Request.Headers.UserAgent.Count > 1)
+        {
+            // User-Agent is a singleton field (RFC 9110 §10.1.5) that no browser repeats; a second value would let a client
+            // be judged by one User-Agent while the origin logs the other.
+            await PlainAnswer.BadRequestAsync(context).ConfigureAwait(false);
+            return;
+        }
 
         var requestId = Guid.CreateVersion7().ToString("N");
         var fingerprint = FingerprintReader.Read(context, policy.Kind, snapshot.Identity, _time.GetUtcNow());
@@ -45,10 +52,10 @@ internal sealed class LinkGuardMiddleware
         switch (input.Refusal)
         {
             case FormRefusal.TooLarge:
-                await WriteTooLargeAsync(context).ConfigureAwait(false);
+                await PlainAnswer.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request too large.").ConfigureAwait(false);
                 return;
             case FormRefusal.Unreadable:
-                await ShieldedPathMiddleware.RefuseAsync(context).ConfigureAwait(false);
+                await PlainAnswer.BadRequestAsync(context).ConfigureAwait(false);
                 return;
         }
 
@@ -63,11 +70,11 @@ internal sealed class LinkGuardMiddleware
         var remembering = judgement.Remember is { } remember ? _guard.RememberAsync(remember) : Task.CompletedTask;
         try
         {
-            if (input.IsAnswer)
+            if (input.IsAnswer && snapshot.Mode == GatewayMode.Enforce)
             {
                 // The interstitial's form came back, judged like any request: the interstitial decides whether it earned a pass.
-                var passed = await _interstitial.AnswerAsync(context, policy, input, fingerprint, judgement.Verdict, snapshot.Scorer.Policy.BotThreshold)
-                    .ConfigureAwait(false);
+                // Observe mode shows no page, so an answer there is forwarded like everything else.
+                var passed = await _interstitial.AnswerAsync(context, policy, input, fingerprint, judgement.MayPass).ConfigureAwait(false);
                 judgement = judgement with { Action = passed ? GuardAction.Pass : GuardAction.Interstitial, EnforcedAction = passed ? GuardAction.Pass : GuardAction.Interstitial };
                 Record(context, policy, judgement, requestId);
                 return;
@@ -80,7 +87,7 @@ internal sealed class LinkGuardMiddleware
                     await WriteNeutralPageAsync(context).ConfigureAwait(false);
                     break;
                 case GuardAction.Interstitial:
-                    await _interstitial.ShowAsync(context, policy, fingerprint, judgement.Verdict, snapshot.Scorer.Policy.BotThreshold).ConfigureAwait(false);
+                    await _interstitial.ShowAsync(context, policy, fingerprint, judgement.MayPass).ConfigureAwait(false);
                     break;
                 case GuardAction.Absorb:
                     await WritePixelAsync(context).ConfigureAwait(false);
@@ -117,12 +124,5 @@ internal sealed class LinkGuardMiddleware
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers["X-Robots-Tag"] = "noindex, nofollow";
         return context.Response.WriteAsync("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not available</title></head><body><p>This link is not available.</p></body></html>", context.RequestAborted);
-    }
-
-    private static Task WriteTooLargeAsync(HttpContext context)
-    {
-        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync("Request too large.", context.RequestAborted);
     }
 }

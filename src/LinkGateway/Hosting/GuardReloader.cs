@@ -7,37 +7,66 @@ using LinkGateway.Scoring;
 using LinkGateway.Signatures;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Configuration;
+using System.IO.Hashing;
+using System.Text;
 
 namespace LinkGateway.Hosting;
 
 /// <summary>
-/// Hot reload: when the configuration file or a signature file changes, the whole guard configuration is
-/// validated again and, if good, swapped in as one new <see cref="GuardSnapshot"/>; if not, every
-/// problem is logged and the running set stays. Each node watches its own files (mount the same
-/// ConfigMap or volume on every node). Redis, the signing key, the rate limiter, the shield and the admin port are
+/// Hot reload, all or nothing: when the configuration file or a signature file changes, the whole configuration is
+/// validated again (<see cref="Candidate"/>). YARP reloads the routes on the same change; <see cref="ProxyConfigFilter"/>
+/// refuses them while the rest of the change is refused, and the guard takes the new settings only once YARP has applied
+/// the routes (<see cref="IConfigChangeListener.ConfigurationApplied"/>). So a change either applies whole or not at all:
+/// a refused file never leaves new routes with old guard settings, or the reverse. Each node watches its own files (mount
+/// the same ConfigMap or volume on every node). Redis, the signing key, the rate limiter, the shield and the admin port are
 /// read once at start-up: a reload that changes them says so, naming each key.
 /// </summary>
-internal sealed partial class GuardReloader(
-    IConfiguration configuration, GatewayLaunch launch, GuardSnapshotHolder snapshots, LinkGatewayOptions running, TimeProvider time, ILogger<GuardReloader> logger)
-    : IHostedService, IDisposable
+internal sealed partial class GuardReloader : IHostedService, IConfigChangeListener, IDisposable
 {
+    private readonly IConfiguration _configuration;
+    private readonly GatewayLaunch _launch;
+    private readonly GuardSnapshotHolder _snapshots;
+    private readonly LinkGatewayOptions _running;
+    private readonly TimeProvider _time;
+    private readonly ILogger<GuardReloader> _logger;
     private readonly Lock _gate = new();
     private readonly List<IDisposable> _watches = [];
     private PhysicalFileProvider? _signatureFiles;
+    private Validation _candidate;
+    private string _applied;
 
-    private string ConfigDirectory => Path.GetDirectoryName(launch.ConfigFile)!;
+    public GuardReloader(IConfiguration configuration, GatewayLaunch launch, GuardSnapshotHolder snapshots, ValidatedConfig started,
+        TimeProvider time, ILogger<GuardReloader> logger)
+    {
+        _time = time;
+        _configuration = configuration;
+        _launch = launch;
+        _snapshots = snapshots;
+        _running = started.Options;
+        _logger = logger;
+        _applied = Fingerprint();
+        _candidate = new Validation(_applied, started, []);
+    }
+
+    /// <summary>One validation of the configuration as it was: its fingerprint, and the result or the problems.</summary>
+    internal sealed record Validation(string Fingerprint, ValidatedConfig? Next, IReadOnlyList<string> Problems);
+
+    private string ConfigDirectory => Path.GetDirectoryName(_launch.ConfigFile)!;
+
+    private string SignatureFolder =>
+        Path.GetFullPath(_configuration[$"{LinkGatewayOptions.SectionName}:Signatures:Path"] ?? new SignaturesOptions().Path, ConfigDirectory);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _watches.Add(ChangeToken.OnChange(configuration.GetReloadToken, Reload));
-        foreach (var file in (configuration as IConfigurationRoot)?.Providers.OfType<ConfigFile.Provider>() ?? [])
+        foreach (var file in (_configuration as IConfigurationRoot)?.Providers.OfType<ConfigFile.Provider>() ?? [])
         {
             file.Refused += RefusedFile;
             _watches.Add(new Unsubscribe(() => file.Refused -= RefusedFile));
         }
 
         WatchSignatures();
-        ReportNetworkListAges(snapshots.Current.Detector.Signatures);
+        ReportNetworkListAges(_snapshots.Current.Detector.Signatures);
         return Task.CompletedTask;
     }
 
@@ -53,13 +82,13 @@ internal sealed partial class GuardReloader(
             return;
         }
 
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var today = DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
         var oldest = lists.MinBy(l => l.Taken)!;
-        Log.NetworkLists(logger, lists.Count, lists.Sum(l => l.Ranges), oldest.Family, oldest.Taken.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), oldest.AgeDays(today));
+        Log.NetworkLists(_logger, lists.Count, lists.Sum(l => l.Ranges), oldest.Family, oldest.Taken.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), oldest.AgeDays(today));
         var stale = lists.Where(l => l.IsStale(today)).OrderBy(l => l.Taken).ThenBy(l => l.Family, StringComparer.Ordinal).ToList();
         if (stale.Count > 0)
         {
-            Log.StaleNetworkLists(logger, stale.Count, (int)NetworkList.StaleAfter.TotalDays,
+            Log.StaleNetworkLists(_logger, stale.Count, (int)NetworkList.StaleAfter.TotalDays,
                 string.Join(", ", stale.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Family} ({l.AgeDays(today)} days)"))));
         }
     }
@@ -81,9 +110,52 @@ internal sealed partial class GuardReloader(
         }
     }
 
+    /// <summary>
+    /// The configuration as it is now, validated once per content (YARP asks for every route of a reload): what a reload
+    /// would apply, or why it must not apply at all.
+    /// </summary>
+    internal Validation Candidate()
+    {
+        lock (_gate)
+        {
+            var fingerprint = Fingerprint();
+            if (_candidate.Fingerprint == fingerprint)
+            {
+                return _candidate;
+            }
+
+            try
+            {
+                _candidate = new Validation(fingerprint, GatewayConfigValidator.Validate(_configuration, ConfigDirectory), []);
+            }
+            catch (GatewayConfigurationException e)
+            {
+                _candidate = new Validation(fingerprint, null, e.Errors);
+            }
+            catch (IOException e)
+            {
+                // A file caught half-written: the watcher fires again when the write completes, with another fingerprint.
+                _candidate = new Validation(fingerprint, null, [e.Message]);
+            }
+
+            return _candidate;
+        }
+    }
+
+    /// <summary>YARP applied the routes of a change: the guard takes the rest of it.</summary>
+    void IConfigChangeListener.ConfigurationApplied(IReadOnlyList<IProxyConfig> proxyConfigs) => Apply();
+
+    void IConfigChangeListener.ConfigurationApplyingFailed(IReadOnlyList<IProxyConfig> proxyConfigs, Exception exception) => RefusedWhole(exception);
+
+    void IConfigChangeListener.ConfigurationLoaded(IReadOnlyList<IProxyConfig> proxyConfigs)
+    {
+    }
+
+    void IConfigChangeListener.ConfigurationLoadingFailed(IProxyConfigProvider configProvider, Exception exception) => RefusedWhole(exception);
+
     private void WatchSignatures()
     {
-        var folder = Path.GetFullPath(configuration[$"{LinkGatewayOptions.SectionName}:Signatures:Path"] ?? new SignaturesOptions().Path, ConfigDirectory);
+        var folder = SignatureFolder;
         if (!Directory.Exists(folder))
         {
             return;
@@ -91,45 +163,74 @@ internal sealed partial class GuardReloader(
 
         _signatureFiles = new PhysicalFileProvider(folder);
         var files = _signatureFiles;
-        _watches.Add(ChangeToken.OnChange(() => files.Watch("**/*.json"), Reload));
+        // Signature files are not YARP's: a change to them alone is applied here.
+        _watches.Add(ChangeToken.OnChange(() => files.Watch("**/*.json"), Apply));
     }
 
-    private void RefusedFile(string problem) => Log.Refused(logger, problem);
+    private void RefusedFile(string problem) => Log.Refused(_logger, problem);
 
     private sealed class Unsubscribe(Action undo) : IDisposable
     {
         public void Dispose() => undo();
     }
 
-    private void Reload()
+    private void Apply()
     {
         lock (_gate)
         {
-            try
+            var candidate = Candidate();
+            if (candidate.Fingerprint == _applied)
             {
-                var next = GatewayConfigValidator.Validate(configuration, ConfigDirectory);
-                foreach (var key in ChangedStartUpSettings(running, next.Options))
-                {
-                    Log.NeedsRestart(logger, $"{LinkGatewayOptions.SectionName}:{key}");
-                }
+                return; // nothing of ours changed (YARP also reports its start-up load)
+            }
 
-                snapshots.Swap(next.Snapshot);
-                Log.Reloaded(logger, next.Snapshot.Detector.Signatures.Version, next.Snapshot.Mode.ToName());
-                ReportNetworkListAges(next.Snapshot.Detector.Signatures);
-            }
-            catch (GatewayConfigurationException e)
+            _applied = candidate.Fingerprint;
+            if (candidate.Next is not { } next)
             {
-                foreach (var error in e.Errors)
-                {
-                    Log.Refused(logger, error);
-                }
+                candidate.Problems.ToList().ForEach(problem => Log.Refused(_logger, problem));
+                return;
             }
-            catch (IOException e)
+
+            foreach (var key in ChangedStartUpSettings(_running, next.Options))
             {
-                // A file caught half-written: the watcher fires again when the write completes.
-                Log.Refused(logger, e.Message);
+                Log.NeedsRestart(_logger, $"{LinkGatewayOptions.SectionName}:{key}");
+            }
+
+            _snapshots.Swap(next.Snapshot);
+            Log.Reloaded(_logger, next.Snapshot.Detector.Signatures.Version, next.Snapshot.Mode.ToName());
+            ReportNetworkListAges(next.Snapshot.Detector.Signatures);
+        }
+    }
+
+    /// <summary>YARP refused the routes of a change (its own rules, or <see cref="ProxyConfigFilter"/>'s): nothing of it applies.</summary>
+    private void RefusedWhole(Exception exception)
+    {
+        var problems = ProxyConfigRules.Describe(exception is AggregateException all ? all.InnerExceptions : [exception]);
+        foreach (var problem in problems)
+        {
+            Log.Refused(_logger, problem);
+        }
+    }
+
+    /// <summary>What a change is compared by: every configuration value, and each signature file's name, size and time.</summary>
+    private string Fingerprint()
+    {
+        var text = new StringBuilder();
+        foreach (var (key, value) in _configuration.AsEnumerable().OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            text.Append(key).Append('=').Append(value).Append('\n');
+        }
+
+        var folder = SignatureFolder;
+        if (Directory.Exists(folder))
+        {
+            foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*.json", SearchOption.AllDirectories).OrderBy(f => f.FullName, StringComparer.Ordinal))
+            {
+                text.Append(file.FullName).Append(';').Append(file.Length).Append(';').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
             }
         }
+
+        return Convert.ToHexString(XxHash128.Hash(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
     /// <summary>The settings read once at start-up (docs/operations/tuning.md) whose value in <paramref name="next"/> differs from the running one.</summary>
@@ -157,20 +258,20 @@ internal sealed partial class GuardReloader(
 
     private static partial class Log
     {
-        [LoggerMessage(10, LogLevel.Information, "Guard configuration reloaded: signatures {SignatureVersion}, mode {Mode}")]
-        public static partial void Reloaded(ILogger logger, string signatureVersion, string mode);
-
-        [LoggerMessage(11, LogLevel.Error, "Guard configuration reload refused, the running configuration stays: {Problem}")]
-        public static partial void Refused(ILogger logger, string problem);
-
-        [LoggerMessage(12, LogLevel.Warning, "{Key} changed, but it is read at start-up only: the running value stays until a restart")]
-        public static partial void NeedsRestart(ILogger logger, string key);
+        [LoggerMessage(14, LogLevel.Warning, "{Count} network lists are older than {StaleDays} days, and their providers have moved ranges since: {StaleLists}. "
+            + "Refresh them with refresh-networks (docs/reference/signatures.md#refreshing-network-lists)")]
+        public static partial void StaleNetworkLists(ILogger logger, int count, int staleDays, string staleLists);
 
         [LoggerMessage(13, LogLevel.Information, "Network lists: {Lists} files, {Ranges} ranges; the oldest, {OldestFamily}, taken {OldestTaken} ({OldestDays} days ago)")]
         public static partial void NetworkLists(ILogger logger, int lists, int ranges, string oldestFamily, string oldestTaken, int oldestDays);
 
-        [LoggerMessage(14, LogLevel.Warning, "{Count} network lists are older than {StaleDays} days, and their providers have moved ranges since: {StaleLists}. "
-            + "Refresh them with refresh-networks (docs/reference/signatures.md#refreshing-network-lists)")]
-        public static partial void StaleNetworkLists(ILogger logger, int count, int staleDays, string staleLists);
+        [LoggerMessage(10, LogLevel.Information, "Guard configuration reloaded: signatures {SignatureVersion}, mode {Mode}")]
+        public static partial void Reloaded(ILogger logger, string signatureVersion, string mode);
+
+        [LoggerMessage(11, LogLevel.Error, "Configuration reload refused, nothing of it applies and the running configuration stays: {Problem}")]
+        public static partial void Refused(ILogger logger, string problem);
+
+        [LoggerMessage(12, LogLevel.Warning, "{Key} changed, but it is read at start-up only: the running value stays until a restart")]
+        public static partial void NeedsRestart(ILogger logger, string key);
     }
 }

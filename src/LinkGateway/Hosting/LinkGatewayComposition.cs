@@ -32,7 +32,10 @@ public static class LinkGatewayComposition
         services.AddHostedService(sp => sp.GetRequiredService<GatewayWarmUp>());
         services.AddHealthChecks().AddCheck<GatewayWarmUp>("warm-up");
         services.AddSingleton(launch);
-        services.AddHostedService<GuardReloader>();
+        services.AddSingleton(config);
+        services.AddSingleton<GuardReloader>();
+        services.AddHostedService(sp => sp.GetRequiredService<GuardReloader>());
+        services.AddSingleton<Yarp.ReverseProxy.Configuration.IConfigChangeListener>(sp => sp.GetRequiredService<GuardReloader>());
         services.AddSingleton(new BotHeaderSignature(config.SigningKey));
         services.AddGatewayMemory(options.Redis, options.Memory);
         services.AddOperatorNetworks();
@@ -96,6 +99,10 @@ public static class LinkGatewayComposition
             };
         });
         app.UseRateLimiter();
+        // A forward proxy's method: the gateway only reverse-proxies (YARP would fail it with a 502 and a stack trace).
+        app.Use((context, next) => HttpMethods.IsConnect(context.Request.Method)
+            ? PlainAnswer.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, "Method not allowed.")
+            : next(context));
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
@@ -127,11 +134,6 @@ public static class LinkGatewayComposition
         return app;
     }
 
-    private static async Task NeutralError(HttpContext context)
-    {
-        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsync("Something went wrong. Please try again later.");
-    }
+    private static Task NeutralError(HttpContext context) =>
+        PlainAnswer.WriteAsync(context, StatusCodes.Status500InternalServerError, "Something went wrong. Please try again later.");
 }

@@ -3,11 +3,12 @@ using Yarp.ReverseProxy.Configuration;
 namespace LinkGateway.Hosting;
 
 /// <summary>
-/// Applies <see cref="ProxyConfigRules"/> to every route and cluster YARP loads, at start-up and on each reload. A
-/// throw rejects the whole change and YARP keeps the last good routes and clusters: an unsubscribe route must
-/// never silently become a plain one, nor a route lose its cluster.
+/// Applies <see cref="ProxyConfigRules"/> to every route and cluster YARP loads, at start-up and on each reload, and
+/// refuses the routes of a reload whose other settings are refused (<see cref="GuardReloader.Candidate"/>). A throw
+/// rejects the whole change and YARP keeps the last good routes and clusters: an unsubscribe route must never silently
+/// become a plain one, nor a route lose its cluster, nor half a change apply.
 /// </summary>
-internal sealed class ProxyConfigFilter : IProxyConfigFilter
+internal sealed class ProxyConfigFilter(GuardReloader reloader) : IProxyConfigFilter
 {
     public ValueTask<ClusterConfig> ConfigureClusterAsync(ClusterConfig cluster, CancellationToken cancel)
     {
@@ -19,6 +20,11 @@ internal sealed class ProxyConfigFilter : IProxyConfigFilter
     // YARP passes the route's cluster, or null when no cluster has its ClusterId.
     public ValueTask<RouteConfig> ConfigureRouteAsync(RouteConfig route, ClusterConfig? cluster, CancellationToken cancel)
     {
+        if (reloader.Candidate().Problems is { Count: > 0 } problems)
+        {
+            throw new Refusal(string.Join(Environment.NewLine, problems), onlyCluster: false);
+        }
+
         var errors = new List<string>();
         LinkGateway.Contracts.RoutePolicy.Parse(route.Metadata, out var metadataProblem);
         ProxyConfigRules.CheckRoute(route.RouteId, route.ClusterId, cluster is not null, knownClusters: null, metadataProblem, errors);

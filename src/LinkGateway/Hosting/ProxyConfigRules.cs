@@ -84,7 +84,8 @@ public static class ProxyConfigRules
         [
             .. yarpErrors
                 .Where(e => !(clusterErrors && e.InnerException is ProxyConfigFilter.Refusal { OnlyCluster: true }))
-                .Select(e => e.InnerException is ProxyConfigFilter.Refusal own ? own.Message : $"ReverseProxy: {e.Message}{Cause(e)}"),
+                .SelectMany(e => e.InnerException is ProxyConfigFilter.Refusal own ? own.Message.Split(Environment.NewLine) : [$"ReverseProxy: {e.Message}{Cause(e)}"])
+                .Distinct(StringComparer.Ordinal),
         ];
     }
 

@@ -7,13 +7,20 @@ namespace LinkGateway.Hosting;
 
 /// <summary>
 /// /readyz's body: the overall status, each check with its status, description and data (when it has any), and the
-/// warnings an operator should act on although the node is ready (they never change the status code).
+/// warnings an operator should act on although the node is ready (they never change the status code). The details go
+/// to balancers and operators only — clients with private or loopback addresses (after trusted proxies): on the public
+/// port they would tell a scanner's operator where the store is and when verdicts are stateless.
 /// </summary>
 internal static class Readiness
 {
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.Headers.CacheControl = "no-store";
+        if (context.Connection.RemoteIpAddress is not { } client || !TrustedProxies.LooksPrivate(client))
+        {
+            return context.Response.WriteAsJsonAsync(new { status = ConfigNames.Of(report.Status) });
+        }
+
         return context.Response.WriteAsJsonAsync(new
         {
             status = ConfigNames.Of(report.Status),

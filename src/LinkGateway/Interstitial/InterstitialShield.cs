@@ -2,7 +2,6 @@ using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Guard;
 using LinkGateway.Links;
-using LinkGateway.Scoring;
 using LinkGateway.Signals;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -89,9 +88,8 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
                 policy.Kind == LinkKind.Unsubscribe && IsOneClickUnsubscribe(form), null);
     }
 
-    public Task<bool> AnswerAsync(HttpContext context, RoutePolicy policy, InterstitialInput input, RequestFingerprint fingerprint, Verdict verdict,
-        int botThreshold) =>
-        HandlePassAsync(context, policy, input.Form!, fingerprint, verdict, botThreshold);
+    public Task<bool> AnswerAsync(HttpContext context, RoutePolicy policy, InterstitialInput input, RequestFingerprint fingerprint, bool mayPass) =>
+        HandlePassAsync(context, policy, input.Form!, fingerprint, mayPass);
 
     private static bool IsOneClickUnsubscribe(IFormCollection form) =>
         form.Count == 1 && form.Files.Count == 0 && form.TryGetValue("List-Unsubscribe", out var value) && value == "One-Click";
@@ -161,37 +159,44 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     }
 
     /// <summary>The page, with a token for this URL and the client it is shown to.</summary>
-    public Task ShowAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint, Verdict verdict, int botThreshold)
+    public Task ShowAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint, bool mayPass) =>
+        ShowAsync(context, policy, passes.IssueToken(Target(context.Request), PassHolder.Of(fingerprint)), mayPass);
+
+    private static Task ShowAsync(HttpContext context, RoutePolicy policy, string token, bool mayPass)
     {
-        // Click pages may continue by themselves, but never for what already looks like a bot, and never
+        // Click pages may continue by themselves, but never for a client the guard lets pass by nothing, and never
         // on unsubscribe or confirm, where only a pressed button counts.
-        var autoContinue = policy.Kind == LinkKind.Click && verdict.Score < botThreshold;
-        return InterstitialPage.WriteAsync(context, policy.Kind, passes.IssueToken(Target(context.Request), PassHolder.Of(fingerprint)), autoContinue);
+        var autoContinue = policy.Kind == LinkKind.Click && mayPass;
+        return InterstitialPage.WriteAsync(context, policy.Kind, token, autoContinue);
     }
 
     /// <summary>
-    /// The page's form came back, already judged like any request (<paramref name="verdict"/>). A valid pass answers 303 to
-    /// the same URL with a one-request cookie and returns true; anything else gets the page again: a POST that scores
-    /// "bot" (a deny-listed network, a tagged scanner, an HTTP library posting a scraped token), a forged, expired, replayed
+    /// The page's form came back, already judged like any request. A valid pass answers 303 to the same URL with a
+    /// one-request cookie and returns true; anything else gets the page again: a POST the guard lets pass by nothing
+    /// (<paramref name="mayPass"/> false: it scores "bot"), a forged, expired, replayed
     /// or other URL's token, a token the page gave another client (another network or User-Agent: a scanner handing it to
     /// its other hosts), and a button pressed with no sign of a person — sooner than a person reads the page
     /// (<see cref="ShieldOptions.MinDwell"/>), or, where the browser sends fetch metadata, without a user-activated
     /// navigation from this page.
     /// </summary>
-    private async Task<bool> HandlePassAsync(HttpContext context, RoutePolicy policy, IFormCollection form, RequestFingerprint fingerprint,
-        Verdict verdict, int botThreshold)
+    private async Task<bool> HandlePassAsync(HttpContext context, RoutePolicy policy, IFormCollection form, RequestFingerprint fingerprint, bool mayPass)
     {
         var request = context.Request;
         var target = Target(request);
         var holder = PassHolder.Of(fingerprint);
         var kind = policy.Kind == LinkKind.Click && form[InterstitialPage.AutoField] == "1" ? PassKind.Script : PassKind.Click;
-        var valid = verdict.Kind != VerdictKind.Bot
-                    && passes.TryReadToken(form[InterstitialPage.PassField], target, holder, out var ticket)
-                    && (kind == PassKind.Script || (ShowsDwell(ticket) && ShowsUserActivation(request, fingerprint)))
+        var token = form[InterstitialPage.PassField].ToString();
+        PassTicket ticket = default;
+        var read = mayPass && passes.TryReadToken(token, target, holder, out ticket);
+        var tooSoon = read && kind == PassKind.Click && !ShowsDwell(ticket);
+        var valid = read
+                    && (kind == PassKind.Script || (!tooSoon && ShowsUserActivation(request, fingerprint)))
                     && await passes.ConsumeTokenAsync(ticket, context.RequestAborted).ConfigureAwait(false);
         if (!valid)
         {
-            await ShowAsync(context, policy, fingerprint, verdict, botThreshold).ConfigureAwait(false);
+            // A press sooner than a person reads gets the page again with the same token (not yet used): the dwell keeps
+            // counting from the first view, so a person who pressed early passes with the next press.
+            await (tooSoon ? ShowAsync(context, policy, token, mayPass) : ShowAsync(context, policy, fingerprint, mayPass)).ConfigureAwait(false);
             return false;
         }
 

@@ -51,6 +51,11 @@ public sealed class RedisOptions
             errors.Add("LinkGateway:Redis:KeyPrefix: must not be empty (default \"lg:\")");
         }
 
+        if (MaxWait < Budget)
+        {
+            errors.Add($"LinkGateway:Redis:MaxWait: {MaxWait.TotalMilliseconds:0} ms is shorter than Redis:Budget ({Budget.TotalMilliseconds:0} ms): a request waits the budget first");
+        }
+
         if (string.IsNullOrWhiteSpace(Configuration))
         {
             return;

@@ -26,6 +26,10 @@ namespace LinkGateway.Memory;
 /// <param name="HoneypotHit">The request hit a honeypot: its address, prefix and message/recipient are marked.</param>
 /// <param name="TagTtl">How long tags live.</param>
 /// <param name="Behaviour">The windows and thresholds in force for this request (a hot reload changes them for the next).</param>
+/// <param name="PersonRelay">
+/// The client's network is a relay that carries people (iCloud Private Relay, a consumer VPN): its addresses and prefixes
+/// are shared by many people at once, so what many recipients do through it is never counted as one client's fan-out.
+/// </param>
 public sealed record MemoryObservation(
     DateTimeOffset Now,
     string RequestId,
@@ -38,16 +42,29 @@ public sealed record MemoryObservation(
     AddressTag? ShapeTag,
     bool HoneypotHit,
     TimeSpan TagTtl,
-    BehaviourOptions Behaviour)
+    BehaviourOptions Behaviour,
+    bool PersonRelay)
 {
     public bool HasMessageRecipient => Identity.MessageId is not null && Identity.RecipientId is not null;
 
     /// <summary>The fold-back name of the request's address: "ip:203.0.113.9".</summary>
     public string AddressEntity => MemoryKeys.AddressEntity(ClientAddress!);
 
-    /// <summary>burst.domain counts this request: a message/recipient, not later than the window after the send (when known).</summary>
-    public bool CountsForBurstDomain() =>
-        HasMessageRecipient && (Identity.SentAt is not { } sent || (Now >= sent && Now - sent <= Behaviour.BurstDomainAfterSend));
+    /// <summary>
+    /// The request is not known to be later than <see cref="BehaviourOptions.DeliveryWindow"/> after the send: fan-out,
+    /// burst.domain and burst.links count it. Scanners vet a message as it is delivered; afterwards people read it, open
+    /// two of its links in tabs within a second, and colleagues behind one office address click the same newsletter
+    /// seconds apart with the same managed browser. A link without its send time cannot tell, and counts.
+    /// </summary>
+    public bool AtDelivery() => Identity.SentAt is not { } sent || (Now >= sent && Now - sent <= Behaviour.DeliveryWindow);
+
+    /// <summary>
+    /// How long a tag lives that behaviour revealed (the requests looked like a person's, what the client did did not):
+    /// the delivery window, at most <see cref="TagTtl"/>. Such a client vetted a delivery with a browser indistinguishable
+    /// from people's; the colleagues who share its address and browser build read the mail later, and must not inherit
+    /// its tag. A tag for what the requests showed themselves lives <see cref="TagTtl"/>.
+    /// </summary>
+    public TimeSpan RevealedTagTtl => TagTtl < Behaviour.DeliveryWindow ? TagTtl : Behaviour.DeliveryWindow;
 
     /// <summary>This request as the fold-back names it, should its client be tagged later.</summary>
     public RecentRequest AsRecent() =>

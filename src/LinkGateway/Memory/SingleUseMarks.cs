@@ -25,8 +25,6 @@ public sealed partial class SingleUseMarks(IGatewayMemory memory, StoreCircuit c
     private readonly ConcurrentDictionary<string, byte> _unwritten = new(StringComparer.Ordinal);
     private int _writing;
 
-    /// <summary>Marks made here while the store was away, not yet written to it.</summary>
-    public int Unwritten => _unwritten.Count;
 
     /// <summary>True for the first caller only.</summary>
     public async ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken)

@@ -57,7 +57,9 @@ public sealed record StorePlan(MemoryObservation Observation, AddressStep? Addre
         var behaviour = o.Behaviour;
         var caps = WindowSetCaps.For(behaviour);
         var client = o.ShapeKey ?? string.Empty;
-        var recipient = o.Identity.RecipientId;
+        // Recipients through a person relay are many people's, not one client's fan-out.
+        var atDelivery = o.AtDelivery();
+        var recipient = atDelivery && !o.PersonRelay ? o.Identity.RecipientId : null;
         var entry = o.NewTag is null && !o.HoneypotHit ? o.AsRecent() : null;
 
         AddressStep? address = null;
@@ -78,19 +80,20 @@ public sealed record StorePlan(MemoryObservation Observation, AddressStep? Addre
                 o.ShapeTag, o.TagTtl);
         }
 
-        var network = o.Prefix is null ? null : new NetworkStep(keys.Network(o.Prefix) + ":tag", o.HoneypotHit ? o.NewTag : null, o.TagTtl);
+        // A honeypot hit through a person relay tags its address and shape, never the relay's prefix that many people share.
+        var network = o.Prefix is null || o.PersonRelay ? null : new NetworkStep(keys.Network(o.Prefix) + ":tag", o.HoneypotHit ? o.NewTag : null, o.TagTtl);
 
         MessageStep? message = null;
         WindowCount? domain = null;
         if (o.HasMessageRecipient)
         {
-            var key = keys.MessageRecipient(o.Identity.MessageId!, recipient!);
+            var key = keys.MessageRecipient(o.Identity.MessageId!, o.Identity.RecipientId!);
             message = new MessageStep(
-                o.Identity.LinkId is null ? null : new WindowCount($"{key}:links:{client}", o.Identity.LinkId, behaviour.BurstLinksWindow, caps.Links),
+                o.Identity.LinkId is null || !atDelivery ? null : new WindowCount($"{key}:links:{client}", o.Identity.LinkId, behaviour.BurstLinksWindow, caps.Links),
                 key + ":honey", o.HoneypotHit, behaviour.HoneypotWindow);
-            if (o.ShapeKey is not null && o.CountsForBurstDomain())
+            if (o.ShapeKey is not null && recipient is not null)
             {
-                domain = new WindowCount(keys.MessageClient(o.Identity.MessageId!, o.ShapeKey) + ":rcpt", recipient!, behaviour.BurstDomainWindow, caps.Domain);
+                domain = new WindowCount(keys.MessageClient(o.Identity.MessageId!, o.ShapeKey) + ":rcpt", recipient, behaviour.BurstDomainWindow, caps.Domain);
             }
         }
 
@@ -99,7 +102,8 @@ public sealed record StorePlan(MemoryObservation Observation, AddressStep? Addre
 
     /// <summary>
     /// The plan of the writes after a verdict (<see cref="IGatewayMemory.RememberAsync"/>): the tags behaviour revealed,
-    /// set where missing; the address's tag takes the client's recent requests along, as fold-back.
+    /// set where missing, for <see cref="MemoryObservation.RevealedTagTtl"/>; the address's tag takes the client's recent
+    /// requests along, as fold-back.
     /// </summary>
     public static StorePlan Remember(MemoryRemember r, MemoryKeys keys)
     {
@@ -108,11 +112,11 @@ public sealed record StorePlan(MemoryObservation Observation, AddressStep? Addre
         if (r.TagAddress && o.ClientAddress is not null)
         {
             var key = keys.Address(o.ClientAddress);
-            address = new AddressStep(key + ":tag", key + ":recent", o.ShapeKey ?? string.Empty, null, r.Tag, o.TagTtl, null,
+            address = new AddressStep(key + ":tag", key + ":recent", o.ShapeKey ?? string.Empty, null, r.Tag, o.RevealedTagTtl, null,
                 o.Behaviour.FoldBackWindow, o.Behaviour.FoldBackMaxEntries);
         }
 
-        var shape = r.TagShape && o.ShapeKey is not null ? new ShapeStep(keys.Shape(o.ShapeKey) + ":tag", null, r.Tag, o.TagTtl) : null;
+        var shape = r.TagShape && o.ShapeKey is not null ? new ShapeStep(keys.Shape(o.ShapeKey) + ":tag", null, r.Tag, o.RevealedTagTtl) : null;
         return new StorePlan(o, address, shape, null, null, null);
     }
 

@@ -11,21 +11,24 @@ namespace LinkGateway.Paths;
 /// <param name="Prefix">The literal path prefix ("/u" for "/u/{messageId}/{recipientId}"), whole segments only.</param>
 /// <param name="Hosts">The route's Match.Hosts as origins read them (<see cref="OriginHost"/>; "*.example.com" allowed); empty for any host.</param>
 /// <param name="Policy">The route's policy, which guards every path in the namespace.</param>
-/// <param name="ClusterId">The cluster the route forwards to: the origin whose endpoint the namespace protects.</param>
-public sealed record ShieldedNamespace(string RouteId, string Prefix, IReadOnlyList<string> Hosts, RoutePolicy Policy, string? ClusterId = null)
+/// <param name="Clusters">
+/// The clusters that reach the route's origin: its own, and every cluster with one of its destinations (the origin whose
+/// endpoint the namespace protects).
+/// </param>
+public sealed record ShieldedNamespace(string RouteId, string Prefix, IReadOnlyList<string> Hosts, RoutePolicy Policy, IReadOnlySet<string> Clusters)
 {
     /// <summary>
     /// The lenient <paramref name="reading"/> of a path on <paramref name="host"/> (as sent, port and all; null or empty:
     /// unknown, any host), matched by YARP to a route forwarding to <paramref name="clusterId"/>, could reach this
     /// namespace's endpoint: the path lies in it (case-insensitive), and the host is one of the route's, or the request
-    /// goes to the route's own origin anyway. YARP sends an origin its own Host, so the origin cannot tell
-    /// "Host: other.example" from the shielded host, and unsubscribes for either.
+    /// goes to the route's origin anyway (through any cluster that has it as a destination). YARP sends an origin its own
+    /// Host, so the origin cannot tell "Host: other.example" from the shielded host, and unsubscribes for either.
     /// </summary>
     public bool Contains(string? host, string reading, string? clusterId = null) =>
         reading.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
         && (reading.Length == Prefix.Length || reading[Prefix.Length] == '/')
         && (Hosts.Count == 0
-            || (clusterId is not null && string.Equals(clusterId, ClusterId, StringComparison.OrdinalIgnoreCase))
+            || (clusterId is not null && Clusters.Contains(clusterId))
             || OriginHost(host) is not { } name
             || Hosts.Any(pattern => HostMatches(pattern, name)));
 
@@ -78,19 +81,27 @@ public sealed class ShieldedNamespaces
 
     public IReadOnlyList<ShieldedNamespace> All => _namespaces;
 
-    /// <summary>Compiles the namespaces of the shielded routes among <paramref name="routes"/>.</summary>
-    public static ShieldedNamespaces Compile(IEnumerable<RouteConfig> routes) =>
-        Compile(routes.Select(r => (r.RouteId, r.Match.Path, r.Match.Hosts, RoutePolicy.Parse(r.Metadata, out _), r.ClusterId)));
+    /// <summary>Compiles the namespaces of the shielded routes among <paramref name="routes"/>, forwarding to <paramref name="clusters"/>.</summary>
+    public static ShieldedNamespaces Compile(IEnumerable<RouteConfig> routes, IEnumerable<ClusterConfig> clusters) =>
+        Compile(routes.Select(r => (r.RouteId, r.Match.Path, r.Match.Hosts, RoutePolicy.Parse(r.Metadata, out _), r.ClusterId)),
+            clusters.Select(c => (c.ClusterId, (IEnumerable<string?>)(c.Destinations?.Values.Select(d => d.Address) ?? []))));
 
-    /// <summary>Compiles from route id, path template, hosts, policy (null when the metadata is not valid) and cluster.</summary>
-    public static ShieldedNamespaces Compile(IEnumerable<(string RouteId, string? Path, IReadOnlyList<string>? Hosts, RoutePolicy? Policy, string? ClusterId)> routes)
+    /// <summary>
+    /// Compiles from route id, path template, hosts, policy (null when the metadata is not valid) and cluster, and each
+    /// cluster's destination addresses (none known: a cluster reaches only itself).
+    /// </summary>
+    public static ShieldedNamespaces Compile(IEnumerable<(string RouteId, string? Path, IReadOnlyList<string>? Hosts, RoutePolicy? Policy, string? ClusterId)> routes,
+        IEnumerable<(string ClusterId, IEnumerable<string?> Destinations)>? clusters = null)
     {
+        var origins = (clusters ?? []).ToDictionary(c => c.ClusterId, c => c.Destinations.Select(OriginOf).OfType<string>().ToHashSet(StringComparer.Ordinal),
+            StringComparer.OrdinalIgnoreCase);
         var namespaces = new List<ShieldedNamespace>();
         foreach (var (routeId, path, hosts, policy, clusterId) in routes)
         {
             if (policy is { IsShielded: true } && LiteralPrefix(path) is { } prefix)
             {
-                namespaces.Add(new ShieldedNamespace(routeId, prefix, [.. (hosts ?? []).Select(ShieldedNamespace.OriginHost).OfType<string>()], policy, clusterId));
+                namespaces.Add(new ShieldedNamespace(routeId, prefix, [.. (hosts ?? []).Select(ShieldedNamespace.OriginHost).OfType<string>()], policy,
+                    Reaching(clusterId, origins)));
             }
         }
 
@@ -114,6 +125,28 @@ public sealed class ShieldedNamespaces
 
         return null;
     }
+
+    /// <summary>The route's own cluster and every cluster sharing a destination with it.</summary>
+    private static HashSet<string> Reaching(string? clusterId, Dictionary<string, HashSet<string>> origins)
+    {
+        var reaching = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        if (clusterId is null)
+        {
+            return reaching;
+        }
+
+        reaching.Add(clusterId);
+        if (origins.TryGetValue(clusterId, out var own))
+        {
+            reaching.UnionWith(origins.Where(other => other.Value.Overlaps(own)).Select(other => other.Key));
+        }
+
+        return reaching;
+    }
+
+    /// <summary>A destination address as the origin it names: scheme, host and port, any case, path apart; null when it is not a URL.</summary>
+    private static string? OriginOf(string? address) =>
+        Uri.TryCreate(address, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.IdnHost.TrimEnd('.')}:{uri.Port}".ToLowerInvariant() : null;
 
     /// <summary>
     /// The literal start of a route template, up to its first parameter and cut back to whole segments, read

@@ -17,7 +17,7 @@ internal sealed partial class ShieldedNamespacesHolder(ILogger<ShieldedNamespace
     public void ConfigurationApplied(IReadOnlyList<IProxyConfig> proxyConfigs)
     {
         var routes = proxyConfigs.SelectMany(config => config.Routes ?? []).ToList();
-        var compiled = ShieldedNamespaces.Compile(routes);
+        var compiled = ShieldedNamespaces.Compile(routes, proxyConfigs.SelectMany(config => config.Clusters ?? []));
         foreach (var route in routes)
         {
             if (LinkGateway.Contracts.RoutePolicy.Parse(route.Metadata, out _) is { IsShielded: true } && compiled.All.All(n => n.RouteId != route.RouteId))

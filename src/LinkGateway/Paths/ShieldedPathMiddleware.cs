@@ -1,3 +1,5 @@
+using LinkGateway.Contracts;
+
 
 namespace LinkGateway.Paths;
 
@@ -15,7 +17,6 @@ public sealed class ShieldedPathFeature(ShieldedNamespace shielded)
 /// </summary>
 internal sealed partial class ShieldedPathMiddleware
 {
-    private static readonly byte[] _refusal = "Bad request."u8.ToArray();
 
     private readonly RequestDelegate _next;
     private readonly ShieldedNamespacesHolder _namespaces;
@@ -39,7 +40,7 @@ internal sealed partial class ShieldedPathMiddleware
         var request = context.Request;
         if (!LenientPath.TryRead(request.Path.Value, out var reading))
         {
-            return RefuseAsync(context);
+            return PlainAnswer.BadRequestAsync(context);
         }
 
         var matched = context.GetReverseProxyFeature().Route.Config;
@@ -56,16 +57,6 @@ internal sealed partial class ShieldedPathMiddleware
     }
 
     /// <summary>A neutral 400 ("Bad request."), for what the client sent and no origin could read either.</summary>
-    internal static Task RefuseAsync(HttpContext context)
-    {
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status400BadRequest;
-        response.ContentType = "text/plain; charset=utf-8";
-        response.Headers.CacheControl = "no-store";
-        response.ContentLength = _refusal.Length;
-        return response.Body.WriteAsync(_refusal, context.RequestAborted).AsTask();
-    }
-
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Debug, "A path matched to route {MatchedRoute} could reach shielded route {ShieldedRoute} on a lenient origin: guarded as that route")]

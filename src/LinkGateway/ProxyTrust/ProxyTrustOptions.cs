@@ -19,9 +19,14 @@ public sealed class ProxyTrustOptions
 
         for (var i = 0; i < KnownNetworks.Count; i++)
         {
-            if (!LinkGateway.Fingerprinting.NetworkText.TryParse(KnownNetworks[i], out _))
+            if (!LinkGateway.Fingerprinting.NetworkText.TryParse(KnownNetworks[i], out var network))
             {
                 errors.Add($"LinkGateway:ForwardedHeaders:KnownNetworks:{i}: \"{KnownNetworks[i]}\" is not a CIDR network (e.g. 10.0.0.0/8, host bits clear)");
+            }
+            else if (network.PrefixLength == 0)
+            {
+                // Every client would be a trusted proxy: anyone could say who they are in X-Forwarded-For.
+                errors.Add($"LinkGateway:ForwardedHeaders:KnownNetworks:{i}: \"{KnownNetworks[i]}\" trusts every address as a proxy; name the balancers' own networks");
             }
         }
     }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Net;
 using System.Threading.RateLimiting;
+using LinkGateway.Contracts;
 using LinkGateway.Observability;
 using LinkGateway.RateLimiting;
 
@@ -36,13 +37,9 @@ public static class ClientRateLimitingExtensions
                     metrics?.RateLimited();
                 }
 
-                var response = context.HttpContext.Response;
-                response.StatusCode = overloaded ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
-                response.Headers.RetryAfter = "1";
-                response.Headers.CacheControl = "no-store";
-                response.ContentType = "text/plain; charset=utf-8";
-                await response.WriteAsync(overloaded ? "The service is busy. Please try again in a moment." : "Too many requests. Please try again in a moment.",
-                    cancellationToken);
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                await PlainAnswer.WriteAsync(context.HttpContext, overloaded ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests,
+                    overloaded ? "The service is busy. Please try again in a moment." : "Too many requests. Please try again in a moment.");
             };
             var inFlight = PartitionedRateLimiter.Create<HttpContext, string>(context => IsHealthEndpoint(context.Request.Path)
                 ? RateLimitPartition.GetNoLimiter(string.Empty)

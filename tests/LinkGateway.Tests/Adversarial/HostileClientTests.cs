@@ -294,6 +294,20 @@ public sealed class HostileClientTests(HostileClientFixture gateway) : IClassFix
         Assert.Single(gateway.Ledger, e => e.MessageId == $"m-{_id}");
     }
 
+    // A second User-Agent line would let a scanner be judged by a browser's while the origin also sees its own.
+
+    [Fact]
+    public async Task TwoUserAgents_Get400_AndNeverReachTheOrigin()
+    {
+        var answer = await RawHttp.SendAsync(gateway.Address,
+            $"GET /c/m-{_id}/r-two-agents/l-1 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: {Clients.ChromeUserAgent}\r\nUser-Agent: python-requests/2.32.3\r\n" +
+            $"Accept: */*\r\nX-Forwarded-For: {Clients.NextAddress()}\r\nConnection: close\r\n\r\n");
+
+        Assert.Equal(400, RawHttp.StatusOf(answer));
+        Assert.EndsWith("\r\n\r\nBad request.", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain(gateway.Ledger, e => e.RecipientId == "r-two-agents");
+    }
+
     // 8. Ids are not keys: two id pairs spelled with the same colons never share memory.
 
     [Fact]

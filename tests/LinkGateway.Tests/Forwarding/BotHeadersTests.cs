@@ -15,6 +15,8 @@ public sealed class BotHeadersTests
     [InlineData("X-Client-IP", true, true)]
     [InlineData("X-Cluster-Client-IP", true, true)]
     [InlineData("Forwarded", true, true)]
+    [InlineData("X-Forwarded", true, true)]
+    [InlineData("Forwarded-For", true, true)]
     [InlineData("X-Original-URL", true, true)]
     [InlineData("X-Original-For", true, true)]
     [InlineData("X-Rewrite-URL", true, true)]

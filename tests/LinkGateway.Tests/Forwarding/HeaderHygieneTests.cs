@@ -23,7 +23,7 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         "X-ProxyUser-Ip: 203.0.113.16", "X-Envoy-External-Address: 203.0.113.17", "X-Azure-ClientIP: 203.0.113.18",
         "X-Azure-SocketIP: 203.0.113.19", "Akamai-Client-IP: 203.0.113.20", "X-Host: evil.example", "X-Forwarded-Server: evil.example",
         "Front-End-Https: on", "X-Url-Scheme: https", "X-HTTP-Method-Override: POST", "X-Method-Override: DELETE", "X-HTTP-Method: PUT",
-        "x_http_method_override: POST",
+        "x_http_method_override: POST", "X-Forwarded: for=203.0.113.21", "Forwarded-For: 203.0.113.22",
     ];
 
     // What the gateway itself sets at the origin (YARP, from its own view of the request): checked by value below.

@@ -54,6 +54,37 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoLinksOpenedInTabsAtOnce_LongAfterTheSend_AreAPersonReading_NotABurst()
+    {
+        var address = Clients.NextAddress();
+        var sentYesterday = $"?t={_time.GetUtcNow().AddDays(-1).ToUnixTimeSeconds()}";
+
+        var first = await Click(address, "m-tabs", "r-1", "l-1", sentYesterday);
+        var second = await Click(address, "m-tabs", "r-1", "l-2", sentYesterday);
+
+        Assert.Equal(("human", "human"), (first.Header("X-Bot-Verdict"), second.Header("X-Bot-Verdict")));
+    }
+
+    [Fact]
+    public async Task APersonWhoseOwnBurstGotTheirAddressAndBrowserTagged_CanStillUnsubscribeThroughThePage()
+    {
+        var address = Clients.NextAddress();
+        await Click(address, "m-own", "r-own", "l-1");
+        var burst = await Click(address, "m-own", "r-own", "l-2"); // no send time: at delivery, as far as the gateway knows
+        Assert.Equal("bot", burst.Header("X-Bot-Verdict"));
+
+        const string path = "/u/m-own/r-own";
+        var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        _time.Advance(Interstitial.ShieldClient.ReadingTime);
+        var posted = await _host.Client.SendAsync(Interstitial.ShieldClient.ClickPost(path, address, Interstitial.ShieldClient.TokenIn(page)));
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        await _host.Client.SendAsync(Interstitial.ShieldClient.WithCookie(Clients.Browser(path, address), Interstitial.ShieldClient.PassCookie(posted)!));
+
+        var unsubscribed = Assert.Single(_host.Ledger.Events, e => e.Action == "unsubscribe");
+        Assert.Contains("pass.human", unsubscribed.Header("X-Bot-Reasons")!.Split(','));
+    }
+
+    [Fact]
     public async Task OneAddressTouchingManyRecipients_FiresFanout()
     {
         var address = Clients.NextAddress();

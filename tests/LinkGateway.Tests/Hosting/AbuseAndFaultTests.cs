@@ -65,6 +65,18 @@ public sealed class AbuseAndFaultTests
     }
 
     [Fact]
+    public async Task Connect_Gets405_WithANeutralBody_AndNoErrorLogged()
+    {
+        await using var host = await GatewayHost.StartAsync();
+
+        var answer = await RawHttp.SendAsync(host.Address, "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\nConnection: close\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 405", answer);
+        Assert.EndsWith("\r\n\r\nMethod not allowed.", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain(host.Log.Events, e => e.Level >= Serilog.Events.LogEventLevel.Error);
+    }
+
+    [Fact]
     public async Task ProtocolRelativeRequestTarget_IsNoRedirectElsewhere()
     {
         // Sent over a raw socket: HttpClient would take "//host/..." for another host.

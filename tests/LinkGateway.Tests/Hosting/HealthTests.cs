@@ -66,5 +66,11 @@ public sealed class HealthTests(RedisFixture redis)
         Assert.True(data.TryGetProperty("budgetExceeded", out _));
         var thisMinute = after.RootElement.GetProperty("degradedPerMinute").EnumerateArray().Last();
         Assert.Equal((1, 1), (thisMinute.GetProperty("verdicts").GetInt32(), thisMinute.GetProperty("degraded").GetInt32()));
+
+        // An internet client (through a trusted proxy) learns the status only: not where the store is, nor when verdicts are stateless.
+        var fromInternet = new HttpRequestMessage(HttpMethod.Get, "/readyz");
+        fromInternet.Headers.Add("X-Forwarded-For", Clients.NextAddress());
+        var publicBody = await (await host.Client.SendAsync(fromInternet)).Content.ReadAsStringAsync();
+        Assert.Equal("{\"status\":\"degraded\"}", publicBody);
     }
 }

@@ -7,7 +7,7 @@ namespace LinkGateway.Hosting;
 public sealed class HotReloadTests : IAsyncLifetime
 {
     private const string ReloadedMessage = "Guard configuration reloaded";
-    private const string RefusedMessage = "Guard configuration reload refused";
+    private const string RefusedMessage = "Configuration reload refused";
     private readonly DirectoryInfo _config = Directory.CreateTempSubdirectory("lg-config-");
     private GatewayHost _host = null!;
 
@@ -115,6 +115,26 @@ public sealed class HotReloadTests : IAsyncLifetime
 
         Assert.Empty(_host.Ledger.Events); // enforce: the interstitial
         Assert.Contains(_host.Log.Events, e => e.RenderMessage().Contains("LinkGateway:Mdoe: unknown key (did you mean Mode?)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AChangeWithOneBadSetting_AppliesNothing_NeitherItsRoutesNorItsGuardSettings()
+    {
+        var good = File.ReadAllText(ConfigFile);
+        // The unsubscribe route loses its shield (a valid route change) while a guard setting is bad: the route must not go.
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile, good
+            .Replace("\"Metadata\": { \"LinkKind\": \"unsubscribe\", \"Shield\": \"always\" }", "\"Metadata\": { }", StringComparison.Ordinal)
+            .Replace("\"LinkGateway\": {", "\"LinkGateway\": {\n    \"Mdoe\": \"observe\",", StringComparison.Ordinal)));
+        await _host.Client.SendAsync(Clients.Bare("/u/m-1/r-half-change", Clients.NextAddress(), "curl/8.5.0"));
+        Assert.Empty(_host.Ledger.Events); // still shielded: the interstitial
+
+        // The reverse: the guard's settings are good (observe), a route is one YARP refuses: the mode must not change.
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile, good
+            .Replace("\"Path\": \"/c/{messageId}/{recipientId}/{linkId}\"", "\"Path\": \"/c/{messageId\"", StringComparison.Ordinal)
+            .Replace("\"LinkGateway\": {", "\"LinkGateway\": {\n    \"Mode\": \"observe\",", StringComparison.Ordinal)));
+        await _host.Client.SendAsync(Clients.Bare("/u/m-1/r-other-half", Clients.NextAddress(), "curl/8.5.0"));
+        Assert.Empty(_host.Ledger.Events); // still enforce: the interstitial
+        Assert.DoesNotContain(_host.Log.Events, e => e.RenderMessage().Contains(ReloadedMessage, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -70,6 +70,7 @@ public sealed class GatewayHost : IAsyncDisposable
             // Loopback Redis answers in well under a millisecond; a roomy budget keeps slow CI machines from
             // turning a busy moment into a degraded verdict. Degraded-mode tests set their own.
             ["LinkGateway:Redis:Budget"] = "00:00:02",
+            ["LinkGateway:Redis:MaxWait"] = "00:00:02",
             ["LinkGateway:Shield:KeyRingPath"] = keyRing,
             ["Serilog:MinimumLevel:Default"] = "Information",
             ["Serilog:WriteTo:0:Name"] = "Console",

@@ -124,6 +124,23 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
         Assert.True(ShieldClient.IsInterstitial(await again.Content.ReadAsStringAsync())); // the cookie is good for one request
     }
 
+    [Fact]
+    public async Task APersonWhoPressesTooSoon_PassesWithTheNextPress_TheDwellCountingFromTheFirstView()
+    {
+        var address = Clients.NextAddress();
+        const string path = "/u/m-1/r-quick";
+        var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        _time.Advance(ShieldClient.ReadingTime / 2);
+
+        var early = await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+        var again = await early.Content.ReadAsStringAsync();
+        Assert.True(ShieldClient.IsInterstitial(again));
+        _time.Advance(ShieldClient.ReadingTime / 2 + TimeSpan.FromMilliseconds(100));
+        var next = await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(again)));
+
+        Assert.Equal(HttpStatusCode.SeeOther, next.StatusCode);
+    }
+
     public static TheoryData<string> BadPasses => ["forged", "expired", "replayed", "other-path", "no-click", "http-library"];
 
     [Theory]

@@ -102,8 +102,13 @@ public sealed class RoutePolicyTests(RedisFixture redis)
 
         await host.Client.SendAsync(Clients.Bare("/u/m-1/r-observed", scanner, "curl/8.5.0"));
         await host.Client.SendAsync(Clients.Bare("/h/m-1/r-observed", scanner, "curl/8.5.0"));
+        // An answer to a page observe mode never showed is forwarded too, not checked as an answer.
+        var answer = Clients.Bare("/u/m-1/r-observed", scanner, "curl/8.5.0", HttpMethod.Post);
+        answer.Content = new FormUrlEncodedContent([new(InterstitialPage.PassField, "forged")]);
+        var answered = await host.Client.SendAsync(answer);
 
-        Assert.Equal(["unsubscribe", "honeypot"], host.Ledger.Events.Select(e => e.Action));
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.Equal(["unsubscribe", "honeypot", "unsubscribe"], host.Ledger.Events.Select(e => e.Action));
         Assert.All(host.Ledger.Events, e => Assert.Equal("bot", e.Header("X-Bot-Verdict")));
         var unsubscribeLog = await host.Log.WaitForAsync(e => e.Properties.TryGetValue("RequestPath", out var p) && p.ToString() == "\"/u/m-1/r-observed\"");
         Assert.Equal("\"interstitial\"", unsubscribeLog.Properties["Action"].ToString());

@@ -249,6 +249,7 @@ public abstract class GatewayMemoryConformance
     public enum WindowSet
     {
         AddressRecipients,
+        ShapeRecipients,
         MessageLinks,
         MessageNetworkRecipients,
     }
@@ -256,6 +257,7 @@ public abstract class GatewayMemoryConformance
     /// <summary>A scanner touching thousands of recipients in a window must not grow one key without bound; the count stays above every threshold.</summary>
     [Theory]
     [InlineData(WindowSet.AddressRecipients, 64)]
+    [InlineData(WindowSet.ShapeRecipients, 64)]
     [InlineData(WindowSet.MessageLinks, 64)]
     [InlineData(WindowSet.MessageNetworkRecipients, 64)]
     public async Task WindowSet_IsCappedAboveItsThreshold(WindowSet set, int cap)
@@ -274,13 +276,14 @@ public abstract class GatewayMemoryConformance
 
     [Theory]
     [InlineData(WindowSet.AddressRecipients)]
+    [InlineData(WindowSet.ShapeRecipients)]
     [InlineData(WindowSet.MessageLinks)]
     [InlineData(WindowSet.MessageNetworkRecipients)]
     public async Task WindowSet_ForgetsMembersOlderThanItsWindow(WindowSet set)
     {
         var window = set switch
         {
-            WindowSet.AddressRecipients => BehaviourOptions.Default.FanoutWindow,
+            WindowSet.AddressRecipients or WindowSet.ShapeRecipients => BehaviourOptions.Default.FanoutWindow,
             WindowSet.MessageLinks => BehaviourOptions.Default.BurstLinksWindow,
             _ => BehaviourOptions.Default.BurstDomainWindow,
         };
@@ -425,6 +428,38 @@ public abstract class GatewayMemoryConformance
     }
 
     [Fact]
+    public async Task ThroughAPersonRelay_RecipientsAreNotCountedAsOneClientsFanout_ButLinkBurstsAre()
+    {
+        var address = Address();
+        BehaviourFacts facts = default;
+        for (var i = 0; i < 6; i++)
+        {
+            facts = (await Memory.ObserveAsync(Request(address, "m1", $"r{i}", "l1", client: "safari", personRelay: true), default)).Facts;
+        }
+
+        Assert.Equal((0, 0, 0), (facts.AddressRecipients, facts.PrefixRecipients, facts.MessageNetworkRecipients));
+        var second = await Memory.ObserveAsync(Request(address, "m1", "r5", "l2", client: "safari", personRelay: true), default);
+        Assert.Equal(2, second.Facts.MessageLinks);
+    }
+
+    [Fact]
+    public async Task AfterTheDeliveryWindow_RecipientsAreNotCounted_WithinItTheyAre()
+    {
+        var late = Now - BehaviourOptions.Default.DeliveryWindow - TimeSpan.FromMinutes(1);
+        var early = Now - TimeSpan.FromSeconds(20);
+        var (lateAddress, earlyAddress) = (Address(), Address());
+        BehaviourFacts lateFacts = default, earlyFacts = default;
+        for (var i = 0; i < 3; i++)
+        {
+            lateFacts = (await Memory.ObserveAsync(Request(lateAddress, "m-late", $"r{i}", "l1", sentAt: late), default)).Facts;
+            earlyFacts = (await Memory.ObserveAsync(Request(earlyAddress, "m-early", $"r{i}", "l1", sentAt: early), default)).Facts;
+        }
+
+        Assert.Equal((0, 0, 0), (lateFacts.AddressRecipients, lateFacts.PrefixRecipients, lateFacts.MessageNetworkRecipients));
+        Assert.Equal((3, 3, 3), (earlyFacts.AddressRecipients, earlyFacts.PrefixRecipients, earlyFacts.MessageNetworkRecipients));
+    }
+
+    [Fact]
     public async Task Ping_Answers()
     {
         Assert.True(await Memory.PingAsync(default) >= TimeSpan.Zero);
@@ -432,9 +467,10 @@ public abstract class GatewayMemoryConformance
 
     /// <param name="client">The client's shape key (its software from its network); one per address unless given.</param>
     protected MemoryObservation Request(IPAddress address, string? message = null, string? recipient = null, string? link = null,
-        AddressTag? newTag = null, bool honeypot = false, string? client = null) =>
+        AddressTag? newTag = null, bool honeypot = false, string? client = null, DateTimeOffset? sentAt = null, bool personRelay = false) =>
         new(Now, Guid.CreateVersion7().ToString("N"), honeypot ? LinkKind.Honeypot : LinkKind.Click, address, NetworkPrefix.Of(address),
-            new LinkIdentity(message, recipient, link, null), client ?? $"shape-{address}", newTag, newTag, honeypot, Ttl, BehaviourOptions.Default);
+            new LinkIdentity(message, recipient, link, sentAt), client ?? $"shape-{address}", newTag, newTag, honeypot, Ttl, BehaviourOptions.Default,
+            personRelay);
 
     /// <summary>A request that brings the window set its <paramref name="i"/>th member: a link, or a recipient.</summary>
     private MemoryObservation NewMember(WindowSet set, IPAddress address, string message, int i) => set == WindowSet.MessageLinks
@@ -444,6 +480,7 @@ public abstract class GatewayMemoryConformance
     private static int CountOf(WindowSet set, BehaviourFacts facts) => set switch
     {
         WindowSet.AddressRecipients => facts.AddressRecipients,
+        WindowSet.ShapeRecipients => facts.PrefixRecipients,
         WindowSet.MessageLinks => facts.MessageLinks,
         _ => facts.MessageNetworkRecipients,
     };

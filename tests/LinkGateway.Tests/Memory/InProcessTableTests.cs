@@ -24,7 +24,7 @@ public sealed class InProcessTableTests(ITestOutputHelper output)
             var prefix = NetworkPrefix.Of(address);
             return new MemoryObservation(time.GetUtcNow(), Guid.CreateVersion7().ToString("N"), LinkKind.Click, address, prefix,
                 new LinkIdentity($"m-{i:D8}", $"r-{i:D8}", "l-1", null), $"{i:x16}", bots ? new AddressTag(90, "ua.library,hdr.accept-any", time.GetUtcNow()) : null,
-                bots ? new AddressTag(90, "ua.library,hdr.accept-any", time.GetUtcNow()) : null, false, TimeSpan.FromHours(24), BehaviourOptions.Default);
+                bots ? new AddressTag(90, "ua.library,hdr.accept-any", time.GetUtcNow()) : null, false, TimeSpan.FromHours(24), BehaviourOptions.Default, PersonRelay: false);
         }).ToList(); // made before measuring: the store's share of them is what it keeps
 
         var before = GC.GetTotalMemory(forceFullCollection: true);

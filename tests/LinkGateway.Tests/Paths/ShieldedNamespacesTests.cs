@@ -50,10 +50,16 @@ public sealed class ShieldedNamespacesTests
     [Theory]
     [InlineData("origin", true)] // YARP sends the origin its own Host: it cannot tell other.example from links.example
     [InlineData("ORIGIN", true)]
+    [InlineData("same-origin", true)] // another cluster with the same destination reaches the same endpoint
     [InlineData("another-origin", false)]
     public void AnotherHost_IsInTheNamespace_WhenItsRouteForwardsToTheShieldedRoutesOrigin(string clusterId, bool inside)
     {
-        var namespaces = ShieldedNamespaces.Compile([("unsubscribe", "/u/{m}/{r}", ["links.example"], _unsubscribe, "origin")]);
+        var namespaces = ShieldedNamespaces.Compile([("unsubscribe", "/u/{m}/{r}", ["links.example"], _unsubscribe, "origin")],
+        [
+            ("origin", ["http://10.0.0.5:8080/", "http://10.0.0.6:8080"]),
+            ("same-origin", ["HTTP://10.0.0.6:8080/app"]),
+            ("another-origin", ["http://10.0.0.7:8080"]),
+        ]);
 
         Assert.Equal(inside, namespaces.Find("other.example", "/u/m/r", clusterId) is not null);
         Assert.Null(namespaces.Find("other.example", "/c/m/r", clusterId));
@@ -100,7 +106,7 @@ public sealed class ShieldedNamespacesTests
     [InlineData(LinkKind.Honeypot, ShieldMode.Auto, false)]
     public void AShieldedNamespace_GuardsWhatTheMatchedRouteGuardsLess(LinkKind matchedKind, ShieldMode matchedShield, bool stricter)
     {
-        var shielded = new ShieldedNamespace("unsubscribe", "/u", [], _unsubscribe);
+        var shielded = new ShieldedNamespace("unsubscribe", "/u", [], _unsubscribe, new HashSet<string>());
         var matched = new RoutePolicy(matchedKind, matchedShield, GuardAction.Forward, GuardAction.Forward);
 
         Assert.Equal(stricter, shielded.IsStricterThan(matched));
