@@ -24,6 +24,7 @@ internal sealed partial class GuardReloader(
     private readonly Lock _gate = new();
     private readonly List<IDisposable> _watches = [];
     private PhysicalFileProvider? _signatureFiles;
+    private bool _disposed;
 
     private string ConfigDirectory => Path.GetDirectoryName(launch.ConfigFile)!;
 
@@ -72,13 +73,22 @@ internal sealed partial class GuardReloader(
 
     public void Dispose()
     {
+        List<IDisposable> watches;
+        PhysicalFileProvider? files;
         lock (_gate)
         {
-            _watches.ForEach(w => w.Dispose());
+            _disposed = true;
+            watches = [.. _watches];
             _watches.Clear();
-            _signatureFiles?.Dispose();
+            files = _signatureFiles;
             _signatureFiles = null;
         }
+
+        // Outside the lock: disposing a change registration waits for its callback if one is running, and that callback
+        // (Reload) takes the lock; under it the two waited for each other for ever (a hot-reload test's gateway, disposed as a
+        // signature file changed).
+        watches.ForEach(w => w.Dispose());
+        files?.Dispose();
     }
 
     private void WatchSignatures()
@@ -105,6 +115,11 @@ internal sealed partial class GuardReloader(
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return; // a change that fired while the gateway stopped
+            }
+
             try
             {
                 var next = GatewayConfigValidator.Validate(configuration, ConfigDirectory);
