@@ -11,15 +11,15 @@ namespace LinkGateway.Signals;
 /// </summary>
 public sealed class StatelessDetector
 {
-    public StatelessDetector(SignatureSet signatures, DetectionOptions? options = null)
+    public StatelessDetector(SignatureSet signatures, TimingOptions? options = null)
     {
         Signatures = signatures;
-        Options = options ?? DetectionOptions.Default;
+        Options = options ?? TimingOptions.Default;
     }
 
     public SignatureSet Signatures { get; }
 
-    public DetectionOptions Options { get; }
+    public TimingOptions Options { get; }
 
     public SignalSet Detect(in RequestFingerprint request)
     {

@@ -90,15 +90,16 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
     }
 
     /// <summary>
-    /// Whether a client may get through a shielded link by a pass at all: not while what its request shows scores "bot" (a
-    /// scanner's network, a deny-listed one, an HTTP library posting a scraped token): a pass shows a person pressed the
-    /// button, not that this client is that person. What was learnt from other requests (a tag on the address and browser
-    /// it shares with a colleague, or that its own earlier clicks earned) does not count here: a person must always be able
-    /// to unsubscribe, and the pass itself needs a pressed button after a person's reading time. The one rule, for passes
-    /// and answers.
+    /// Whether a client may get through a shielded link by a pass at all: not while what its request shows by itself scores
+    /// "bot" (a scanner's network, a deny-listed one, an HTTP library posting a scraped token): a pass shows a person pressed
+    /// the button, not that this client is that person. Neither what was learnt from other requests (a tag on the address
+    /// and browser it shares with colleagues) nor behaviour counted across requests (colleagues behind one address
+    /// unsubscribing from the same newsletter make a fan-out) counts here: a person must always be able to unsubscribe,
+    /// and the pass itself needs a pressed button after a person's reading time. The one rule, for passes and answers.
     /// </summary>
     public static bool MayPass(VerdictScorer scorer, Verdict verdict) =>
-        scorer.ScoreOf(verdict.Signals.Except(SignalCatalog.Inherited)) < scorer.Policy.BotThreshold;
+        scorer.ScoreOf(verdict.Signals.Intersect(SignalCatalog.Intrinsic.Union(SignalCatalog.Claims).Union(SignalCatalog.Verified)))
+        < scorer.Policy.BotThreshold;
 
     /// <summary>Writes what the verdict revealed; failures are logged, never thrown: the request has its answer.</summary>
     public async Task RememberAsync(MemoryRemember remember)
@@ -118,9 +119,10 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         var scorer = snapshot.Scorer;
         var statelessScore = scorer.ScoreOf(Rememberable(signals));
         var newTag = statelessScore >= scorer.Policy.BotThreshold ? new AddressTag(statelessScore, scorer.ReasonsOf(signals), fingerprint.ReceivedAt) : null;
-        var shapeTag = signals.Intersect(SignalCatalog.SoftwareEvident).IsEmpty ? newTag : null;
         var prefix = NetworkPrefix.Of(fingerprint.ClientAddress);
         var personRelay = snapshot.Detector.Signatures.Networks.Lookup(fingerprint.ClientAddress)?.Category == NetworkCategory.PersonRelay;
+        // Through a relay, a browser's shape is thousands of people's: it is never tagged there.
+        var shapeTag = signals.Intersect(SignalCatalog.SoftwareEvident).IsEmpty && !personRelay ? newTag : null;
         return new MemoryObservation(fingerprint.ReceivedAt, requestId, policy.Kind, fingerprint.ClientAddress, prefix,
             fingerprint.Identity, ClientShape.Key(fingerprint, prefix), newTag, shapeTag, policy.Kind == LinkKind.Honeypot, snapshot.TagTtl, snapshot.Behaviour,
             personRelay);
@@ -195,7 +197,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             observation,
             new AddressTag(verdict.Score, verdict.Reasons, observation.Now),
             TagAddress: revealed && observation.ClientAddress is not null && !recall.Facts.AddressTagged,
-            TagShape: revealed && !recall.Facts.ShapeTagged,
+            TagShape: revealed && !recall.Facts.ShapeTagged && !observation.PersonRelay,
             recall.FoldBack);
         var taggedNow = observation.NewTag is not null; // the round trip itself tagged what was not tagged yet
         var store = new StoreOutcome(elapsed,

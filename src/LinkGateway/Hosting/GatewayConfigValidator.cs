@@ -3,7 +3,6 @@ using LinkGateway.Guard;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
 using LinkGateway.Signatures;
-using LinkGateway.Signing;
 
 namespace LinkGateway.Hosting;
 
@@ -20,11 +19,7 @@ public static class GatewayConfigValidator
     {
         var errors = new List<string>();
         var options = OptionsBinder.Bind<LinkGatewayOptions>(configuration.GetSection(LinkGatewayOptions.SectionName), errors);
-        var signingKey = BotHeaderSignature.TryParseKey(options.Signing.Key, out var keyProblem);
-        if (signingKey is null)
-        {
-            errors.Add($"LinkGateway:Signing:Key: {keyProblem} (base64 of at least {BotHeaderSignature.MinimumKeyBytes} random bytes, shared with the origin; e.g. `openssl rand -base64 32`)");
-        }
+        var signingKey = options.Signing.ReadKey(errors);
 
         ProxyConfigRules.Check(configuration, errors);
         CheckListenUrls(configuration, errors);

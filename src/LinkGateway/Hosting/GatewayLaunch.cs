@@ -54,13 +54,9 @@ public sealed record GatewayLaunch(bool Demo, string ConfigFile, string[] HostAr
             return File.Exists(full) ? full : throw new GatewayConfigurationException([$"--config: file not found: {full}"]);
         }
 
-        for (var folder = new DirectoryInfo(Environment.CurrentDirectory); folder is not null; folder = folder.Parent)
+        if (LinkGateway.Contracts.WorkingTree.FindUpwards(DefaultConfigFile) is { } found && File.Exists(found))
         {
-            var candidate = Path.Combine(folder.FullName, DefaultConfigFile);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
+            return found;
         }
 
         var besideProgram = Path.Combine(AppContext.BaseDirectory, DefaultConfigFile);

@@ -33,6 +33,7 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
     private readonly Lock _gate = new();
     private readonly List<IDisposable> _watches = [];
     private PhysicalFileProvider? _signatureFiles;
+    private bool _disposed;
     private Validation _candidate;
     private string _applied;
 
@@ -101,13 +102,21 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
 
     public void Dispose()
     {
+        List<IDisposable> watches;
+        PhysicalFileProvider? files;
         lock (_gate)
         {
-            _watches.ForEach(w => w.Dispose());
+            _disposed = true;
+            watches = [.. _watches];
             _watches.Clear();
-            _signatureFiles?.Dispose();
+            files = _signatureFiles;
             _signatureFiles = null;
         }
+
+        // Outside the lock: disposing a change registration waits for its callback if one is running, and that callback
+        // (Apply) takes the lock; under it the two waited for each other for ever (a gateway disposed as a signature file changed).
+        watches.ForEach(w => w.Dispose());
+        files?.Dispose();
     }
 
     /// <summary>
@@ -163,11 +172,29 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
 
         _signatureFiles = new PhysicalFileProvider(folder);
         var files = _signatureFiles;
-        // Signature files are not YARP's: a change to them alone is applied here.
-        _watches.Add(ChangeToken.OnChange(() => files.Watch("**/*.json"), Apply));
+        // A signature file changed: the whole configuration is read again, so YARP's routes and the guard go through the one
+        // all-or-nothing path (a route change refused while a signature file was broken applies now, with it).
+        _watches.Add(ChangeToken.OnChange(() => files.Watch("**/*.json"), ReloadEverything));
     }
 
     private void RefusedFile(string problem) => Log.Refused(_logger, problem);
+
+    private void ReloadEverything()
+    {
+        if (Volatile.Read(ref _disposed))
+        {
+            return;
+        }
+
+        if (_configuration is IConfigurationRoot root)
+        {
+            root.Reload();
+        }
+        else
+        {
+            Apply();
+        }
+    }
 
     private sealed class Unsubscribe(Action undo) : IDisposable
     {
@@ -178,6 +205,11 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return; // a change that fired while the gateway stopped
+            }
+
             var candidate = Candidate();
             if (candidate.Fingerprint == _applied)
             {

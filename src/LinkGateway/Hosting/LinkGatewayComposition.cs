@@ -1,10 +1,7 @@
 using LinkGateway.Contracts;
 using LinkGateway.Forwarding;
-using LinkGateway.Guard;
 using LinkGateway.Links;
-using LinkGateway.Paths;
 using LinkGateway.ProxyTrust;
-using LinkGateway.Signing;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Serilog;
@@ -24,10 +21,8 @@ public static class LinkGatewayComposition
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(config.Options);
-        services.AddSingleton(new GuardSnapshotHolder(config.Snapshot));
-        services.AddSingleton<RoutePolicies>();
         services.AddShieldedPaths();
-        services.AddSingleton<LinkGuard>();
+        services.AddLinkGuard(config.Snapshot);
         services.AddSingleton<GatewayWarmUp>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayWarmUp>());
         services.AddHealthChecks().AddCheck<GatewayWarmUp>("warm-up");
@@ -36,7 +31,6 @@ public static class LinkGatewayComposition
         services.AddSingleton<GuardReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<GuardReloader>());
         services.AddSingleton<Yarp.ReverseProxy.Configuration.IConfigChangeListener>(sp => sp.GetRequiredService<GuardReloader>());
-        services.AddSingleton(new BotHeaderSignature(config.SigningKey));
         services.AddGatewayMemory(options.Redis, options.Memory);
         services.AddOperatorNetworks();
         services.AddInterstitialShield(options.Shield, options.Redis);
@@ -46,8 +40,7 @@ public static class LinkGatewayComposition
         services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<ProxyConfigFilter>()
-            .AddTransforms<BotHeadersTransformProvider>();
-        services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, OriginHttpClientFactory>();
+            .AddBotHeaders(config.SigningKey);
         builder.AddTlsFingerprint();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.RequestHeaderEncodingSelector = static _ => HeaderEncoding.Utf8);
         return builder;

@@ -33,7 +33,7 @@ public sealed class LinkGatewayOptions
     public IdentityOptions Identity { get; set; } = new();
 
     /// <summary>Knobs of the stateless signals (timing.fast).</summary>
-    public DetectionOptions Timing { get; set; } = new();
+    public TimingOptions Timing { get; set; } = new();
 
     public MemoryOptions Memory { get; set; } = new();
 

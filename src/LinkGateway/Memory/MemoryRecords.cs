@@ -54,15 +54,18 @@ public sealed record MemoryObservation(
     /// The request is not known to be later than <see cref="BehaviourOptions.DeliveryWindow"/> after the send: fan-out,
     /// burst.domain and burst.links count it. Scanners vet a message as it is delivered; afterwards people read it, open
     /// two of its links in tabs within a second, and colleagues behind one office address click the same newsletter
-    /// seconds apart with the same managed browser. A link without its send time cannot tell, and counts.
+    /// seconds apart with the same managed browser. A link without its send time cannot tell, and counts; so does a send
+    /// time in the future (a clock apart, or a client that edited it to look late).
     /// </summary>
-    public bool AtDelivery() => Identity.SentAt is not { } sent || (Now >= sent && Now - sent <= Behaviour.DeliveryWindow);
+    public bool AtDelivery() => Identity.SentAt is not { } sent || Now - sent <= Behaviour.DeliveryWindow;
 
     /// <summary>
-    /// How long a tag lives that behaviour revealed (the requests looked like a person's, what the client did did not):
-    /// the delivery window, at most <see cref="TagTtl"/>. Such a client vetted a delivery with a browser indistinguishable
-    /// from people's; the colleagues who share its address and browser build read the mail later, and must not inherit
-    /// its tag. A tag for what the requests showed themselves lives <see cref="TagTtl"/>.
+    /// How long a tag lives that behaviour revealed (the requests looked like a person's, what the client did did not), and
+    /// a browser's shape tag (<see cref="ShapeTag"/> is set only for software that does not say what it is): the delivery
+    /// window, at most <see cref="TagTtl"/>. Such a client vetted a delivery, or hit a honeypot, with a browser
+    /// indistinguishable from people's; the colleagues who share its address and browser build read the mail later, and
+    /// must not inherit its tag for a day. A tag for what the requests showed themselves lives <see cref="TagTtl"/> on the
+    /// address, which others inherit only with evidence of their own.
     /// </summary>
     public TimeSpan RevealedTagTtl => TagTtl < Behaviour.DeliveryWindow ? TagTtl : Behaviour.DeliveryWindow;
 

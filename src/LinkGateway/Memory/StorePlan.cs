@@ -77,7 +77,7 @@ public sealed record StorePlan(MemoryObservation Observation, AddressStep? Addre
             var key = keys.Shape(o.ShapeKey);
             shape = new ShapeStep(key + ":tag",
                 recipient is null ? null : new WindowCount(key + ":rcpt", recipient, behaviour.FanoutWindow, caps.Fanout),
-                o.ShapeTag, o.TagTtl);
+                o.ShapeTag, o.RevealedTagTtl);
         }
 
         // A honeypot hit through a person relay tags its address and shape, never the relay's prefix that many people share.

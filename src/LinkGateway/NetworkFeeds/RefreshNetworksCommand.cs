@@ -46,7 +46,8 @@ public static class RefreshNetworksCommand
 
     private static async Task<int> RefreshAsync(string[] args, TextWriter output, TextWriter error, HttpClient? http, TimeProvider time)
     {
-        var directory = DefaultDirectory;
+        // The repository's folder wherever inside it the command starts; an explicit --dir is taken as given.
+        var directory = LinkGateway.Contracts.WorkingTree.FindUpwards(DefaultDirectory) ?? DefaultDirectory;
         string? from = null, takenText = null;
         HashSet<string>? only = null;
         for (var i = 0; i < args.Length; i++)

@@ -23,11 +23,17 @@ public sealed class ProxyTrustOptions
             {
                 errors.Add($"LinkGateway:ForwardedHeaders:KnownNetworks:{i}: \"{KnownNetworks[i]}\" is not a CIDR network (e.g. 10.0.0.0/8, host bits clear)");
             }
-            else if (network.PrefixLength == 0)
+            else if (TooWide(network))
             {
-                // Every client would be a trusted proxy: anyone could say who they are in X-Forwarded-For.
-                errors.Add($"LinkGateway:ForwardedHeaders:KnownNetworks:{i}: \"{KnownNetworks[i]}\" trusts every address as a proxy; name the balancers' own networks");
+                // A large share of the internet would be trusted proxies: anyone there could say who they are in X-Forwarded-For.
+                errors.Add($"LinkGateway:ForwardedHeaders:KnownNetworks:{i}: \"{KnownNetworks[i]}\" is wider than a balancer's network (at most /8 for IPv4, /16 for IPv6); name the balancers' own networks");
             }
         }
     }
+
+    /// <summary>Wider than /8 (IPv4, also written IPv4-mapped as ::ffff:0:0/96..) or /16 (IPv6).</summary>
+    private static bool TooWide(System.Net.IPNetwork network) =>
+        network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? network.PrefixLength < 8
+        : network.BaseAddress.IsIPv4MappedToIPv6 ? network.PrefixLength < 96 + 8
+        : network.PrefixLength < 16;
 }

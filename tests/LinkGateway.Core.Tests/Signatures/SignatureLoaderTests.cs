@@ -27,7 +27,7 @@ public class SignatureLoaderTests
             ["amazon"] = NetworkCategory.Datacenter, ["google"] = NetworkCategory.Datacenter, ["microsoft"] = NetworkCategory.Datacenter,
             ["oracle"] = NetworkCategory.Datacenter, ["digitalocean"] = NetworkCategory.Datacenter, ["linode"] = NetworkCategory.Datacenter,
             ["vultr"] = NetworkCategory.Datacenter, ["github"] = NetworkCategory.Datacenter,
-            ["apple-proxy"] = NetworkCategory.PersonRelay, ["protonvpn"] = NetworkCategory.PersonRelay, ["cloudflare"] = NetworkCategory.PersonRelay,
+            ["apple-proxy"] = NetworkCategory.PersonRelay, ["protonvpn"] = NetworkCategory.PersonRelay, ["cloudflare"] = NetworkCategory.Datacenter,
             ["googlebot"] = NetworkCategory.Crawler, ["bing"] = NetworkCategory.Crawler, ["duckduckbot"] = NetworkCategory.Crawler,
             ["duckassistbot"] = NetworkCategory.Crawler, ["openai"] = NetworkCategory.Crawler, ["perplexity"] = NetworkCategory.Crawler,
             ["pingdom"] = NetworkCategory.Monitor, ["statuscake"] = NetworkCategory.Monitor,

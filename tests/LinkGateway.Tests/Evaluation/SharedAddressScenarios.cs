@@ -34,6 +34,9 @@ public static class SharedAddressScenarios
         "45.33.20", "45.79.100", "45.63.9", "66.42.40",
     ];
 
+    /// <summary>The family of a person's second link opened in a tab within the burst window at delivery: <c>burst.links</c>, by design.</summary>
+    public const string TabAtDelivery = "People: a second link in a tab 1–3 s later, at delivery";
+
     /// <summary>Relay users: 16 relay /24s, 60 people each within the first five minutes after the send, 3 egress addresses per /24.</summary>
     public static List<ScenarioRequest> PrivateRelay(int seed = 12_01)
     {
@@ -49,10 +52,17 @@ public static class SharedAddressScenarios
                 var ua = random.Next(10) == 0 ? SafariMac : SafariIos;
                 var ip = egress[random.Next(egress.Length)];
                 Add(requests, "People: iCloud Private Relay", true, at, ip, Click(recipient, 1 + random.Next(4)), ua, browser: true);
-                if (random.Next(4) == 0)
+                switch (random.Next(4))
                 {
-                    // Some read on and click a second link a little later.
-                    Add(requests, "People: iCloud Private Relay", true, at.AddSeconds(20 + random.Next(120)), ip, Click(recipient, 1 + random.Next(4)), ua, browser: true);
+                    case 0:
+                        // Some read on and click a second link a little later.
+                        Add(requests, "People: iCloud Private Relay", true, at.AddSeconds(20 + random.Next(120)), ip, Click(recipient, 1 + random.Next(4)), ua, browser: true);
+                        break;
+                    case 1:
+                        // Some open a second link in a tab at once: that click is a burst (a known limit at delivery), and it must
+                        // not make the others on the relay bots.
+                        Add(requests, TabAtDelivery, true, at.AddSeconds(1 + random.NextDouble() * 2), ip, Click(recipient, 5), ua, browser: true);
+                        break;
                 }
             }
         }

@@ -85,6 +85,48 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASendTimeInTheFuture_CountsAsDelivery_SoAnEditedLinkKeepsItsBurst()
+    {
+        var address = Clients.NextAddress();
+        var tomorrow = $"?t={_time.GetUtcNow().AddDays(1).ToUnixTimeSeconds()}";
+
+        await Click(address, "m-future", "r-1", "l-1", tomorrow);
+        var second = await Click(address, "m-future", "r-1", "l-2", tomorrow);
+
+        Assert.Equal(("bot", "burst.links"), (second.Header("X-Bot-Verdict"), second.Header("X-Bot-Reasons")));
+    }
+
+    [Fact]
+    public async Task ColleaguesOpeningTheUnsubscribePage_NeverKeepTheNextOneFromUnsubscribing()
+    {
+        // Eight recipients behind one address with one browser build open their unsubscribe pages (no send time in these
+        // links): a fan-out and a domain burst, which must not refuse the next person's button.
+        var address = Clients.NextAddress();
+        for (var i = 0; i < 8; i++)
+        {
+            await _host.Client.SendAsync(Clients.Browser($"/u/m-office/r-{i}", address));
+        }
+
+        const string path = "/u/m-office/r-8";
+        var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        _time.Advance(Interstitial.ShieldClient.ReadingTime);
+        var posted = await _host.Client.SendAsync(Interstitial.ShieldClient.ClickPost(path, address, Interstitial.ShieldClient.TokenIn(page)));
+
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+    }
+
+    [Fact]
+    public async Task AHoneypotHitThroughPrivateRelay_NeverMakesTheOthersOnThatRelayAddressBots()
+    {
+        const string relay = "172.225.12.77"; // iCloud Private Relay egress (config/signatures/networks/apple-proxy.json)
+
+        await _host.Client.SendAsync(Clients.Browser("/h/m-relay/r-hitter", relay)); // tags in its own round trip, before it answers
+        var someoneElse = await Click(relay, "m-relay", "r-reader", "l-1");
+
+        Assert.Equal("human", someoneElse.Header("X-Bot-Verdict"));
+    }
+
+    [Fact]
     public async Task OneAddressTouchingManyRecipients_FiresFanout()
     {
         var address = Clients.NextAddress();

@@ -138,6 +138,24 @@ public sealed class HotReloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARouteChangeRefusedWhileASignatureFileWasBroken_AppliesOnceTheFileIsFixed()
+    {
+        var broken = Path.Combine(_config.FullName, "signatures", "user-agents", "broken.json");
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(broken, """
+            { "family": "broken", "kind": "user-agent", "category": "scanner", "source": "https://example.org", "taken": "2026-11-23",
+              "entries": [ { "name": "bad", "pattern": "(unclosed" } ] }
+            """));
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile,
+            File.ReadAllText(ConfigFile).Replace("\"Path\": \"/u/{messageId}/{recipientId}\"", "\"Path\": \"/unsub/{messageId}/{recipientId}\"", StringComparison.Ordinal)));
+
+        await ChangeAndWaitAsync("/unsub (unsubscribe)", () => File.Delete(broken));
+
+        var answer = await RawHttp.SendAsync(_host.Address, RawHttp.CurlGet("/unsub//m-1/r-after-fix", Clients.NextAddress()));
+        Assert.True(Interstitial.ShieldClient.IsInterstitial(answer));
+        Assert.Empty(_host.Ledger.Events);
+    }
+
+    [Fact]
     public async Task AMovedUnsubscribeRoute_TakesItsShieldedNamespaceAlong()
     {
         await ChangeAndWaitAsync("/unsub (unsubscribe)", () => File.WriteAllText(ConfigFile,

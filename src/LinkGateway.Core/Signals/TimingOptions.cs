@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace LinkGateway.Signals;
 
 /// <summary>Knobs of the stateless signals.</summary>
-public sealed record DetectionOptions
+public sealed record TimingOptions
 {
     /// <summary>
     /// A fetch sooner than this after the send time fires <c>timing.fast</c>. Default 20 seconds: scanners
@@ -12,5 +12,5 @@ public sealed record DetectionOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan FastAfterSend { get; init; } = TimeSpan.FromSeconds(20);
 
-    public static DetectionOptions Default { get; } = new();
+    public static TimingOptions Default { get; } = new();
 }
