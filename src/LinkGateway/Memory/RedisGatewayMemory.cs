@@ -100,6 +100,8 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     private static readonly int[] _argCounts = [AddressArgs, TagArgs, TagArgs, MessageArgs, WindowArgs];
     private static readonly int _planKeys = _keyCounts.Sum();
     private static readonly int _planArgs = 1 + _argCounts.Sum();
+    private static readonly int[] _keyStarts = Starts(_keyCounts, first: 1);
+    private static readonly int[] _argStarts = Starts(_argCounts, first: 2);
 
     // One entity's step: KEYS are its keys, ARGV[1] the time and the rest its arguments.
     private static readonly string _addressScript = EntityScript("address", AddressKeys);
@@ -359,10 +361,22 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         Steps + $"return {step}(ARGV[1], {string.Join(", ", Enumerable.Range(1, keyCount).Select(i => $"KEYS[{i}]"))}, unpack(ARGV, 2))";
 
     /// <summary>The 1-based index in KEYS of a step's first key.</summary>
-    private static int KeyAt(Step step) => 1 + _keyCounts.Take((int)step).Sum();
+    private static int KeyAt(Step step) => _keyStarts[(int)step];
 
     /// <summary>The 1-based index in ARGV of a step's first argument.</summary>
-    private static int ArgAt(Step step) => 2 + _argCounts.Take((int)step).Sum();
+    private static int ArgAt(Step step) => _argStarts[(int)step];
+
+    // Where each step's run begins when the runs of the given lengths follow each other from the first index.
+    private static int[] Starts(int[] counts, int first)
+    {
+        var starts = new int[counts.Length];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            starts[i] = i == 0 ? first : starts[i - 1] + counts[i - 1];
+        }
+
+        return starts;
+    }
 
     private static string KeysFrom(Step step, int count) => string.Join(", ", Enumerable.Range(KeyAt(step), count).Select(i => $"KEYS[{i}]"));
 
