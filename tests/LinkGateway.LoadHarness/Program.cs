@@ -1,11 +1,16 @@
 
-// The load harness's two counterparts of the gateway (tests/load/run-load.sh starts them):
+// The load harness's counterparts of the gateway (tests/load/run-load.sh starts them):
 //   origin --urls URL                         a fast origin: a redirect for clicks, a pixel for opens, 200 otherwise;
 //                                             GET /_harness/counts answers "requests degraded" (X-Bot-Degraded seen)
 //   plain  --urls URL --config FILE --origin URL   plain YARP with the gateway's routes and no detection
-if (args.Length == 0 || args[0] is not ("origin" or "plain"))
+//   floor  --urls URL --config FILE --origin URL --redis HOST:PORT
+//                                             the same YARP plus one small Redis script per request (issue 16's anchor:
+//                                             no gateway that remembers clients in Redis can beat one round trip)
+using StackExchange.Redis;
+
+if (args.Length == 0 || args[0] is not ("origin" or "plain" or "floor"))
 {
-    Console.Error.WriteLine("usage: origin --urls URL | plain --urls URL --config FILE --origin URL");
+    Console.Error.WriteLine("usage: origin --urls URL | plain --urls URL --config FILE --origin URL | floor ... --redis HOST:PORT");
     return 2;
 }
 
@@ -55,7 +60,38 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = builder.Configuration["origin"],
 });
 builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
-var plain = builder.Build();
-plain.MapReverseProxy();
-await plain.RunAsync();
+var proxy = builder.Build();
+if (args[0] == "plain")
+{
+    proxy.MapReverseProxy();
+}
+else
+{
+    // The least a remembering proxy does: one script, one key per client, one round trip, awaited before forwarding.
+    var redis = await ConnectionMultiplexer.ConnectAsync(builder.Configuration["redis"] ?? throw new InvalidOperationException("floor needs --redis HOST:PORT"));
+    var db = redis.GetDatabase();
+    var window = LuaScript.Prepare("""
+        redis.call('ZADD', @key, @now, @member)
+        redis.call('PEXPIRE', @key, 60000)
+        return redis.call('ZCARD', @key)
+        """);
+    proxy.MapReverseProxy(pipeline => pipeline.Use(async (context, next) =>
+    {
+        var client = context.Request.Headers["X-Forwarded-For"].ToString();
+        if (client.Length == 0)
+        {
+            client = context.Connection.RemoteIpAddress?.ToString() ?? "";
+        }
+
+        await db.ScriptEvaluateAsync(window, new
+        {
+            key = (RedisKey)("floor:{ip:" + client + "}:rcpt"),
+            now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            member = context.Request.Path.Value ?? "/",
+        });
+        await next(context);
+    }));
+}
+
+await proxy.RunAsync();
 return 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The load harness (docs/development.md, "Performance"): Redis, a fast origin, a plain YARP proxy with the same
-# routes and no detection, and the gateway, all on loopback; wrk alternates the two proxies over
-# several rounds. Bounded: every wrk run has a duration, every process is stopped at the end.
+# routes and no detection, the floor (that YARP plus one small Redis script per request: the one-round-trip anchor),
+# and the gateway, all on loopback; wrk alternates the three over several rounds. Bounded: every wrk run has a duration, every process is stopped at the end.
 #   bash tests/load/run-load.sh            ROUNDS=3 DURATION=10 CONNECTIONS=16  GATEWAY_ARGS="--A:B=v ..."
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,30 +12,39 @@ source tests/load/stack.sh
 
 # What the origin saw: "requests degraded" (degraded: forwarded with X-Bot-Degraded, a verdict without memory).
 origin_counts() { curl -s "http://127.0.0.1:$origin_port/_harness/counts"; }
-evalsha() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/cmdstat_evalsha/ { print $3 }'; }
+evalsha() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/cmdstat_evalsha:/ { n = $3 } END { print n + 0 }'; }
+# Redis's own CPU (user + system) so far, in microseconds, as it reports it.
+redis_cpu_us() { redis-cli -p "$redis_port" INFO cpu | awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { printf "%.0f", s * 1000000 }'; }
+# Store timeouts as the gateway logs them: a probe that did not come back within the budget, a round trip that failed.
+store_timeouts() { grep -c -E "store probe failed|store failed a round trip" "$work/gateway.log" || true; }
 requests() { awk '/requests in/ { print $1 }' "$work/wrk.txt"; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(date -u +%Y-%m-%d); wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds"
-run "http://127.0.0.1:$plain_port" tests/load/human.lua "$CONNECTIONS" 3 >/dev/null   # warm-up
-run "http://127.0.0.1:$gateway_port" tests/load/human.lua "$CONNECTIONS" 3 >/dev/null
-ratios=()
-printf "%-8s %-9s %10s %9s %9s\n" round proxy "req/s" "p50 ms" "p99 ms"
+# One measured run of a proxy: throughput, latency, and per request the proxy's CPU (/proc), the origin's, Redis's
+# (INFO cpu), and the scripts Redis ran (INFO commandstats); for the gateway, degraded verdicts and store timeouts.
+measure() { # name port pid
+  local p0 o0 r0 s0 seen0 degraded0 t0 rps p50 p99 n p1 o1 r1 s1 seen1 degraded1 t1
+  p0=$(cpu_us "$3"); o0=$(cpu_us "$origin_pid"); r0=$(redis_cpu_us); s0=$(evalsha); read -r seen0 degraded0 < <(origin_counts); t0=$(store_timeouts)
+  read -r rps p50 p99 < <(run "http://127.0.0.1:$2" tests/load/human.lua "$CONNECTIONS" "$DURATION")
+  n=$(requests); p1=$(cpu_us "$3"); o1=$(cpu_us "$origin_pid"); r1=$(redis_cpu_us); s1=$(evalsha); read -r seen1 degraded1 < <(origin_counts); t1=$(store_timeouts)
+  printf "%-6s %-8s %9s %7s %7s   CPU µs/request: proxy %4.0f, origin %3.0f, Redis %3.0f (%.2f scripts)" "$round" "$1" "$rps" "$p50" "$p99" \
+    "$(echo "($p1 - $p0) / $n" | bc -l)" "$(echo "($o1 - $o0) / $n" | bc -l)" "$(echo "($r1 - $r0) / $n" | bc -l)" "$(echo "($s1 - $s0) / $n" | bc -l)"
+  [ "$1" = gateway ] && printf "; degraded %d of %d, store timeouts %d" "$((degraded1 - degraded0))" "$((seen1 - seen0))" "$((t1 - t0))"
+  printf "\n"
+  echo "$rps" >> "$work/rps.$1"
+}
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(date -u '+%Y-%m-%d %H:%M UTC'); wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds"
+for port in "$plain_port" "$floor_port" "$gateway_port"; do run "http://127.0.0.1:$port" tests/load/human.lua "$CONNECTIONS" 3 >/dev/null; done # warm-up
+printf "%-6s %-8s %9s %7s %7s\n" round proxy "req/s" "p50 ms" "p99 ms"
 for round in $(seq 1 "$ROUNDS"); do
-  p0=$(cpu_us "$plain_pid"); o0=$(cpu_us "$origin_pid")
-  read -r prps pp50 pp99 < <(run "http://127.0.0.1:$plain_port" tests/load/human.lua "$CONNECTIONS" "$DURATION")
-  plain_requests=$(requests); p1=$(cpu_us "$plain_pid"); o1=$(cpu_us "$origin_pid")
-  before=$(evalsha); g0=$(cpu_us "$gateway_pid"); r0=$(cpu_us "$redis_pid"); o2=$(cpu_us "$origin_pid"); read -r seen0 degraded0 < <(origin_counts)
-  read -r grps gp50 gp99 < <(run "http://127.0.0.1:$gateway_port" tests/load/human.lua "$CONNECTIONS" "$DURATION")
-  gateway_requests=$(requests); after=$(evalsha); g1=$(cpu_us "$gateway_pid"); r1=$(cpu_us "$redis_pid"); o3=$(cpu_us "$origin_pid"); read -r seen1 degraded1 < <(origin_counts)
-  printf "%-8s %-9s %10s %9s %9s   CPU per request: proxy %.0f µs, origin %.0f µs\n" "$round" plain "$prps" "$pp50" "$pp99" \
-    "$(echo "($p1 - $p0) / $plain_requests" | bc -l)" "$(echo "($o1 - $o0) / $plain_requests" | bc -l)"
-  printf "%-8s %-9s %10s %9s %9s   CPU per request: proxy %.0f µs, origin %.0f µs, Redis %.0f µs (%.2f scripts)\n" "$round" gateway "$grps" "$gp50" "$gp99" \
-    "$(echo "($g1 - $g0) / $gateway_requests" | bc -l)" "$(echo "($o3 - $o2) / $gateway_requests" | bc -l)" \
-    "$(echo "($r1 - $r0) / $gateway_requests" | bc -l)" "$(echo "($after - $before) / $gateway_requests" | bc -l)"
-  printf "%-8s %-9s degraded (stateless) verdicts at saturation: %d of %d\n" "$round" gateway "$((degraded1 - degraded0))" "$((seen1 - seen0))"
-  ratios+=("$(echo "$grps / $prps" | bc -l)")
+  measure plain "$plain_port" "$plain_pid"
+  measure floor "$floor_port" "$floor_pid"
+  measure gateway "$gateway_port" "$gateway_pid"
 done
-printf "gateway/plain throughput, median of rounds: %.3f\n" "$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')"
+plain=$(median < "$work/rps.plain"); floor=$(median < "$work/rps.floor"); gateway=$(median < "$work/rps.gateway")
+printf "median of rounds: plain %.0f, floor %.0f, gateway %.0f req/s; floor/plain %.3f, gateway/plain %.3f, gateway/floor %.3f\n" \
+  "$plain" "$floor" "$gateway" "$(echo "$floor / $plain" | bc -l)" "$(echo "$gateway / $plain" | bc -l)" "$(echo "$gateway / $floor" | bc -l)"
 
 # Moderate load: 2 connections, well under either proxy's peak.
 read -r prps pp50 pp99 < <(run "http://127.0.0.1:$plain_port" tests/load/human.lua 2 "$DURATION")

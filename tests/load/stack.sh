@@ -1,6 +1,7 @@
 # Sourced by run-load.sh and soak.sh: builds Release and starts, on loopback, Redis, a fast origin, a
-# plain YARP proxy with the gateway's routes and no detection, and the gateway; stops them all on exit.
-# Sets redis_port, origin_port, plain_port, gateway_port, their *_pid, and work (a scratch directory).
+# plain YARP proxy with the gateway's routes and no detection, the floor (that YARP plus one small Redis script per
+# request), and the gateway; stops them all on exit.
+# Sets redis_port, origin_port, plain_port, floor_port, gateway_port, their *_pid, and work (a scratch directory).
 command -v wrk >/dev/null && command -v bc >/dev/null || { apt-get install -y -qq wrk bc >/dev/null || { echo "install wrk and bc (apt-get install -y wrk bc)" >&2; exit 1; }; }
 command -v redis-server >/dev/null || { echo "install redis-server" >&2; exit 1; }
 
@@ -14,11 +15,13 @@ dotnet build tests/LinkGateway.LoadHarness -c Release -v quiet -nologo >/dev/nul
 # Run copies, so a rebuild of the tree while a long run goes on cannot change the files under it.
 cp -r src/LinkGateway/bin/Release/net10.0 "$work/gateway"; cp -r tests/LinkGateway.LoadHarness/bin/Release/net10.0 "$work/harness"
 harness=$work/harness/LinkGateway.LoadHarness.dll
-redis_port=$(free_port); origin_port=$(free_port); plain_port=$(free_port); gateway_port=$(free_port)
+redis_port=$(free_port); origin_port=$(free_port); plain_port=$(free_port); gateway_port=$(free_port); floor_port=$(free_port)
 
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" & redis_pid=$!; pids+=($redis_pid)
 dotnet "$harness" origin --urls "http://127.0.0.1:$origin_port" & origin_pid=$!; pids+=($origin_pid)
 dotnet "$harness" plain --urls "http://127.0.0.1:$plain_port" --config config/linkgateway.json --origin "http://127.0.0.1:$origin_port" & plain_pid=$!; pids+=($plain_pid)
+dotnet "$harness" floor --urls "http://127.0.0.1:$floor_port" --config config/linkgateway.json --origin "http://127.0.0.1:$origin_port" \
+  --redis "127.0.0.1:$redis_port,abortConnect=false" & floor_pid=$!; pids+=($floor_pid)
 # Request logging is computed as in production but not written to the console (a console sink would
 # measure the terminal, not the gateway).
 dotnet "$work/gateway/LinkGateway.dll" --config config/linkgateway.json --urls "http://127.0.0.1:$gateway_port" \
@@ -27,7 +30,7 @@ dotnet "$work/gateway/LinkGateway.dll" --config config/linkgateway.json --urls "
   --LinkGateway:Signing:Key="$(head -c 32 /dev/urandom | base64)" \
   --Serilog:WriteTo:0:Args:restrictedToMinimumLevel=Warning $GATEWAY_ARGS >"$work/gateway.log" 2>&1 & gateway_pid=$!; pids+=($gateway_pid)
 
-for port in "$origin_port" "$plain_port" "$gateway_port"; do
+for port in "$origin_port" "$plain_port" "$floor_port" "$gateway_port"; do
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
 done
 

@@ -5,107 +5,158 @@ using StackExchange.Redis;
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// The shared store on one <see cref="IConnectionMultiplexer"/>. It carries out a <see cref="StorePlan"/> as one script
-/// per entity (address, client shape, prefix, message/recipient, message/client), each on its own hash-tagged slot,
-/// queued in one <see cref="IBatch"/> that the multiplexer writes in one go: one network round trip, on a single server
-/// or a cluster alike. Scripts go by <see cref="LuaScript"/> (EVALSHA, EVAL fallback).
+/// The shared store on one <see cref="IConnectionMultiplexer"/>. It carries out a <see cref="StorePlan"/> in one network
+/// round trip. On a standalone Redis the whole plan is one script over all its keys: one command to encode, parse and run
+/// instead of one per entity. On a Redis Cluster (or a proxy in front of several servers) each entity's keys share a hash
+/// tag but the entities do not share a slot, so there it is one script per entity (address, client shape, prefix,
+/// message/recipient, message/client) queued in one <see cref="IBatch"/> that the multiplexer writes in one go. Both
+/// kinds run the same Lua steps. Scripts go by EVALSHA, with an EVAL fallback.
 /// </summary>
-public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys keys) : IGatewayMemory
+public sealed class RedisGatewayMemory : IGatewayMemory
 {
     /// <summary>Fold-back events kept (XADD MAXLEN ~).</summary>
     public const int FoldBackStreamLength = 10_000;
 
-    // Adds a member to a sorted set scored by time, drops those older than the window and, past the cap
-    // (WindowSetCaps), the oldest, and counts the rest.
-    private static string CountInWindow(string set, string member, string windowMs, string cap, string count) => $"""
-        redis.call('ZADD', @{set}, @now, @{member})
-          redis.call('ZREMRANGEBYSCORE', @{set}, '-inf', @now - @{windowMs})
-          redis.call('PEXPIRE', @{set}, @{windowMs})
-          {count} = redis.call('ZCARD', @{set})
-          if {count} > tonumber(@{cap}) then
-            redis.call('ZREMRANGEBYRANK', @{set}, 0, {count} - tonumber(@{cap}) - 1)
-            {count} = tonumber(@{cap})
-          end
-        """;
+    // Each step's keys and arguments, in the order its Lua function takes them after "now" (ARGV[1] of every script).
+    private const int AddressKeys = 3, AddressArgs = 9, TagKeys = 2, TagArgs = 5, MessageKeys = 2, MessageArgs = 5, WindowKeys = 1, WindowArgs = 3;
 
-    // An address: its tag, its fan-out per client, its recent requests. A tag is set once (NX) and never renewed, so one
+    // The steps, one Lua function per entity, each touching only its entity's keys.
+    // window: adds a member to a sorted set scored by time, drops those older than the window and, past the cap
+    // (WindowSetCaps), the oldest, and counts the rest. A set that did not exist (its PEXPIRE says so) holds only the
+    // new member: nothing to drop or count (three commands instead of four). Most sets of a person's click are new.
+    // address: its tag, its fan-out per client, its recent requests. A tag is set once (NX) and never renewed, so one
     // scanner cannot keep a shared address tagged forever; when it is set, the tagging client's recent requests are handed
-    // back for fold-back and the other clients' stay (entries name their client in JSON: "client":"…").
-    private static readonly LuaScript _addressScript = LuaScript.Prepare($$"""
-        local before = redis.call('GET', @tag)
-        local fanout = 0
-        if @recipient ~= '' then
-          {{CountInWindow("recipients", "recipient", "fanoutMs", "fanoutCap", "fanout")}}
+    // back for fold-back and the other clients' stay (entries name their client in JSON: "client":"…"). The recent list is
+    // trimmed only once it is longer than its cap (LPUSH returns the length).
+    // tag: a client shape's or a prefix's tag, read and set once when there is a new one; the shape's fan-out.
+    // message: one recipient's message: the links this client fetched in the burst window, and the honeypot mark.
+    private const string Steps = """
+        local function window(now, set, member, windowMs, cap)
+          cap = tonumber(cap)
+          local existed = redis.call('PEXPIRE', set, windowMs) == 1
+          redis.call('ZADD', set, now, member)
+          if not existed and tonumber(windowMs) > 0 then
+            redis.call('PEXPIRE', set, windowMs)
+            return 1 -- a new set holds only this member, inside its window and under any cap (at least 64)
+          end
+          redis.call('ZREMRANGEBYSCORE', set, '-inf', now - windowMs)
+          local count = redis.call('ZCARD', set)
+          if count > cap then
+            redis.call('ZREMRANGEBYRANK', set, 0, count - cap - 1)
+            count = cap
+          end
+          return count
         end
-        local taken = {}
-        if @newTag ~= '' then
-          if redis.call('SET', @tag, @newTag, 'NX', 'PX', @ttlMs) then
-            local keep = {}
-            local mark = '"client":"' .. @client .. '"'
-            for _, entry in ipairs(redis.call('LRANGE', @recent, 0, -1)) do
-              if string.find(entry, mark, 1, true) then taken[#taken + 1] = entry else keep[#keep + 1] = entry end
-            end
-            if #taken > 0 then
-              redis.call('DEL', @recent)
-              if #keep > 0 then
-                redis.call('RPUSH', @recent, unpack(keep))
-                redis.call('PEXPIRE', @recent, @recentMs)
+
+        local function address(now, tag, recent, recipients, recipient, fanoutMs, fanoutCap, newTag, ttlMs, entry, recentMs, recentMax, client)
+          local before = redis.call('GET', tag)
+          local fanout = 0
+          if recipient ~= '' then fanout = window(now, recipients, recipient, fanoutMs, fanoutCap) end
+          local taken = {}
+          if newTag ~= '' then
+            if redis.call('SET', tag, newTag, 'NX', 'PX', ttlMs) then
+              local keep = {}
+              local mark = '"client":"' .. client .. '"'
+              for _, entry in ipairs(redis.call('LRANGE', recent, 0, -1)) do
+                if string.find(entry, mark, 1, true) then taken[#taken + 1] = entry else keep[#keep + 1] = entry end
+              end
+              if #taken > 0 then
+                redis.call('DEL', recent)
+                if #keep > 0 then
+                  redis.call('RPUSH', recent, unpack(keep))
+                  redis.call('PEXPIRE', recent, recentMs)
+                end
               end
             end
+          elseif entry ~= '' then
+            if redis.call('LPUSH', recent, entry) > tonumber(recentMax) then redis.call('LTRIM', recent, 0, recentMax - 1) end
+            redis.call('PEXPIRE', recent, recentMs)
           end
-        elseif @entry ~= '' then
-          redis.call('LPUSH', @recent, @entry)
-          redis.call('LTRIM', @recent, 0, @recentMax - 1)
-          redis.call('PEXPIRE', @recent, @recentMs)
+          return {before or '', fanout, taken}
         end
-        return {before or '', fanout, taken}
-        """);
 
-    // A client shape's or a prefix's tag: read it, and set it once when there is a new one; the shape's fan-out.
-    private static readonly LuaScript _tagScript = LuaScript.Prepare($$"""
-        local before = redis.call('GET', @tag)
-        if @newTag ~= '' then redis.call('SET', @tag, @newTag, 'NX', 'PX', @ttlMs) end
-        local fanout = 0
-        if @recipient ~= '' then
-          {{CountInWindow("recipients", "recipient", "fanoutMs", "fanoutCap", "fanout")}}
+        local function tag(now, key, recipients, recipient, fanoutMs, fanoutCap, newTag, ttlMs)
+          local before = redis.call('GET', key)
+          if newTag ~= '' then redis.call('SET', key, newTag, 'NX', 'PX', ttlMs) end
+          local fanout = 0
+          if recipient ~= '' then fanout = window(now, recipients, recipient, fanoutMs, fanoutCap) end
+          return {before or '', fanout}
         end
-        return {before or '', fanout}
-        """);
 
-    // One recipient's message: the links this client fetched in the burst window, and the honeypot mark.
-    private static readonly LuaScript _messageScript = LuaScript.Prepare($$"""
-        local links = 0
-        if @link ~= '' then
-          {{CountInWindow("links", "link", "burstMs", "linksCap", "links")}}
+        local function message(now, links, honey, link, burstMs, linksCap, hit, honeyMs)
+          local count = 0
+          if link ~= '' then count = window(now, links, link, burstMs, linksCap) end
+          if hit == '1' then redis.call('SET', honey, now, 'PX', honeyMs) end
+          local near = 0
+          local at = redis.call('GET', honey)
+          if at and (now - at) <= tonumber(honeyMs) then near = 1 end
+          return {count, near}
         end
-        if @hit == '1' then redis.call('SET', @honey, @now, 'PX', @honeyMs) end
-        local near = 0
-        local hit = redis.call('GET', @honey)
-        if hit and (@now - hit) <= tonumber(@honeyMs) then near = 1 end
-        return {links, near}
-        """);
 
-    // A window set alone: one message's recipients reached by one client (burst.domain).
-    private static readonly LuaScript _windowScript = LuaScript.Prepare($$"""
-        local count = 0
-        {{CountInWindow("recipients", "recipient", "windowMs", "cap", "count")}}
-        return count
-        """);
+        """;
+
+    // The whole-plan script's layout (before the script, which is built from it): the steps in Step order, each with its keys and its arguments after ARGV[1] (now).
+    private static readonly int[] _keyCounts = [AddressKeys, TagKeys, TagKeys, MessageKeys, WindowKeys];
+    private static readonly int[] _argCounts = [AddressArgs, TagArgs, TagArgs, MessageArgs, WindowArgs];
+    private static readonly int _planKeys = _keyCounts.Sum();
+    private static readonly int _planArgs = 1 + _argCounts.Sum();
+    private static readonly int[] _keyStarts = Starts(_keyCounts, first: 1);
+    private static readonly int[] _argStarts = Starts(_argCounts, first: 2);
+
+    // One entity's step: KEYS are its keys, ARGV[1] the time and the rest its arguments.
+    private static readonly string _addressScript = EntityScript("address", AddressKeys);
+    private static readonly string _tagScript = EntityScript("tag", TagKeys);
+    private static readonly string _messageScript = EntityScript("message", MessageKeys);
+    private static readonly string _windowScript = EntityScript("window", WindowKeys);
+
+    // The whole plan: every step's keys and arguments at fixed places, an absent step's first key empty. What an absent
+    // step returns is what an empty entity would, so both kinds of execution read results the same way.
+    private static readonly string _planScript = Steps + $$"""
+        local now = ARGV[1]
+        local nothing = {}
+        local a, s, n, m, d = {'', 0, nothing}, {'', 0}, {'', 0}, {0, 0}, 0
+        if KEYS[{{KeyAt(Step.Address)}}] ~= '' then a = address(now, {{KeysFrom(Step.Address, AddressKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Address, AddressArgs)}})) end
+        if KEYS[{{KeyAt(Step.Shape)}}] ~= '' then s = tag(now, {{KeysFrom(Step.Shape, TagKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Shape, TagArgs)}})) end
+        if KEYS[{{KeyAt(Step.Network)}}] ~= '' then n = tag(now, {{KeysFrom(Step.Network, TagKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Network, TagArgs)}})) end
+        if KEYS[{{KeyAt(Step.Message)}}] ~= '' then m = message(now, {{KeysFrom(Step.Message, MessageKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Message, MessageArgs)}})) end
+        if KEYS[{{KeyAt(Step.Domain)}}] ~= '' then d = window(now, {{KeysFrom(Step.Domain, WindowKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Domain, WindowArgs)}})) end
+        return {a, s, n, m, d}
+        """;
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly MemoryKeys _keys;
+
+    // Whether the servers are known to be one standalone Redis (whole-plan script) or not: unknown until a server has
+    // answered, and again after the connection changes (a failover or a reconfiguration may change the topology).
+    private volatile Topology _topology;
+
+    public RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys keys)
+    {
+        _redis = redis;
+        _keys = keys;
+        redis.ConnectionRestored += (_, _) => _topology = Topology.Unknown;
+        redis.ConfigurationChanged += (_, _) => _topology = Topology.Unknown;
+    }
+
+    private enum Topology { Unknown, Standalone, Sharded }
+
+    // The steps in the whole-plan script's layout.
+    private enum Step { Address, Shape, Network, Message, Domain }
 
     public string Name => "redis";
 
     public async ValueTask<MemoryRecall> ObserveAsync(MemoryObservation o, CancellationToken cancellationToken)
     {
-        var plan = StorePlan.Observe(o, keys);
+        var plan = StorePlan.Observe(o, _keys);
         return plan.Recall(await ExecuteAsync(plan).ConfigureAwait(false));
     }
 
     public async ValueTask<IReadOnlyList<FoldBackEvent>> RememberAsync(MemoryRemember r, CancellationToken cancellationToken)
     {
-        var plan = StorePlan.Remember(r, keys);
+        var plan = StorePlan.Remember(r, _keys);
         var events = r.FoldBack.Concat(plan.FoldBack((await ExecuteAsync(plan).ConfigureAwait(false)).Taken, r.Tag.Reasons)).ToList();
-        var db = redis.GetDatabase();
-        await Task.WhenAll(events.Select(e => db.StreamAddAsync(keys.FoldBackStream,
+        var db = _redis.GetDatabase();
+        await Task.WhenAll(events.Select(e => db.StreamAddAsync(_keys.FoldBackStream,
         [
             new NameValueEntry("entity", e.Entity),
             new NameValueEntry("reason", e.Reason),
@@ -118,7 +169,7 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
 
     public async ValueTask<IReadOnlyList<FoldBackEvent>> ReadFoldBackAsync(int count, CancellationToken cancellationToken)
     {
-        var entries = await redis.GetDatabase().StreamRangeAsync(keys.FoldBackStream, "-", "+", count, Order.Descending).ConfigureAwait(false);
+        var entries = await _redis.GetDatabase().StreamRangeAsync(_keys.FoldBackStream, "-", "+", count, Order.Descending).ConfigureAwait(false);
         return entries.Select(e => new FoldBackEvent(
             (string)e["entity"]!,
             (string)e["reason"]!,
@@ -129,8 +180,8 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
 
     public async ValueTask<EntityLookup> LookupAsync(string entity, CancellationToken cancellationToken)
     {
-        var key = keys.Entity(entity);
-        var batch = redis.GetDatabase().CreateBatch(); // one round trip; the keys share the entity's slot
+        var key = _keys.Entity(entity);
+        var batch = _redis.GetDatabase().CreateBatch(); // one round trip; the keys share the entity's slot
         var tag = batch.StringGetAsync(key + ":tag");
         var timeToLive = batch.KeyTimeToLiveAsync(key + ":tag");
         var recent = batch.ListRangeAsync(key + ":recent");
@@ -144,91 +195,192 @@ public sealed class RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys 
     }
 
     public async ValueTask<bool> ForgetTagAsync(string entity, CancellationToken cancellationToken) =>
-        await redis.GetDatabase().KeyDeleteAsync(keys.Entity(entity) + ":tag").ConfigureAwait(false);
+        await _redis.GetDatabase().KeyDeleteAsync(_keys.Entity(entity) + ":tag").ConfigureAwait(false);
 
     public async ValueTask<bool> TryConsumeAsync(string nonce, TimeSpan ttl, CancellationToken cancellationToken) =>
-        await redis.GetDatabase().StringSetAsync(keys.UsedNonce(nonce), 1, ttl, When.NotExists).ConfigureAwait(false);
+        await _redis.GetDatabase().StringSetAsync(_keys.UsedNonce(nonce), 1, ttl, When.NotExists).ConfigureAwait(false);
 
     public async ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        await redis.GetDatabase().PingAsync().ConfigureAwait(false);
+        await _redis.GetDatabase().PingAsync().ConfigureAwait(false);
         return Stopwatch.GetElapsedTime(started);
     }
 
-    /// <summary>Queues one script per step in one batch, sends it, and awaits them together: one round trip.</summary>
+    /// <summary>Runs the plan in one round trip: one script on a standalone Redis, else one script per step in one batch.</summary>
     private async Task<StepResults> ExecuteAsync(StorePlan plan)
     {
-        var batch = redis.GetDatabase().CreateBatch();
-        var now = plan.Observation.Now.ToUnixTimeMilliseconds();
-        var address = plan.Address is { } a ? batch.ScriptEvaluateAsync(_addressScript, new
+        var now = (RedisValue)plan.Observation.Now.ToUnixTimeMilliseconds();
+        if (IsStandalone())
         {
-            tag = (RedisKey)a.TagKey,
-            recent = (RedisKey)a.RecentKey,
-            recipients = (RedisKey)(a.Fanout?.Key ?? a.TagKey),
-            now,
-            recipient = a.Fanout?.Member ?? string.Empty,
-            fanoutMs = Milliseconds(a.Fanout?.Window),
-            fanoutCap = a.Fanout?.Cap ?? 0,
-            newTag = a.NewTag?.Serialize() ?? string.Empty,
-            ttlMs = Milliseconds(a.TagTtl),
-            entry = a.Entry?.Serialize() ?? string.Empty,
-            recentMs = Milliseconds(a.RecentWindow),
-            recentMax = a.RecentMax,
-            client = a.Client,
-        }) : null;
-        var shape = plan.Shape is { } s ? Tag(batch, s.TagKey, s.NewTag, s.TagTtl, s.Fanout, now) : null;
-        var network = plan.Network is { } n ? Tag(batch, n.TagKey, n.NewTag, n.TagTtl, null, now) : null;
-        var message = plan.Message is { } m ? batch.ScriptEvaluateAsync(_messageScript, new
-        {
-            links = (RedisKey)(m.Links?.Key ?? m.HoneyKey),
-            honey = (RedisKey)m.HoneyKey,
-            now,
-            link = m.Links?.Member ?? string.Empty,
-            burstMs = Milliseconds(m.Links?.Window),
-            linksCap = m.Links?.Cap ?? 0,
-            hit = m.Hit ? "1" : string.Empty,
-            honeyMs = Milliseconds(m.HoneyWindow),
-        }) : null;
-        var domain = plan.Domain is { } d ? batch.ScriptEvaluateAsync(_windowScript, new
-        {
-            recipients = (RedisKey)d.Key,
-            now,
-            recipient = d.Member,
-            windowMs = Milliseconds(d.Window),
-            cap = d.Cap,
-        }) : null;
+            var keys = new RedisKey[_planKeys];
+            var args = new RedisValue[_planArgs];
+            keys.AsSpan().Fill(string.Empty);
+            args.AsSpan().Fill(RedisValue.EmptyString);
+            args[0] = now;
+            if (plan.Address is { } a)
+            {
+                Write(a, keys.AsSpan(KeyAt(Step.Address) - 1, AddressKeys), args.AsSpan(ArgAt(Step.Address) - 1, AddressArgs));
+            }
+
+            if (plan.Shape is { } s)
+            {
+                Write(s.TagKey, s.NewTag, s.TagTtl, s.Fanout, keys.AsSpan(KeyAt(Step.Shape) - 1, TagKeys), args.AsSpan(ArgAt(Step.Shape) - 1, TagArgs));
+            }
+
+            if (plan.Network is { } n)
+            {
+                Write(n.TagKey, n.NewTag, n.TagTtl, null, keys.AsSpan(KeyAt(Step.Network) - 1, TagKeys), args.AsSpan(ArgAt(Step.Network) - 1, TagArgs));
+            }
+
+            if (plan.Message is { } m)
+            {
+                Write(m, keys.AsSpan(KeyAt(Step.Message) - 1, MessageKeys), args.AsSpan(ArgAt(Step.Message) - 1, MessageArgs));
+            }
+
+            if (plan.Domain is { } d)
+            {
+                Write(d, keys.AsSpan(KeyAt(Step.Domain) - 1, WindowKeys), args.AsSpan(ArgAt(Step.Domain) - 1, WindowArgs));
+            }
+
+            var results = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(_planScript, keys, args).ConfigureAwait(false))!;
+            return Read(results[0], results[1], results[2], results[3], results[4]);
+        }
+
+        var batch = _redis.GetDatabase().CreateBatch();
+        var address = plan.Address is { } pa ? Evaluate(batch, _addressScript, now, AddressKeys, AddressArgs, (k, v) => Write(pa, k, v)) : null;
+        var shape = plan.Shape is { } ps ? Evaluate(batch, _tagScript, now, TagKeys, TagArgs, (k, v) => Write(ps.TagKey, ps.NewTag, ps.TagTtl, ps.Fanout, k, v)) : null;
+        var network = plan.Network is { } pn ? Evaluate(batch, _tagScript, now, TagKeys, TagArgs, (k, v) => Write(pn.TagKey, pn.NewTag, pn.TagTtl, null, k, v)) : null;
+        var message = plan.Message is { } pm ? Evaluate(batch, _messageScript, now, MessageKeys, MessageArgs, (k, v) => Write(pm, k, v)) : null;
+        var domain = plan.Domain is { } pd ? Evaluate(batch, _windowScript, now, WindowKeys, WindowArgs, (k, v) => Write(pd, k, v)) : null;
         batch.Execute();
         await Task.WhenAll(new Task?[] { address, shape, network, message, domain }.OfType<Task>()).ConfigureAwait(false);
-
-        var addressResult = address is null ? null : (RedisResult[])(await address.ConfigureAwait(false))!;
-        var shapeResult = shape is null ? null : (RedisResult[])(await shape.ConfigureAwait(false))!;
-        var networkResult = network is null ? null : (RedisResult[])(await network.ConfigureAwait(false))!;
-        var messageResult = message is null ? null : (RedisResult[])(await message.ConfigureAwait(false))!;
-        return new StepResults(
-            AddressTag: addressResult is null || IsEmpty(addressResult[0]) ? null : AddressTag.Parse((string?)addressResult[0]),
-            AddressFanout: addressResult is null ? 0 : (int)addressResult[1],
-            Taken: addressResult is null ? [] : ((RedisResult[])addressResult[2]!).Select(t => RecentRequest.Parse((string)t!)).OfType<RecentRequest>().ToList(),
-            ShapeTagged: shapeResult is not null && !IsEmpty(shapeResult[0]),
-            ShapeFanout: shapeResult is null ? 0 : (int)shapeResult[1],
-            NetworkTagged: networkResult is not null && !IsEmpty(networkResult[0]),
-            Links: messageResult is null ? 0 : (int)messageResult[0],
-            NearHoneypot: messageResult is not null && (int)messageResult[1] == 1,
-            DomainRecipients: domain is null ? 0 : (int)(await domain.ConfigureAwait(false)));
+        return Read(address?.Result, shape?.Result, network?.Result, message?.Result, domain?.Result);
     }
 
-    private static Task<RedisResult> Tag(IBatch batch, string tagKey, AddressTag? newTag, TimeSpan ttl, WindowCount? fanout, long now) =>
-        batch.ScriptEvaluateAsync(_tagScript, new
+    /// <summary>
+    /// Whether every server the multiplexer knows is a standalone Redis, so that one script may touch keys of any slot. A
+    /// cluster, a proxy in front of several servers, or a topology not yet known takes the per-entity path, which works on
+    /// all of them.
+    /// </summary>
+    private bool IsStandalone()
+    {
+        if (_topology != Topology.Unknown)
         {
-            tag = (RedisKey)tagKey,
-            newTag = newTag?.Serialize() ?? string.Empty,
-            ttlMs = Milliseconds(ttl),
-            recipients = (RedisKey)(fanout?.Key ?? tagKey),
-            now,
-            recipient = fanout?.Member ?? string.Empty,
-            fanoutMs = Milliseconds(fanout?.Window),
-            fanoutCap = fanout?.Cap ?? 0,
-        });
+            return _topology == Topology.Standalone;
+        }
+
+        var servers = _redis.GetServers();
+        if (servers.Length == 0 || servers.Any(server => !server.IsConnected))
+        {
+            return false; // not settled yet: ask again on the next request
+        }
+
+        var standalone = servers.All(server => server.ServerType == ServerType.Standalone);
+        _topology = standalone ? Topology.Standalone : Topology.Sharded;
+        return standalone;
+    }
+
+    private delegate void StepWriter(Span<RedisKey> keys, Span<RedisValue> args);
+
+    private static Task<RedisResult> Evaluate(IBatch batch, string script, RedisValue now, int keyCount, int argCount, StepWriter write)
+    {
+        var keys = new RedisKey[keyCount];
+        var args = new RedisValue[1 + argCount];
+        args[0] = now;
+        write(keys, args.AsSpan(1));
+        return batch.ScriptEvaluateAsync(script, keys, args);
+    }
+
+    private static void Write(AddressStep a, Span<RedisKey> keys, Span<RedisValue> args)
+    {
+        keys[0] = a.TagKey;
+        keys[1] = a.RecentKey;
+        keys[2] = a.Fanout?.Key ?? a.TagKey; // a script names every key it may touch; an unused one names its own entity
+        Write(a.Fanout, args);
+        args[3] = a.NewTag?.Serialize() ?? string.Empty;
+        args[4] = Milliseconds(a.TagTtl);
+        args[5] = a.Entry?.Serialize() ?? string.Empty;
+        args[6] = Milliseconds(a.RecentWindow);
+        args[7] = a.RecentMax;
+        args[8] = a.Client;
+    }
+
+    private static void Write(string tagKey, AddressTag? newTag, TimeSpan ttl, WindowCount? fanout, Span<RedisKey> keys, Span<RedisValue> args)
+    {
+        keys[0] = tagKey;
+        keys[1] = fanout?.Key ?? tagKey;
+        Write(fanout, args);
+        args[3] = newTag?.Serialize() ?? string.Empty;
+        args[4] = Milliseconds(ttl);
+    }
+
+    private static void Write(MessageStep m, Span<RedisKey> keys, Span<RedisValue> args)
+    {
+        keys[0] = m.Links?.Key ?? m.HoneyKey;
+        keys[1] = m.HoneyKey;
+        Write(m.Links, args);
+        args[3] = m.Hit ? "1" : string.Empty;
+        args[4] = Milliseconds(m.HoneyWindow);
+    }
+
+    private static void Write(WindowCount d, Span<RedisKey> keys, Span<RedisValue> args)
+    {
+        keys[0] = d.Key;
+        Write((WindowCount?)d, args);
+    }
+
+    // A window's member, window and cap; an absent window is an empty member, which the step skips.
+    private static void Write(WindowCount? window, Span<RedisValue> args)
+    {
+        args[0] = window?.Member ?? string.Empty;
+        args[1] = Milliseconds(window?.Window);
+        args[2] = window?.Cap ?? 0;
+    }
+
+    /// <summary>What the steps returned; an absent step (null) found nothing.</summary>
+    private static StepResults Read(RedisResult? address, RedisResult? shape, RedisResult? network, RedisResult? message, RedisResult? domain)
+    {
+        var a = address is null ? null : (RedisResult[])address!;
+        var s = shape is null ? null : (RedisResult[])shape!;
+        var n = network is null ? null : (RedisResult[])network!;
+        var m = message is null ? null : (RedisResult[])message!;
+        return new StepResults(
+            AddressTag: a is null || IsEmpty(a[0]) ? null : AddressTag.Parse((string?)a[0]),
+            AddressFanout: a is null ? 0 : (int)a[1],
+            Taken: a is null ? [] : ((RedisResult[])a[2]!).Select(t => RecentRequest.Parse((string)t!)).OfType<RecentRequest>().ToList(),
+            ShapeTagged: s is not null && !IsEmpty(s[0]),
+            ShapeFanout: s is null ? 0 : (int)s[1],
+            NetworkTagged: n is not null && !IsEmpty(n[0]),
+            Links: m is null ? 0 : (int)m[0],
+            NearHoneypot: m is not null && (int)m[1] == 1,
+            DomainRecipients: domain is null ? 0 : (int)domain);
+    }
+
+    private static string EntityScript(string step, int keyCount) =>
+        Steps + $"return {step}(ARGV[1], {string.Join(", ", Enumerable.Range(1, keyCount).Select(i => $"KEYS[{i}]"))}, unpack(ARGV, 2))";
+
+    /// <summary>The 1-based index in KEYS of a step's first key.</summary>
+    private static int KeyAt(Step step) => _keyStarts[(int)step];
+
+    /// <summary>The 1-based index in ARGV of a step's first argument.</summary>
+    private static int ArgAt(Step step) => _argStarts[(int)step];
+
+    // Where each step's run begins when the runs of the given lengths follow each other from the first index.
+    private static int[] Starts(int[] counts, int first)
+    {
+        var starts = new int[counts.Length];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            starts[i] = i == 0 ? first : starts[i - 1] + counts[i - 1];
+        }
+
+        return starts;
+    }
+
+    private static string KeysFrom(Step step, int count) => string.Join(", ", Enumerable.Range(KeyAt(step), count).Select(i => $"KEYS[{i}]"));
+
+    private static string ArgsFrom(Step step, int count) => $"{ArgAt(step)}, {ArgAt(step) + count - 1}";
 
     private static long Milliseconds(TimeSpan? span) => (long)(span?.TotalMilliseconds ?? 0);
 
