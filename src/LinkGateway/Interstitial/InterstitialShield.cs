@@ -129,6 +129,10 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
             {
                 return (null, FormRefusal.TooLarge);
             }
+            catch (OperationCanceledException) when (request.HttpContext.RequestAborted.IsCancellationRequested)
+            {
+                return (null, FormRefusal.Unreadable); // the client left mid-body: nobody reads the answer, and nothing failed here
+            }
 
             request.Body.Position = 0;
             try
