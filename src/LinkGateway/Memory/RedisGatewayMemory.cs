@@ -103,11 +103,14 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     private static readonly int[] _keyStarts = Starts(_keyCounts, first: 1);
     private static readonly int[] _argStarts = Starts(_argCounts, first: 2);
 
-    // One entity's step: KEYS are its keys, ARGV[1] the time and the rest its arguments.
-    private static readonly string _addressScript = EntityScript("address", AddressKeys);
-    private static readonly string _tagScript = EntityScript("tag", TagKeys);
-    private static readonly string _messageScript = EntityScript("message", MessageKeys);
-    private static readonly string _windowScript = EntityScript("window", WindowKeys);
+    private static readonly Step[] _steps = Enum.GetValues<Step>();
+
+    // One entity's step as a script of its own, in Step order: KEYS are its keys, ARGV[1] the time and the rest its arguments.
+    private static readonly string[] _entityScripts =
+    [
+        EntityScript("address", AddressKeys), EntityScript("tag", TagKeys), EntityScript("tag", TagKeys), EntityScript("message", MessageKeys),
+        EntityScript("window", WindowKeys),
+    ];
 
     // The whole plan: every step's keys and arguments at fixed places, an absent step's first key empty. What an absent
     // step returns is what an empty entity would, so both kinds of execution read results the same way.
@@ -213,34 +216,15 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         var now = (RedisValue)plan.Observation.Now.ToUnixTimeMilliseconds();
         if (IsStandalone())
         {
+            // Every step at its fixed place; an absent one leaves its first key empty, which the script skips.
             var keys = new RedisKey[_planKeys];
             var args = new RedisValue[_planArgs];
             keys.AsSpan().Fill(string.Empty);
             args.AsSpan().Fill(RedisValue.EmptyString);
             args[0] = now;
-            if (plan.Address is { } a)
+            foreach (var step in _steps)
             {
-                Write(a, keys.AsSpan(KeyAt(Step.Address) - 1, AddressKeys), args.AsSpan(ArgAt(Step.Address) - 1, AddressArgs));
-            }
-
-            if (plan.Shape is { } s)
-            {
-                Write(s.TagKey, s.NewTag, s.TagTtl, s.Fanout, keys.AsSpan(KeyAt(Step.Shape) - 1, TagKeys), args.AsSpan(ArgAt(Step.Shape) - 1, TagArgs));
-            }
-
-            if (plan.Network is { } n)
-            {
-                Write(n.TagKey, n.NewTag, n.TagTtl, null, keys.AsSpan(KeyAt(Step.Network) - 1, TagKeys), args.AsSpan(ArgAt(Step.Network) - 1, TagArgs));
-            }
-
-            if (plan.Message is { } m)
-            {
-                Write(m, keys.AsSpan(KeyAt(Step.Message) - 1, MessageKeys), args.AsSpan(ArgAt(Step.Message) - 1, MessageArgs));
-            }
-
-            if (plan.Domain is { } d)
-            {
-                Write(d, keys.AsSpan(KeyAt(Step.Domain) - 1, WindowKeys), args.AsSpan(ArgAt(Step.Domain) - 1, WindowArgs));
+                WriteStep(plan, step, keys.AsSpan(KeyAt(step) - 1, _keyCounts[(int)step]), args.AsSpan(ArgAt(step) - 1, _argCounts[(int)step]));
             }
 
             var results = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(_planScript, keys, args).ConfigureAwait(false))!;
@@ -248,14 +232,46 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         }
 
         var batch = _redis.GetDatabase().CreateBatch();
-        var address = plan.Address is { } pa ? Evaluate(batch, _addressScript, now, AddressKeys, AddressArgs, (k, v) => Write(pa, k, v)) : null;
-        var shape = plan.Shape is { } ps ? Evaluate(batch, _tagScript, now, TagKeys, TagArgs, (k, v) => Write(ps.TagKey, ps.NewTag, ps.TagTtl, ps.Fanout, k, v)) : null;
-        var network = plan.Network is { } pn ? Evaluate(batch, _tagScript, now, TagKeys, TagArgs, (k, v) => Write(pn.TagKey, pn.NewTag, pn.TagTtl, null, k, v)) : null;
-        var message = plan.Message is { } pm ? Evaluate(batch, _messageScript, now, MessageKeys, MessageArgs, (k, v) => Write(pm, k, v)) : null;
-        var domain = plan.Domain is { } pd ? Evaluate(batch, _windowScript, now, WindowKeys, WindowArgs, (k, v) => Write(pd, k, v)) : null;
+        var pending = new Task<RedisResult>?[_steps.Length];
+        foreach (var step in _steps)
+        {
+            var stepKeys = new RedisKey[_keyCounts[(int)step]];
+            var stepArgs = new RedisValue[1 + _argCounts[(int)step]];
+            stepArgs[0] = now;
+            if (WriteStep(plan, step, stepKeys, stepArgs.AsSpan(1)))
+            {
+                pending[(int)step] = batch.ScriptEvaluateAsync(_entityScripts[(int)step], stepKeys, stepArgs);
+            }
+        }
+
         batch.Execute();
-        await Task.WhenAll(new Task?[] { address, shape, network, message, domain }.OfType<Task>()).ConfigureAwait(false);
-        return Read(address?.Result, shape?.Result, network?.Result, message?.Result, domain?.Result);
+        await Task.WhenAll(pending.OfType<Task>()).ConfigureAwait(false);
+        return Read(pending[0]?.Result, pending[1]?.Result, pending[2]?.Result, pending[3]?.Result, pending[4]?.Result);
+    }
+
+    /// <summary>Writes a step's keys and arguments (after "now"); false when the plan has no such step.</summary>
+    private static bool WriteStep(StorePlan plan, Step step, Span<RedisKey> keys, Span<RedisValue> args)
+    {
+        switch (step)
+        {
+            case Step.Address when plan.Address is { } a:
+                Write(a, keys, args);
+                return true;
+            case Step.Shape when plan.Shape is { } s:
+                Write(s.TagKey, s.NewTag, s.TagTtl, s.Fanout, keys, args);
+                return true;
+            case Step.Network when plan.Network is { } n:
+                Write(n.TagKey, n.NewTag, n.TagTtl, null, keys, args);
+                return true;
+            case Step.Message when plan.Message is { } m:
+                Write(m, keys, args);
+                return true;
+            case Step.Domain when plan.Domain is { } d:
+                Write(d, keys, args);
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>
@@ -279,17 +295,6 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         var standalone = servers.All(server => server.ServerType == ServerType.Standalone);
         _topology = standalone ? Topology.Standalone : Topology.Sharded;
         return standalone;
-    }
-
-    private delegate void StepWriter(Span<RedisKey> keys, Span<RedisValue> args);
-
-    private static Task<RedisResult> Evaluate(IBatch batch, string script, RedisValue now, int keyCount, int argCount, StepWriter write)
-    {
-        var keys = new RedisKey[keyCount];
-        var args = new RedisValue[1 + argCount];
-        args[0] = now;
-        write(keys, args.AsSpan(1));
-        return batch.ScriptEvaluateAsync(script, keys, args);
     }
 
     private static void Write(AddressStep a, Span<RedisKey> keys, Span<RedisValue> args)
