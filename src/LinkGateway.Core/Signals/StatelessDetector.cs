@@ -21,7 +21,10 @@ public sealed class StatelessDetector
 
     public TimingOptions Options { get; }
 
-    public SignalSet Detect(in RequestFingerprint request)
+    public SignalSet Detect(in RequestFingerprint request) => Detect(request, out _);
+
+    /// <param name="network">The known network the client's address is in (a relay, a cloud, …), or null: the host reads it too.</param>
+    public SignalSet Detect(in RequestFingerprint request, out NetworkInfo? network)
     {
         var signals = SignalSet.Empty;
         var userAgent = request.UserAgent;
@@ -55,7 +58,8 @@ public sealed class StatelessDetector
             signals = signals.Union(TlsSignals(ja4, userAgent));
         }
 
-        if (Signatures.Networks.Lookup(request.ClientAddress) is { } network)
+        network = Signatures.Networks.Lookup(request.ClientAddress);
+        if (network is not null)
         {
             signals = signals.Union(NetworkSignals(network, request.Kind));
             if (signals.Contains(Signal.OpenProxyHuman) && network.ImageProxy?.IsMatch(userAgent!) == true)

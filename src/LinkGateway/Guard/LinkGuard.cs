@@ -38,7 +38,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         CancellationToken cancellationToken)
     {
         var snapshot = snapshots.Current;
-        var signals = snapshot.Detector.Detect(fingerprint).Union(operatorNetworks.SignalsFor(fingerprint.ClientAddress));
+        var signals = snapshot.Detector.Detect(fingerprint, out var network).Union(operatorNetworks.SignalsFor(fingerprint.ClientAddress));
         if (pass is { } passKind)
         {
             signals = signals.With(passKind == PassKind.Click ? Signal.PassHuman : Signal.PassScript);
@@ -49,7 +49,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             signals = signals.With(Signal.Honeypot);
         }
 
-        var observation = Observe(snapshot, policy, fingerprint, signals, requestId);
+        var observation = Observe(snapshot, policy, fingerprint, signals, network?.Category == NetworkCategory.PersonRelay, requestId);
         var (verdict, remember, store) = await RecallAndScoreAsync(snapshot, observation, signals, cancellationToken).ConfigureAwait(false);
         if (verdict is null)
         {
@@ -114,13 +114,13 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         }
     }
 
-    private static MemoryObservation Observe(GuardSnapshot snapshot, RoutePolicy policy, RequestFingerprint fingerprint, SignalSet signals, string requestId)
+    private static MemoryObservation Observe(GuardSnapshot snapshot, RoutePolicy policy, RequestFingerprint fingerprint, SignalSet signals, bool personRelay,
+        string requestId)
     {
         var scorer = snapshot.Scorer;
         var statelessScore = scorer.ScoreOf(Rememberable(signals));
         var newTag = statelessScore >= scorer.Policy.BotThreshold ? new AddressTag(statelessScore, scorer.ReasonsOf(signals), fingerprint.ReceivedAt) : null;
         var prefix = NetworkPrefix.Of(fingerprint.ClientAddress);
-        var personRelay = snapshot.Detector.Signatures.Networks.Lookup(fingerprint.ClientAddress)?.Category == NetworkCategory.PersonRelay;
         // Through a relay, a browser's shape is thousands of people's: it is never tagged there.
         var shapeTag = signals.Intersect(SignalCatalog.SoftwareEvident).IsEmpty && !personRelay ? newTag : null;
         return new MemoryObservation(fingerprint.ReceivedAt, requestId, policy.Kind, fingerprint.ClientAddress, prefix,
