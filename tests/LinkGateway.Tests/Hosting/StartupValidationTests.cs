@@ -38,6 +38,8 @@ public class StartupValidationTests
     [InlineData("LinkGateway:Behaviour:FanoutWindow", "soon", "LinkGateway:Behaviour:FanoutWindow: \"soon\" is not a duration")]
     [InlineData("LinkGateway:Behaviour:BurstLinksThreshold", "1", "LinkGateway:Behaviour:BurstLinksThreshold: 1 is outside 2..1000")]
     [InlineData("LinkGateway:Behaviour:BurstLinkWindow", "00:00:03", "LinkGateway:Behaviour:BurstLinkWindow: unknown key (did you mean BurstLinksWindow?)")]
+    [InlineData("LinkGateway:Behaviour:DeliveryWindow", "30s", "LinkGateway:Behaviour:DeliveryWindow: 30s is outside 1m..7d")]
+    [InlineData("LinkGateway:Behaviour:BurstDomainAfterSend", "00:15:00", "LinkGateway:Behaviour:BurstDomainAfterSend: unknown key")] // renamed DeliveryWindow: an old file stops, naming the key
     [InlineData("LinkGateway:Redis:Budgett", "20ms", "LinkGateway:Redis:Budgett: unknown key (did you mean Budget?)")]
     [InlineData("LinkGateway:Tresholds:Bot", "90", "LinkGateway:Tresholds: unknown key (did you mean Thresholds?)")]
     [InlineData("LinkGateway:Colour", "blue", "LinkGateway:Colour: unknown key (valid here: Admin, Behaviour, ForwardedHeaders, Identity, Memory, Mode, RateLimit, Redis, Shield, Signatures, Signing, Thresholds, Timing, Tls, Weights)")]
