@@ -201,7 +201,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             // This node had not seen the message yet: the store's first sighting is its send time from now on. The request
             // that made the first sighting has nothing before it, so it is never fast.
             _firstSeen.Add(message, firstSeen);
-            if (firstSeen < observation.Now)
+            if (firstSeen.ToUnixTimeMilliseconds() < observation.Now.ToUnixTimeMilliseconds()) // the store keeps milliseconds
             {
                 signals = signals.Union(snapshot.Detector.Timing(observation.Now, firstSeen));
             }
