@@ -41,7 +41,7 @@ public sealed class AlbLogFormat : IAccessLogFormat
             return null;
         }
 
-        return new ReplayRequest(number, time, LogValues.Address(fields[Client]), method, target, LogValues.Dash(fields[UserAgent]),
+        return new ReplayRequest(number, time, LogValues.AddressWithPort(fields[Client]), method, target, LogValues.Dash(fields[UserAgent]),
             Https: fields[Type] is "https" or "h2" or "grpcs" or "wss");
     }
 

@@ -93,7 +93,7 @@ public sealed class BalancerAddressCheck(NetworkRangeSet networks)
             .AppendLine("  The gateway sees each real client (behind trusted proxies), so people here share addresses they would not, and")
             .AppendLine("  behaviour signals may call them bots. Log the client's own address and replay again:")
             .AppendLine("  nginx: ngx_http_realip_module (set_real_ip_from BALANCER; real_ip_header X-Forwarded-For;), then $remote_addr is the")
-            .AppendLine("    client ($realip_remote_addr keeps the balancer); or log $http_x_forwarded_for and pass --fields address=KEY.")
+            .AppendLine("    client ($realip_remote_addr keeps the balancer); or log $http_x_forwarded_for in a JSON log_format and pass --fields address=KEY.")
             .AppendLine("  Apache: mod_remoteip (RemoteIPHeader X-Forwarded-For, RemoteIPInternalProxy BALANCER) and %a in the LogFormat.")
             .AppendLine("  IIS: add X-Forwarded-For as a custom field. AWS ALB and Cloudflare Logpush logs already name the client.")
             .ToString().TrimEnd();

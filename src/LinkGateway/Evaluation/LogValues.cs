@@ -78,6 +78,21 @@ public static class LogValues
         return last.LastIndexOf(':') is var colon and > 0 && IPAddress.TryParse(last[..colon], out address) ? address : null;
     }
 
+    /// <summary>
+    /// An address that always carries a port (<c>client:port</c> of ALB): the port is taken off first, since
+    /// <c>2001:db8::9:443</c> would also read as an IPv6 address of its own.
+    /// </summary>
+    public static IPAddress? AddressWithPort(string? text)
+    {
+        var span = (text ?? string.Empty).AsSpan().Trim();
+        if (span.StartsWith("[") && span.IndexOf(']') is var close and > 0)
+        {
+            return IPAddress.TryParse(span[1..close], out var bracketed) ? bracketed : null;
+        }
+
+        return span.LastIndexOf(':') is var colon and > 0 && IPAddress.TryParse(span[..colon], out var address) ? address : null;
+    }
+
     /// <summary>Method and target of a request line (<c>GET /c/m/r/l?t=1 HTTP/1.1</c>); an absolute target keeps its path and query.</summary>
     public static bool TryRequestLine(string? line, out string method, out string target)
     {
