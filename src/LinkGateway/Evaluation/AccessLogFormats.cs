@@ -62,6 +62,13 @@ public static class AccessLogFormats
         }
 
         var first = sample[0];
+        if (fieldMapping is not null)
+        {
+            Create("nginx-json", fieldMapping).Read(first.Text, first.Number, out var why);
+            refusal = $"no line of the first {sample.Count} reads as nginx-json with --fields {fieldMapping} (line {first.Number}: {why ?? "no request"})";
+            return null;
+        }
+
         refusal = JsonLogFormat.Keys(first.Text) is { } keys
                 ? $"JSON lines whose keys name no known layout ({string.Join(", ", keys.Take(12))}): pass --format nginx-json --fields time=KEY,address=KEY,uri=KEY,ua=KEY"
                 : $"no known log format in the first {sample.Count} lines (line {first.Number}: \"{Shorten(first.Text)}\"): pass --format ({string.Join(", ", Names)})";

@@ -93,6 +93,15 @@ public sealed class EvaluateFormatsTests : IDisposable
     }
 
     [Fact]
+    public async Task AFieldMappingThatReadsNothing_IsRefused_SayingWhy()
+    {
+        var run = await EvaluateAsync("--log", Sample("nginx-json-custom.jsonl"), "--fields", "time=when,request=req");
+
+        Assert.Equal(EvaluateCommand.InputRefusedExitCode, run.Exit);
+        Assert.Equal($"evaluate: {Sample("nginx-json-custom.jsonl")}: no line of the first 4 reads as nginx-json with --fields time=when,request=req (line 1: no time in \"when\")", run.Error.Trim());
+    }
+
+    [Fact]
     public async Task GzipCompressedLog_IsReadAsItsContent()
     {
         var log = Path.Combine(_folder.FullName, "alb.log.gz");
