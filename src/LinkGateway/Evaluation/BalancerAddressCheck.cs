@@ -133,21 +133,22 @@ public sealed class BalancerAddressCheck(NetworkRangeSet networks)
 
         public long Requests { get; private set; }
 
-        public HashSet<string> UserAgents { get; } = new(StringComparer.Ordinal);
+        // Hashes, not the strings: a log's lines are not kept alive for a count (a collision only undercounts).
+        public HashSet<int> UserAgents { get; } = [];
 
-        public HashSet<string> Recipients { get; } = new(StringComparer.Ordinal);
+        public HashSet<int> Recipients { get; } = [];
 
         public void Add(string? userAgent, string? recipient)
         {
             Requests++;
             if (userAgent is not null && UserAgents.Count < ManyDistinct)
             {
-                UserAgents.Add(userAgent);
+                UserAgents.Add(StringComparer.Ordinal.GetHashCode(userAgent));
             }
 
             if (recipient is not null && Recipients.Count < ManyDistinct)
             {
-                Recipients.Add(recipient);
+                Recipients.Add(StringComparer.Ordinal.GetHashCode(recipient));
             }
         }
     }
