@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LinkGateway.Evaluation;
 
-/// <summary>What the gateway would have done with one replayed request.</summary>
-public sealed record ReplayOutcome(ReplayRequest Request, LinkKind Kind, Verdict Verdict, GuardAction Action);
+/// <summary>What the gateway would have done with one replayed request, and the link identity it read from the URL.</summary>
+public sealed record ReplayOutcome(ReplayRequest Request, LinkKind Kind, Verdict Verdict, GuardAction Action, LinkIdentity Identity);
 
 /// <summary>
 /// Replays access-log requests through the gateway's own judgement (<see cref="LinkGuard"/>, the same
@@ -77,7 +77,7 @@ public sealed class LogReplay : IDisposable
             await _guard.RememberAsync(remember).ConfigureAwait(false);
         }
 
-        return new ReplayOutcome(request, policy.Kind, judgement.Verdict, judgement.EnforcedAction);
+        return new ReplayOutcome(request, policy.Kind, judgement.Verdict, judgement.EnforcedAction, fingerprint.Identity);
     }
 
     public void Dispose() => _memory.Dispose();
