@@ -28,6 +28,7 @@ public static class GatewayProgram
                 await ListenAsync(adminApp, "LinkGateway:Admin:Urls");
             }
 
+            StartupSummary.Write(app, adminApp);
             if (launch.Demo)
             {
                 DemoMode.PrintWelcome(app, overrides!);
