@@ -11,12 +11,14 @@ return await GatewayConfigurationException.ReportAsync(
         ["healthcheck", .. var rest] => HealthCheckCommand.RunAsync(rest, Console.Out, Console.Error),
         ["evaluate", .. var rest] => EvaluateCommand.RunAsync(rest, Console.Out, Console.Error),
         ["refresh-networks", .. var rest] => RefreshNetworksCommand.RunAsync(rest, Console.Out, Console.Error),
-        ["help", ..] => Print(GatewayUsage.Text),
-        _ when args.Contains("--help") || args.Contains("-h") => Print(GatewayUsage.Text),
+        ["help", ..] => Print(Help()),
+        _ when args.Contains("--help") || args.Contains("-h") => Print(Help()),
         _ when args.Contains("--version") => Print(GatewayUsage.Version),
         _ => GatewayProgram.RunAsync(args),
     },
     Console.Error);
+
+static string Help() => GatewayUsage.Text(HealthCheckCommand.Usage, EvaluateCommand.Usage, RefreshNetworksCommand.Usage);
 
 static async Task<int> Print(string text)
 {

@@ -5,14 +5,13 @@ namespace LinkGateway.Hosting;
 /// <summary>What `--help` and `--version` print: the commands, the gateway's own switches, and the build that runs.</summary>
 public static class GatewayUsage
 {
-    public static string Text { get; } = $$"""
+    /// <summary>The help text; each command's own usage line (its `Usage` constant) is passed in, so there is one of each.</summary>
+    public static string Text(params string[] commandUsages) => $$"""
         LinkGateway: a reverse proxy that scores mail-scanner traffic in front of click, open and unsubscribe endpoints.
 
         Usage:
           LinkGateway [--config FILE] [--demo] [--urls URLS] [--SECTION:KEY=VALUE ...]
-          LinkGateway healthcheck [URL]
-          LinkGateway {{Command(LinkGateway.Evaluation.EvaluateCommand.Usage)}}
-          LinkGateway {{Command(LinkGateway.NetworkFeeds.RefreshNetworksCommand.Usage)}}
+          {{string.Join(Environment.NewLine, commandUsages.Select(usage => $"  LinkGateway {usage["usage: ".Length..]}")).TrimStart()}}
           LinkGateway --help | --version
 
         Switches:
@@ -39,8 +38,6 @@ public static class GatewayUsage
 
         Documentation: docs/operations/deploy.md and docs/reference/configuration.md in the repository.
         """;
-
-    private static string Command(string usage) => usage["usage: ".Length..];
 
     /// <summary>"LinkGateway 1.0.0 (commit 9c55879)": the informational version the SDK stamps, split at its '+' commit suffix.</summary>
     public static string Version

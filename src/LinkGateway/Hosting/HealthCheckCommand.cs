@@ -10,7 +10,7 @@ namespace LinkGateway.Hosting;
 /// </summary>
 public static class HealthCheckCommand
 {
-    public const string Usage = "usage: healthcheck [URL] (default http://127.0.0.1:PORT/healthz, PORT from ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS)";
+    public const string Usage = "usage: healthcheck [URL] (default: /healthz on loopback at the port of ASPNETCORE_URLS)";
 
     /// <summary>The exit code of a gateway that did not answer 200.</summary>
     public const int Unhealthy = 1;
