@@ -65,6 +65,17 @@ public sealed class CommandLineTests
         Assert.Equal(string.Empty, stdout); // refused before anything started
     }
 
+    [Fact]
+    public async Task StartUpErrorOutsideTheValidator_AMissingCertificate_ExitsWith2AndOneLine_NoStackTraceAnywhere()
+    {
+        var (exitCode, stdout, stderr) = await GatewayProcess.RunWithOutputAsync("--config", RepoFiles.ConfigFile, $"--LinkGateway:Signing:Key={_validKey}",
+            "--Kestrel:Endpoints:https:Url=https://127.0.0.1:0", "--Kestrel:Endpoints:https:Certificate:Path=/nonexistent/gateway.pem");
+
+        Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
+        Assert.Equal("config error: --urls, ASPNETCORE_URLS or Kestrel:Endpoints: Could not find a part of the path '/nonexistent/gateway.pem'.", Assert.Single(stderr.Split('\n')));
+        Assert.DoesNotContain("   at ", stdout, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("healthcheck nope", "config error: healthcheck: \"nope\" is not an absolute http:// or https:// URL")]
     [InlineData("healthcheck http://127.0.0.1:1/healthz http://127.0.0.1:2/healthz", "config error: healthcheck: takes at most one URL")]
