@@ -4,7 +4,7 @@ namespace LinkGateway.Deployment;
 
 /// <summary>
 /// config/deploy/systemd/linkgateway.service: the hardening an operator expects, read key by key, and — where systemd is
-/// installed (it is on this project's machines; a CI without it says so in the failure) — `systemd-analyze verify`, which
+/// installed (it is on this project's machines; elsewhere the test reports itself skipped with the reason) — `systemd-analyze verify`, which
 /// refuses unknown keys and bad values, with ExecStart pointed at this build's program since /opt/linkgateway is not here.
 /// </summary>
 public sealed class SystemdUnitTests
@@ -52,18 +52,22 @@ public sealed class SystemdUnitTests
         });
     }
 
-    [Fact]
+    /// <summary>
+    /// Reported as skipped, with the reason, where systemd is not installed: CI is not made to install systemd for it, and
+    /// the keys above are checked everywhere.
+    /// </summary>
+    [SkippableFact]
     public async Task Unit_PassesSystemdAnalyzeVerify_WithoutAWarning()
     {
-        var analyze = new[] { "/usr/bin/systemd-analyze", "/bin/systemd-analyze" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("systemd-analyze not found: install Debian's systemd (apt-get install -y systemd) to verify the unit.");
+        var analyze = new[] { "/usr/bin/systemd-analyze", "/bin/systemd-analyze" }.FirstOrDefault(File.Exists);
+        Skip.If(analyze is null, "systemd-analyze is not installed (Debian's systemd package): the unit's keys are checked, systemd's own verification is not.");
         var folder = Directory.CreateTempSubdirectory("lg-systemd-");
         try
         {
             var program = Path.Combine(AppContext.BaseDirectory, "LinkGateway");
             var unit = Path.Combine(folder.FullName, "linkgateway.service");
             await File.WriteAllTextAsync(unit, (await File.ReadAllTextAsync(_unitFile)).Replace("ExecStart=/opt/linkgateway/LinkGateway ", $"ExecStart={program} ", StringComparison.Ordinal));
-            var start = new ProcessStartInfo(analyze) { RedirectStandardError = true, RedirectStandardOutput = true, ArgumentList = { "verify", unit } };
+            var start = new ProcessStartInfo(analyze!) { RedirectStandardError = true, RedirectStandardOutput = true, ArgumentList = { "verify", unit } };
 
             var (exitCode, stdout, stderr) = await Infrastructure.GatewayProcess.RunWithOutputAsync(start);
 
