@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using System.Text;
+using LinkGateway.DemoOrigin;
 using LinkGateway.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
@@ -100,6 +102,35 @@ public sealed class OriginVerifierTests
         Assert.Contains("\r\nX-Failure: unsigned\r\n", unsigned);
         Assert.Contains("\r\nX-Failure: mismatch\r\n", tampered);
         Assert.Contains("\r\nX-Failure: expired\r\n", expired);
+    }
+
+    [Fact]
+    public void DemoOrigin_RefusesAHexKeyAtStartUp()
+    {
+        var hex = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+        var refused = Assert.Throws<ArgumentException>(() => DemoOriginApp.Create(["--urls", "http://127.0.0.1:0", $"--Origin:SigningKey={hex}"]));
+
+        Assert.Contains("hex digits, not base64", refused.Message);
+    }
+
+    [Fact]
+    public async Task DemoOrigin_RecordsForgedHeaders_AsUnverified()
+    {
+        await using var origin = DemoOriginApp.Create(["--urls", "http://127.0.0.1:0"], RandomNumberGenerator.GetBytes(32));
+        await origin.StartAsync();
+        var forged = VerifierVectors.ReadFile().First(v => v.Expected == VerifierVector.Valid); // signed with another key
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(origin.Urls.First()), "/c/m-forged/r-forged/l-1"));
+        foreach (var (name, value) in forged.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var answer = await client.SendAsync(request);
+
+        var seen = Assert.Single(origin.Services.GetRequiredService<OriginLedger>().Events, e => e.RecipientId == "r-forged");
+        Assert.False(seen.SignatureValid);
     }
 
     [Theory]
