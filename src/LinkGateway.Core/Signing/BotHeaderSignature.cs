@@ -7,8 +7,9 @@ namespace LinkGateway.Signing;
 
 /// <summary>
 /// The HMAC-SHA256 over the verdict headers that lets an origin check that the gateway, not a client,
-/// set them. One implementation for both sides: the gateway signs with it, the demo origin and the
-/// tests verify with it, and docs/reference/header-contract.md documents the same canonical string for other languages:
+/// set them. One implementation for both sides: the gateway signs with it, LinkGateway.Verifier (and through it the
+/// demo origin) verifies with it, the test vectors for the verifiers in other languages (src/verifiers) are generated
+/// with it, and docs/reference/header-contract.md documents the same canonical string:
 /// <code>v1\n{score}\n{verdict}\n{reasons}\n{degraded}\n{METHOD}\n{path-and-query}\n{timestamp}</code>
 /// The header value is <c>v1=</c> followed by the base64 of the MAC.
 /// </summary>

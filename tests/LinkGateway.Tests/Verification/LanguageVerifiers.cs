@@ -11,7 +11,10 @@ public static class LanguageVerifiers
 {
     private static readonly string _folder = Path.Combine(RepoFiles.Root, "src", "verifiers");
 
-    public static async Task<IReadOnlyDictionary<string, string>> RunAsync(string language, string vectorFile)
+    /// <param name="language">python, node, php or go.</param>
+    /// <param name="vectorFile">The vector file to run over.</param>
+    /// <param name="searchPath">Where to look for the interpreter; PATH when null.</param>
+    public static async Task<IReadOnlyDictionary<string, string>> RunAsync(string language, string vectorFile, string? searchPath = null)
     {
         using var scratch = new ScratchFolder();
         var (executable, package, arguments, workingDirectory) = language switch
@@ -23,7 +26,7 @@ public static class LanguageVerifiers
             "go" => ("go", "golang-go", ["run", "./cmd/run-vectors", vectorFile], Path.Combine(_folder, "go")),
             _ => throw new ArgumentOutOfRangeException(nameof(language), language, "no verifier for this language"),
         };
-        var path = FindOnPath(executable)
+        var path = FindOnPath(executable, searchPath ?? Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
                    ?? throw new InvalidOperationException($"`{executable}` not found for the {language} verifier: install it (apt-get install -y {package}).");
 
         var info = new ProcessStartInfo(path)
@@ -69,8 +72,8 @@ public static class LanguageVerifiers
             .ToDictionary(parts => parts[0], parts => parts.Length == 2 ? parts[1].TrimEnd('\r') : "unreadable line");
     }
 
-    private static string? FindOnPath(string executable) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
+    private static string? FindOnPath(string executable, string searchPath) =>
+        searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries)
         .Select(folder => Path.Combine(folder, executable))
         .FirstOrDefault(File.Exists);
 

@@ -145,6 +145,26 @@ public sealed class OriginVerifierTests
         AssertAgrees(language, outcomes);
     }
 
+    [Theory]
+    [InlineData("python", "python3")]
+    [InlineData("node", "nodejs")]
+    [InlineData("php", "php-cli")]
+    [InlineData("go", "golang-go")]
+    public async Task MissingInterpreter_FailsNamingThePackage(string language, string package)
+    {
+        var empty = Directory.CreateTempSubdirectory("lg-no-interpreter-");
+        try
+        {
+            var missing = await Assert.ThrowsAsync<InvalidOperationException>(() => LanguageVerifiers.RunAsync(language, VerifierVectors.FilePath, searchPath: empty.FullName));
+
+            Assert.Contains($"apt-get install -y {package}", missing.Message);
+        }
+        finally
+        {
+            empty.Delete();
+        }
+    }
+
     private static string Outcome(VerifierVector vector)
     {
         BotHeaderVerifier verifier;
