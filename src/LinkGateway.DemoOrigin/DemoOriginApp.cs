@@ -35,34 +35,52 @@ public static class DemoOriginApp
             app.UseBotHeaderVerification();
         }
 
-        app.MapMethods("/c/{messageId}/{recipientId}/{linkId}", ["GET", "HEAD"], async (HttpContext http, string messageId, string recipientId, string linkId) =>
+        async Task<IResult> Click(HttpContext http, string? messageId, string? recipientId, string? linkId)
         {
             await RecordAsync(http, ledger, verifying, "click", messageId, recipientId, linkId);
             // A fixed local landing page: an origin that redirects to a URL taken from the request is an open redirect.
-            return Results.Redirect($"/landing?link={Uri.EscapeDataString(linkId)}");
-        });
-        app.MapMethods("/o/{messageId}/{recipientId}", ["GET", "HEAD"], async (HttpContext http, string messageId, string recipientId) =>
+            return Results.Redirect($"/landing?link={Uri.EscapeDataString(linkId ?? "")}");
+        }
+
+        async Task<IResult> Open(HttpContext http, string? messageId, string? recipientId)
         {
             await RecordAsync(http, ledger, verifying, "open", messageId, recipientId, null);
             http.Response.Headers.CacheControl = "no-store";
             return Results.Bytes(TransparentGif.Bytes.ToArray(), TransparentGif.ContentType);
-        });
+        }
+
         // Legacy unsubscribe: a GET unsubscribes. RFC 8058 one-click arrives as a POST and gets a 200, never a redirect.
-        app.MapMethods("/u/{messageId}/{recipientId}", ["GET", "POST"], async (HttpContext http, string messageId, string recipientId) =>
+        async Task<IResult> Unsubscribe(HttpContext http, string? messageId, string? recipientId)
         {
             await RecordAsync(http, ledger, verifying, "unsubscribe", messageId, recipientId, null);
             return Results.Content(Page("Unsubscribed", "You will not receive these emails any more."), "text/html; charset=utf-8");
-        });
+        }
+
+        async Task<IResult> Honeypot(HttpContext http, string? messageId, string? recipientId)
+        {
+            await RecordAsync(http, ledger, verifying, "honeypot", messageId, recipientId, null);
+            return Results.Content(Page("Not found", "There is nothing here."), "text/html; charset=utf-8");
+        }
+
+        app.MapMethods("/c/{messageId}/{recipientId}/{linkId}", ["GET", "HEAD"], (HttpContext http, string messageId, string recipientId, string linkId) =>
+            Click(http, messageId, recipientId, linkId));
+        app.MapMethods("/o/{messageId}/{recipientId}", ["GET", "HEAD"], (HttpContext http, string messageId, string recipientId) => Open(http, messageId, recipientId));
+        app.MapMethods("/u/{messageId}/{recipientId}", ["GET", "POST"], (HttpContext http, string messageId, string recipientId) =>
+            Unsubscribe(http, messageId, recipientId));
         app.MapMethods("/d/{messageId}/{recipientId}", ["GET", "POST"], async (HttpContext http, string messageId, string recipientId) =>
         {
             await RecordAsync(http, ledger, verifying, "confirm", messageId, recipientId, null);
             return Results.Content(Page("Subscription confirmed", "Thank you for confirming."), "text/html; charset=utf-8");
         });
-        app.MapGet("/h/{messageId}/{recipientId}", async (HttpContext http, string messageId, string recipientId) =>
-        {
-            await RecordAsync(http, ledger, verifying, "honeypot", messageId, recipientId, null);
-            return Results.Content(Page("Not found", "There is nothing here."), "text/html; charset=utf-8");
-        });
+        app.MapGet("/h/{messageId}/{recipientId}", (HttpContext http, string messageId, string recipientId) => Honeypot(http, messageId, recipientId));
+
+        // The opaque-token layout (config/examples/opaque-token.json): one base64url JSON token {"m", "r", "l", "t"} per link,
+        // read as an ESP reads its own tokens. A token that does not open is recorded without ids.
+        static Func<string, string?> Fields(string token) => LinkToken.Json.Open(token) ?? (_ => null);
+        app.MapMethods("/t/{token}", ["GET", "HEAD"], (HttpContext http, string token) => Fields(token) is var f ? Click(http, f("m"), f("r"), f("l")) : null!);
+        app.MapMethods("/p/{token}", ["GET", "HEAD"], (HttpContext http, string token) => Fields(token) is var f ? Open(http, f("m"), f("r")) : null!);
+        app.MapMethods("/x/{token}", ["GET", "POST"], (HttpContext http, string token) => Fields(token) is var f ? Unsubscribe(http, f("m"), f("r")) : null!);
+        app.MapGet("/n/{token}", (HttpContext http, string token) => Fields(token) is var f ? Honeypot(http, f("m"), f("r")) : null!);
         app.MapGet("/landing", () => Results.Content(Page("Welcome", "You followed a link from our newsletter."), "text/html; charset=utf-8"));
         app.MapGet("/_origin/events", () => Results.Json(ledger.Events));
         return app;

@@ -26,13 +26,11 @@ public sealed class LogReplay : IDisposable
     private readonly InProcessGatewayMemory _memory;
     private readonly RouteTable _routes;
     private readonly ReplayClock _clock = new();
-    private readonly IdentityOptions _identity;
 
     public LogReplay(IConfiguration configuration, string configDirectory)
     {
         var config = GatewayConfigValidator.Validate(configuration, configDirectory);
         var snapshots = new GuardSnapshotHolder(config.Snapshot);
-        _identity = config.Options.Identity;
         _memory = new InProcessGatewayMemory(new MemoryKeys(config.Options.Redis.KeyPrefix), _clock, config.Options.Memory.InProcessMaxBytes);
         // The in-process store answers synchronously: no circuit can open on it, and nothing waits in a backlog.
         var circuit = StoreCircuit.AlwaysClosed(_clock);
@@ -67,7 +65,7 @@ public sealed class LogReplay : IDisposable
             IsSecureContext = request.Https,
             HeadersUnknown = !request.HeadersKnown,
             ClientAddress = request.ClientAddress,
-            Identity = FingerprintReader.ReadIdentity(_identity, name =>
+            Identity = _guard.Snapshot.Identities.For(policy).Read(policy.Kind, request.Target, name =>
                 values.TryGetValue(name, out var value) && value is not null ? value.ToString()
                 : query is not null && query.TryGetValue(name, out var q) ? q.ToString() : null),
             ReceivedAt = _clock.GetUtcNow(),

@@ -51,7 +51,16 @@ public sealed record GatewayLaunch(bool Demo, string ConfigFile, string[] HostAr
         if (explicitPath is not null)
         {
             var full = Path.GetFullPath(explicitPath);
-            return File.Exists(full) ? full : throw new GatewayConfigurationException([$"--config: file not found: {full}"]);
+            if (File.Exists(full))
+            {
+                return full;
+            }
+
+            // `dotnet run --project src/LinkGateway` may start in the project folder: a relative path given from the
+            // repository root is found there too, as the default file is.
+            return !Path.IsPathRooted(explicitPath) && LinkGateway.Contracts.WorkingTree.FindUpwards(explicitPath) is { } fromRoot && File.Exists(fromRoot)
+                ? fromRoot
+                : throw new GatewayConfigurationException([$"--config: file not found: {full}"]);
         }
 
         if (LinkGateway.Contracts.WorkingTree.FindUpwards(DefaultConfigFile) is { } found && File.Exists(found))

@@ -3,7 +3,6 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using LinkGateway.Evaluation;
-using LinkGateway.Guard;
 using LinkGateway.Infrastructure;
 
 namespace LinkGateway.Hosting;
@@ -84,13 +83,16 @@ public sealed class FuzzedRequestTests : IClassFixture<FuzzedRequestTests.Gatewa
     }
 
     [Property(MaxTest = 500)]
-    public Property LinkIdentity_SendTime_OnlyFromPlainSeconds()
+    public Property LinkIdentity_SendTime_OnlyFromPlainUnixTime()
     {
         return Prop.ForAll(Arb.From(HeaderText()), text =>
         {
-            var identity = FingerprintReader.ReadIdentity(new IdentityOptions(), name => name == "t" ? text : "v");
-            var plainSeconds = text.Length is > 0 and <= 11 && text.All(char.IsAsciiDigit) && long.Parse(text, System.Globalization.CultureInfo.InvariantCulture) > 0;
-            return (identity.SentAt is not null) == plainSeconds;
+            var identity = Links.IdentityProfile.Default.Read(Links.LinkKind.Open, "/", name => name == "t" ? text : "v");
+            // Seconds, or milliseconds as JavaScript writes them: digits only, below 10^14.
+            var plainUnixTime = text.Length > 0 && text.All(char.IsAsciiDigit)
+                && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                && number is > 0 and < 100_000_000_000_000;
+            return (identity.SentAt is not null) == plainUnixTime;
         });
     }
 
