@@ -17,8 +17,14 @@ public class StartupValidationTests
     [InlineData("LinkGateway:Memory:InProcessMaxBytes", "1000", "LinkGateway:Memory:InProcessMaxBytes: 1000 is outside 1048576..1099511627776")]
     [InlineData("LinkGateway:Admin:Urls", "http://127.0.0.1:9090", "LinkGateway:Admin:Token: needs at least 32 characters")]
     [InlineData("LinkGateway:Signing:Key", "", "LinkGateway:Signing:Key: missing")]
-    [InlineData("LinkGateway:Signing:Key", "AAEC", "LinkGateway:Signing:Key: too short: 3 bytes")]
+    [InlineData("LinkGateway:Signing:Key", "AQID", "LinkGateway:Signing:Key: too short: 3 bytes")]
+    [InlineData("LinkGateway:Signing:Key", "AAECAwQFBgcICQoLDA0ODw==", "LinkGateway:Signing:Key: too short: 16 bytes")]
     [InlineData("LinkGateway:Signing:Key", "***", "LinkGateway:Signing:Key: not base64")]
+    [InlineData("LinkGateway:Signing:Key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", "LinkGateway:Signing:Key: not base64")] // unpadded
+    [InlineData("LinkGateway:Signing:Key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh-_", "LinkGateway:Signing:Key: not base64")] // base64url
+    // 32 bytes as 64 hex digits would also decode as base64 (of 48 other bytes): refused, saying to use base64.
+    [InlineData("LinkGateway:Signing:Key", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "LinkGateway:Signing:Key: hex digits, not base64: give the same bytes as base64")]
+    [InlineData("LinkGateway:Signing:Key", "000102030405060708090A0B0C0D0E0F", "LinkGateway:Signing:Key: hex digits, not base64")]
     [InlineData("LinkGateway:Thresholds:Bot", "40", "LinkGateway:Thresholds:Bot: 40 must be between the suspect threshold (50) and 100")]
     [InlineData("LinkGateway:Thresholds:Suspect", "abc", "LinkGateway:Thresholds:Suspect: \"abc\" is not a whole number")]
     [InlineData("LinkGateway:Weights:ua.nope", "0.5", "LinkGateway:Weights:ua.nope: unknown reason code (valid here: ")]
@@ -81,7 +87,7 @@ public class StartupValidationTests
 
     [Theory]
     [InlineData("Token=t;TokenFormat=jwt", "LinkGateway:Identities:esp:Keys: TokenFormat jwt needs at least one key")]
-    [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=HS256;Keys:k1:Secret=AAEC", "LinkGateway:Identities:esp:Keys:k1:Secret: too short: 3 bytes")]
+    [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=HS256;Keys:k1:Secret=AQID", "LinkGateway:Identities:esp:Keys:k1:Secret: too short: 3 bytes")]
     [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=none", "LinkGateway:Identities:esp:Keys:k1:Algorithm: \"none\" is not allowed (allowed: HS256, ES256)")]
     [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=ES256", "LinkGateway:Identities:esp:Keys:k1: ES256 needs PublicKey (PEM) or PublicKeyFile")]
     [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=ES256;Keys:k1:PublicKey=not a key", "LinkGateway:Identities:esp:Keys:k1: ")]
