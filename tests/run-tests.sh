@@ -39,6 +39,8 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v php >/dev/null 2>&1 || missing+=(php-cli)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
+# The service unit is checked with systemd-analyze verify (offline: no running systemd needed).
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "not found: ${missing[*]}: installing" >&2
   install_packages "${missing[@]}" || { echo "install ${missing[*]} (apt-get install -y ${missing[*]})" >&2; exit 1; }
