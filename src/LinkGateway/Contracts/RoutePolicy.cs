@@ -63,6 +63,9 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
 
     public static RoutePolicy Plain { get; } = new(LinkKind.None, ShieldMode.Auto, GuardAction.Forward, GuardAction.Forward);
 
+    /// <summary>The route's Metadata names its Shield: a host's Shield (LinkGateway:Hosts) does not override it.</summary>
+    public bool ShieldNamed { get; init; }
+
     /// <summary>Routes where a GET must never act for a scanner: the interstitial stands in front of them.</summary>
     public bool IsShielded => Kind is LinkKind.Unsubscribe or LinkKind.Confirm;
 
@@ -123,7 +126,7 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
                 return null;
         }
 
-        return new RoutePolicy(kind, shield, onSuspect, onBot);
+        return new RoutePolicy(kind, shield, onSuspect, onBot) { ShieldNamed = metadata?.ContainsKey(ShieldKey) == true };
     }
 
     private static bool TryAction(IReadOnlyDictionary<string, string>? metadata, string key, GuardAction[] allowed, ref GuardAction action, ref string? problem)

@@ -32,8 +32,8 @@ public static class OptionsBinder
 
     /// <summary>True for the types a key may have: scalars, lists and string-keyed dictionaries of scalars, and option classes.</summary>
     public static bool IsSupported(Type type) =>
-        IsScalar(type) || ElementOfList(type) is { } element && IsScalar(element) || ValueOfDictionary(type) is { } value && IsScalar(value)
-        || IsOptionsClass(type);
+        IsScalar(type) || ElementOfList(type) is { } element && IsScalar(element)
+        || ValueOfDictionary(type) is { } value && (IsScalar(value) || IsOptionsClass(value)) || IsOptionsClass(type);
 
     private static void BindObject(object target, IConfigurationSection section, List<string> errors)
     {
@@ -101,7 +101,14 @@ public static class OptionsBinder
             dictionary.Clear();
             foreach (var entry in section.GetChildren())
             {
-                if (Read(entry, valueType, errors) is (true, var value))
+                if (IsOptionsClass(valueType))
+                {
+                    // A named section of keys (LinkGateway:Hosts:NAME:…): bound as strictly as the options themselves.
+                    var options = Activator.CreateInstance(valueType)!;
+                    BindObject(options, entry, errors);
+                    dictionary[entry.Key] = options;
+                }
+                else if (Read(entry, valueType, errors) is (true, var value))
                 {
                     dictionary[entry.Key] = value;
                 }
