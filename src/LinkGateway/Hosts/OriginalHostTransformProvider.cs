@@ -28,12 +28,17 @@ internal sealed class OriginalHostTransformProvider : ITransformProvider
             return;
         }
 
+        // YARP's own Host transform copies the client's Host (where it would otherwise drop it; one of the two kinds is always
+        // there, and a route with neither gets the dropping one). This one, after it, drops it again where the host's policy
+        // keeps the destination's Host.
+        context.AddOriginalHost(useOriginal: true);
         context.AddRequestTransform(static transform =>
         {
-            // The guard put the host's policy on the request (LinkGuardMiddleware); Kestrel has already checked the Host's syntax.
-            if (transform.HttpContext.Features.Get<HostPolicy>() is { ForwardHost: true } && transform.HttpContext.Request.Host.HasValue)
+            // The guard put the host's policy on the request (LinkGuardMiddleware); without it (a request the guard did not see)
+            // nothing is forwarded that no policy asked for.
+            if (transform.HttpContext.Features.Get<HostPolicy>() is not { ForwardHost: true })
             {
-                transform.ProxyRequest.Headers.Host = transform.HttpContext.Request.Host.Value;
+                transform.ProxyRequest.Headers.Host = null;
             }
 
             return ValueTask.CompletedTask;
