@@ -170,6 +170,31 @@ public sealed class HostPoliciesTests : IAsyncLifetime
         Assert.Same(route, hosts.For("other.example").Guarding(route));
     }
 
+    [Fact]
+    public void TheLookupAndTheShield_AllocateNothingPerRequest()
+    {
+        var hosts = Compile(new()
+        {
+            ["links.example.com"] = new() { Shield = ShieldMode.Always },
+            ["*.example.com"] = new(),
+            ["*"] = new(),
+        });
+        var route = RoutePolicy.Parse(new Dictionary<string, string> { ["LinkKind"] = "confirm" }, out _)!;
+        string[] requests = ["links.example.com", "Links.Example.com.:8443", "a.b.example.com", "other.test"];
+        foreach (var host in requests)
+        {
+            hosts.For(host).Guarding(route); // the "always" variant is built once, on first use
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            hosts.For(requests[i % requests.Length]).Guarding(route);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     private static HostPolicies Compile(Dictionary<string, HostPolicyOptions> entries)
     {
         var errors = new List<string>();
