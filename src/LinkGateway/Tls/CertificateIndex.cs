@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
 namespace LinkGateway.Tls;
@@ -6,7 +7,8 @@ namespace LinkGateway.Tls;
 /// <summary>One PEM file of the certificate folder as loaded: what it was read from, and the certificate with its key.</summary>
 /// <param name="Stamp">The sizes and write times of the .pem and its .key: an unchanged file is not read again.</param>
 /// <param name="Names">The DNS names of its Subject Alternative Name extension, lower case ("*.example.com" kept as written).</param>
-public sealed record CertificateFile(string Name, string Stamp, X509Certificate2 Certificate, IReadOnlyList<string> Names);
+/// <param name="Context">The certificate with the chain that follows it in the .pem, as the handshake sends it.</param>
+public sealed record CertificateFile(string Name, string Stamp, X509Certificate2 Certificate, IReadOnlyList<string> Names, SslStreamCertificateContext Context);
 
 /// <summary>
 /// The certificates of LinkGateway:Tls:CertificateFolder, indexed by the DNS names of their Subject Alternative Name: an
@@ -16,14 +18,14 @@ public sealed record CertificateFile(string Name, string Stamp, X509Certificate2
 /// </summary>
 public sealed class CertificateIndex
 {
-    private readonly FrozenDictionary<string, X509Certificate2>.AlternateLookup<ReadOnlySpan<char>> _exact;
-    private readonly FrozenDictionary<string, X509Certificate2>.AlternateLookup<ReadOnlySpan<char>> _wildcards; // by parent
+    private readonly FrozenDictionary<string, CertificateFile>.AlternateLookup<ReadOnlySpan<char>> _exact;
+    private readonly FrozenDictionary<string, CertificateFile>.AlternateLookup<ReadOnlySpan<char>> _wildcards; // by parent
 
     public CertificateIndex(IEnumerable<CertificateFile> files, DateTimeOffset now)
     {
         Files = files.ToFrozenDictionary(f => f.Name, StringComparer.Ordinal);
-        var exact = new Dictionary<string, X509Certificate2>(StringComparer.OrdinalIgnoreCase);
-        var wildcards = new Dictionary<string, X509Certificate2>(StringComparer.OrdinalIgnoreCase);
+        var exact = new Dictionary<string, CertificateFile>(StringComparer.OrdinalIgnoreCase);
+        var wildcards = new Dictionary<string, CertificateFile>(StringComparer.OrdinalIgnoreCase);
         // Valid certificates first, then the one expiring last: the first to claim a name keeps it.
         foreach (var file in Files.Values.OrderBy(f => IsValidAt(f.Certificate, now) ? 0 : 1).ThenByDescending(f => f.Certificate.NotAfter)
                      .ThenBy(f => f.Name, StringComparer.Ordinal))
@@ -32,11 +34,11 @@ public sealed class CertificateIndex
             {
                 if (name.StartsWith("*.", StringComparison.Ordinal))
                 {
-                    wildcards.TryAdd(name[2..], file.Certificate);
+                    wildcards.TryAdd(name[2..], file);
                 }
                 else
                 {
-                    exact.TryAdd(name, file.Certificate);
+                    exact.TryAdd(name, file);
                 }
             }
         }
@@ -50,8 +52,8 @@ public sealed class CertificateIndex
     /// <summary>Each loaded file by its name ("links.example.com.pem").</summary>
     public FrozenDictionary<string, CertificateFile> Files { get; }
 
-    /// <summary>The certificate for a TLS server name (SNI); null when none names it.</summary>
-    public X509Certificate2? For(ReadOnlySpan<char> serverName)
+    /// <summary>The certificate file for a TLS server name (SNI); null when none names it.</summary>
+    public CertificateFile? For(ReadOnlySpan<char> serverName)
     {
         serverName = serverName.TrimEnd('.');
         if (serverName.IsEmpty)
@@ -59,13 +61,13 @@ public sealed class CertificateIndex
             return null;
         }
 
-        if (_exact.TryGetValue(serverName, out var certificate))
+        if (_exact.TryGetValue(serverName, out var file))
         {
-            return certificate;
+            return file;
         }
 
         var dot = serverName.IndexOf('.');
-        return dot > 0 && _wildcards.TryGetValue(serverName[(dot + 1)..], out certificate) ? certificate : null;
+        return dot > 0 && _wildcards.TryGetValue(serverName[(dot + 1)..], out file) ? file : null;
     }
 
     public static bool IsValidAt(X509Certificate2 certificate, DateTimeOffset now) =>

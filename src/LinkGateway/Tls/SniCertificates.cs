@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
@@ -58,14 +59,30 @@ public sealed partial class SniCertificates : IDisposable
     /// <summary>Kestrel's ServerCertificateSelector: the certificate for the ClientHello's server name, or null, which refuses the handshake.</summary>
     public X509Certificate2? Select(ConnectionContext? connection, string? serverName)
     {
-        if (serverName is { Length: > 0 and <= MaxServerNameLength } && Current.For(serverName) is { } certificate)
+        if (serverName is { Length: > 0 and <= MaxServerNameLength } && Current.For(serverName) is { } file)
         {
-            return certificate;
+            return file.Certificate;
         }
 
         NoCertificate(serverName is null or "" ? "(no server name)" : serverName.Length > MaxServerNameLength ? serverName[..MaxServerNameLength] : serverName,
             connection?.RemoteEndPoint?.ToString());
         return null;
+    }
+
+    /// <summary>
+    /// Kestrel's OnAuthenticate, before the handshake: when the ClientHello's server name is known (read with its JA4,
+    /// <see cref="TlsClientHello"/>), the handshake gets that certificate with the chain of its .pem, which the selector
+    /// cannot hand over (the TLS stack would send only the chain it builds from the system's stores). Otherwise the selector
+    /// chooses, as the handshake goes.
+    /// </summary>
+    public void OnAuthenticate(ConnectionContext connection, SslServerAuthenticationOptions options)
+    {
+        if (TlsClientHello.ServerNameOf(connection) is { Length: <= MaxServerNameLength } serverName && Current.For(serverName) is { } file)
+        {
+            options.ServerCertificateSelectionCallback = null;
+            options.ServerCertificate = null;
+            options.ServerCertificateContext = file.Context;
+        }
     }
 
     public void Dispose()
@@ -195,7 +212,12 @@ public sealed partial class SniCertificates : IDisposable
                 throw new InvalidDataException("no DNS name in its Subject Alternative Name extension (clients ignore the subject's CN)");
             }
 
-            return new CertificateFile(pem.Name, stamp, certificate, names);
+            var chain = new X509Certificate2Collection();
+            chain.ImportFromPemFile(pem.FullName);
+            var intermediates = new X509Certificate2Collection(chain.Where(c => c.Thumbprint != certificate.Thumbprint).ToArray());
+            // offline: the chain is what the file holds; no fetching of issuers during a load.
+            var context = SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
+            return new CertificateFile(pem.Name, stamp, certificate, names, context);
         }
         catch
         {

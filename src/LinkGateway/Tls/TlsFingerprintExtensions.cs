@@ -26,7 +26,9 @@ public static class TlsFingerprintExtensions
             if (folder is not null)
             {
                 // Kestrel asks once per endpoint as it starts, with the container built: the folder is loaded by then.
-                https.ServerCertificateSelector = kestrel.ApplicationServices.GetRequiredService<SniCertificates>().Select;
+                var certificates = kestrel.ApplicationServices.GetRequiredService<SniCertificates>();
+                https.ServerCertificateSelector = certificates.Select;
+                https.OnAuthenticate = certificates.OnAuthenticate;
             }
         }));
         return builder;

@@ -130,6 +130,42 @@ public sealed class CertificateFolderTests : IAsyncLifetime
         Assert.Equal("\"expired.pem\"", logged.Properties["File"].ToString());
     }
 
+    [Fact]
+    public async Task AChainInThePem_IsSentWithTheCertificate()
+    {
+        // A root, an intermediate it signs, and the leaf: the file holds the leaf and the intermediate, as ACME clients write them.
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var issuerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var root = CreateAuthority("CN=Test Root", rootKey, signer: null);
+        using var issuer = CreateAuthority("CN=Test Intermediate", issuerKey, signer: root);
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var leafRequest = new CertificateRequest("CN=chain.test", leafKey, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("chain.test");
+        leafRequest.CertificateExtensions.Add(names.Build());
+        using var leaf = leafRequest.Create(issuer, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(30), [1, 2, 3, 4]);
+        Write(Path.Combine(_folder.FullName, "chain.key"), leafKey.ExportPkcs8PrivateKeyPem(), atomically: true);
+        Write(Path.Combine(_folder.FullName, "chain.pem"), leaf.ExportCertificatePem() + "\n" + issuer.ExportCertificatePem(), atomically: true);
+        await PollAsync("chain.test", c => c.Thumbprint == leaf.Thumbprint);
+
+        // What the server sent besides its certificate reaches the client's validation as the chain's extra store.
+        var sent = new List<string>();
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(_https.Host, _https.Port);
+        await using var tls = new SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "chain.test",
+            RemoteCertificateValidationCallback = (_, _, chain, _) =>
+            {
+                sent.AddRange(chain!.ChainPolicy.ExtraStore.Select(c => c.Thumbprint));
+                return true;
+            },
+        });
+
+        Assert.Contains(issuer.Thumbprint, sent);
+    }
+
     /// <summary>The certificate the gateway presents for <paramref name="serverName"/>, from a real TLS handshake.</summary>
     private async Task<X509Certificate2> ServedAsync(string serverName)
     {
@@ -178,6 +214,21 @@ public sealed class CertificateFolderTests : IAsyncLifetime
         },
         SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = static (_, _, _, _) => true },
     }) { BaseAddress = new Uri($"https://{host}:{_https.Port}") };
+
+    private static X509Certificate2 CreateAuthority(string subject, ECDsa key, X509Certificate2? signer)
+    {
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        var (from, until) = (DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(60));
+        if (signer is null)
+        {
+            return request.CreateSelfSigned(from, until);
+        }
+
+        using var signed = request.Create(signer, from, until, [5, 6, 7, 8]);
+        return signed.CopyWithPrivateKey(key);
+    }
 
     /// <summary>NAME.pem and NAME.key, as lego and most ACME clients write them.</summary>
     private X509Certificate2 WritePair(string name, string dnsName, DateTimeOffset? notAfter = null, bool atomically = false, string? key = null)
