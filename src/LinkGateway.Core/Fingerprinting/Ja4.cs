@@ -32,9 +32,13 @@ public static class Ja4
     /// Computes the JA4 of a TLS record that carries a ClientHello (as Kestrel hands it over: record header
     /// included). False when the bytes are not one, or are cut short.
     /// </summary>
-    public static bool TryCompute(ReadOnlySpan<byte> record, out string ja4)
+    public static bool TryCompute(ReadOnlySpan<byte> record, out string ja4) => TryCompute(record, out ja4, out _);
+
+    /// <summary>As <see cref="TryCompute(ReadOnlySpan{byte}, out string)"/>, with the server name (SNI) the ClientHello asks for, if any.</summary>
+    public static bool TryCompute(ReadOnlySpan<byte> record, out string ja4, out string? serverName)
     {
         ja4 = string.Empty;
+        serverName = null;
         // Record: type 22 (handshake), version (2), length (2). Handshake: type 1 (ClientHello), length (3).
         if (record.Length < 9 || record[0] != 22 || record[5] != 1)
         {
@@ -73,6 +77,14 @@ public static class Ja4
                 {
                     case ServerName:
                         hasServerName = true;
+                        // server_name_list (RFC 6066 §3): the first entry of type host_name (0), ASCII.
+                        var serverNames = new Reader(data);
+                        if (serverNames.TryVector16(out var entries) && entries.Length > 3 && entries[0] == 0
+                            && new Reader(entries[1..]).TryVector16(out var hostName) && hostName.Length is > 0 and <= 253 && System.Text.Ascii.IsValid(hostName))
+                        {
+                            serverName = System.Text.Encoding.ASCII.GetString(hostName);
+                        }
+
                         break;
                     case Alpn:
                         var protocols = new Reader(data);

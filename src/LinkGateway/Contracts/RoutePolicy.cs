@@ -67,6 +67,9 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
 
     public static RoutePolicy Plain { get; } = new(LinkKind.None, ShieldMode.Auto, GuardAction.Forward, GuardAction.Forward);
 
+    /// <summary>The route's Metadata names its Shield: a host's Shield (LinkGateway:Hosts) does not override it.</summary>
+    public bool ShieldNamed { get; init; }
+
     /// <summary>Routes where a GET must never act for a scanner: the interstitial stands in front of them.</summary>
     public bool IsShielded => Kind is LinkKind.Unsubscribe or LinkKind.Confirm;
 
@@ -127,7 +130,7 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
                 return null;
         }
 
-        return new RoutePolicy(kind, shield, onSuspect, onBot) { Identity = metadata?.GetValueOrDefault(IdentityKey) };
+        return new RoutePolicy(kind, shield, onSuspect, onBot) { Identity = metadata?.GetValueOrDefault(IdentityKey), ShieldNamed = metadata?.ContainsKey(ShieldKey) == true };
     }
 
     private static bool TryAction(IReadOnlyDictionary<string, string>? metadata, string key, GuardAction[] allowed, ref GuardAction action, ref string? problem)

@@ -1,4 +1,5 @@
 using LinkGateway.Contracts;
+using LinkGateway.Hosts;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
@@ -10,8 +11,11 @@ namespace LinkGateway.Guard;
 /// files. Immutable: a reload builds a new snapshot and swaps the reference in <see cref="GuardSnapshotHolder"/>.
 /// </summary>
 public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scorer, Identities identities, TimeSpan storeBudget, TimeSpan storeWait, TimeSpan tagTtl,
-    BehaviourOptions behaviour, GatewayMode mode)
+    BehaviourOptions behaviour, GatewayMode mode, HostPolicies? hosts = null)
 {
+    /// <summary>The per-host policies of LinkGateway:Hosts (tracking domains), reloaded with the rest.</summary>
+    public HostPolicies Hosts { get; } = hosts ?? HostPolicies.None(scorer);
+
     public GatewayMode Mode { get; } = mode;
 
     public StatelessDetector Detector { get; } = detector;

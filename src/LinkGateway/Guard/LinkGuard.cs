@@ -1,5 +1,6 @@
 using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
+using LinkGateway.Hosts;
 using LinkGateway.Links;
 using LinkGateway.Memory;
 using LinkGateway.Networks;
@@ -36,8 +37,9 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
 
     /// <summary>Null when the request was cancelled (the client left).</summary>
     /// <param name="oneClick">The request is an RFC 8058 one-click unsubscribe.</param>
+    /// <param name="host">The policy of the request's host (its weights); the snapshot's default when null.</param>
     public async ValueTask<Judgement?> JudgeAsync(RoutePolicy policy, RequestFingerprint fingerprint, PassKind? pass, bool oneClick, string requestId,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, HostPolicy? host = null)
     {
         var snapshot = snapshots.Current;
         if (fingerprint.Identity is { FirstSeenStandsIn: true, MessageId: { } message } && _firstSeen.Find(message) is { } seen)
@@ -45,6 +47,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             fingerprint = fingerprint with { Identity = fingerprint.Identity with { SentAt = seen, FirstSeenStandsIn = false } };
         }
 
+        var scorer = (host ?? snapshot.Hosts.Default).Scorer;
         var signals = snapshot.Detector.Detect(fingerprint, out var network).Union(operatorNetworks.SignalsFor(fingerprint.ClientAddress));
         if (pass is { } passKind)
         {
@@ -56,14 +59,14 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             signals = signals.With(Signal.Honeypot);
         }
 
-        var observation = Observe(snapshot, policy, fingerprint, signals, network?.Category == NetworkCategory.PersonRelay, requestId);
-        var (verdict, remember, store) = await RecallAndScoreAsync(snapshot, observation, signals, cancellationToken).ConfigureAwait(false);
+        var observation = Observe(snapshot, scorer, policy, fingerprint, signals, network?.Category == NetworkCategory.PersonRelay, requestId);
+        var (verdict, remember, store) = await RecallAndScoreAsync(snapshot, scorer, observation, signals, cancellationToken).ConfigureAwait(false);
         if (verdict is null)
         {
             return null;
         }
 
-        var mayPass = MayPass(snapshot.Scorer, verdict);
+        var mayPass = MayPass(scorer, verdict);
         var enforced = Decide(policy, verdict, fingerprint.Method, pass is not null && mayPass, oneClick);
         var action = snapshot.Mode == GatewayMode.Observe ? GuardAction.Forward : enforced;
         return new Judgement(verdict, action, enforced, remember is { HasWork: true } ? remember : null, store, observation.Prefix, mayPass);
@@ -121,10 +124,9 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         }
     }
 
-    private static MemoryObservation Observe(GuardSnapshot snapshot, RoutePolicy policy, RequestFingerprint fingerprint, SignalSet signals, bool personRelay,
-        string requestId)
+    private static MemoryObservation Observe(GuardSnapshot snapshot, VerdictScorer scorer, RoutePolicy policy, RequestFingerprint fingerprint, SignalSet signals,
+        bool personRelay, string requestId)
     {
-        var scorer = snapshot.Scorer;
         var statelessScore = scorer.ScoreOf(Rememberable(signals));
         var newTag = statelessScore >= scorer.Policy.BotThreshold ? new AddressTag(statelessScore, scorer.ReasonsOf(signals), fingerprint.ReceivedAt) : null;
         var prefix = NetworkPrefix.Of(fingerprint.ClientAddress);
@@ -139,10 +141,9 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
     /// The one store round trip: what the memory knew adds the behavioural signals. When the verdict is
     /// "bot" and behaviour (not the request alone) made it so, says what to tag afterwards.
     /// </summary>
-    private async Task<(Verdict? Verdict, MemoryRemember? Remember, StoreOutcome Store)> RecallAndScoreAsync(GuardSnapshot snapshot,
+    private async Task<(Verdict? Verdict, MemoryRemember? Remember, StoreOutcome Store)> RecallAndScoreAsync(GuardSnapshot snapshot, VerdictScorer scorer,
         MemoryObservation observation, SignalSet signals, CancellationToken cancellationToken)
     {
-        var scorer = snapshot.Scorer;
         if (circuit.IsOpen)
         {
             backlog.Add(observation); // the memory still learns of it, once the store is back

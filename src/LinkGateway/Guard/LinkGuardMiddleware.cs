@@ -36,7 +36,11 @@ internal sealed class LinkGuardMiddleware
     public async Task InvokeAsync(HttpContext context)
     {
         var snapshot = _guard.Snapshot;
-        var policy = _routes.For(context);
+        // The host's policy (tracking domains): its Shield under the route's, its weights, and for the Host transform and the
+        // interstitial's brand, kept with the request.
+        var host = snapshot.Hosts.For(context.Request.Host.Value);
+        context.Features.Set(host);
+        var policy = host.Guarding(_routes.For(context));
         BotHeaders.StripFromClient(context);
         if (context.Request.Headers.UserAgent.Count > 1)
         {
@@ -59,7 +63,7 @@ internal sealed class LinkGuardMiddleware
                 return;
         }
 
-        var judgement = await _guard.JudgeAsync(policy, fingerprint, input.Pass, input.IsOneClickUnsubscribe, requestId, context.RequestAborted)
+        var judgement = await _guard.JudgeAsync(policy, fingerprint, input.Pass, input.IsOneClickUnsubscribe, requestId, context.RequestAborted, host)
             .ConfigureAwait(false);
         if (judgement is null)
         {

@@ -1,5 +1,6 @@
 using LinkGateway.Contracts;
 using LinkGateway.Guard;
+using LinkGateway.Hosts;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
@@ -24,22 +25,26 @@ public static class GatewayConfigValidator
 
         ProxyConfigRules.Check(configuration, errors);
         CheckListenUrls(configuration, errors);
-        var policy = ValidateScoring(options, errors);
+        var policy = ValidateScoring(options, errors, out var weights);
         // Each feature checks what its own options must agree on beyond their declared ranges.
         var identities = CompileIdentities(options, configuration, configDirectory, errors);
         options.ForwardedHeaders.Validate(errors);
         options.Redis.Validate(errors);
         options.Admin.Validate(errors);
         options.Shield.Validate(options.Redis, errors);
+        options.Tls.Validate(configDirectory, errors);
         var signatures = LoadSignatures(Path.GetFullPath(options.Signatures.Path, configDirectory), errors);
 
-        if (errors.Count > 0 || policy is null || signatures is null || signingKey is null || identities is null)
+        var scorer = policy is null ? null : new VerdictScorer(policy);
+        var hosts = scorer is null ? null : HostPolicies.Compile(options.Hosts, options.Thresholds.Suspect, options.Thresholds.Bot, weights, scorer, errors);
+        if (errors.Count > 0 || scorer is null || hosts is null || signatures is null || signingKey is null || identities is null)
         {
             throw new GatewayConfigurationException(errors);
         }
 
         var detector = new StatelessDetector(signatures, options.Timing);
-        var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), identities, options.Redis.Budget, options.Redis.MaxWait, options.Memory.TagTtl, options.Behaviour, options.Mode);
+        var snapshot = new GuardSnapshot(detector, scorer, identities, options.Redis.Budget, options.Redis.MaxWait, options.Memory.TagTtl, options.Behaviour, options.Mode,
+            hosts);
         return new ValidatedConfig(options, snapshot, signingKey);
     }
 
@@ -81,9 +86,9 @@ public static class GatewayConfigValidator
         }
     }
 
-    private static ScoringPolicy? ValidateScoring(LinkGatewayOptions options, List<string> errors)
+    private static ScoringPolicy? ValidateScoring(LinkGatewayOptions options, List<string> errors, out Dictionary<Signal, double> weights)
     {
-        var weights = new Dictionary<Signal, double>();
+        weights = [];
         foreach (var (code, weight) in options.Weights)
         {
             if (!SignalCatalog.TryParse(code, out var signal))

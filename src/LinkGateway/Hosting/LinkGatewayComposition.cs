@@ -40,8 +40,9 @@ public static class LinkGatewayComposition
         services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<ProxyConfigFilter>()
-            .AddBotHeaders(config.SigningKey);
-        builder.AddTlsFingerprint();
+            .AddBotHeaders(config.SigningKey)
+            .AddHostPolicies();
+        builder.AddGatewayTls(options.Tls, Path.GetDirectoryName(launch.ConfigFile)!);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.RequestHeaderEncodingSelector = static _ => HeaderEncoding.Utf8);
         return builder;
     }

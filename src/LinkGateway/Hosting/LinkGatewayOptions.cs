@@ -2,6 +2,7 @@ using LinkGateway.Admin;
 using LinkGateway.Contracts;
 using LinkGateway.Forwarding;
 using LinkGateway.Guard;
+using LinkGateway.Hosts;
 using LinkGateway.Interstitial;
 using LinkGateway.Memory;
 using LinkGateway.ProxyTrust;
@@ -53,4 +54,7 @@ public sealed class LinkGatewayOptions
     public AdminOptions Admin { get; set; } = new();
 
     public TlsOptions Tls { get; set; } = new();
+
+    /// <summary>Per tracking domain ("links.example.com", "*.example.com", "*"): shield, weights, brand, Host forwarding (docs/reference/configuration.md, "Hosts").</summary>
+    public Dictionary<string, HostPolicyOptions> Hosts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

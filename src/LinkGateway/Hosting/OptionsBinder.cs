@@ -32,8 +32,8 @@ public static class OptionsBinder
 
     /// <summary>True for the types a key may have: scalars, lists of scalars, string-keyed dictionaries of scalars or option classes, and option classes.</summary>
     public static bool IsSupported(Type type) =>
-        IsScalar(type) || ElementOfList(type) is { } element && IsScalar(element) || ValueOfDictionary(type) is { } value && (IsScalar(value) || IsOptionsClass(value))
-        || IsOptionsClass(type);
+        IsScalar(type) || ElementOfList(type) is { } element && IsScalar(element)
+        || ValueOfDictionary(type) is { } value && (IsScalar(value) || IsOptionsClass(value)) || IsOptionsClass(type);
 
     private static void BindObject(object target, IConfigurationSection section, List<string> errors)
     {
@@ -103,9 +103,10 @@ public static class OptionsBinder
             {
                 if (IsOptionsClass(valueType))
                 {
-                    var entryOptions = Activator.CreateInstance(valueType)!;
-                    BindObject(entryOptions, entry, errors);
-                    dictionary[entry.Key] = entryOptions;
+                    // A named section of keys (LinkGateway:Hosts:NAME:…): bound as strictly as the options themselves.
+                    var options = Activator.CreateInstance(valueType)!;
+                    BindObject(options, entry, errors);
+                    dictionary[entry.Key] = options;
                 }
                 else if (Read(entry, valueType, errors) is (true, var value))
                 {

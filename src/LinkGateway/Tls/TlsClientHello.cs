@@ -14,6 +14,7 @@ namespace LinkGateway.Tls;
 public static class TlsClientHello
 {
     private const string ConnectionItemKey = "LinkGateway.Ja4";
+    private const string ServerNameItemKey = "LinkGateway.ServerName";
 
     // A key no other code can write under in HttpContext.Items.
     private static readonly object _requestItemKey = new();
@@ -23,13 +24,21 @@ public static class TlsClientHello
     {
         // The callback may not keep the sequence; a ClientHello fits on the stack or in one small array.
         var computed = record.IsSingleSegment
-            ? Ja4.TryCompute(record.FirstSpan, out var ja4)
-            : Ja4.TryCompute(record.ToArray(), out ja4);
+            ? Ja4.TryCompute(record.FirstSpan, out var ja4, out var serverName)
+            : Ja4.TryCompute(record.ToArray(), out ja4, out serverName);
         if (computed)
         {
             connection.Items[ConnectionItemKey] = ja4;
+            if (serverName is not null)
+            {
+                connection.Items[ServerNameItemKey] = serverName;
+            }
         }
     }
+
+    /// <summary>The server name (SNI) of the connection's ClientHello, read before the handshake; null when it had none.</summary>
+    public static string? ServerNameOf(ConnectionContext connection) =>
+        connection.Items.TryGetValue(ServerNameItemKey, out var name) ? name as string : null;
 
     /// <summary>The JA4 of the request's connection, else the one a trusted balancer sent with this request; null over plain HTTP.</summary>
     public static string? Ja4Of(HttpContext context) =>

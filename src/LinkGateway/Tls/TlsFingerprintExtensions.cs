@@ -4,14 +4,32 @@ namespace Microsoft.AspNetCore.Builder;
 
 public static class TlsFingerprintExtensions
 {
-    /// <summary>Computes the JA4 of every TLS ClientHello on Kestrel's HTTPS endpoints (configured under Kestrel:Endpoints).</summary>
-    public static WebApplicationBuilder AddTlsFingerprint(this WebApplicationBuilder builder)
+    /// <summary>
+    /// What the gateway adds to Kestrel's HTTPS endpoints (Kestrel:Endpoints): the JA4 of every TLS ClientHello, and, with
+    /// LinkGateway:Tls:CertificateFolder, certificates chosen by SNI from that folder. Kestrel keeps one set of HTTPS defaults,
+    /// so both are set here together.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayTls(this WebApplicationBuilder builder, TlsOptions options, string configDirectory)
     {
+        var folder = options.CertificateFolderPath(configDirectory);
+        if (folder is not null)
+        {
+            builder.Services.AddSingleton(services => new SniCertificates(folder, services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<ILogger<SniCertificates>>()));
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
         {
 #pragma warning disable CS0618 // ListenOptions.UseTlsClientHelloListener, which replaces it, arrives in ASP.NET Core 11.
             https.TlsClientHelloBytesCallback = TlsClientHello.OnClientHello;
 #pragma warning restore CS0618
+            if (folder is not null)
+            {
+                // Kestrel asks once per endpoint as it starts, with the container built: the folder is loaded by then.
+                var certificates = kestrel.ApplicationServices.GetRequiredService<SniCertificates>();
+                https.ServerCertificateSelector = certificates.Select;
+                https.OnAuthenticate = certificates.OnAuthenticate;
+            }
         }));
         return builder;
     }

@@ -1,6 +1,9 @@
 namespace LinkGateway.Tls;
 
-/// <summary>LinkGateway:Tls. HTTPS itself is Kestrel's (Kestrel:Endpoints with a certificate); this is the fingerprint.</summary>
+/// <summary>
+/// LinkGateway:Tls. HTTPS itself is Kestrel's (Kestrel:Endpoints); the certificates come from Kestrel's configuration, or by
+/// SNI from <see cref="CertificateFolder"/>. Read at start-up; the folder's files are watched.
+/// </summary>
 public sealed class TlsOptions
 {
     /// <summary>
@@ -8,4 +11,23 @@ public sealed class TlsOptions
     /// trusted proxies (LinkGateway:ForwardedHeaders) and never forwarded. Off by default.
     /// </summary>
     public string? Ja4Header { get; set; }
+
+    /// <summary>
+    /// A folder of PEM certificates (NAME.pem with NAME.key, or a combined NAME.pem) that every HTTPS endpoint chooses from by
+    /// the client's server name (SNI), relative to the configuration file's folder; reloaded when its files change. Off by
+    /// default: Kestrel's own certificate configuration serves.
+    /// </summary>
+    public string? CertificateFolder { get; set; }
+
+    /// <summary>The certificate folder's full path, or null when none is configured.</summary>
+    public string? CertificateFolderPath(string configDirectory) =>
+        string.IsNullOrWhiteSpace(CertificateFolder) ? null : Path.GetFullPath(CertificateFolder, configDirectory);
+
+    public void Validate(string configDirectory, List<string> errors)
+    {
+        if (CertificateFolderPath(configDirectory) is { } folder && !Directory.Exists(folder))
+        {
+            errors.Add($"LinkGateway:Tls:CertificateFolder: the folder {folder} does not exist (create it, empty if the certificates come later)");
+        }
+    }
 }

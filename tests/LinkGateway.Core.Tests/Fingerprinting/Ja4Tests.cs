@@ -25,6 +25,17 @@ public sealed class Ja4Tests
         Assert.Equal("8daaf6152771", Ja4.CipherHash(ja4).ToString());
     }
 
+    [Theory]
+    [InlineData("links.acme-shop.example")]
+    [InlineData(null)]
+    public void TheServerName_IsReadWithTheJa4(string? serverName)
+    {
+        var record = ClientHello([0x1301], serverName is null ? [0x002b] : [0x0000, 0x002b], [], "h2", serverName);
+
+        Assert.True(Ja4.TryCompute(record, out _, out var read));
+        Assert.Equal(serverName, read);
+    }
+
     [Fact]
     public void WithoutSniAlpnOrSignatureAlgorithms_TheCodesSayIt()
     {

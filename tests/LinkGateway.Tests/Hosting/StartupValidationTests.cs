@@ -48,7 +48,7 @@ public class StartupValidationTests
     [InlineData("LinkGateway:Behaviour:BurstDomainAfterSend", "00:15:00", "LinkGateway:Behaviour:BurstDomainAfterSend: unknown key")] // renamed DeliveryWindow: an old file stops, naming the key
     [InlineData("LinkGateway:Redis:Budgett", "20ms", "LinkGateway:Redis:Budgett: unknown key (did you mean Budget?)")]
     [InlineData("LinkGateway:Tresholds:Bot", "90", "LinkGateway:Tresholds: unknown key (did you mean Thresholds?)")]
-    [InlineData("LinkGateway:Colour", "blue", "LinkGateway:Colour: unknown key (valid here: Admin, Behaviour, ForwardedHeaders, Identities, Identity, Memory, Mode, RateLimit, Redis, Shield, Signatures, Signing, Thresholds, Timing, Tls, Weights)")]
+    [InlineData("LinkGateway:Colour", "blue", "LinkGateway:Colour: unknown key (valid here: Admin, Behaviour, ForwardedHeaders, Hosts, Identities, Identity, Memory, Mode, RateLimit, Redis, Shield, Signatures, Signing, Thresholds, Timing, Tls, Weights)")]
     [InlineData("LinkGateway:ForwardedHeaders:KnownProxies:first", "10.0.0.1", "LinkGateway:ForwardedHeaders:KnownProxies:first: unknown key (KnownProxies is a list")]
     [InlineData("LinkGateway:Redis", "localhost:6379", "LinkGateway:Redis: expects a section (keys: Configuration, KeyPrefix, Budget")]
     [InlineData("LinkGateway:Mode", "shadow", "LinkGateway:Mode: \"shadow\" is not allowed (allowed: enforce, observe)")]
@@ -78,6 +78,15 @@ public class StartupValidationTests
     [InlineData("LinkGateway:Identity:SentAtFallback", "first-click", "LinkGateway:Identity:SentAtFallback: \"first-click\" is not allowed (allowed: none, first-seen)")]
     [InlineData("LinkGateway:Identity:MessageId", "", "LinkGateway:Identity:MessageId: must name a route value")]
     [InlineData("LinkGateway:Identities:esp:Tokn", "t", "LinkGateway:Identities:esp:Tokn: unknown key (did you mean Token?)")]
+    [InlineData("LinkGateway:Hosts:links.example.com:Shield", "sometimes", "LinkGateway:Hosts:links.example.com:Shield: \"sometimes\" is not allowed (allowed: auto, always)")]
+    [InlineData("LinkGateway:Hosts:links.example.com:Weights:ua.libary", "0.5", "LinkGateway:Hosts:links.example.com:Weights:ua.libary: unknown reason code (did you mean ua.library?)")]
+    [InlineData("LinkGateway:Hosts:links.example.com:Weights:ua.library", "2", "LinkGateway:Hosts:links.example.com:Weights:ua.library: 2 is outside 0..1")]
+    [InlineData("LinkGateway:Hosts:links.example.com:Brnad", "Acme", "LinkGateway:Hosts:links.example.com:Brnad: unknown key (did you mean Brand?)")]
+    [InlineData("LinkGateway:Hosts:links.example.com:ForwardHost", "maybe", "LinkGateway:Hosts:links.example.com:ForwardHost: \"maybe\" is not allowed (allowed: true, false)")]
+    [InlineData("LinkGateway:Hosts:links.example.com:Brand", "   ", "LinkGateway:Hosts:links.example.com:Brand: must be a name of 1..64 printable characters")]
+    [InlineData("LinkGateway:Hosts:links_example.com:Brand", "Acme", "LinkGateway:Hosts:links_example.com: \"links_example\" is not a DNS label")]
+    [InlineData("LinkGateway:Hosts:*.*.example.com:Brand", "Acme", "LinkGateway:Hosts:*.*.example.com: \"*\" is not a DNS label")]
+    [InlineData("LinkGateway:Tls:CertificateFolder", "no-such-folder", "LinkGateway:Tls:CertificateFolder: the folder ")]
     public void BadSetting_StopsStartUpNamingTheKey(string key, string value, string expected)
     {
         var error = Assert.Throws<GatewayConfigurationException>(() => Build(new() { [key] = value }));
