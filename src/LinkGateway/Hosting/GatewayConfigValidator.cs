@@ -1,5 +1,6 @@
 using LinkGateway.Contracts;
 using LinkGateway.Guard;
+using LinkGateway.Interstitial;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
 using LinkGateway.Signatures;
@@ -7,7 +8,11 @@ using LinkGateway.Signatures;
 namespace LinkGateway.Hosting;
 
 /// <summary>The configuration, checked and compiled: what the host needs to start.</summary>
-public sealed record ValidatedConfig(LinkGatewayOptions Options, GuardSnapshot Snapshot, byte[] SigningKey);
+public sealed record ValidatedConfig(LinkGatewayOptions Options, GuardSnapshot Snapshot, byte[] SigningKey)
+{
+    /// <summary>The interstitial's brands, read from their folders.</summary>
+    public BrandBook Brands { get; init; } = BrandBook.Empty;
+}
 
 /// <summary>
 /// Checks the whole configuration before anything starts, collecting every error, each naming its key,
@@ -30,16 +35,18 @@ public static class GatewayConfigValidator
         options.Redis.Validate(errors);
         options.Admin.Validate(errors);
         options.Shield.Validate(options.Redis, errors);
+        var brands = BrandBook.Load(options.Brands, configDirectory, errors);
+        brands?.CheckRoutes(configuration, errors);
         var signatures = LoadSignatures(Path.GetFullPath(options.Signatures.Path, configDirectory), errors);
 
-        if (errors.Count > 0 || policy is null || signatures is null || signingKey is null)
+        if (errors.Count > 0 || policy is null || signatures is null || signingKey is null || brands is null)
         {
             throw new GatewayConfigurationException(errors);
         }
 
         var detector = new StatelessDetector(signatures, options.Timing);
         var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.Budget, options.Redis.MaxWait, options.Memory.TagTtl, options.Behaviour, options.Mode);
-        return new ValidatedConfig(options, snapshot, signingKey);
+        return new ValidatedConfig(options, snapshot, signingKey) { Brands = brands };
     }
 
     /// <summary>The gateway's own listen addresses (--urls, ASPNETCORE_URLS, Kestrel:Endpoints), checked before Kestrel reads them.</summary>

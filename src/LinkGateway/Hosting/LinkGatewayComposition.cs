@@ -33,14 +33,15 @@ public static class LinkGatewayComposition
         services.AddSingleton<Yarp.ReverseProxy.Configuration.IConfigChangeListener>(sp => sp.GetRequiredService<GuardReloader>());
         services.AddGatewayMemory(options.Redis, options.Memory);
         services.AddOperatorNetworks();
-        services.AddInterstitialShield(options.Shield, options.Redis);
+        services.AddInterstitialShield(options.Shield, options.Redis, config.Brands);
         services.AddClientRateLimiting(options.RateLimit);
         services.AddGatewayMetrics();
         services.AddProxyTrust(options.ForwardedHeaders);
         services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<ProxyConfigFilter>()
-            .AddBotHeaders(config.SigningKey);
+            .AddBotHeaders(config.SigningKey)
+            .AddLandingVerdict(config.SigningKey);
         builder.AddTlsFingerprint();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.RequestHeaderEncodingSelector = static _ => HeaderEncoding.Utf8);
         return builder;

@@ -32,8 +32,8 @@ public static class OptionsBinder
 
     /// <summary>True for the types a key may have: scalars, lists and string-keyed dictionaries of scalars, and option classes.</summary>
     public static bool IsSupported(Type type) =>
-        IsScalar(type) || ElementOfList(type) is { } element && IsScalar(element) || ValueOfDictionary(type) is { } value && IsScalar(value)
-        || IsOptionsClass(type);
+        IsScalar(type) || ElementOfList(type) is { } element && IsScalar(element)
+        || ValueOfDictionary(type) is { } value && (IsScalar(value) || IsOptionsClass(value)) || IsOptionsClass(type);
 
     private static void BindObject(object target, IConfigurationSection section, List<string> errors)
     {
@@ -101,6 +101,15 @@ public static class OptionsBinder
             dictionary.Clear();
             foreach (var entry in section.GetChildren())
             {
+                // A section per name (LinkGateway:Brands:{name}:Folder): each entry an options class of its own.
+                if (IsOptionsClass(valueType))
+                {
+                    var entryOptions = Activator.CreateInstance(valueType)!;
+                    BindObject(entryOptions, entry, errors);
+                    dictionary[entry.Key] = entryOptions;
+                    continue;
+                }
+
                 if (Read(entry, valueType, errors) is (true, var value))
                 {
                     dictionary[entry.Key] = value;
