@@ -19,17 +19,17 @@ public interface IHostBrand
 /// </summary>
 public sealed class BrandBook
 {
-    private readonly FrozenDictionary<string, Brand> _brands;
+    private readonly FrozenDictionary<string, PageBrand> _brands;
     private readonly IHostBrand? _hostBrand;
 
-    private BrandBook(FrozenDictionary<string, Brand> brands, IHostBrand? hostBrand)
+    private BrandBook(FrozenDictionary<string, PageBrand> brands, IHostBrand? hostBrand)
     {
         _brands = brands;
         _hostBrand = hostBrand;
     }
 
     /// <summary>No brands: every page is the built-in one.</summary>
-    public static BrandBook Empty { get; } = new(FrozenDictionary<string, Brand>.Empty, null);
+    public static BrandBook Empty { get; } = new(FrozenDictionary<string, PageBrand>.Empty, null);
 
     public IEnumerable<string> Names => _brands.Keys;
 
@@ -37,10 +37,10 @@ public sealed class BrandBook
     public static BrandBook? Load(IReadOnlyDictionary<string, BrandOptions> brands, string configDirectory, List<string> errors)
     {
         var before = errors.Count;
-        var loaded = new Dictionary<string, Brand>(StringComparer.OrdinalIgnoreCase);
+        var loaded = new Dictionary<string, PageBrand>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, options) in brands)
         {
-            if (Brand.Load(name, options, configDirectory, errors) is { } brand)
+            if (PageBrand.Load(name, options, configDirectory, errors) is { } brand)
             {
                 loaded[name] = brand;
             }
@@ -67,8 +67,8 @@ public sealed class BrandBook
     }
 
     /// <summary>The brand of this request's page. A name that is not (or no longer) configured falls back to the next choice.</summary>
-    public Brand For(HttpContext context, RoutePolicy policy) =>
-        Named(policy.Brand) ?? Named(_hostBrand?.BrandOf(context)) ?? Brand.Default;
+    public PageBrand For(HttpContext context, RoutePolicy policy) =>
+        Named(policy.Brand) ?? Named(_hostBrand?.BrandOf(context)) ?? PageBrand.Default;
 
-    private Brand? Named(string? name) => name is not null && _brands.TryGetValue(name, out var brand) ? brand : null;
+    private PageBrand? Named(string? name) => name is not null && _brands.TryGetValue(name, out var brand) ? brand : null;
 }

@@ -16,17 +16,17 @@ internal static class InterstitialPage
     public const string AutoField = "lg-auto";
 
     /// <summary>Writes the page. <paramref name="autoContinue"/> adds the click route's self-submitting script.</summary>
-    public static Task WriteAsync(HttpContext context, Brand brand, LinkKind kind, string token, bool autoContinue) =>
+    public static Task WriteAsync(HttpContext context, PageBrand brand, LinkKind kind, string token, bool autoContinue) =>
         WriteAsync(context, brand, PageTexts.PageOf(kind, done: false), token, autoContinue);
 
     /// <summary>
     /// The completed page: what a person sees on coming back to an unsubscribe or confirm link that went through. Same look,
     /// no form: nothing to press, nothing sent to the origin again.
     /// </summary>
-    public static Task WriteDoneAsync(HttpContext context, Brand brand, LinkKind kind) =>
+    public static Task WriteDoneAsync(HttpContext context, PageBrand brand, LinkKind kind) =>
         WriteAsync(context, brand, PageTexts.PageOf(kind, done: true), token: null, autoContinue: false);
 
-    private static Task WriteAsync(HttpContext context, Brand brand, string page, string? token, bool autoContinue)
+    private static Task WriteAsync(HttpContext context, PageBrand brand, string page, string? token, bool autoContinue)
     {
         var language = ChooseLanguage(context.Request, brand);
         var title = brand.Text(language, page + ".title");
@@ -98,7 +98,7 @@ internal static class InterstitialPage
     }
 
     /// <summary>The best-rated language of Accept-Language that we have; English otherwise.</summary>
-    private static string ChooseLanguage(HttpRequest request, Brand brand)
+    private static string ChooseLanguage(HttpRequest request, PageBrand brand)
     {
         var accepted = request.GetTypedHeaders().AcceptLanguage;
         foreach (var entry in accepted.OrderByDescending(a => a.Quality ?? 1))

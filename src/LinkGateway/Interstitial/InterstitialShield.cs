@@ -196,7 +196,7 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     /// Once the origin has answered this pass's request with a 2xx, the same browser gets a completed mark for this link: a
     /// Data Protection cookie bound to the URL and to the client, as the pass is, valid <see cref="ShieldOptions.DoneLifetime"/>.
     /// It only ever shows the completed page in place of the interstitial; it lets nothing through to the origin. An error
-    /// from the origin sets none, so the person can try again.
+    /// from the origin sets none, so the person can try again; neither does a page the guard answered itself.
     /// </summary>
     private void MarkDoneOnSuccess(HttpContext context, RequestFingerprint fingerprint)
     {
@@ -205,8 +205,9 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         var path = CookiePath(context.Request);
         context.Response.OnStarting(() =>
         {
+            // The origin's own answer only: when the guard answers instead (the request still scores bot), nothing was done.
             var response = context.Response;
-            if (response.StatusCode is >= 200 and < 300)
+            if (response.StatusCode is >= 200 and < 300 && context.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>()?.ProxiedDestination is not null)
             {
                 response.Cookies.Append(DoneCookieName, passes.IssueDone(target, holder), new CookieOptions
                 {

@@ -65,6 +65,23 @@ public sealed class CompletedPageTests
     }
 
     [Fact]
+    public async Task PassRedeemedByAClientThatScoresBot_GetsThePage_AndNoCompletedMark()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        // Exchange Online Protection's network following the 303 with the cookie it was bound to: the guard shows the page,
+        // the origin answers nothing, so nothing is done.
+        const string scanner = "40.107.8.12";
+        const string path = "/u/m-1/r-6";
+        var cookie = host.Services.GetRequiredService<PassTokens>().IssueCookie(path, LinkGateway.Guard.PassKind.Click, ShieldClient.Holder(scanner));
+
+        var response = await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, scanner), $"{InterstitialShield.CookieName}={cookie}"));
+
+        Assert.True(ShieldClient.IsInterstitial(await response.Content.ReadAsStringAsync()));
+        Assert.Null(DoneCookie(response));
+        Assert.Empty(host.Ledger.Events);
+    }
+
+    [Fact]
     public async Task OriginError_SetsNoCompletedMark_SoThePersonCanTryAgain()
     {
         await using var origin = await ScriptedOrigin.StartAsync(context =>

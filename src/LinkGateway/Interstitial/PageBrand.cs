@@ -32,7 +32,7 @@ public sealed record BrandColours(string Background, string Panel, string Border
 /// a logo inlined as a data: URI, so the page still loads nothing from anywhere. Everything from the folder is text or an
 /// image: the page HTML-encodes every word, and takes nothing else from it.
 /// </summary>
-public sealed class Brand
+public sealed class PageBrand
 {
     /// <summary>Largest logo file: it is inlined into every page it shows on.</summary>
     public const int MaxLogoBytes = 32 * 1024;
@@ -42,7 +42,7 @@ public sealed class Brand
 
     private readonly FrozenDictionary<string, FrozenDictionary<string, string>> _texts;
 
-    private Brand(string name, FrozenDictionary<string, FrozenDictionary<string, string>> texts, BrandColours colours, string? logoDataUri)
+    private PageBrand(string name, FrozenDictionary<string, FrozenDictionary<string, string>> texts, BrandColours colours, string? logoDataUri)
     {
         Name = name;
         _texts = texts;
@@ -52,7 +52,7 @@ public sealed class Brand
     }
 
     /// <summary>The built-in page: no logo, the built-in words and colours.</summary>
-    public static Brand Default { get; } = new("default", FrozenDictionary<string, FrozenDictionary<string, string>>.Empty, BrandColours.Default, null);
+    public static PageBrand Default { get; } = new("default", FrozenDictionary<string, FrozenDictionary<string, string>>.Empty, BrandColours.Default, null);
 
     public string Name { get; }
 
@@ -76,7 +76,7 @@ public sealed class Brand
         texts.TryGetValue(language, out var words) && words.TryGetValue(key, out var word) ? word : null;
 
     /// <summary>Reads a brand's folder; null with every problem added to <paramref name="errors"/>, each naming the key.</summary>
-    public static Brand? Load(string name, BrandOptions options, string configDirectory, List<string> errors)
+    public static PageBrand? Load(string name, BrandOptions options, string configDirectory, List<string> errors)
     {
         var key = $"LinkGateway:Brands:{name}";
         var before = errors.Count;
@@ -103,7 +103,7 @@ public sealed class Brand
         var texts = ReadTexts(folder, key, errors);
         var colours = ReadColours(folder, key, errors);
         var logo = ReadLogo(folder, key, errors);
-        return errors.Count > before ? null : new Brand(name, texts, colours, logo);
+        return errors.Count > before ? null : new PageBrand(name, texts, colours, logo);
     }
 
     private static FrozenDictionary<string, FrozenDictionary<string, string>> ReadTexts(string folder, string key, List<string> errors)
