@@ -69,11 +69,15 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
     public const string ShieldKey = "Shield";
     public const string OnSuspectKey = "OnSuspect";
     public const string OnBotKey = "OnBot";
+    public const string IdentityKey = "Identity";
     public const string BrandKey = "Brand";
     public const string LandingVerdictKey = "LandingVerdict";
     public const string LandingVerdictFromKey = "LandingVerdictFrom";
 
-    private static readonly string[] _keys = [LinkKinds.MetadataKey, ShieldKey, OnSuspectKey, OnBotKey, BrandKey, LandingVerdictKey, LandingVerdictFromKey];
+    private static readonly string[] _keys = [LinkKinds.MetadataKey, ShieldKey, OnSuspectKey, OnBotKey, IdentityKey, BrandKey, LandingVerdictKey, LandingVerdictFromKey];
+
+    /// <summary>The name of the route's link layout (LinkGateway:Identities:NAME); null for LinkGateway:Identity.</summary>
+    public string? Identity { get; init; }
 
     /// <summary>The brand (LinkGateway:Brands:{name}) of this route's interstitial; null for the host's brand or the default.</summary>
     public string? Brand { get; init; }
@@ -173,7 +177,10 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
             return null;
         }
 
-        return new RoutePolicy(kind, shield, onSuspect, onBot) { Brand = brand, LandingVerdict = landing, LandingVerdictFrom = from };
+        return new RoutePolicy(kind, shield, onSuspect, onBot)
+        {
+            Identity = metadata?.GetValueOrDefault(IdentityKey), Brand = brand, LandingVerdict = landing, LandingVerdictFrom = from,
+        };
     }
 
     /// <summary>A brand's name as configuration keys and Metadata spell it.</summary>
