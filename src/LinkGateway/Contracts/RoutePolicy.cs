@@ -52,6 +52,17 @@ public enum ShieldMode : byte
     Always,
 }
 
+/// <summary>How a click route carries its verdict on to the landing page (route Metadata "LandingVerdict").</summary>
+public enum LandingVerdictMode : byte
+{
+    /// <summary>Not at all (the default).</summary>
+    Off,
+    /// <summary>A signed lg_v parameter appended to the origin's absolute http(s) Location.</summary>
+    Query,
+    /// <summary>A signed lg_v cookie on the tracking domain, set with the origin's redirect.</summary>
+    Cookie,
+}
+
 /// <summary>A route's guard settings, read from its Metadata (docs/reference/configuration.md, "Routes: kinds and policies").</summary>
 public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction OnSuspect, GuardAction OnBot)
 {
@@ -59,11 +70,26 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
     public const string OnSuspectKey = "OnSuspect";
     public const string OnBotKey = "OnBot";
     public const string IdentityKey = "Identity";
+    public const string BrandKey = "Brand";
+    public const string LandingVerdictKey = "LandingVerdict";
+    public const string LandingVerdictFromKey = "LandingVerdictFrom";
 
-    private static readonly string[] _keys = [LinkKinds.MetadataKey, ShieldKey, OnSuspectKey, OnBotKey, IdentityKey];
+    private static readonly string[] _keys = [LinkKinds.MetadataKey, ShieldKey, OnSuspectKey, OnBotKey, IdentityKey, BrandKey, LandingVerdictKey, LandingVerdictFromKey];
 
     /// <summary>The name of the route's link layout (LinkGateway:Identities:NAME); null for LinkGateway:Identity.</summary>
     public string? Identity { get; init; }
+
+    /// <summary>The brand (LinkGateway:Brands:{name}) of this route's interstitial; null for the host's brand or the default.</summary>
+    public string? Brand { get; init; }
+
+    /// <summary>Click routes: how the verdict goes on to the landing page. <see cref="LandingVerdictMode.Off"/> by default.</summary>
+    public LandingVerdictMode LandingVerdict { get; init; }
+
+    /// <summary>The least verdict that carries a landing verdict: suspect by default, so a person's landing page never learns one.</summary>
+    public VerdictKind LandingVerdictFrom { get; init; } = VerdictKind.Suspect;
+
+    /// <summary>This verdict goes on to the landing page.</summary>
+    public bool CarriesLandingVerdict(VerdictKind verdict) => LandingVerdict != LandingVerdictMode.Off && verdict >= LandingVerdictFrom;
 
     public static RoutePolicy Plain { get; } = new(LinkKind.None, ShieldMode.Auto, GuardAction.Forward, GuardAction.Forward);
 
@@ -130,8 +156,39 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
                 return null;
         }
 
-        return new RoutePolicy(kind, shield, onSuspect, onBot) { Identity = metadata?.GetValueOrDefault(IdentityKey), ShieldNamed = metadata?.ContainsKey(ShieldKey) == true };
+        var brand = metadata?.GetValueOrDefault(BrandKey);
+        if (brand is not null && !IsBrandName(brand))
+        {
+            problem = $"{BrandKey}: \"{brand}\" is not a brand name (letters, digits, '-' and '_', up to 64; the key under LinkGateway:Brands)";
+            return null;
+        }
+
+        var landing = LandingVerdictMode.Off;
+        var landingText = metadata?.GetValueOrDefault(LandingVerdictKey);
+        if (landingText is not null
+            && (!Enum.TryParse(landingText, ignoreCase: true, out landing) || int.TryParse(landingText, out _) || (landing != LandingVerdictMode.Off && kind != LinkKind.Click)))
+        {
+            problem = $"{LandingVerdictKey}: \"{landingText}\" is not allowed here (off, query or cookie, on click routes)";
+            return null;
+        }
+
+        var from = VerdictKind.Suspect;
+        var fromText = metadata?.GetValueOrDefault(LandingVerdictFromKey);
+        if (fromText is not null && (!Enum.TryParse(fromText, ignoreCase: true, out from) || int.TryParse(fromText, out _)))
+        {
+            problem = $"{LandingVerdictFromKey}: \"{fromText}\" is not a verdict (suspect, bot, or human to tell every landing page)";
+            return null;
+        }
+
+        return new RoutePolicy(kind, shield, onSuspect, onBot)
+        {
+            Identity = metadata?.GetValueOrDefault(IdentityKey), ShieldNamed = metadata?.ContainsKey(ShieldKey) == true, Brand = brand, LandingVerdict = landing, LandingVerdictFrom = from,
+        };
     }
+
+    /// <summary>A brand's name as configuration keys and Metadata spell it.</summary>
+    public static bool IsBrandName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     private static bool TryAction(IReadOnlyDictionary<string, string>? metadata, string key, GuardAction[] allowed, ref GuardAction action, ref string? problem)
     {

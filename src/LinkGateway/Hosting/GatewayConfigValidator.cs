@@ -1,6 +1,7 @@
 using LinkGateway.Contracts;
 using LinkGateway.Guard;
 using LinkGateway.Hosts;
+using LinkGateway.Interstitial;
 using LinkGateway.Links;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
@@ -9,7 +10,11 @@ using LinkGateway.Signatures;
 namespace LinkGateway.Hosting;
 
 /// <summary>The configuration, checked and compiled: what the host needs to start.</summary>
-public sealed record ValidatedConfig(LinkGatewayOptions Options, GuardSnapshot Snapshot, byte[] SigningKey);
+public sealed record ValidatedConfig(LinkGatewayOptions Options, GuardSnapshot Snapshot, byte[] SigningKey)
+{
+    /// <summary>The interstitial's brands, read from their folders.</summary>
+    public BrandBook Brands { get; init; } = BrandBook.Empty;
+}
 
 /// <summary>
 /// Checks the whole configuration before anything starts, collecting every error, each naming its key,
@@ -33,11 +38,13 @@ public static class GatewayConfigValidator
         options.Admin.Validate(errors);
         options.Shield.Validate(options.Redis, errors);
         options.Tls.Validate(configDirectory, errors);
+        var brands = BrandBook.Load(options.Brands, configDirectory, errors);
+        brands?.CheckRoutes(configuration, errors);
         var signatures = LoadSignatures(Path.GetFullPath(options.Signatures.Path, configDirectory), errors);
 
         var scorer = policy is null ? null : new VerdictScorer(policy);
         var hosts = scorer is null ? null : HostPolicies.Compile(options.Hosts, options.Thresholds.Suspect, options.Thresholds.Bot, weights, scorer, errors);
-        if (errors.Count > 0 || scorer is null || hosts is null || signatures is null || signingKey is null || identities is null)
+        if (errors.Count > 0 || scorer is null || hosts is null || signatures is null || signingKey is null || identities is null || brands is null)
         {
             throw new GatewayConfigurationException(errors);
         }
@@ -45,7 +52,7 @@ public static class GatewayConfigValidator
         var detector = new StatelessDetector(signatures, options.Timing);
         var snapshot = new GuardSnapshot(detector, scorer, identities, options.Redis.Budget, options.Redis.MaxWait, options.Memory.TagTtl, options.Behaviour, options.Mode,
             hosts);
-        return new ValidatedConfig(options, snapshot, signingKey);
+        return new ValidatedConfig(options, snapshot, signingKey) { Brands = brands };
     }
 
     /// <summary>Every link layout of the configuration, compiled; null with the problems, each naming its key.</summary>

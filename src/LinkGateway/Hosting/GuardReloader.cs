@@ -282,6 +282,7 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
         ("Memory:InProcessMaxBytes", o.Memory.InProcessMaxBytes),
         ("Signing:Key", o.Signing.Key),
         ("Shield", o.Shield),
+        ("Brands", o.Brands),
         ("RateLimit", o.RateLimit),
         ("ForwardedHeaders", o.ForwardedHeaders),
         ("Tls", o.Tls),

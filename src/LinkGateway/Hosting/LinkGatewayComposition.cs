@@ -33,7 +33,7 @@ public static class LinkGatewayComposition
         services.AddSingleton<Yarp.ReverseProxy.Configuration.IConfigChangeListener>(sp => sp.GetRequiredService<GuardReloader>());
         services.AddGatewayMemory(options.Redis, options.Memory);
         services.AddOperatorNetworks();
-        services.AddInterstitialShield(options.Shield, options.Redis);
+        services.AddInterstitialShield(options.Shield, options.Redis, config.Brands);
         services.AddClientRateLimiting(options.RateLimit);
         services.AddGatewayMetrics();
         services.AddProxyTrust(options.ForwardedHeaders);
@@ -41,7 +41,8 @@ public static class LinkGatewayComposition
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<ProxyConfigFilter>()
             .AddBotHeaders(config.SigningKey)
-            .AddHostPolicies();
+            .AddHostPolicies()
+            .AddLandingVerdict(config.SigningKey);
         builder.AddGatewayTls(options.Tls, Path.GetDirectoryName(launch.ConfigFile)!);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.RequestHeaderEncodingSelector = static _ => HeaderEncoding.Utf8);
         return builder;

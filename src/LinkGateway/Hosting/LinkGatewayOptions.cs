@@ -46,6 +46,9 @@ public sealed class LinkGatewayOptions
 
     public ShieldOptions Shield { get; set; } = new();
 
+    /// <summary>The interstitial's brands by name (docs/concepts/shield.md, "Brands"); none by default. Read at start-up only.</summary>
+    public Dictionary<string, BrandOptions> Brands { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Windows and thresholds of the behavioural signals (docs/concepts/scoring.md).</summary>
     public BehaviourOptions Behaviour { get; set; } = new();
 

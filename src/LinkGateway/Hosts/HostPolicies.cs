@@ -70,13 +70,6 @@ public sealed class HostPolicies
     }
 
     /// <summary>
-    /// The brand the interstitial shows for a request: its route's Metadata "Brand" when it has one, else its host's
-    /// (LinkGateway:Hosts:NAME:Brand), else null (the neutral page).
-    /// </summary>
-    public static string? BrandOf(IReadOnlyDictionary<string, string>? routeMetadata, HostPolicy host) =>
-        routeMetadata?.TryGetValue("Brand", out var brand) == true && !string.IsNullOrWhiteSpace(brand) ? brand : host.Brand;
-
-    /// <summary>
     /// Compiles LinkGateway:Hosts: each entry's weights over <paramref name="globalWeights"/>, with the global thresholds.
     /// Problems go to <paramref name="errors"/>, each naming its key; the result is null when there were any.
     /// </summary>

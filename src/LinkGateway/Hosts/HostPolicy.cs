@@ -31,7 +31,7 @@ public sealed class HostPolicy
     /// <summary>The global scorer, or one built with this host's weight overrides.</summary>
     public VerdictScorer Scorer { get; }
 
-    /// <summary>The brand the interstitial shows on these hosts, when the route names none (<see cref="HostPolicies.BrandOf"/>).</summary>
+    /// <summary>The brand the interstitial shows on these hosts, when the route names none (<see cref="HostBrand"/>).</summary>
     public string? Brand { get; }
 
     /// <summary>The origin receives the client's Host (and X-Forwarded-Host as always), not its destination's.</summary>

@@ -1,3 +1,4 @@
+using LinkGateway.Contracts;
 using LinkGateway.Guard;
 using LinkGateway.Interstitial;
 using LinkGateway.Memory;
@@ -16,7 +17,8 @@ public static class InterstitialServiceCollectionExtensions
     /// (LinkGateway:Shield:KeyRingPath) and, with Redis, in Redis too (<see cref="MirroredKeyRing"/>): a token issued by
     /// one node is accepted by every other, and by this one through a Redis outage.
     /// </summary>
-    public static IServiceCollection AddInterstitialShield(this IServiceCollection services, ShieldOptions shield, RedisOptions redisOptions)
+    /// <param name="brands">The brands checked at start-up; a per-host choice (<see cref="IHostBrand"/>) registered by the host policy joins them.</param>
+    public static IServiceCollection AddInterstitialShield(this IServiceCollection services, ShieldOptions shield, RedisOptions redisOptions, BrandBook brands)
     {
         var folder = new DirectoryInfo(shield.KeyRingFolder(redisOptions));
         var protection = services.AddDataProtection().SetApplicationName("LinkGateway");
@@ -45,6 +47,7 @@ public static class InterstitialServiceCollectionExtensions
 
         services.AddSingleton(shield);
         services.AddSingleton<PassTokens>();
+        services.AddSingleton(sp => brands.WithHostBrand(sp.GetService<IHostBrand>()));
         services.AddSingleton<InterstitialShield>();
         services.AddSingleton<IInterstitial>(sp => sp.GetRequiredService<InterstitialShield>());
         return services;

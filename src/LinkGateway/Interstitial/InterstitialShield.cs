@@ -12,9 +12,12 @@ namespace LinkGateway.Interstitial;
 /// routes whose policy says so): shows the interstitial, turns a pressed button into a one-request
 /// pass, and recognises RFC 8058 one-click unsubscribes, which are always let through.
 /// </summary>
-public sealed class InterstitialShield(PassTokens passes, ShieldOptions options, TimeProvider time) : IInterstitial
+public sealed class InterstitialShield(PassTokens passes, ShieldOptions options, BrandBook brands, TimeProvider time) : IInterstitial
 {
     public const string CookieName = "lg-pass";
+
+    /// <summary>The completed mark: this browser's pass on this unsubscribe or confirm link went through (<see cref="MarkDoneOnSuccess"/>).</summary>
+    public const string DoneCookieName = "lg-done";
 
     private readonly ShieldOptions _options = options;
 
@@ -76,9 +79,17 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
 
         if (!HttpMethods.IsPost(context.Request.Method))
         {
-            return await TryRedeemCookieAsync(context, fingerprint).ConfigureAwait(false) is { } pass
-                ? InterstitialInput.None with { Pass = pass }
-                : InterstitialInput.None;
+            if (await TryRedeemCookieAsync(context, fingerprint).ConfigureAwait(false) is not { } pass)
+            {
+                return InterstitialInput.None;
+            }
+
+            if (policy.IsShielded)
+            {
+                MarkDoneOnSuccess(context, fingerprint);
+            }
+
+            return InterstitialInput.None with { Pass = pass };
         }
 
         var (form, refusal) = await ReadFormAsync(context.Request).ConfigureAwait(false);
@@ -164,15 +175,56 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
 
     /// <summary>The page, with a token for this URL and the client it is shown to.</summary>
     public Task ShowAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint, bool mayPass) =>
-        ShowAsync(context, policy, passes.IssueToken(Target(context.Request), PassHolder.Of(fingerprint)), mayPass);
+        ShowAsync(context, policy, fingerprint, passes.IssueToken(Target(context.Request), PassHolder.Of(fingerprint)), mayPass);
 
-    private static Task ShowAsync(HttpContext context, RoutePolicy policy, string token, bool mayPass)
+    private Task ShowAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint, string token, bool mayPass)
     {
+        var brand = brands.For(context, policy);
+        if (policy.IsShielded && IsDone(context, PassHolder.Of(fingerprint)))
+        {
+            // This browser went through already: a reload shows that it is done, never the question again, never the origin.
+            return InterstitialPage.WriteDoneAsync(context, brand, policy.Kind);
+        }
+
         // Click pages may continue by themselves, but never for a client the guard lets pass by nothing, and never
         // on unsubscribe or confirm, where only a pressed button counts.
         var autoContinue = policy.Kind == LinkKind.Click && mayPass;
-        return InterstitialPage.WriteAsync(context, policy.Kind, token, autoContinue);
+        return InterstitialPage.WriteAsync(context, brand, policy.Kind, token, autoContinue);
     }
+
+    /// <summary>
+    /// Once the origin has answered this pass's request with a 2xx, the same browser gets a completed mark for this link: a
+    /// Data Protection cookie bound to the URL and to the client, as the pass is, valid <see cref="ShieldOptions.DoneLifetime"/>.
+    /// It only ever shows the completed page in place of the interstitial; it lets nothing through to the origin. An error
+    /// from the origin sets none, so the person can try again; neither does a page the guard answered itself.
+    /// </summary>
+    private void MarkDoneOnSuccess(HttpContext context, RequestFingerprint fingerprint)
+    {
+        var target = Target(context.Request);
+        var holder = PassHolder.Of(fingerprint);
+        var path = CookiePath(context.Request);
+        context.Response.OnStarting(() =>
+        {
+            // The origin's own answer only: when the guard answers instead (the request still scores bot), nothing was done.
+            var response = context.Response;
+            if (response.StatusCode is >= 200 and < 300 && context.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>()?.ProxiedDestination is not null)
+            {
+                response.Cookies.Append(DoneCookieName, passes.IssueDone(target, holder), new CookieOptions
+                {
+                    Path = path,
+                    HttpOnly = true,
+                    Secure = context.Request.IsHttps,
+                    SameSite = SameSiteMode.Lax,
+                    MaxAge = _options.DoneLifetime,
+                });
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    private bool IsDone(HttpContext context, PassHolder holder) =>
+        context.Request.Cookies.TryGetValue(DoneCookieName, out var cookie) && passes.IsDone(cookie, Target(context.Request), holder);
 
     /// <summary>
     /// The page's form came back, already judged like any request. A valid pass answers 303 to the same URL with a
@@ -200,7 +252,7 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         {
             // A press sooner than a person reads gets the page again with the same token (not yet used): the dwell keeps
             // counting from the first view, so a person who pressed early passes with the next press.
-            await (tooSoon ? ShowAsync(context, policy, token, mayPass) : ShowAsync(context, policy, fingerprint, mayPass)).ConfigureAwait(false);
+            await (tooSoon ? ShowAsync(context, policy, fingerprint, token, mayPass) : ShowAsync(context, policy, fingerprint, mayPass)).ConfigureAwait(false);
             return false;
         }
 

@@ -40,6 +40,7 @@ public sealed class PassTokens
 {
     private readonly ITimeLimitedDataProtector _tokens;
     private readonly ITimeLimitedDataProtector _cookies;
+    private readonly ITimeLimitedDataProtector _done;
     private readonly SingleUseMarks _marks;
     private readonly ShieldOptions _options;
     private readonly TimeProvider _time;
@@ -48,6 +49,7 @@ public sealed class PassTokens
     {
         _tokens = protection.CreateProtector("LinkGateway.Interstitial.PassToken.v3").ToTimeLimitedDataProtector();
         _cookies = protection.CreateProtector("LinkGateway.Interstitial.PassCookie.v3").ToTimeLimitedDataProtector();
+        _done = protection.CreateProtector("LinkGateway.Interstitial.Done.v1").ToTimeLimitedDataProtector();
         _marks = marks;
         _options = options;
         _time = time;
@@ -74,6 +76,16 @@ public sealed class PassTokens
         && await _marks.TryConsumeAsync(ticket.Nonce, _options.CookieLifetime, cancellationToken).ConfigureAwait(false)
             ? ticket.Kind
             : null;
+
+    /// <summary>The completed mark for <paramref name="target"/> and <paramref name="holder"/>, valid <see cref="ShieldOptions.DoneLifetime"/>.</summary>
+    public string IssueDone(string target, PassHolder holder) =>
+        _done.Protect(Payload(target, holder, PassKind.Click), _time.GetUtcNow() + _options.DoneLifetime);
+
+    /// <summary>
+    /// The completed mark is genuine, unexpired and bound to <paramref name="target"/> and <paramref name="holder"/>. It is
+    /// not used up: it shows the completed page as often as the person reloads, and lets nothing through.
+    /// </summary>
+    public bool IsDone(string? cookie, string target, PassHolder holder) => TryRead(_done, cookie, target, holder, out _);
 
     private string Payload(string target, PassHolder holder, PassKind kind) => string.Create(CultureInfo.InvariantCulture,
         $"{(int)kind}\n{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}\n{_time.GetUtcNow().ToUnixTimeMilliseconds()}\n{holder.Network}\n{holder.UserAgentHash}\n{target}");

@@ -13,6 +13,13 @@ public sealed class ShieldOptions
     public TimeSpan CookieLifetime { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
+    /// How long a browser that went through an unsubscribe or confirm link (the origin answered 2xx) sees the completed page
+    /// there instead of the interstitial. Default 1 day.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan DoneLifetime { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
     /// Least time between the interstitial and its button press for the press to count as a person's. Default 1.5 seconds:
     /// a person reads the page first; a script posts the token the moment it has it. A person who is quicker sees the page
     /// once more.

@@ -137,16 +137,24 @@ public sealed class HostPoliciesTests : IAsyncLifetime
         Assert.Equal((null, false, null), (policy.Pattern, policy.ForwardHost, policy.Brand));
     }
 
-    [Theory]
-    [InlineData("Route brand", "Host brand", "Route brand")] // route Metadata wins over the host
-    [InlineData(null, "Host brand", "Host brand")]
-    [InlineData(null, null, null)]
-    public void TheBrand_RouteMetadataThenHost(string? routeBrand, string? hostBrand, string? expected)
+    [Fact]
+    public async Task AHostsBrand_DressesItsUnsubscribePage_TheRoutesBrandWinsOverIt()
     {
-        var hosts = Compile(new() { ["links.example.com"] = new() { Brand = hostBrand } });
-        var metadata = routeBrand is null ? null : new Dictionary<string, string> { ["Brand"] = routeBrand };
+        var brands = Path.Combine(RepoFiles.Root, "config", "examples", "brands", "acme");
+        await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["LinkGateway:Brands:acme:Folder"] = brands,
+            ["LinkGateway:Hosts:links.acme.example:Brand"] = "acme",
+        });
+        async Task<string> Page(string hostName)
+        {
+            var request = Clients.Browser("/u/m-brand/r-1", Clients.NextAddress());
+            request.Headers.Host = hostName;
+            return await (await host.Client.SendAsync(request)).Content.ReadAsStringAsync();
+        }
 
-        Assert.Equal(expected, HostPolicies.BrandOf(metadata, hosts.For("links.example.com")));
+        Assert.Contains("Leave the Acme newsletter", await Page("links.acme.example"), StringComparison.Ordinal);
+        Assert.DoesNotContain("Acme", await Page("links.other.example"), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,0 +1,94 @@
+using LinkGateway.Contracts;
+using LinkGateway.Links;
+using LinkGateway.Signing;
+using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace LinkGateway.LandingVerdict;
+
+/// <summary>
+/// On click routes whose Metadata asks for it ("LandingVerdict": query or cookie), carries a suspect or bot verdict on to
+/// the landing page when the origin answers a redirect, so the site's analytics can drop scanner sessions: a signed
+/// <c>lg_v</c> parameter appended to the origin's own absolute http(s) Location, or a signed <c>lg_v</c> cookie on the
+/// tracking domain. Nothing else about the redirect changes: the target is the origin's, never one from the request, so
+/// this opens no redirect; a relative or non-http(s) Location is left as it is. People's clicks carry nothing unless the
+/// route says so ("LandingVerdictFrom": human).
+/// </summary>
+internal sealed class LandingVerdictTransformProvider(LandingVerdictSignature signature, TimeProvider time) : ITransformProvider
+{
+    /// <summary>How long the cookie lives: about one analytics session.</summary>
+    public static readonly TimeSpan CookieLifetime = TimeSpan.FromMinutes(30);
+
+    public void ValidateRoute(TransformRouteValidationContext context)
+    {
+    }
+
+    public void ValidateCluster(TransformClusterValidationContext context)
+    {
+    }
+
+    // The route's Metadata is read once per route config (YARP builds transforms again on every change).
+    public void Apply(TransformBuilderContext context)
+    {
+        if (context.Route.Metadata is null || RoutePolicy.Parse(context.Route.Metadata, out _) is not { LandingVerdict: not LandingVerdictMode.Off } policy)
+        {
+            return;
+        }
+
+        context.AddResponseTransform(response =>
+        {
+            Carry(response, policy);
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    private void Carry(ResponseTransformContext context, RoutePolicy policy)
+    {
+        var http = context.HttpContext;
+        var status = context.ProxyResponse?.StatusCode is { } code ? (int)code : 0;
+        // The guard may have judged the request as a shielded route its path could reach: then it is not this click.
+        if (status is < 300 or > 399 || http.Features.Get<LinkGuardFeature>() is not { Kind: LinkKind.Click } guard
+            || !policy.CarriesLandingVerdict(guard.Verdict.Kind))
+        {
+            return;
+        }
+
+        var headers = http.Response.Headers;
+        if (headers.Location is not [{ } location])
+        {
+            return;
+        }
+
+        var verdict = guard.Verdict.KindName;
+        var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
+        if (policy.LandingVerdict == LandingVerdictMode.Query)
+        {
+            if (Uri.TryCreate(location, UriKind.Absolute, out var target) && (target.Scheme == Uri.UriSchemeHttps || target.Scheme == Uri.UriSchemeHttp))
+            {
+                headers.Location = WithParameter(location, signature.Sign(verdict, timestamp, target.IdnHost));
+            }
+
+            return;
+        }
+
+        http.Response.Cookies.Append(LandingVerdictSignature.Name, signature.Sign(verdict, timestamp, http.Request.Host.Host), new CookieOptions
+        {
+            // Readable by the tracking domain's own pages and scripts: it holds a verdict, nothing secret, and is signed.
+            Path = "/",
+            HttpOnly = false,
+            Secure = http.Request.IsHttps,
+            SameSite = SameSiteMode.Lax,
+            MaxAge = CookieLifetime,
+        });
+    }
+
+    /// <summary>The Location with <c>lg_v=value</c> appended to its query, before any fragment; everything else as the origin wrote it.</summary>
+    public static string WithParameter(string location, string value)
+    {
+        var hash = location.IndexOf('#', StringComparison.Ordinal);
+        var head = hash < 0 ? location : location[..hash];
+        var fragment = hash < 0 ? string.Empty : location[hash..];
+        var separator = !head.Contains('?', StringComparison.Ordinal) ? "?" : head.EndsWith('?') || head.EndsWith('&') ? string.Empty : "&";
+        return $"{head}{separator}{LandingVerdictSignature.Name}={value}{fragment}";
+    }
+}

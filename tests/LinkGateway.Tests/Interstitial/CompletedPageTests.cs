@@ -1,0 +1,125 @@
+using Microsoft.AspNetCore.Http;
+using System.Net;
+using LinkGateway.Infrastructure;
+
+namespace LinkGateway.Interstitial;
+
+/// <summary>
+/// After a person's pass went through on an unsubscribe or confirm link and the origin answered 2xx, a reload in the same
+/// browser shows a completed page: not the question again, and never the origin again. Everyone else still gets the
+/// neutral interstitial.
+/// </summary>
+public sealed class CompletedPageTests
+{
+    private const string Done = "Your request to unsubscribe has been received.";
+
+    [Fact]
+    public async Task Person_ReloadsAfterUnsubscribing_SeesTheCompletedPage_AndTheOriginIsNotCalledAgain()
+    {
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock);
+        var address = Clients.NextAddress();
+
+        var doneCookie = await UnsubscribeAsync(host, clock, "/u/m-1/r-1", address);
+        var reload = await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser("/u/m-1/r-1", address), doneCookie));
+        var html = await reload.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        Assert.Contains("<title>Unsubscribed</title>", html);
+        Assert.Contains(Done, html);
+        Assert.False(ShieldClient.IsInterstitial(html)); // nothing to press
+        Assert.DoesNotContain("<form", html);
+        Assert.Equal("no-store", reload.Headers.CacheControl!.ToString());
+        Assert.Single(host.Ledger.Events);
+        Assert.Contains("HttpOnly", doneCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/u/m-1/", doneCookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Scanner_AfterThePersonUnsubscribed_StillGetsTheNeutralPage()
+    {
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock);
+        await UnsubscribeAsync(host, clock, "/u/m-1/r-2", Clients.NextAddress());
+
+        var html = await (await host.Client.SendAsync(Clients.Bare("/u/m-1/r-2", Clients.NextAddress(), "curl/8.5.0"))).Content.ReadAsStringAsync();
+
+        Assert.True(ShieldClient.IsInterstitial(html));
+        Assert.DoesNotContain(Done, html);
+        Assert.Single(host.Ledger.Events);
+    }
+
+    [Fact]
+    public async Task CompletedMark_FromAnotherNetwork_OrForAnotherLink_ShowsTheInterstitial()
+    {
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock);
+        var doneCookie = await UnsubscribeAsync(host, clock, "/u/m-1/r-3", Clients.NextAddress());
+
+        var elsewhere = await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser("/u/m-1/r-3", Clients.NextAddress()), doneCookie));
+        var otherLink = await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser("/u/m-1/r-4", Clients.NextAddress()), doneCookie));
+
+        Assert.True(ShieldClient.IsInterstitial(await elsewhere.Content.ReadAsStringAsync()));
+        Assert.True(ShieldClient.IsInterstitial(await otherLink.Content.ReadAsStringAsync()));
+        Assert.Single(host.Ledger.Events);
+    }
+
+    [Fact]
+    public async Task PassRedeemedByAClientThatScoresBot_GetsThePage_AndNoCompletedMark()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        // Exchange Online Protection's network following the 303 with the cookie it was bound to: the guard shows the page,
+        // the origin answers nothing, so nothing is done.
+        const string scanner = "40.107.8.12";
+        const string path = "/u/m-1/r-6";
+        var cookie = host.Services.GetRequiredService<PassTokens>().IssueCookie(path, LinkGateway.Guard.PassKind.Click, ShieldClient.Holder(scanner));
+
+        var response = await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, scanner), $"{InterstitialShield.CookieName}={cookie}"));
+
+        Assert.True(ShieldClient.IsInterstitial(await response.Content.ReadAsStringAsync()));
+        Assert.Null(DoneCookie(response));
+        Assert.Empty(host.Ledger.Events);
+    }
+
+    [Fact]
+    public async Task OriginError_SetsNoCompletedMark_SoThePersonCanTryAgain()
+    {
+        await using var origin = await ScriptedOrigin.StartAsync(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Task.CompletedTask;
+        });
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock, settings: new Dictionary<string, string?>([origin.AsClusterSetting()]));
+        var address = Clients.NextAddress();
+
+        var forwarded = await PassAsync(host, clock, "/u/m-1/r-5", address);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, forwarded.StatusCode);
+        Assert.Equal(1, origin.Requests);
+        Assert.Null(DoneCookie(forwarded));
+    }
+
+    /// <summary>The page, a press after reading it, the pass's GET that the origin answers: the completed mark it set.</summary>
+    private static async Task<string> UnsubscribeAsync(GatewayHost host, Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, string path, string address)
+    {
+        var forwarded = await PassAsync(host, clock, path, address);
+        Assert.Equal(HttpStatusCode.OK, forwarded.StatusCode);
+        Assert.Single(host.Ledger.Events, e => path.EndsWith(e.RecipientId!, StringComparison.Ordinal));
+        return DoneCookie(forwarded) ?? throw new InvalidOperationException("no completed mark after the origin's 2xx");
+    }
+
+    private static async Task<HttpResponseMessage> PassAsync(GatewayHost host, Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, string path, string address)
+    {
+        var page = await (await host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        clock.Advance(ShieldClient.ReadingTime);
+        var posted = await host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        return await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
+    }
+
+    private static string? DoneCookie(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var cookies)
+            ? cookies.FirstOrDefault(c => c.StartsWith(InterstitialShield.DoneCookieName + "=", StringComparison.Ordinal))
+            : null;
+}
