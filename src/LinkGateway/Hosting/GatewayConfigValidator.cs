@@ -29,6 +29,7 @@ public static class GatewayConfigValidator
         options.ForwardedHeaders.Validate(errors);
         options.Redis.Validate(errors);
         options.Admin.Validate(errors);
+        options.FoldBack.Webhook.Validate(errors);
         options.Shield.Validate(options.Redis, errors);
         var signatures = LoadSignatures(Path.GetFullPath(options.Signatures.Path, configDirectory), errors);
 

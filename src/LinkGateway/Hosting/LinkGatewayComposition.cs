@@ -41,6 +41,7 @@ public static class LinkGatewayComposition
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<ProxyConfigFilter>()
             .AddBotHeaders(config.SigningKey);
+        services.AddFoldBackWebhooks(options.FoldBack.Webhook);
         builder.AddTlsFingerprint();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.RequestHeaderEncodingSelector = static _ => HeaderEncoding.Utf8);
         return builder;

@@ -42,7 +42,7 @@ public class StartupValidationTests
     [InlineData("LinkGateway:Behaviour:BurstDomainAfterSend", "00:15:00", "LinkGateway:Behaviour:BurstDomainAfterSend: unknown key")] // renamed DeliveryWindow: an old file stops, naming the key
     [InlineData("LinkGateway:Redis:Budgett", "20ms", "LinkGateway:Redis:Budgett: unknown key (did you mean Budget?)")]
     [InlineData("LinkGateway:Tresholds:Bot", "90", "LinkGateway:Tresholds: unknown key (did you mean Thresholds?)")]
-    [InlineData("LinkGateway:Colour", "blue", "LinkGateway:Colour: unknown key (valid here: Admin, Behaviour, ForwardedHeaders, Identity, Memory, Mode, RateLimit, Redis, Shield, Signatures, Signing, Thresholds, Timing, Tls, Weights)")]
+    [InlineData("LinkGateway:Colour", "blue", "LinkGateway:Colour: unknown key (valid here: Admin, Behaviour, FoldBack, ForwardedHeaders, Identity, Memory, Mode, RateLimit, Redis, Shield, Signatures, Signing, Thresholds, Timing, Tls, Weights)")]
     [InlineData("LinkGateway:ForwardedHeaders:KnownProxies:first", "10.0.0.1", "LinkGateway:ForwardedHeaders:KnownProxies:first: unknown key (KnownProxies is a list")]
     [InlineData("LinkGateway:Redis", "localhost:6379", "LinkGateway:Redis: expects a section (keys: Configuration, KeyPrefix, Budget")]
     [InlineData("LinkGateway:Mode", "shadow", "LinkGateway:Mode: \"shadow\" is not allowed (allowed: enforce, observe)")]
@@ -64,6 +64,12 @@ public class StartupValidationTests
     [InlineData("urls", "http://127.0.0.300:8080", "--urls (or ASPNETCORE_URLS): \"http://127.0.0.300:8080\" has host \"127.0.0.300\", which is not an IP address")]
     [InlineData("Kestrel:Endpoints:main:Url", "http://[::1]:70000", "Kestrel:Endpoints:main:Url: \"http://[::1]:70000\" has port 70000, not one from 0 to 65535")]
     [InlineData("LinkGateway:Redis:Configuration", "127.0.0.1:notaport", "LinkGateway:Redis:Configuration: names no host:port")]
+    [InlineData("LinkGateway:FoldBack:Webhook:Url", "ftp://analytics.example/foldback", "LinkGateway:FoldBack:Webhook:Url: \"ftp://analytics.example/foldback\" is not an absolute http or https URL")]
+    [InlineData("LinkGateway:FoldBack:Webhook:Url", "/foldback", "LinkGateway:FoldBack:Webhook:Url: \"/foldback\" is not an absolute http or https URL")]
+    [InlineData("LinkGateway:FoldBack:Webhook:Url", "https://user:secret@analytics.example/foldback", "LinkGateway:FoldBack:Webhook:Url: must not carry a user name or password")]
+    [InlineData("LinkGateway:FoldBack:Webhook:MaxAttempts", "0", "LinkGateway:FoldBack:Webhook:MaxAttempts: 0 is outside 1..10000")]
+    [InlineData("LinkGateway:FoldBack:Webhook:Timeout", "10", "LinkGateway:FoldBack:Webhook:Timeout: \"10\" needs a unit")]
+    [InlineData("LinkGateway:FoldBack:Webhook:Urll", "https://analytics.example/foldback", "LinkGateway:FoldBack:Webhook:Urll: unknown key (did you mean Url?)")]
     public void BadSetting_StopsStartUpNamingTheKey(string key, string value, string expected)
     {
         var error = Assert.Throws<GatewayConfigurationException>(() => Build(new() { [key] = value }));
