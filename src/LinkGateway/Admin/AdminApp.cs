@@ -31,6 +31,14 @@ public static class AdminApp
         // The exporter listens to the gateway's meter by name; without an admin port nothing listens and recording costs nothing.
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName).AddPrometheusExporter());
         var app = builder.Build();
+        // The exporter listens from its start on: then every series known up front is measured once, at zero.
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var metrics in gateway.GetServices<IMetricsAtZero>())
+            {
+                metrics.ExportAtZero();
+            }
+        });
         var token = Encoding.UTF8.GetBytes(options.Token!);
         app.Use(async (context, next) =>
         {

@@ -4,7 +4,7 @@ using LinkGateway.Observability;
 namespace LinkGateway.FoldBackHooks;
 
 /// <summary>The webhook's instruments on the gateway's meter, every series present from the start at zero.</summary>
-public sealed class FoldBackWebhookMetrics
+public sealed class FoldBackWebhookMetrics : IMetricsAtZero
 {
     /// <summary>Why an event was given up: the receiver refused it (a 3xx or 4xx other than 408/429), it ran out of attempts, the in-process bound dropped it.</summary>
     public static readonly string[] FailureReasons = ["rejected", "exhausted", "lost"];
@@ -22,6 +22,10 @@ public sealed class FoldBackWebhookMetrics
         _failed = meter.CreateCounter<long>("linkgateway.foldback.webhook.failed", "{event}", "Fold-back events given up, by reason (they stay in the stream)");
         meter.CreateObservableGauge("linkgateway.foldback.webhook.pending", () => Interlocked.Read(ref _pending), "{event}",
             "Fold-back events written and not yet delivered or given up (with Redis: the consumer group's, every node)");
+    }
+
+    public void ExportAtZero()
+    {
         _delivered.Add(0);
         _retried.Add(0);
         foreach (var reason in FailureReasons)

@@ -21,6 +21,7 @@ public static class FoldBackWebhookServiceCollectionExtensions
 
         services.AddSingleton(options);
         services.AddSingleton<FoldBackWebhookMetrics>();
+        services.AddSingleton<LinkGateway.Observability.IMetricsAtZero>(sp => sp.GetRequiredService<FoldBackWebhookMetrics>());
         services.AddSingleton<IFoldBackFeed>(sp => sp.GetRequiredService<IGatewayMemory>() is InProcessGatewayMemory inProcess
             ? new InProcessFoldBackFeed(inProcess)
             : new RedisFoldBackFeed(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>(), options));
