@@ -152,6 +152,8 @@ public static class AdminApp
                 stats.NetworksApproximate,
                 stats.Shield,
                 stats.Opens,
+                stats.Totals,
+                stats.Origin,
                 storeState = StoreState(circuit, backlog),
                 warnings = gateway.GetRequiredService<UntrustedForwarders>().Warnings(),
                 networkLists = NetworkListAges(snapshot, gateway.GetRequiredService<TimeProvider>()),
