@@ -45,6 +45,19 @@ public sealed partial class FoldBackWebhookDelivery(IFoldBackFeed feed, FoldBack
         }
     }
 
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await feed.LeaveAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            Log.FeedFailed(logger, e.Message); // the consumer stays listed; harmless
+        }
+    }
+
     /// <summary>One pass: take what there is room for, send what is due, report what waits.</summary>
     private async Task RoundAsync(CancellationToken cancellationToken)
     {

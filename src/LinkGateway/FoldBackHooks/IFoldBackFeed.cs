@@ -23,6 +23,9 @@ public interface IFoldBackFeed
     /// <summary>Events written and not yet done, this node's and others' (with Redis: the whole group's); null when unknown.</summary>
     Task<long?> PendingAsync(CancellationToken cancellationToken);
 
+    /// <summary>The node stops: with Redis its consumer leaves the group when it holds nothing (what it holds stays for another node to claim).</summary>
+    Task LeaveAsync(CancellationToken cancellationToken);
+
     /// <summary>Events the bound dropped before anyone took them (the in-process list overflowed); read once, then zero.</summary>
     long TakeLost();
 }

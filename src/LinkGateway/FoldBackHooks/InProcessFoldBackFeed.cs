@@ -39,5 +39,7 @@ public sealed class InProcessFoldBackFeed(InProcessGatewayMemory memory) : IFold
     public Task<long?> PendingAsync(CancellationToken cancellationToken) =>
         Task.FromResult<long?>(Interlocked.Read(ref _inFlight) + memory.FoldBackAfter(_cursor, int.MaxValue).Count);
 
+    public Task LeaveAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public long TakeLost() => Interlocked.Exchange(ref _lost, 0);
 }

@@ -50,6 +50,23 @@ public sealed class RedisFoldBackFeed(IConnectionMultiplexer redis, MemoryKeys k
 
     public long TakeLost() => 0;
 
+    // Every start is a new consumer: without this the group would list one per restart. XGROUP DELCONSUMER drops the
+    // consumer's pending entries with it, so a consumer that still holds some stays, for XAUTOCLAIM to empty.
+    public async Task LeaveAsync(CancellationToken cancellationToken)
+    {
+        if (!_groupExists)
+        {
+            return;
+        }
+
+        var db = redis.GetDatabase();
+        var consumers = await db.StreamConsumerInfoAsync(keys.FoldBackStream, Group).ConfigureAwait(false);
+        if (consumers.Any(c => c.Name == _consumer && c.PendingMessageCount == 0))
+        {
+            await db.StreamDeleteConsumerAsync(keys.FoldBackStream, Group, _consumer).ConfigureAwait(false);
+        }
+    }
+
     private async Task EnsureGroupAsync(IDatabase db)
     {
         if (_groupExists)

@@ -78,6 +78,14 @@ public sealed class FoldBackWebhookTests(RedisFixture redis)
         await NothingPendingAsync(nodeA); // every event acknowledged: none will come again
         Assert.All(receiver.Received.GroupBy(Trigger), group => Assert.Single(group));
         Assert.Equal(triggers.Count, receiver.Received.Count);
+
+        // A node that stops holding nothing leaves the group, so restarts do not pile up consumers.
+        var leaving = ((RedisFoldBackFeed)nodeB.Services.GetRequiredService<IFoldBackFeed>()).Consumer;
+        await nodeB.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<FoldBackWebhookDelivery>().Single().StopAsync(default);
+        await using var redisClient = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration);
+        var consumers = await redisClient.GetDatabase().StreamConsumerInfoAsync($"{prefix}{{events}}:foldback", RedisFoldBackFeed.Group);
+        Assert.DoesNotContain(consumers, c => c.Name == leaving);
+        Assert.Contains(consumers, c => c.Name == ((RedisFoldBackFeed)nodeA.Services.GetRequiredService<IFoldBackFeed>()).Consumer);
     }
 
     [Fact]
