@@ -57,6 +57,18 @@ public sealed class FoldBackWebhookOptions
     /// <summary>The receiver's URL; valid only once <see cref="Validate"/> found no problem.</summary>
     public Uri Receiver => new(Url!, UriKind.Absolute);
 
+    /// <summary>
+    /// The wait after <paramref name="attempts"/> failed POSTs: <see cref="FirstRetryDelay"/> doubled per attempt (or the
+    /// receiver's Retry-After, if longer), capped at <see cref="MaxRetryDelay"/>; half of it fixed and half scaled by
+    /// <paramref name="random"/> in [0, 1) ("equal jitter"), so nodes that lost the receiver together do not return together.
+    /// </summary>
+    public TimeSpan RetryDelay(int attempts, TimeSpan? retryAfter, double random)
+    {
+        var exponential = FirstRetryDelay * Math.Pow(2, Math.Clamp(attempts - 1, 0, 30));
+        var delay = TimeSpan.FromTicks(Math.Min(Math.Max(exponential.Ticks, retryAfter?.Ticks ?? 0), MaxRetryDelay.Ticks));
+        return (delay / 2) + (delay / 2 * random);
+    }
+
     public void Validate(List<string> errors)
     {
         if (!Enabled)

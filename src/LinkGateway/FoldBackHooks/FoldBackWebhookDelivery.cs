@@ -123,7 +123,7 @@ public sealed partial class FoldBackWebhookDelivery(IFoldBackFeed feed, FoldBack
                     Log.Retrying(logger, item.Message.IdempotencyKey, status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no answer");
                 }
 
-                item.DueAt = time.GetUtcNow() + Delay(item.Attempts, retryAfter);
+                item.DueAt = time.GetUtcNow() + options.RetryDelay(item.Attempts, retryAfter, Random.Shared.NextDouble());
                 metrics.Retried();
                 break;
         }
@@ -133,17 +133,6 @@ public sealed partial class FoldBackWebhookDelivery(IFoldBackFeed feed, FoldBack
     {
         await feed.DoneAsync(item.Delivery, cancellationToken).ConfigureAwait(false);
         _inFlight.Remove(item);
-    }
-
-    /// <summary>
-    /// The wait before attempt <paramref name="attempts"/> + 1: the first delay doubled per attempt (or the receiver's
-    /// Retry-After, if longer), capped, then half of it fixed and half random ("equal jitter").
-    /// </summary>
-    public TimeSpan Delay(int attempts, TimeSpan? retryAfter)
-    {
-        var exponential = options.FirstRetryDelay * Math.Pow(2, Math.Min(attempts - 1, 30));
-        var delay = TimeSpan.FromTicks(Math.Min(Math.Max(exponential.Ticks, retryAfter?.Ticks ?? 0), options.MaxRetryDelay.Ticks));
-        return delay / 2 + delay / 2 * Random.Shared.NextDouble();
     }
 
     /// <summary>When the next retry is due, or a poll, whichever is sooner.</summary>

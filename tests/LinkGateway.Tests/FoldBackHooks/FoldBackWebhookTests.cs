@@ -126,6 +126,24 @@ public sealed class FoldBackWebhookTests(RedisFixture redis)
         await gateway.Log.WaitForAsync(e => e.MessageTemplate.Text.Contains("refused event", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(1, null, 0.0, 500)] // half of the first delay, fixed …
+    [InlineData(1, null, 0.999, 999)] // … and up to as much again, random
+    [InlineData(2, null, 0.0, 1000)]
+    [InlineData(4, null, 0.0, 4000)]
+    [InlineData(20, null, 0.0, 60_000)] // capped: half of MaxRetryDelay
+    [InlineData(20, null, 0.999, 119_940)]
+    [InlineData(1, 30_000, 0.0, 15_000)] // the receiver's Retry-After, if longer …
+    [InlineData(1, 3_600_000, 0.0, 60_000)] // … within the cap
+    public void RetryDelay_DoublesFromTheFirst_CappedAtTheMax_HalfOfItJitter(int attempts, int? retryAfterMs, double random, int expectedMs)
+    {
+        var options = new FoldBackWebhookOptions(); // 1 s first, 2 min at most
+
+        var delay = options.RetryDelay(attempts, retryAfterMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, random);
+
+        Assert.Equal(expectedMs, (int)delay.TotalMilliseconds);
+    }
+
     /// <summary>Webhook settings with short delays, so that a test sees several retries in a second.</summary>
     private static Dictionary<string, string?> Webhook(WebhookReceiver receiver, string claimAfter = "5s") => new()
     {
