@@ -55,7 +55,7 @@ public sealed class FoldBackWebhookOptions
     public bool Enabled => !string.IsNullOrWhiteSpace(Url);
 
     /// <summary>The receiver's URL; valid only once <see cref="Validate"/> found no problem.</summary>
-    public Uri Receiver => new(Url!, UriKind.Absolute);
+    public Uri Receiver => new(Url!.Trim(), UriKind.Absolute);
 
     /// <summary>
     /// The wait after <paramref name="attempts"/> failed POSTs: <see cref="FirstRetryDelay"/> doubled per attempt (or the
