@@ -112,6 +112,29 @@ public sealed class FoldBackWebhookTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task ReceiverAwayForLong_TheNodeHoldsAtMostMaxInFlight_TheRestWaitInTheStream()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(StatusCodes.Status503ServiceUnavailable);
+        var settings = Webhook(receiver);
+        settings["LinkGateway:FoldBack:Webhook:MaxInFlight"] = "2";
+        await using var gateway = await GatewayHost.StartAsync(redis.Server.Configuration, settings: settings);
+        using var metrics = new WebhookCounters(gateway);
+
+        var triggers = await MakeFoldBackAsync(gateway, 5);
+        await metrics.WaitUntilAsync(m => m.Sum("linkgateway.foldback.webhook.retried") >= 10);
+
+        // Only two were read and are being retried; the other three are still unread in the stream.
+        Assert.Equal(2, receiver.Received.Select(Trigger).Distinct().Count());
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration);
+        var group = Assert.Single(await connection.GetDatabase().StreamGroupInfoAsync(gateway.Services.GetRequiredService<Memory.MemoryKeys>().FoldBackStream));
+        Assert.Equal((2, 3L), (group.PendingMessageCount, group.Lag));
+
+        receiver.Status = StatusCodes.Status200OK;
+        await receiver.WaitUntilAsync(got => triggers.All(t => got.Any(h => Trigger(h) == t && h.Answered == 200)));
+        await NothingPendingAsync(gateway);
+    }
+
+    [Fact]
     public async Task ReceiverThatRefusesWith400_IsNotAskedAgain_AndTheFailureIsCounted()
     {
         await using var receiver = await WebhookReceiver.StartAsync(StatusCodes.Status400BadRequest);
