@@ -31,9 +31,10 @@ public sealed partial class FoldBackWebhookDelivery(IFoldBackFeed feed, FoldBack
             {
                 return;
             }
-            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+            catch (Exception e)
             {
-                // The store is away: the events wait in it, and this node tries again on its next round.
+                // The store is away (the events wait in it), or something unforeseen: this node tries again on its next round.
+                // A delivery problem must never stop the gateway, which a BackgroundService's exception would.
                 if (!_feedFailing)
                 {
                     Log.FeedFailed(logger, e.Message);
@@ -171,10 +172,10 @@ public sealed partial class FoldBackWebhookDelivery(IFoldBackFeed feed, FoldBack
         [LoggerMessage(3, LogLevel.Error, "Fold-back webhook: event {IdempotencyKey} given up after {Attempts} attempts (it stays in the stream)")]
         public static partial void Exhausted(ILogger logger, string idempotencyKey, int attempts);
 
-        [LoggerMessage(4, LogLevel.Error, "Fold-back webhook: {Count} events were dropped by the in-process bound before they could be sent")]
+        [LoggerMessage(4, LogLevel.Error, "Fold-back webhook: {Count} events were dropped before they could be sent (the in-process bound, or stream entries that are no fold-back event)")]
         public static partial void Lost(ILogger logger, long count);
 
-        [LoggerMessage(5, LogLevel.Warning, "Fold-back webhook: cannot read events from the store ({Problem}); trying again")]
+        [LoggerMessage(5, LogLevel.Warning, "Fold-back webhook: a delivery round failed ({Problem}); trying again")]
         public static partial void FeedFailed(ILogger logger, string problem);
     }
 }

@@ -6,7 +6,10 @@ namespace LinkGateway.FoldBackHooks;
 /// <summary>The webhook's instruments on the gateway's meter, every series present from the start at zero.</summary>
 public sealed class FoldBackWebhookMetrics : IMetricsAtZero
 {
-    /// <summary>Why an event was given up: the receiver refused it (a 3xx or 4xx other than 408/429), it ran out of attempts, the in-process bound dropped it.</summary>
+    /// <summary>
+    /// Why an event was given up: the receiver refused it (a 3xx or 4xx other than 408/429), it ran out of attempts, or it
+    /// was dropped unsent (the in-process bound, or a stream entry that is no fold-back event).
+    /// </summary>
     public static readonly string[] FailureReasons = ["rejected", "exhausted", "lost"];
 
     private readonly Counter<long> _delivered;

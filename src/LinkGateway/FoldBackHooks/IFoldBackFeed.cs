@@ -26,7 +26,10 @@ public interface IFoldBackFeed
     /// <summary>The node stops: with Redis its consumer leaves the group when it holds nothing (what it holds stays for another node to claim).</summary>
     Task LeaveAsync(CancellationToken cancellationToken);
 
-    /// <summary>Events the bound dropped before anyone took them (the in-process list overflowed); read once, then zero.</summary>
+    /// <summary>
+    /// Events dropped without being sent: the in-process list overflowed before they were taken, or a stream entry was not
+    /// a fold-back event. Read once, then zero.
+    /// </summary>
     long TakeLost();
 }
 

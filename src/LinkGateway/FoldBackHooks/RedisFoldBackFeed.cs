@@ -16,6 +16,7 @@ public sealed class RedisFoldBackFeed(IConnectionMultiplexer redis, MemoryKeys k
     // One consumer per process: a restarted node is a new consumer, and its predecessor's unacknowledged events are claimed.
     private readonly string _consumer = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
     private bool _groupExists;
+    private long _unreadable;
 
     public string Consumer => _consumer;
 
@@ -32,7 +33,34 @@ public sealed class RedisFoldBackFeed(IConnectionMultiplexer redis, MemoryKeys k
                 .ConfigureAwait(false));
         }
 
-        return entries.Select(e => new FoldBackDelivery(e.Id!, RedisGatewayMemory.ReadEvent(e))).ToList();
+        var deliveries = new List<FoldBackDelivery>(entries.Count);
+        foreach (var entry in entries)
+        {
+            if (TryRead(entry) is { } e)
+            {
+                deliveries.Add(new FoldBackDelivery(entry.Id!, e));
+            }
+            else
+            {
+                // Written by something else: it can never be sent, so it is acknowledged at once rather than claimed forever.
+                await db.StreamAcknowledgeAsync(keys.FoldBackStream, Group, entry.Id).ConfigureAwait(false);
+                Interlocked.Increment(ref _unreadable);
+            }
+        }
+
+        return deliveries;
+    }
+
+    private static FoldBackEvent? TryRead(StreamEntry entry)
+    {
+        try
+        {
+            return RedisGatewayMemory.ReadEvent(entry);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or System.Text.Json.JsonException or InvalidCastException)
+        {
+            return null;
+        }
     }
 
     public Task DoneAsync(FoldBackDelivery delivery, CancellationToken cancellationToken) =>
@@ -48,7 +76,7 @@ public sealed class RedisFoldBackFeed(IConnectionMultiplexer redis, MemoryKeys k
         return groups.FirstOrDefault(g => g.Name == Group) is { Name: not null } group ? group.PendingMessageCount + (group.Lag ?? 0) : null;
     }
 
-    public long TakeLost() => 0;
+    public long TakeLost() => Interlocked.Exchange(ref _unreadable, 0);
 
     // Every start is a new consumer: without this the group would list one per restart. XGROUP DELCONSUMER drops the
     // consumer's pending entries with it, so a consumer that still holds some stays, for XAUTOCLAIM to empty.

@@ -135,6 +135,25 @@ public sealed class FoldBackWebhookTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task StreamEntryThatIsNoFoldBackEvent_IsSkippedAndCounted_TheOthersStillArrive()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(StatusCodes.Status200OK);
+        await using var gateway = await GatewayHost.StartAsync(redis.Server.Configuration, settings: Webhook(receiver));
+        using var metrics = new WebhookCounters(gateway);
+        var first = await MakeFoldBackAsync(gateway, 1); // the group exists from here on
+        await receiver.WaitUntilAsync(got => got.Count == 1);
+
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration);
+        await connection.GetDatabase().StreamAddAsync(gateway.Services.GetRequiredService<Memory.MemoryKeys>().FoldBackStream, "entity", "written by something else");
+        var second = await MakeFoldBackAsync(gateway, 1);
+
+        await receiver.WaitUntilAsync(got => got.Any(h => Trigger(h) == second[0]));
+        await metrics.WaitUntilAsync(m => m.Sum("linkgateway.foldback.webhook.failed") == 1);
+        await NothingPendingAsync(gateway);
+        Assert.Equal(first.Concat(second), receiver.Received.Select(Trigger));
+    }
+
+    [Fact]
     public async Task ReceiverThatRefusesWith400_IsNotAskedAgain_AndTheFailureIsCounted()
     {
         await using var receiver = await WebhookReceiver.StartAsync(StatusCodes.Status400BadRequest);
