@@ -35,6 +35,12 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # The saturation test drives the gateway with wrk; the untrusted-balancer tests build a network namespace with ip.
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+# The origin verifiers under src/verifiers run against the shared test vectors (python3 above, node, php, go).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v php >/dev/null 2>&1 || missing+=(php-cli)
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+# The service unit is checked with systemd-analyze verify (offline: no running systemd needed).
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "not found: ${missing[*]}: installing" >&2
   install_packages "${missing[@]}" || { echo "install ${missing[*]} (apt-get install -y ${missing[*]})" >&2; exit 1; }

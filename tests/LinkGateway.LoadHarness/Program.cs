@@ -6,11 +6,17 @@
 //   floor  --urls URL --config FILE --origin URL --redis HOST:PORT
 //                                             the same YARP plus one small Redis script per request (issue 16's anchor:
 //                                             no gateway that remembers clients in Redis can beat one round trip)
+//   paced --target URL --rate R --seconds S   a load generator at a fixed rate, latency from each request's due time (PacedLoad)
 using StackExchange.Redis;
+
+if (args.Length > 0 && args[0] == "paced")
+{
+    return await PacedLoad.RunAsync(args[1..]);
+}
 
 if (args.Length == 0 || args[0] is not ("origin" or "plain" or "floor"))
 {
-    Console.Error.WriteLine("usage: origin --urls URL | plain --urls URL --config FILE --origin URL | floor ... --redis HOST:PORT");
+    Console.Error.WriteLine("usage: origin --urls URL | plain --urls URL --config FILE --origin URL | floor ... --redis HOST:PORT | paced --target URL --rate R --seconds S");
     return 2;
 }
 

@@ -46,10 +46,15 @@ plain=$(median < "$work/rps.plain"); floor=$(median < "$work/rps.floor"); gatewa
 printf "median of rounds: plain %.0f, floor %.0f, gateway %.0f req/s; floor/plain %.3f, gateway/plain %.3f, gateway/floor %.3f\n" \
   "$plain" "$floor" "$gateway" "$(echo "$floor / $plain" | bc -l)" "$(echo "$gateway / $plain" | bc -l)" "$(echo "$gateway / $floor" | bc -l)"
 
-# Moderate load: 2 connections, well under either proxy's peak.
-read -r prps pp50 pp99 < <(run "http://127.0.0.1:$plain_port" tests/load/human.lua 2 "$DURATION")
-read -r grps gp50 gp99 < <(run "http://127.0.0.1:$gateway_port" tests/load/human.lua 2 "$DURATION")
-printf "moderate load (2 connections): plain %s req/s p99 %s ms; gateway %s req/s p99 %s ms; added p99 %.3f ms\n" "$prps" "$pp99" "$grps" "$gp99" "$(echo "$gp99 - $pp99" | bc -l)"
+# Half load, paced: requests due at a fixed rate (half of plain YARP's median peak above), latency from each request's
+# due time (coordinated omission corrected: PacedLoad in the harness); the same rate for each proxy.
+half=$(printf "%.0f" "$(echo "$plain / 2" | bc -l)")
+paced() { dotnet "$harness" paced --target "http://127.0.0.1:$1" --rate "$half" --seconds "$DURATION" --connections "$CONNECTIONS"; }
+pp=$(paced "$plain_port"); fp=$(paced "$floor_port"); gp=$(paced "$gateway_port")
+p99_of() { awk '{ for (i = 1; i < NF; i++) if ($i == "p99") { print $(i + 1); exit } }'; }
+printf "half load, paced at %s req/s (latency from due time):\n  plain   %s\n  floor   %s\n  gateway %s\n" "$half" "$pp" "$fp" "$gp"
+printf "added p99 at half load: gateway - plain %.3f ms, gateway - floor %.3f ms\n" \
+  "$(echo "$(echo "$gp" | p99_of) - $(echo "$pp" | p99_of)" | bc -l)" "$(echo "$(echo "$gp" | p99_of) - $(echo "$fp" | p99_of)" | bc -l)"
 
 read -r srps sp50 sp99 < <(run "http://127.0.0.1:$gateway_port" tests/load/scanner.lua "$CONNECTIONS" "$DURATION")
 printf "gateway, scanner clicks (proxied, tagged): %s req/s p50 %s ms p99 %s ms\n" "$srps" "$sp50" "$sp99"

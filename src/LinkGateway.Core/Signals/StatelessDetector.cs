@@ -70,14 +70,17 @@ public sealed class StatelessDetector
 
         if (request.Identity.SentAt is { } sentAt)
         {
-            var sinceSend = request.ReceivedAt - sentAt;
-            if (sinceSend >= TimeSpan.Zero && sinceSend < Options.FastAfterSend)
-            {
-                signals = signals.With(Signal.TimingFast);
-            }
+            signals = signals.Union(Timing(request.ReceivedAt, sentAt));
         }
 
         return signals;
+    }
+
+    /// <summary>timing.fast when the request came within <see cref="TimingOptions.FastAfterSend"/> of the send.</summary>
+    public SignalSet Timing(DateTimeOffset receivedAt, DateTimeOffset sentAt)
+    {
+        var sinceSend = receivedAt - sentAt;
+        return sinceSend >= TimeSpan.Zero && sinceSend < Options.FastAfterSend ? SignalSet.Empty.With(Signal.TimingFast) : SignalSet.Empty;
     }
 
     private static SignalSet HeaderShapeSignals(in RequestFingerprint request, string? userAgent)

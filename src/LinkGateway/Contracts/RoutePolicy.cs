@@ -58,8 +58,12 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
     public const string ShieldKey = "Shield";
     public const string OnSuspectKey = "OnSuspect";
     public const string OnBotKey = "OnBot";
+    public const string IdentityKey = "Identity";
 
-    private static readonly string[] _keys = [LinkKinds.MetadataKey, ShieldKey, OnSuspectKey, OnBotKey];
+    private static readonly string[] _keys = [LinkKinds.MetadataKey, ShieldKey, OnSuspectKey, OnBotKey, IdentityKey];
+
+    /// <summary>The name of the route's link layout (LinkGateway:Identities:NAME); null for LinkGateway:Identity.</summary>
+    public string? Identity { get; init; }
 
     public static RoutePolicy Plain { get; } = new(LinkKind.None, ShieldMode.Auto, GuardAction.Forward, GuardAction.Forward);
 
@@ -123,7 +127,7 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
                 return null;
         }
 
-        return new RoutePolicy(kind, shield, onSuspect, onBot);
+        return new RoutePolicy(kind, shield, onSuspect, onBot) { Identity = metadata?.GetValueOrDefault(IdentityKey) };
     }
 
     private static bool TryAction(IReadOnlyDictionary<string, string>? metadata, string key, GuardAction[] allowed, ref GuardAction action, ref string? problem)

@@ -9,81 +9,171 @@ using LinkGateway.Links;
 namespace LinkGateway.Evaluation;
 
 /// <summary>
-/// <c>dotnet run --project src/LinkGateway -- evaluate --log FILE [--out FILE.csv|FILE.jsonl] [--labels FILE]
-/// [--config FILE] [--A:B=value ...]</c>: replays an access log through the gateway's judgement and
-/// prints what it would have done. Streams the log; memory is bounded by the store's
-/// (<c>--LinkGateway:Memory:InProcessMaxBytes=N</c>).
+/// <c>dotnet run --project src/LinkGateway -- evaluate --log FILE [--format NAME] [--fields field=key,…] [--out FILE.csv|FILE.jsonl]
+/// [--labels FILE] [--config FILE] [--A:B=value ...]</c>: replays an access log through the gateway's judgement and prints what
+/// it would have done. Streams the log; memory is bounded by the store's (<c>--LinkGateway:Memory:InProcessMaxBytes=N</c>).
+/// Exit codes: 0 replayed, 1 the input is refused or unreadable (one line on standard error), 2 a wrong command line or configuration.
 /// </summary>
 public static class EvaluateCommand
 {
-    public const string Usage = "usage: evaluate --log FILE [--out FILE.csv|FILE.jsonl] [--labels FILE] [--config FILE] [--A:B=value ...]";
+    public const string Usage = "usage: evaluate --log FILE [--format NAME] [--fields field=key,...] [--out FILE.csv|FILE.jsonl] [--labels FILE] [--config FILE] [--A:B=value ...] (evaluate --help)";
+
+    /// <summary>The input is not a log evaluate can judge: missing, unreadable, binary, of no known format, mostly unreadable lines, or without User-Agents.</summary>
+    public const int InputRefusedExitCode = 1;
+
+    public static readonly string Help = string.Join(Environment.NewLine,
+        "evaluate: replays an access log through the gateway's judgement and prints what it would have done.",
+        "",
+        Usage,
+        "",
+        "  --log FILE          the access log (plain or gzip-compressed)",
+        "  --format NAME       its format; without it, the first " + AccessLogFormats.SampleLines + " non-empty lines decide (and the report says which):",
+        "                        nginx-combined, apache-combined  the combined log format (the common format has no User-Agent: refused)",
+        "                        nginx-json       JSON lines of an nginx log_format (keys as nginx's variables: remote_addr, request_uri, ...)",
+        "                        json             JSON lines of LinkGateway's layout (time, ip, method, url, user_agent, accept, ..., label)",
+        "                        alb              AWS Application Load Balancer access logs",
+        "                        cloudflare       Cloudflare Logpush HTTP requests (JSON)",
+        "                        w3c              W3C extended / IIS (#Fields directive; IIS defaults without one)",
+        "  --fields MAP        for the JSON formats: which key holds which value, e.g. time=ts,address=remote_addr,uri=request_uri,ua=http_user_agent",
+        "                        fields: " + string.Join(", ", JsonLogFields.Names) + " (a key may be a dotted path)",
+        "  --out FILE          one row per request: .csv, or .jsonl for JSON lines",
+        "  --labels FILE       line,label per line (bot or human): adds precision and recall",
+        "  --config FILE       the gateway configuration to judge with (default config/linkgateway.json)",
+        "  --A:B=value         any configuration override, as the gateway takes it",
+        "  --help              this text",
+        "",
+        "exit codes: 0 replayed; 1 input refused (missing, unreadable, binary, no known format, most lines unreadable,",
+        "            or no User-Agents); 2 wrong command line or configuration.",
+        "A warning is printed when client addresses look like a balancer's. docs/evaluate.md has the details.");
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        string? log = null, outFile = null, labelsFile = null;
+        try
+        {
+            return await EvaluateAsync(args, output, error);
+        }
+        catch (LogRefusedException e)
+        {
+            await error.WriteLineAsync($"evaluate: {e.Message}");
+            return InputRefusedExitCode;
+        }
+    }
+
+    private static async Task<int> EvaluateAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        string? log = null, outFile = null, labelsFile = null, formatName = null, fields = null;
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new GatewayConfigurationException([$"{args[i]}: needs a value ({Usage})"]);
             switch (args[i])
             {
+                case "--help" or "-h":
+                    await output.WriteLineAsync(Help);
+                    return 0;
                 case "--log": log = Next(); break;
                 case "--out": outFile = Next(); break;
                 case "--labels": labelsFile = Next(); break;
+                case "--format": formatName = Next(); break;
+                case "--fields": fields = Next(); break;
                 default: rest.Add(args[i]); break;
             }
         }
 
-        if (log is null || !File.Exists(log))
+        if (log is null)
         {
-            throw new GatewayConfigurationException([log is null ? $"--log: missing ({Usage})" : $"--log: file not found: {Path.GetFullPath(log)}"]);
+            throw new GatewayConfigurationException([$"--log: missing ({Usage})"]);
         }
+
+        var given = formatName is null ? null : AccessLogFormats.Create(formatName, fields);
+        await using var input = LogInput.Open(log);
+        var sample = await input.SampleAsync(AccessLogFormats.SampleLines);
+        var format = given ?? AccessLogFormats.Detect(sample, fields, out var undetected) ?? throw new LogRefusedException($"{input.Name}: {undetected}");
+        RefuseWithoutUserAgents(input.Name, AccessLogFormats.Create(format.Name, fields), sample);
+        await output.WriteLineAsync(given is null
+            ? $"format: {format.Name} (detected from the first {sample.Count} lines; --format names another)"
+            : $"format: {format.Name}");
 
         var launch = GatewayLaunch.Parse([.. rest]);
         using var replay = new LogReplay(ReplayConfiguration(launch), Path.GetDirectoryName(launch.ConfigFile)!);
         var labels = labelsFile is null ? null : Labels.Read(labelsFile);
         await using var writer = outFile is null ? null : new OutcomeWriter(outFile);
         var summary = new EvaluationSummary();
+        var balancer = new BalancerAddressCheck(replay.Snapshot.Detector.Signatures.Networks);
+        long read = 0, withoutUserAgent = 0;
         var started = Stopwatch.GetTimestamp();
-
-        await using (var stream = File.OpenRead(log))
-        using (var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16))
+        var progress = new ProgressBar(error, input.Length, enabled: !Console.IsErrorRedirected);
+        await foreach (var (number, line) in input.LinesAsync())
         {
-            var progress = new ProgressBar(error, stream.Length, enabled: !Console.IsErrorRedirected);
-            long number = 0;
-            while (await reader.ReadLineAsync() is { } line)
+            if (format.Read(line, number, out var refusal) is not { } request)
             {
-                number++;
-                if (AccessLogParser.Parse(line, number, out var problem) is not { } request)
+                if (refusal is not null)
                 {
-                    summary.AddBadLine(number, problem!);
-                    continue;
+                    summary.AddBadLine(number, refusal);
                 }
 
-                if (await replay.ReplayAsync(request) is not { } outcome)
-                {
-                    summary.AddUnrouted();
-                    continue;
-                }
-
-                var label = request.Label ?? labels?.GetValueOrDefault(number);
-                summary.Add(outcome, label);
-                writer?.Write(outcome, label);
-                if ((number & 0x3FF) == 0)
-                {
-                    progress.Report(stream.Position);
-                }
+                continue;
             }
 
-            progress.Done();
+            read++;
+            withoutUserAgent += request.UserAgent is null ? 1 : 0;
+            if (await replay.ReplayAsync(request) is not { } outcome)
+            {
+                summary.AddUnrouted();
+                continue;
+            }
+
+            var label = request.Label ?? labels?.GetValueOrDefault(number);
+            summary.Add(outcome, label);
+            balancer.Add(request.ClientAddress, request.UserAgent, outcome.Identity.RecipientId);
+            writer?.Write(outcome, label);
+            if ((number & 0x3FF) == 0)
+            {
+                progress.Report(input.Position);
+            }
         }
 
+        progress.Done();
         var elapsed = Stopwatch.GetElapsedTime(started);
         summary.Write(output);
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"replayed in {elapsed.TotalSeconds:0.0} s ({summary.Requests / Math.Max(elapsed.TotalSeconds, 0.001):N0} requests/s); signatures {replay.Snapshot.Detector.Signatures.Version}"));
+        if (balancer.Warning() is { } warning)
+        {
+            output.WriteLine();
+            output.WriteLine(warning);
+            await error.WriteLineAsync("evaluate: warning: client addresses look like a balancer's; the report says why and what to log instead");
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        if (read == 0 || summary.BadLines > read)
+        {
+            throw new LogRefusedException(string.Create(c,
+                $"{input.Name}: {summary.BadLines:N0} of {summary.BadLines + read:N0} lines are not {format.Name} ({summary.FirstBadLine}); check --format"));
+        }
+
+        if (withoutUserAgent * 2 > read)
+        {
+            throw new LogRefusedException(string.Create(c, $"{input.Name}: {withoutUserAgent:N0} of {read:N0} requests have no User-Agent; {NoUserAgentAdvice}"));
+        }
+
         return 0;
+    }
+
+    private const string NoUserAgentAdvice =
+        "without it every request looks automated. Log the User-Agent (the combined format, not the common one; "
+        + "a JSON key mapped with --fields ua=KEY; cs(User-Agent) in W3C #Fields) and replay again";
+
+    /// <summary>A sample whose every request lacks a User-Agent is refused before the replay: the log does not record it.</summary>
+    private static void RefuseWithoutUserAgents(string name, IAccessLogFormat format, IReadOnlyList<(long Number, string Text)> sample)
+    {
+        var requests = sample.Select(line => format.Read(line.Text, line.Number, out _)).OfType<ReplayRequest>().ToList();
+        if (requests.Count > 0 && requests.All(r => r.UserAgent is null))
+        {
+            var common = format is CombinedLogFormat ? " (the common log format?)" : string.Empty;
+            throw new LogRefusedException($"{name}: none of the first {requests.Count} requests has a User-Agent{common}; {NoUserAgentAdvice}");
+        }
     }
 
     /// <summary>

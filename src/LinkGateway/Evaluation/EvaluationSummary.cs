@@ -28,6 +28,9 @@ public sealed class EvaluationSummary
 
     public long Labelled => _confusion.Values.Sum();
 
+    /// <summary>"line N: why" of the first refused line; null when none was.</summary>
+    public string? FirstBadLine => _badLineSamples.Count > 0 ? _badLineSamples[0] : null;
+
     /// <summary>Of the requests labelled bot, how many the gateway flagged (suspect or bot), and how many it called bot.</summary>
     public (double Flagged, double Bot) Recall => (Rate(true, v => v != VerdictKind.Human), Rate(true, v => v == VerdictKind.Bot));
 

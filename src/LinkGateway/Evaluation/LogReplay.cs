@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LinkGateway.Evaluation;
 
-/// <summary>What the gateway would have done with one replayed request.</summary>
-public sealed record ReplayOutcome(ReplayRequest Request, LinkKind Kind, Verdict Verdict, GuardAction Action);
+/// <summary>What the gateway would have done with one replayed request, and the link identity it read from the URL.</summary>
+public sealed record ReplayOutcome(ReplayRequest Request, LinkKind Kind, Verdict Verdict, GuardAction Action, LinkIdentity Identity);
 
 /// <summary>
 /// Replays access-log requests through the gateway's own judgement (<see cref="LinkGuard"/>, the same
@@ -26,13 +26,11 @@ public sealed class LogReplay : IDisposable
     private readonly InProcessGatewayMemory _memory;
     private readonly RouteTable _routes;
     private readonly ReplayClock _clock = new();
-    private readonly IdentityOptions _identity;
 
     public LogReplay(IConfiguration configuration, string configDirectory)
     {
         var config = GatewayConfigValidator.Validate(configuration, configDirectory);
         var snapshots = new GuardSnapshotHolder(config.Snapshot);
-        _identity = config.Options.Identity;
         _memory = new InProcessGatewayMemory(new MemoryKeys(config.Options.Redis.KeyPrefix), _clock, config.Options.Memory.InProcessMaxBytes);
         // The in-process store answers synchronously: no circuit can open on it, and nothing waits in a backlog.
         var circuit = StoreCircuit.AlwaysClosed(_clock);
@@ -67,7 +65,7 @@ public sealed class LogReplay : IDisposable
             IsSecureContext = request.Https,
             HeadersUnknown = !request.HeadersKnown,
             ClientAddress = request.ClientAddress,
-            Identity = FingerprintReader.ReadIdentity(_identity, name =>
+            Identity = _guard.Snapshot.Identities.For(policy).Read(policy.Kind, request.Target, name =>
                 values.TryGetValue(name, out var value) && value is not null ? value.ToString()
                 : query is not null && query.TryGetValue(name, out var q) ? q.ToString() : null),
             ReceivedAt = _clock.GetUtcNow(),
@@ -79,7 +77,7 @@ public sealed class LogReplay : IDisposable
             await _guard.RememberAsync(remember).ConfigureAwait(false);
         }
 
-        return new ReplayOutcome(request, policy.Kind, judgement.Verdict, judgement.EnforcedAction);
+        return new ReplayOutcome(request, policy.Kind, judgement.Verdict, judgement.EnforcedAction, fingerprint.Identity);
     }
 
     public void Dispose() => _memory.Dispose();

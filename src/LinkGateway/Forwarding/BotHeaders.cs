@@ -1,17 +1,18 @@
 using LinkGateway.ProxyTrust;
+using LinkGateway.Signing;
 
 namespace LinkGateway.Forwarding;
 
 /// <summary>The header contract to the origin (docs/reference/header-contract.md), and what a client may not pass to it.</summary>
 public static class BotHeaders
 {
-    public const string Prefix = "X-Bot-";
-    public const string Score = "X-Bot-Score";
-    public const string Verdict = "X-Bot-Verdict";
-    public const string Reasons = "X-Bot-Reasons";
-    public const string Timestamp = "X-Bot-Timestamp";
-    public const string Signature = "X-Bot-Signature";
-    public const string Degraded = "X-Bot-Degraded";
+    public const string Prefix = BotHeaderNames.Prefix;
+    public const string Score = BotHeaderNames.Score;
+    public const string Verdict = BotHeaderNames.Verdict;
+    public const string Reasons = BotHeaderNames.Reasons;
+    public const string Timestamp = BotHeaderNames.Timestamp;
+    public const string Signature = BotHeaderNames.Signature;
+    public const string Degraded = BotHeaderNames.Degraded;
     public const string RequestId = "X-Bot-Request-Id";
 
     // Set by YARP from the gateway's view of the request; from a client only through a trusted proxy.

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Links;
 
@@ -8,14 +7,7 @@ namespace LinkGateway.Guard;
 /// <summary>Copies what detection needs out of the HTTP request: the one place that reads HttpContext for it.</summary>
 internal static class FingerprintReader
 {
-    /// <summary>
-    /// Longest id, in UTF-8 bytes, that is identity. Ids name store keys and fill fold-back events, and
-    /// anyone can write any URL: a longer id, or one with control characters, is not identity, and the
-    /// request is judged without it (docs/concepts/memory.md).
-    /// </summary>
-    public const int MaxIdBytes = 256;
-
-    public static RequestFingerprint Read(HttpContext context, LinkKind kind, IdentityOptions identity, DateTimeOffset now)
+    public static RequestFingerprint Read(HttpContext context, LinkKind kind, IdentityProfile identity, DateTimeOffset now)
     {
         var request = context.Request;
         var headers = request.Headers;
@@ -30,36 +22,17 @@ internal static class FingerprintReader
             RequestedWith = Single(headers.XRequestedWith),
             IsSecureContext = request.IsHttps || IsLoopbackHost(request.Host.Host),
             ClientAddress = context.Connection.RemoteIpAddress,
-            Identity = ReadIdentity(request, identity),
+            Identity = identity.Read(kind, string.Concat(request.PathBase.Value, request.Path.Value, request.QueryString.Value), name => Value(request, name)),
             Ja4 = Tls.TlsClientHello.Ja4Of(context),
             ReceivedAt = now,
         };
     }
 
-    private static LinkIdentity ReadIdentity(HttpRequest request, IdentityOptions names) =>
-        ReadIdentity(names, name => request.RouteValues.TryGetValue(name, out var value) && value is not null
+    /// <summary>A route value, else a query parameter, by name.</summary>
+    private static string? Value(HttpRequest request, string name) =>
+        request.RouteValues.TryGetValue(name, out var value) && value is not null
             ? Convert.ToString(value, CultureInfo.InvariantCulture)
-            : request.Query.TryGetValue(name, out var query) ? Single(query) : null);
-
-    /// <summary>Message, recipient, link and send time by the configured names; <paramref name="value"/> looks a name up (route value first, then query).</summary>
-    public static LinkIdentity ReadIdentity(IdentityOptions names, Func<string, string?> value)
-    {
-        var sentAt = value(names.SentAt) is { } text
-                     && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-                     && seconds is > 0 and < 100_000_000_000
-            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
-            : (DateTimeOffset?)null;
-        return new LinkIdentity(Id(value(names.MessageId)), Id(value(names.RecipientId)), Id(value(names.LinkId)), sentAt);
-    }
-
-    /// <summary>The id when it is bounded, printable text; null otherwise.</summary>
-    private static string? Id(string? text) =>
-        text is not null
-        && text.Length <= MaxIdBytes // a char is at least one byte: saves counting the obviously long
-        && Encoding.UTF8.GetByteCount(text) <= MaxIdBytes
-        && !text.AsSpan().ContainsAnyInRange('\u0000', '\u001f') && !text.Contains('\u007f')
-            ? text
-            : null;
+            : request.Query.TryGetValue(name, out var query) ? Single(query) : null;
 
     private static string? Single(Microsoft.Extensions.Primitives.StringValues values) => values.Count switch
     {

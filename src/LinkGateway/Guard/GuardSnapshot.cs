@@ -1,4 +1,5 @@
 using LinkGateway.Contracts;
+using LinkGateway.Links;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
 
@@ -8,7 +9,7 @@ namespace LinkGateway.Guard;
 /// Everything the guard needs to judge a request, compiled once from configuration and signature
 /// files. Immutable: a reload builds a new snapshot and swaps the reference in <see cref="GuardSnapshotHolder"/>.
 /// </summary>
-public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scorer, IdentityOptions identity, TimeSpan storeBudget, TimeSpan storeWait, TimeSpan tagTtl,
+public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scorer, Identities identities, TimeSpan storeBudget, TimeSpan storeWait, TimeSpan tagTtl,
     BehaviourOptions behaviour, GatewayMode mode)
 {
     public GatewayMode Mode { get; } = mode;
@@ -17,7 +18,8 @@ public sealed class GuardSnapshot(StatelessDetector detector, VerdictScorer scor
 
     public VerdictScorer Scorer { get; } = scorer;
 
-    public IdentityOptions Identity { get; } = identity;
+    /// <summary>The link layouts: LinkGateway:Identity, and LinkGateway:Identities by name.</summary>
+    public Identities Identities { get; } = identities;
 
     /// <summary>How long a round trip may take before the request asks the store probe to look (LinkGateway:Redis:Budget).</summary>
     public TimeSpan StoreBudget { get; } = storeBudget;
@@ -38,4 +40,14 @@ public sealed class GuardSnapshotHolder(GuardSnapshot initial)
     public GuardSnapshot Current => Volatile.Read(ref _current);
 
     public void Swap(GuardSnapshot next) => Volatile.Write(ref _current, next);
+}
+
+/// <summary>The compiled link layouts: the default (LinkGateway:Identity) and the named ones (LinkGateway:Identities).</summary>
+public sealed class Identities(IdentityProfile @default, IReadOnlyDictionary<string, IdentityProfile> named)
+{
+    public IdentityProfile Default { get; } = @default;
+
+    /// <summary>The layout of a route: the one its Metadata "Identity" names, else the default.</summary>
+    public IdentityProfile For(RoutePolicy policy) =>
+        policy.Identity is { } name && named.TryGetValue(name, out var profile) ? profile : Default;
 }

@@ -30,6 +30,8 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
 {
     public const string StoreUnavailable = "store-unavailable";
 
+    private readonly FirstSeenMessages _firstSeen = new();
+
     public GuardSnapshot Snapshot => snapshots.Current;
 
     /// <summary>Null when the request was cancelled (the client left).</summary>
@@ -38,6 +40,11 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         CancellationToken cancellationToken)
     {
         var snapshot = snapshots.Current;
+        if (fingerprint.Identity is { FirstSeenStandsIn: true, MessageId: { } message } && _firstSeen.Find(message) is { } seen)
+        {
+            fingerprint = fingerprint with { Identity = fingerprint.Identity with { SentAt = seen, FirstSeenStandsIn = false } };
+        }
+
         var signals = snapshot.Detector.Detect(fingerprint, out var network).Union(operatorNetworks.SignalsFor(fingerprint.ClientAddress));
         if (pass is { } passKind)
         {
@@ -189,6 +196,16 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         }
 
         var elapsed = time.GetElapsedTime(started);
+        if (recall.FirstSeen is { } firstSeen && observation.Identity.MessageId is { } message)
+        {
+            // This node had not seen the message yet: the store's first sighting is its send time from now on. The request
+            // that made the first sighting has nothing before it, so it is never fast.
+            _firstSeen.Add(message, firstSeen);
+            if (firstSeen.ToUnixTimeMilliseconds() < observation.Now.ToUnixTimeMilliseconds()) // the store keeps milliseconds
+            {
+                signals = signals.Union(snapshot.Detector.Timing(observation.Now, firstSeen));
+            }
+        }
 
         var verdict = scorer.Score(signals.Union(BehaviourSignals.Evaluate(recall.Facts, snapshot.Behaviour, signals)));
         var revealed = verdict.Kind == VerdictKind.Bot && observation.NewTag is null

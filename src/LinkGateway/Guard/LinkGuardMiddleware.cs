@@ -47,7 +47,7 @@ internal sealed class LinkGuardMiddleware
         }
 
         var requestId = Guid.CreateVersion7().ToString("N");
-        var fingerprint = FingerprintReader.Read(context, policy.Kind, snapshot.Identity, _time.GetUtcNow());
+        var fingerprint = FingerprintReader.Read(context, policy.Kind, snapshot.Identities.For(policy), _time.GetUtcNow());
         var input = await _interstitial.ReadAsync(context, policy, fingerprint).ConfigureAwait(false);
         switch (input.Refusal)
         {

@@ -48,8 +48,9 @@ public static class GatewayApp
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
-            // The host logs an address it could not open with its stack trace; GatewayProgram says it in one line instead.
-            .Filter.ByExcluding(e => e.Exception is { } failure && GatewayProgram.ListenFailure(failure) is not null
+            // The host logs a failed start (an address it could not open, a certificate it could not read) with its stack
+            // trace; GatewayProgram says it in one line instead.
+            .Filter.ByExcluding(e => e.Exception is not null && e.MessageTemplate.Text == "Hosting failed to start"
                 && e.Properties.TryGetValue("SourceContext", out var source) && source.ToString() == "\"Microsoft.Extensions.Hosting.Internal.Host\""),
             preserveStaticLogger: true);
         builder.AddLinkGateway(config, launch);

@@ -1,5 +1,6 @@
 using LinkGateway.Contracts;
 using LinkGateway.Guard;
+using LinkGateway.Links;
 using LinkGateway.Scoring;
 using LinkGateway.Signals;
 using LinkGateway.Signatures;
@@ -25,7 +26,7 @@ public static class GatewayConfigValidator
         CheckListenUrls(configuration, errors);
         var policy = ValidateScoring(options, errors);
         // Each feature checks what its own options must agree on beyond their declared ranges.
-        options.Identity.Validate(errors);
+        var identities = CompileIdentities(options, configuration, configDirectory, errors);
         options.ForwardedHeaders.Validate(errors);
         options.Redis.Validate(errors);
         options.Admin.Validate(errors);
@@ -33,14 +34,41 @@ public static class GatewayConfigValidator
         options.Shield.Validate(options.Redis, errors);
         var signatures = LoadSignatures(Path.GetFullPath(options.Signatures.Path, configDirectory), errors);
 
-        if (errors.Count > 0 || policy is null || signatures is null || signingKey is null)
+        if (errors.Count > 0 || policy is null || signatures is null || signingKey is null || identities is null)
         {
             throw new GatewayConfigurationException(errors);
         }
 
         var detector = new StatelessDetector(signatures, options.Timing);
-        var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), options.Identity, options.Redis.Budget, options.Redis.MaxWait, options.Memory.TagTtl, options.Behaviour, options.Mode);
+        var snapshot = new GuardSnapshot(detector, new VerdictScorer(policy), identities, options.Redis.Budget, options.Redis.MaxWait, options.Memory.TagTtl, options.Behaviour, options.Mode);
         return new ValidatedConfig(options, snapshot, signingKey);
+    }
+
+    /// <summary>Every link layout of the configuration, compiled; null with the problems, each naming its key.</summary>
+    private static Identities? CompileIdentities(LinkGatewayOptions options, IConfiguration configuration, string configDirectory, List<string> errors)
+    {
+        var before = errors.Count;
+        var @default = options.Identity.Compile($"{LinkGatewayOptions.SectionName}:Identity", configDirectory, errors);
+        var named = new Dictionary<string, IdentityProfile>(StringComparer.Ordinal);
+        foreach (var (name, layout) in options.Identities)
+        {
+            if (layout.Compile($"{LinkGatewayOptions.SectionName}:Identities:{name}", configDirectory, errors) is { } profile)
+            {
+                named[name] = profile;
+            }
+        }
+
+        // A route naming a layout that does not exist would silently read the default one.
+        foreach (var route in configuration.GetSection(ProxyConfigRules.RoutesKey).GetChildren())
+        {
+            if (route[$"Metadata:{RoutePolicy.IdentityKey}"] is { } name && !options.Identities.ContainsKey(name))
+            {
+                errors.Add($"{ProxyConfigRules.RoutesKey}:{route.Key}:Metadata:{RoutePolicy.IdentityKey}: \"{name}\" names no layout in "
+                           + $"{LinkGatewayOptions.SectionName}:Identities ({(options.Identities.Count == 0 ? "there is none" : ConfigNames.Hint(name, options.Identities.Keys))})");
+            }
+        }
+
+        return errors.Count > before || @default is null ? null : new Identities(@default, named);
     }
 
     /// <summary>The gateway's own listen addresses (--urls, ASPNETCORE_URLS, Kestrel:Endpoints), checked before Kestrel reads them.</summary>

@@ -2,7 +2,9 @@ namespace LinkGateway.Hosting;
 
 /// <summary>
 /// How the process was asked to start: our own switches (--demo, --config FILE) taken out of the
-/// arguments, everything else left for ASP.NET configuration (--urls, --A:B=value).
+/// arguments, everything else left for ASP.NET configuration (--urls, --A:B=value). A switch that names no
+/// configuration the gateway reads (a typo such as --conifg, a positional word) stops start-up naming it: ASP.NET
+/// would take it as a key nobody reads, or the next switch as its value, and start as if it had not been given.
 /// </summary>
 public sealed record GatewayLaunch(bool Demo, string ConfigFile, string[] HostArgs)
 {
@@ -35,11 +37,46 @@ public sealed record GatewayLaunch(bool Demo, string ConfigFile, string[] HostAr
             }
             else
             {
+                var takesNext = HostSwitch(arg);
                 rest.Add(arg);
+                if (takesNext)
+                {
+                    if (i + 1 >= args.Length)
+                    {
+                        throw new GatewayConfigurationException([$"{arg}: needs a value (--KEY VALUE or --KEY=VALUE)"]);
+                    }
+
+                    rest.Add(args[++i]);
+                }
             }
         }
 
         return new GatewayLaunch(demo, ResolveConfigFile(configFile), [.. rest]);
+    }
+
+    /// <summary>
+    /// The configuration sections and host settings a switch may set; anything else is a mistake. Section names are
+    /// matched as ASP.NET matches keys, ignoring case.
+    /// </summary>
+    private static readonly HashSet<string> _configurationRoots = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "LinkGateway", "ReverseProxy", "Kestrel", "Serilog", "Logging", "AllowedHosts",
+        "urls", "http_ports", "https_ports", "environment", "applicationName", "contentRoot", "shutdownTimeoutSeconds",
+    };
+
+    /// <summary>Checks a switch left for ASP.NET's command-line configuration; true when its value is the next argument.</summary>
+    private static bool HostSwitch(string arg)
+    {
+        var prefix = arg.StartsWith("--", StringComparison.Ordinal) ? 2 : arg.StartsWith('/') ? 1 : 0;
+        var equals = arg.IndexOf('=', StringComparison.Ordinal);
+        var key = prefix == 0 ? string.Empty : equals < 0 ? arg[prefix..] : arg[prefix..equals];
+        var root = key.Split(':', 2)[0];
+        if (prefix == 0 || !_configurationRoots.Contains(root))
+        {
+            throw new GatewayConfigurationException([$"{arg}: unknown switch (switches: --config FILE, --demo, --urls URLS, --SECTION:KEY=VALUE; see --help)"]);
+        }
+
+        return equals < 0;
     }
 
     /// <summary>
@@ -51,7 +88,16 @@ public sealed record GatewayLaunch(bool Demo, string ConfigFile, string[] HostAr
         if (explicitPath is not null)
         {
             var full = Path.GetFullPath(explicitPath);
-            return File.Exists(full) ? full : throw new GatewayConfigurationException([$"--config: file not found: {full}"]);
+            if (File.Exists(full))
+            {
+                return full;
+            }
+
+            // `dotnet run --project src/LinkGateway` may start in the project folder: a relative path given from the
+            // repository root is found there too, as the default file is.
+            return !Path.IsPathRooted(explicitPath) && LinkGateway.Contracts.WorkingTree.FindUpwards(explicitPath) is { } fromRoot && File.Exists(fromRoot)
+                ? fromRoot
+                : throw new GatewayConfigurationException([$"--config: file not found: {full}"]);
         }
 
         if (LinkGateway.Contracts.WorkingTree.FindUpwards(DefaultConfigFile) is { } found && File.Exists(found))

@@ -19,7 +19,7 @@ public static class GatewayProgram
                 (origin, overrides) = await DemoMode.StartOriginAsync(launch);
             }
 
-            await using var app = GatewayApp.Build(launch, overrides);
+            await using var app = Starting(() => GatewayApp.Build(launch, overrides));
             await ListenAsync(app, "--urls, ASPNETCORE_URLS or Kestrel:Endpoints");
             var admin = app.Services.GetRequiredService<LinkGatewayOptions>().Admin;
             await using var adminApp = admin.Enabled ? Admin.AdminApp.Build(app.Services, admin) : null;
@@ -28,6 +28,7 @@ public static class GatewayProgram
                 await ListenAsync(adminApp, "LinkGateway:Admin:Urls");
             }
 
+            StartupSummary.Write(app, adminApp);
             if (launch.Demo)
             {
                 DemoMode.PrintWelcome(app, overrides!);
@@ -55,11 +56,34 @@ public static class GatewayProgram
         {
             await app.StartAsync();
         }
-        catch (Exception e) when (ListenFailure(e) is { } problem)
+        catch (Exception e) when (e is not GatewayConfigurationException)
         {
-            throw new GatewayConfigurationException([$"{setting}: {problem}"]);
+            // Kestrel reads its endpoints' certificates as it starts: a missing or unreadable one is the setting's problem too.
+            throw new GatewayConfigurationException([ListenFailure(e) is { } problem ? $"{setting}: {problem}"
+                : e.StackTrace?.Contains("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal) == true ? $"{setting}: {OneLine(e.Message)}"
+                : StartFailure(e)]);
         }
     }
+
+    /// <summary>
+    /// Builds the gateway. Anything that stops it before it runs is a start-up error: one line and exit code 2 (an operator
+    /// and a supervisor act on that alike), never an unhandled exception's stack trace and abort.
+    /// </summary>
+    private static WebApplication Starting(Func<WebApplication> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (Exception e) when (e is not GatewayConfigurationException)
+        {
+            throw new GatewayConfigurationException([StartFailure(e)]);
+        }
+    }
+
+    private static string StartFailure(Exception e) => $"start-up failed: {e.GetType().Name}: {OneLine(e.Message)}";
+
+    private static string OneLine(string message) => string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>What went wrong when Kestrel could not open a listen address, in the operator's words; null for any other failure.</summary>
     internal static string? ListenFailure(Exception e) => e switch

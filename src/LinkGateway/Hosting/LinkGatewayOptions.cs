@@ -31,7 +31,11 @@ public sealed class LinkGatewayOptions
     /// <summary>Per reason code, the weight in 0..1 (see docs/reference/signals.md). Unlisted codes keep their default.</summary>
     public Dictionary<string, double> Weights { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The link layout of every route (docs/reference/configuration.md, "Link identity").</summary>
     public IdentityOptions Identity { get; set; } = new();
+
+    /// <summary>Named link layouts, for routes whose Metadata "Identity" names one.</summary>
+    public Dictionary<string, IdentityOptions> Identities { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Knobs of the stateless signals (timing.fast).</summary>
     public TimingOptions Timing { get; set; } = new();

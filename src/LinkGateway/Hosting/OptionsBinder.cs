@@ -30,9 +30,9 @@ public static class OptionsBinder
             .Where(p => p.GetMethod is not null && p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0)
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>True for the types a key may have: scalars, lists and string-keyed dictionaries of scalars, and option classes.</summary>
+    /// <summary>True for the types a key may have: scalars, lists of scalars, string-keyed dictionaries of scalars or option classes, and option classes.</summary>
     public static bool IsSupported(Type type) =>
-        IsScalar(type) || ElementOfList(type) is { } element && IsScalar(element) || ValueOfDictionary(type) is { } value && IsScalar(value)
+        IsScalar(type) || ElementOfList(type) is { } element && IsScalar(element) || ValueOfDictionary(type) is { } value && (IsScalar(value) || IsOptionsClass(value))
         || IsOptionsClass(type);
 
     private static void BindObject(object target, IConfigurationSection section, List<string> errors)
@@ -101,7 +101,13 @@ public static class OptionsBinder
             dictionary.Clear();
             foreach (var entry in section.GetChildren())
             {
-                if (Read(entry, valueType, errors) is (true, var value))
+                if (IsOptionsClass(valueType))
+                {
+                    var entryOptions = Activator.CreateInstance(valueType)!;
+                    BindObject(entryOptions, entry, errors);
+                    dictionary[entry.Key] = entryOptions;
+                }
+                else if (Read(entry, valueType, errors) is (true, var value))
                 {
                     dictionary[entry.Key] = value;
                 }

@@ -220,6 +220,21 @@ internal sealed class InProcessEntity
     public IReadOnlyList<RecentRequest> Recent => _recent is null ? [] : [.. _recent];
 
     /// <summary>SET of the hit time, PX the honeypot window.</summary>
+    /// <summary>
+    /// SET NX PX then GET: the time first stamped while it lives, else <paramref name="now"/>, stamped. A message's first
+    /// sighting uses the honeypot mark's fields, on an entity of its own.
+    /// </summary>
+    public DateTimeOffset StampOnce(DateTimeOffset now, TimeSpan ttl)
+    {
+        if (_honeypotExpire <= now.UtcTicks)
+        {
+            _honeypotAt = now.UtcTicks;
+            _honeypotExpire = (now + ttl).UtcTicks;
+        }
+
+        return new DateTimeOffset(_honeypotAt, TimeSpan.Zero);
+    }
+
     public void MarkHoneypot(DateTimeOffset now, TimeSpan window)
     {
         _honeypotAt = now.UtcTicks;

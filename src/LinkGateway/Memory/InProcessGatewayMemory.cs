@@ -110,7 +110,9 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
 
         var networkTagged = plan.Network is { } network && Tag(network.TagKey, network.NewTag, network.TagTtl, now) is not null;
         var (links, near) = plan.Message is { } message ? (Count(message.Links, now), Honeypot(message, now)) : (0, false);
-        return new StepResults(address.Before, addressFanout, address.Taken, shapeTagged, shapeFanout, networkTagged, links, near, Count(plan.Domain, now));
+        DateTimeOffset? firstSeen = plan.Seen is { } seen ? _table.Change(seen.Key, now, (now, seen.Ttl), static (e, s) => e.StampOnce(s.now, s.Ttl)) : null;
+        return new StepResults(address.Before, addressFanout, address.Taken, shapeTagged, shapeFanout, networkTagged, links, near, Count(plan.Domain, now),
+            firstSeen);
     }
 
     /// <summary>The address script: the tag before, set once; the tagging client's recent requests handed back, or this one kept.</summary>

@@ -40,6 +40,9 @@ public sealed class MemoryKeys(string prefix)
     /// <summary>"m:MESSAGE:RECIPIENT", each id escaped: readable, and one name per (message, recipient) pair.</summary>
     public static string MessageEntity(string messageId, string recipientId) => $"m:{EscapeId(messageId)}:{EscapeId(recipientId)}";
 
+    /// <summary><c>lg:{msg:MESSAGE}</c>: append <c>:seen</c> (the message's first sighting).</summary>
+    public string Message(string messageId) => $"{Prefix}{{msg:{EscapeId(messageId)}}}";
+
     /// <summary><c>lg:{mc:MESSAGE:CLIENT}</c>: append <c>:rcpt</c> (burst.domain: one message's recipients reached by one client shape).</summary>
     public string MessageClient(string messageId, string shapeKey) => $"{Prefix}{{mc:{EscapeId(messageId)}:{shapeKey}}}";
 

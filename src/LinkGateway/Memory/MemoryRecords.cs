@@ -78,6 +78,9 @@ public sealed record MemoryObservation(
 public sealed record MemoryRecall(AddressTag? AddressTag, BehaviourFacts Facts, IReadOnlyList<FoldBackEvent> FoldBack)
 {
     public static MemoryRecall Nothing { get; } = new(null, default, []);
+
+    /// <summary>When any node first saw the request's message, when the store was asked (<see cref="Links.LinkIdentity.FirstSeenStandsIn"/>).</summary>
+    public DateTimeOffset? FirstSeen { get; init; }
 }
 
 /// <summary>What to remember after the verdict.</summary>
@@ -175,7 +178,7 @@ public sealed record FoldBackEvent(string Entity, string Reason, DateTimeOffset 
 {
     /// <summary>
     /// Most bytes of an event's <c>requests</c> JSON. Typical requests (ids of a few dozen bytes, about
-    /// 230 bytes each) all fit at 50 entries; only ids near <see cref="Guard.FingerprintReader.MaxIdBytes"/>
+    /// 230 bytes each) all fit at 50 entries; only ids near <see cref="Links.IdentityProfile.MaxIdBytes"/>
     /// and made of characters JSON writes wide fill it first, and then the oldest are left out. It bounds
     /// the stream's worst case (docs/concepts/memory.md, "Fold-back").
     /// </summary>

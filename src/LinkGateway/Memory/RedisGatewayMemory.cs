@@ -9,7 +9,7 @@ namespace LinkGateway.Memory;
 /// round trip. On a standalone Redis the whole plan is one script over all its keys: one command to encode, parse and run
 /// instead of one per entity. On a Redis Cluster (or a proxy in front of several servers) each entity's keys share a hash
 /// tag but the entities do not share a slot, so there it is one script per entity (address, client shape, prefix,
-/// message/recipient, message/client) queued in one <see cref="IBatch"/> that the multiplexer writes in one go. Both
+/// message/recipient, message/client, message) queued in one <see cref="IBatch"/> that the multiplexer writes in one go. Both
 /// kinds run the same Lua steps. Scripts go by EVALSHA, with an EVAL fallback.
 /// </summary>
 public sealed class RedisGatewayMemory : IGatewayMemory
@@ -18,7 +18,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     public const int FoldBackStreamLength = 10_000;
 
     // Each step's keys and arguments, in the order its Lua function takes them after "now" (ARGV[1] of every script).
-    private const int AddressKeys = 3, AddressArgs = 9, TagKeys = 2, TagArgs = 5, MessageKeys = 2, MessageArgs = 5, WindowKeys = 1, WindowArgs = 3;
+    private const int AddressKeys = 3, AddressArgs = 9, TagKeys = 2, TagArgs = 5, MessageKeys = 2, MessageArgs = 5, WindowKeys = 1, WindowArgs = 3, SeenKeys = 1, SeenArgs = 1;
 
     // The steps, one Lua function per entity, each touching only its entity's keys.
     // window: adds a member to a sorted set scored by time, drops those older than the window and, past the cap
@@ -30,6 +30,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     // trimmed only once it is longer than its cap (LPUSH returns the length).
     // tag: a client shape's or a prefix's tag, read and set once when there is a new one; the shape's fan-out.
     // message: one recipient's message: the links this client fetched in the burst window, and the honeypot mark.
+    // seen: when the message was first seen (a layout whose links carry no send time).
     private const string Steps = """
         local function window(now, set, member, windowMs, cap)
           cap = tonumber(cap)
@@ -93,11 +94,17 @@ public sealed class RedisGatewayMemory : IGatewayMemory
           return {count, near}
         end
 
+        -- seen: a message's first sighting, set once; the time it holds.
+        local function seen(now, key, ttlMs)
+          if redis.call('SET', key, now, 'NX', 'PX', ttlMs) then return now end
+          return redis.call('GET', key) or now
+        end
+
         """;
 
     // The whole-plan script's layout (before the script, which is built from it): the steps in Step order, each with its keys and its arguments after ARGV[1] (now).
-    private static readonly int[] _keyCounts = [AddressKeys, TagKeys, TagKeys, MessageKeys, WindowKeys];
-    private static readonly int[] _argCounts = [AddressArgs, TagArgs, TagArgs, MessageArgs, WindowArgs];
+    private static readonly int[] _keyCounts = [AddressKeys, TagKeys, TagKeys, MessageKeys, WindowKeys, SeenKeys];
+    private static readonly int[] _argCounts = [AddressArgs, TagArgs, TagArgs, MessageArgs, WindowArgs, SeenArgs];
     private static readonly int _planKeys = _keyCounts.Sum();
     private static readonly int _planArgs = 1 + _argCounts.Sum();
     private static readonly int[] _keyStarts = Starts(_keyCounts, first: 1);
@@ -109,7 +116,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     private static readonly string[] _entityScripts =
     [
         EntityScript("address", AddressKeys), EntityScript("tag", TagKeys), EntityScript("tag", TagKeys), EntityScript("message", MessageKeys),
-        EntityScript("window", WindowKeys),
+        EntityScript("window", WindowKeys), EntityScript("seen", SeenKeys),
     ];
 
     // The whole plan: every step's keys and arguments at fixed places, an absent step's first key empty. What an absent
@@ -117,13 +124,14 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     private static readonly string _planScript = Steps + $$"""
         local now = ARGV[1]
         local nothing = {}
-        local a, s, n, m, d = {'', 0, nothing}, {'', 0}, {'', 0}, {0, 0}, 0
+        local a, s, n, m, d, f = {'', 0, nothing}, {'', 0}, {'', 0}, {0, 0}, 0, 0
         if KEYS[{{KeyAt(Step.Address)}}] ~= '' then a = address(now, {{KeysFrom(Step.Address, AddressKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Address, AddressArgs)}})) end
         if KEYS[{{KeyAt(Step.Shape)}}] ~= '' then s = tag(now, {{KeysFrom(Step.Shape, TagKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Shape, TagArgs)}})) end
         if KEYS[{{KeyAt(Step.Network)}}] ~= '' then n = tag(now, {{KeysFrom(Step.Network, TagKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Network, TagArgs)}})) end
         if KEYS[{{KeyAt(Step.Message)}}] ~= '' then m = message(now, {{KeysFrom(Step.Message, MessageKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Message, MessageArgs)}})) end
         if KEYS[{{KeyAt(Step.Domain)}}] ~= '' then d = window(now, {{KeysFrom(Step.Domain, WindowKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Domain, WindowArgs)}})) end
-        return {a, s, n, m, d}
+        if KEYS[{{KeyAt(Step.Seen)}}] ~= '' then f = seen(now, {{KeysFrom(Step.Seen, SeenKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Seen, SeenArgs)}})) end
+        return {a, s, n, m, d, f}
         """;
 
     private readonly IConnectionMultiplexer _redis;
@@ -144,7 +152,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     private enum Topology { Unknown, Standalone, Sharded }
 
     // The steps in the whole-plan script's layout.
-    private enum Step { Address, Shape, Network, Message, Domain }
+    private enum Step { Address, Shape, Network, Message, Domain, Seen }
 
     public string Name => "redis";
 
@@ -231,7 +239,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
             }
 
             var results = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(_planScript, keys, args).ConfigureAwait(false))!;
-            return Read(results[0], results[1], results[2], results[3], results[4]);
+            return Read(results[0], results[1], results[2], results[3], results[4], results[5]);
         }
 
         var batch = _redis.GetDatabase().CreateBatch();
@@ -249,7 +257,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
 
         batch.Execute();
         await Task.WhenAll(pending.OfType<Task>()).ConfigureAwait(false);
-        return Read(pending[0]?.Result, pending[1]?.Result, pending[2]?.Result, pending[3]?.Result, pending[4]?.Result);
+        return Read(pending[0]?.Result, pending[1]?.Result, pending[2]?.Result, pending[3]?.Result, pending[4]?.Result, pending[5]?.Result);
     }
 
     /// <summary>Writes a step's keys and arguments (after "now"); false when the plan has no such step.</summary>
@@ -271,6 +279,10 @@ public sealed class RedisGatewayMemory : IGatewayMemory
                 return true;
             case Step.Domain when plan.Domain is { } d:
                 Write(d, keys, args);
+                return true;
+            case Step.Seen when plan.Seen is { } f:
+                keys[0] = f.Key;
+                args[0] = Milliseconds(f.Ttl);
                 return true;
             default:
                 return false;
@@ -347,7 +359,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     }
 
     /// <summary>What the steps returned; an absent step (null) found nothing.</summary>
-    private static StepResults Read(RedisResult? address, RedisResult? shape, RedisResult? network, RedisResult? message, RedisResult? domain)
+    private static StepResults Read(RedisResult? address, RedisResult? shape, RedisResult? network, RedisResult? message, RedisResult? domain, RedisResult? seen)
     {
         var a = address is null ? null : (RedisResult[])address!;
         var s = shape is null ? null : (RedisResult[])shape!;
@@ -362,7 +374,10 @@ public sealed class RedisGatewayMemory : IGatewayMemory
             NetworkTagged: n is not null && !IsEmpty(n[0]),
             Links: m is null ? 0 : (int)m[0],
             NearHoneypot: m is not null && (int)m[1] == 1,
-            DomainRecipients: domain is null ? 0 : (int)domain);
+            DomainRecipients: domain is null ? 0 : (int)domain,
+            FirstSeen: seen is null || IsEmpty(seen) || !long.TryParse((string?)seen, NumberStyles.None, CultureInfo.InvariantCulture, out var at) || at <= 0
+                ? null
+                : DateTimeOffset.FromUnixTimeMilliseconds(at));
     }
 
     private static string EntityScript(string step, int keyCount) =>

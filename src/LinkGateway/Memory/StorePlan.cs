@@ -25,6 +25,9 @@ public sealed record NetworkStep(string TagKey, AddressTag? NewTag, TimeSpan Tag
 /// <summary>One recipient's message: the links this client fetched in the burst window, and the honeypot mark (set on a hit).</summary>
 public sealed record MessageStep(WindowCount? Links, string HoneyKey, bool Hit, TimeSpan HoneyWindow);
 
+/// <summary>A message's first sighting: set once (SET NX), read back.</summary>
+public sealed record SeenStep(string Key, TimeSpan Ttl);
+
 /// <summary>What the steps found, before this request changed anything but its own counts.</summary>
 public readonly record struct StepResults(
     AddressTag? AddressTag,
@@ -35,7 +38,8 @@ public readonly record struct StepResults(
     bool NetworkTagged,
     int Links,
     bool NearHoneypot,
-    int DomainRecipients);
+    int DomainRecipients,
+    DateTimeOffset? FirstSeen);
 
 /// <summary>
 /// The store's work for one request, described once — keys, windows, caps, tags, what comes back — from the request and
@@ -49,8 +53,15 @@ public readonly record struct StepResults(
 /// </para>
 /// </summary>
 public sealed record StorePlan(MemoryObservation Observation, AddressStep? Address, ShapeStep? Shape, NetworkStep? Network, MessageStep? Message,
-    WindowCount? Domain)
+    WindowCount? Domain, SeenStep? Seen)
 {
+    /// <summary>
+    /// How long a message's first sighting is kept (<see cref="Links.LinkIdentity.FirstSeenStandsIn"/>): the longest a tag may
+    /// live. One key per message, not per recipient, so it costs little; once it expires, a late click would become the
+    /// message's "delivery" again.
+    /// </summary>
+    public static readonly TimeSpan FirstSeenTtl = TimeSpan.FromDays(30);
+
     /// <summary>The plan of a request's round trip (<see cref="IGatewayMemory.ObserveAsync"/>).</summary>
     public static StorePlan Observe(MemoryObservation o, MemoryKeys keys)
     {
@@ -96,8 +107,17 @@ public sealed record StorePlan(MemoryObservation Observation, AddressStep? Addre
                 domain = new WindowCount(keys.MessageClient(o.Identity.MessageId!, o.ShapeKey) + ":rcpt", recipient, behaviour.BurstDomainWindow, caps.Domain);
             }
         }
+        else if (o.Identity.LinkIsUrl && o.ClientAddress is not null && atDelivery && !o.PersonRelay)
+        {
+            // A click whose URL names no recipient: the distinct tracking URLs one client fetches at its address make the
+            // burst. Not through a person relay, whose address is many people's.
+            var key = keys.Address(o.ClientAddress);
+            message = new MessageStep(new WindowCount($"{key}:links:{client}", o.Identity.LinkId!, behaviour.BurstLinksWindow, caps.Links),
+                key + ":honey", Hit: false, behaviour.HoneypotWindow);
+        }
 
-        return new StorePlan(o, address, shape, network, message, domain);
+        var seen = o.Identity.FirstSeenStandsIn ? new SeenStep(keys.Message(o.Identity.MessageId!) + ":seen", FirstSeenTtl) : null;
+        return new StorePlan(o, address, shape, network, message, domain, seen);
     }
 
     /// <summary>
@@ -117,7 +137,7 @@ public sealed record StorePlan(MemoryObservation Observation, AddressStep? Addre
         }
 
         var shape = r.TagShape && o.ShapeKey is not null ? new ShapeStep(keys.Shape(o.ShapeKey) + ":tag", null, r.Tag, o.RevealedTagTtl) : null;
-        return new StorePlan(o, address, shape, null, null, null);
+        return new StorePlan(o, address, shape, null, null, null, null);
     }
 
     /// <summary>What the memory knew before the request, and the fold-back the round trip took.</summary>
@@ -125,7 +145,7 @@ public sealed record StorePlan(MemoryObservation Observation, AddressStep? Addre
     {
         var facts = new BehaviourFacts(found.AddressTag is not null, found.NetworkTagged, found.ShapeTagged,
             found.AddressFanout, found.ShapeFanout, found.Links, found.DomainRecipients, found.NearHoneypot);
-        return new MemoryRecall(found.AddressTag, facts, FoldBack(found.Taken, Observation.NewTag?.Reasons ?? string.Empty));
+        return new MemoryRecall(found.AddressTag, facts, FoldBack(found.Taken, Observation.NewTag?.Reasons ?? string.Empty)) { FirstSeen = found.FirstSeen };
     }
 
     /// <summary>The fold-back event of the requests a newly set address tag took along (none when it took none).</summary>

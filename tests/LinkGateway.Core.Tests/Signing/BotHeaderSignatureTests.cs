@@ -49,7 +49,10 @@ public class BotHeaderSignatureTests
     [Theory]
     [InlineData(null, "missing")]
     [InlineData("not base64!", "not base64")]
-    [InlineData("AAEC", "too short: 3 bytes")]
+    [InlineData("AQID", "too short: 3 bytes")]
+    [InlineData("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "hex digits, not base64")]
+    [InlineData("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", "not base64")]
+    [InlineData("AAECAwQFBgcICQoL DA0ODxAREhMUFRYXGBkaGxwdHh8=", "not base64")]
     public void BadKey_SaysWhy(string? key, string problem)
     {
         Assert.Null(BotHeaderSignature.TryParseKey(key, out var why));
@@ -88,5 +91,23 @@ public class BotHeaderSignatureTests
         var verdict = _signature.Sign(0, "human", "", null, "POST", "/hooks/foldback", 1);
 
         Assert.False(_signature.VerifyWebhook(verdict, "POST", "/hooks/foldback", 1, []));
+    }
+
+    [Theory]
+    [InlineData("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")]
+    [InlineData("  AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")]
+    public void Base64Key_OfThirtyTwoBytes_IsAccepted(string key)
+    {
+        Assert.Equal(Enumerable.Range(0, 32).Select(i => (byte)i), BotHeaderSignature.TryParseKey(key, out _));
+    }
+
+    [Fact]
+    public void OtherSpellingOfTheSameMac_FailsVerification()
+    {
+        var signed = _signature.Sign(94, "bot", "", null, "GET", "/", 1);
+
+        // Convert.FromBase64String would read both as the same MAC; every other language's verifier compares the text.
+        Assert.False(_signature.Verify(signed.TrimEnd('='), 94, "bot", "", null, "GET", "/", 1));
+        Assert.False(_signature.Verify(signed[..20] + " " + signed[20..], 94, "bot", "", null, "GET", "/", 1));
     }
 }

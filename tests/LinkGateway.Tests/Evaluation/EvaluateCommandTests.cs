@@ -3,7 +3,7 @@ using LinkGateway.Infrastructure;
 
 namespace LinkGateway.Evaluation;
 
-/// <summary>The evaluate command on real files: both log formats, refused lines, labels, per-request output.</summary>
+/// <summary>The evaluate command on real files: refused lines, labels, per-request output, exit codes as a process. Formats: <see cref="EvaluateFormatsTests"/>.</summary>
 public sealed class EvaluateCommandTests : IDisposable
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("lg-evaluate-");
@@ -11,14 +11,14 @@ public sealed class EvaluateCommandTests : IDisposable
     public void Dispose() => _folder.Delete(recursive: true);
 
     [Fact]
-    public async Task ReplaysBothFormats_CountsBadLines_AndWritesVerdicts()
+    public async Task ReplaysJsonLines_CountsBadLines_AndWritesVerdicts()
     {
         var log = Path.Combine(_folder.FullName, "access.log");
         await File.WriteAllLinesAsync(log,
         [
-            """203.0.113.5 - - [20/Nov/2026:08:00:05 +0000] "GET /c/m-1/r-1/l-1?t=1795248000 HTTP/1.1" 302 0 "-" "curl/8.5.0" """,
+            """{"time":"2026-11-20T08:00:05Z","ip":"203.0.113.5","method":"GET","url":"/c/m-1/r-1/l-1?t=1795248000","user_agent":"curl/8.5.0"}""",
             """{"time":"2026-11-20T09:00:00Z","ip":"198.51.100.7","method":"GET","url":"/c/m-1/r-2/l-1","user_agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36","accept":"text/html","accept_language":"en","sec_fetch_mode":"navigate","https":true}""",
-            """40.107.3.10 - - [20/Nov/2026:09:00:01 +0000] "GET /u/m-1/r-3 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36" """,
+            """{"time":"2026-11-20T09:00:01Z","ip":"40.107.3.10","url":"/u/m-1/r-3","user_agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"}""",
             "this is not a log line",
             """{"time":"2026-11-20T09:00:02Z","ip":"198.51.100.8","url":"/o/m-1/r-4","user_agent":"Mozilla/5.0","label":"bot"}""",
             """{"time":"2026-11-20T09:00:03Z","ip":"198.51.100.9","url":"/h/m-1/r-5","user_agent":"Mozilla/5.0"}""",
@@ -32,8 +32,9 @@ public sealed class EvaluateCommandTests : IDisposable
 
         var report = output.ToString();
         Assert.Equal(0, exit);
+        Assert.StartsWith("format: json (detected from the first 6 lines", report);
         Assert.Contains("requests 5; lines refused 1;", report);
-        Assert.Contains("refused line 4: not combined log format", report);
+        Assert.Contains("refused line 4: bad JSON", report);
         Assert.Contains("unsubscribes shielded (the origin would not have been called): 1", report);
         Assert.Contains("precision (bot verdicts labelled bot): 100.00 %", report);
         Assert.Contains("people flagged suspect or bot: 0.00 %", report);
@@ -42,7 +43,7 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal(6, rows.Length);
         Assert.StartsWith("1,", rows[1]);
         Assert.Contains(",click,", rows[1]);
-        Assert.Contains(",bot,ua.library", rows[1]); // combined format: header shape unknown, only the User-Agent speaks
+        Assert.Contains(",bot,ua.library", rows[1]); // no header field in the line: header shape unknown, only the User-Agent speaks
         Assert.Contains(",human,,forward,human", rows[2]);
         Assert.Contains(",interstitial,bot", rows[3]);
         Assert.Contains("open.machine", rows[4]);
@@ -51,11 +52,20 @@ public sealed class EvaluateCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task AsAProcess_MissingLog_IsAClearErrorWithExitCode2()
+    public async Task AsAProcess_MissingLog_IsRefusedInOneLineWithExitCode1()
     {
         var (exitCode, stderr) = await GatewayProcess.RunAsync("evaluate", "--log", "/nonexistent/access.log");
 
+        Assert.Equal(EvaluateCommand.InputRefusedExitCode, exitCode);
+        Assert.Equal("evaluate: cannot read /nonexistent/access.log: file not found", stderr);
+    }
+
+    [Fact]
+    public async Task AsAProcess_UnknownFormat_IsACommandLineErrorWithExitCode2()
+    {
+        var (exitCode, stderr) = await GatewayProcess.RunAsync("evaluate", "--log", "/nonexistent/access.log", "--format", "syslog");
+
         Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
-        Assert.Equal("config error: --log: file not found: /nonexistent/access.log", stderr);
+        Assert.StartsWith("config error: --format: unknown format \"syslog\" (one of w3c, alb, cloudflare, json, nginx-json, nginx-combined, apache-combined)", stderr);
     }
 }

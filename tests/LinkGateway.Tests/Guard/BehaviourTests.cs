@@ -1,6 +1,7 @@
 using System.Net;
 using LinkGateway.DemoOrigin;
 using LinkGateway.Infrastructure;
+using LinkGateway.Links;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LinkGateway.Guard;
@@ -10,13 +11,18 @@ namespace LinkGateway.Guard;
 /// its scanner scenario and stays quiet on people's traffic. Every client here sends perfect browser
 /// headers from an unlisted network, as Safe Links and detonation sandboxes do: only behaviour tells.
 /// </summary>
-[Collection(RedisCollection.Name)]
-public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
+/// <para>
+/// The same scenarios run on each link layout (<see cref="LinkLayout"/>): the demo's ids in the path, and one opaque token
+/// per link (config/examples/opaque-token.json). What the gateway reads from a URL must not change what it sees.
+/// </para>
+public abstract class BehaviourTests(RedisFixture redis, LinkLayout layout) : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private GatewayHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await GatewayHost.StartAsync(redis.Server.Configuration, time: _time);
+    private LinkLayout Layout => layout;
+
+    public async Task InitializeAsync() => _host = await GatewayHost.StartAsync(redis.Server.Configuration, time: _time, configFile: layout.ConfigFile);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -57,7 +63,7 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
     public async Task TwoLinksOpenedInTabsAtOnce_LongAfterTheSend_AreAPersonReading_NotABurst()
     {
         var address = Clients.NextAddress();
-        var sentYesterday = $"?t={_time.GetUtcNow().AddDays(-1).ToUnixTimeSeconds()}";
+        var sentYesterday = _time.GetUtcNow().AddDays(-1);
 
         var first = await Click(address, "m-tabs", "r-1", "l-1", sentYesterday);
         var second = await Click(address, "m-tabs", "r-1", "l-2", sentYesterday);
@@ -73,7 +79,7 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
         var burst = await Click(address, "m-own", "r-own", "l-2"); // no send time: at delivery, as far as the gateway knows
         Assert.Equal("bot", burst.Header("X-Bot-Verdict"));
 
-        const string path = "/u/m-own/r-own";
+        var path = Layout.Path(LinkKind.Unsubscribe, "m-own", "r-own");
         var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
         _time.Advance(Interstitial.ShieldClient.ReadingTime);
         var posted = await _host.Client.SendAsync(Interstitial.ShieldClient.ClickPost(path, address, Interstitial.ShieldClient.TokenIn(page)));
@@ -88,7 +94,7 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
     public async Task ASendTimeInTheFuture_CountsAsDelivery_SoAnEditedLinkKeepsItsBurst()
     {
         var address = Clients.NextAddress();
-        var tomorrow = $"?t={_time.GetUtcNow().AddDays(1).ToUnixTimeSeconds()}";
+        var tomorrow = _time.GetUtcNow().AddDays(1);
 
         await Click(address, "m-future", "r-1", "l-1", tomorrow);
         var second = await Click(address, "m-future", "r-1", "l-2", tomorrow);
@@ -104,10 +110,10 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
         var address = Clients.NextAddress();
         for (var i = 0; i < 8; i++)
         {
-            await _host.Client.SendAsync(Clients.Browser($"/u/m-office/r-{i}", address));
+            await _host.Client.SendAsync(Clients.Browser(Layout.Path(LinkKind.Unsubscribe, "m-office", $"r-{i}"), address));
         }
 
-        const string path = "/u/m-office/r-8";
+        var path = Layout.Path(LinkKind.Unsubscribe, "m-office", "r-8");
         var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
         _time.Advance(Interstitial.ShieldClient.ReadingTime);
         var posted = await _host.Client.SendAsync(Interstitial.ShieldClient.ClickPost(path, address, Interstitial.ShieldClient.TokenIn(page)));
@@ -120,7 +126,7 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
     {
         const string relay = "172.225.12.77"; // iCloud Private Relay egress (config/signatures/networks/apple-proxy.json)
 
-        await _host.Client.SendAsync(Clients.Browser("/h/m-relay/r-hitter", relay)); // tags in its own round trip, before it answers
+        await _host.Client.SendAsync(Clients.Browser(Layout.Path(LinkKind.Honeypot, "m-relay", "r-hitter"), relay)); // tags in its own round trip, before it answers
         var someoneElse = await Click(relay, "m-relay", "r-reader", "l-1");
 
         Assert.Equal("human", someoneElse.Header("X-Bot-Verdict"));
@@ -176,11 +182,11 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
     public async Task ManyRecipientsOfOneMessageFromOneNetworkRightAfterTheSend_FiresBurstDomain()
     {
         var prefix = Clients.NextPrefix();
-        var sent = _time.GetUtcNow().ToUnixTimeSeconds() - 60;
+        var sent = _time.GetUtcNow().AddSeconds(-60);
         var seen = new List<OriginEvent>();
         for (var i = 0; i < 5; i++)
         {
-            seen.Add(await Click($"{prefix}{i + 20}", "m-domain", $"r-{i}", "l-1", $"?t={sent}"));
+            seen.Add(await Click($"{prefix}{i + 20}", "m-domain", $"r-{i}", "l-1", sent));
             _time.Advance(TimeSpan.FromSeconds(3));
         }
 
@@ -194,12 +200,12 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
         var scanner = Clients.NextAddress();
         const string Chrome = Clients.ChromeUserAgent;
         await Click(Clients.NextAddress(), "m-trap", "r-1", "l-0"); // the recipient's own click: never folded back
-        await _host.Client.SendAsync(Clients.Bare("/o/m-trap-2/r-7", scanner, Chrome)); // the scanner's own earlier request, not yet known as one
+        await _host.Client.SendAsync(Clients.Bare(Layout.Path(LinkKind.Open, "m-trap-2", "r-7"), scanner, Chrome)); // the scanner's own earlier request, not yet known as one
         var opened = _host.Ledger.Events[^1];
         _time.Advance(TimeSpan.FromSeconds(2));
-        var trap = await _host.Client.SendAsync(Clients.Bare("/h/m-trap/r-1", scanner, Chrome));
+        var trap = await _host.Client.SendAsync(Clients.Bare(Layout.Path(LinkKind.Honeypot, "m-trap", "r-1"), scanner, Chrome));
         _time.Advance(TimeSpan.FromSeconds(3));
-        await Send(Clients.Bare("/c/m-trap/r-1/l-1", Clients.NextAddress(), "python-requests/2.32.3")); // its pool's other address
+        await Send(Clients.Bare(Layout.Path(LinkKind.Click, "m-trap", "r-1", "l-1"), Clients.NextAddress(), "python-requests/2.32.3")); // its pool's other address
 
         Assert.Equal(HttpStatusCode.OK, trap.StatusCode);
         var after = Assert.Single(_host.Ledger.Events, e => e.LinkId == "l-1");
@@ -213,21 +219,21 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
     public async Task TaggedClientShape_IsRecognisedFromAnotherAddressOfItsNetwork_OnlyWithStrongAutomationOfItsOwn()
     {
         var prefix = Clients.NextPrefix();
-        var script = Clients.Browser("/c/m-shape/r-1/l-1", $"{prefix}5");
+        var script = Clients.Browser(Layout.Path(LinkKind.Click, "m-shape", "r-1", "l-1"), $"{prefix}5");
         script.Headers.Remove("Accept-Language");
         await Send(script);
-        var second = Clients.Browser("/c/m-shape/r-1/l-2", $"{prefix}5");
+        var second = Clients.Browser(Layout.Path(LinkKind.Click, "m-shape", "r-1", "l-2"), $"{prefix}5");
         second.Headers.Remove("Accept-Language");
         await Send(second); // a burst: bot, tags its address and its shape
         _time.Advance(TimeSpan.FromMinutes(5));
 
-        var sameSoftware = Clients.Browser("/c/m-shape-2/r-2/l-1", $"{prefix}77", HttpMethod.Head); // HEAD: strong, and the same shape
+        var sameSoftware = Clients.Browser(Layout.Path(LinkKind.Click, "m-shape-2", "r-2", "l-1"), $"{prefix}77", HttpMethod.Head); // HEAD: strong, and the same shape
         sameSoftware.Headers.Remove("Accept-Language");
         await Send(sameSoftware);
-        var sameSoftwareWeakly = Clients.Browser("/c/m-shape-4/r-4/l-1", $"{prefix}79"); // a missing Accept-Language: common among people
+        var sameSoftwareWeakly = Clients.Browser(Layout.Path(LinkKind.Click, "m-shape-4", "r-4", "l-1"), $"{prefix}79"); // a missing Accept-Language: common among people
         sameSoftwareWeakly.Headers.Remove("Accept-Language");
         await Send(sameSoftwareWeakly);
-        var otherSoftware = Clients.Browser("/c/m-shape-3/r-3/l-1", $"{prefix}78");
+        var otherSoftware = Clients.Browser(Layout.Path(LinkKind.Click, "m-shape-3", "r-3", "l-1"), $"{prefix}78");
         otherSoftware.Headers.Remove("User-Agent");
         otherSoftware.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0");
         await Send(otherSoftware);
@@ -238,10 +244,10 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal("human", Assert.Single(_host.Ledger.Events, e => e.RecipientId == "r-3").Header("X-Bot-Verdict"));
     }
 
-    private async Task<OriginEvent> Click(string address, string message, string recipient, string link, string query = "")
+    private async Task<OriginEvent> Click(string address, string message, string recipient, string link, DateTimeOffset? sentAt = null)
     {
         var recipientsBefore = _host.Ledger.Events.Count;
-        await Send(Clients.Browser($"/c/{message}/{recipient}/{link}{query}", address));
+        await Send(Clients.Browser(Layout.Path(LinkKind.Click, message, recipient, link, sentAt), address));
         return _host.Ledger.Events[recipientsBefore];
     }
 
@@ -254,3 +260,9 @@ public sealed class BehaviourTests(RedisFixture redis) : IAsyncLifetime
         await _host.Log.WaitForAsync(_ => _host.Log.Events.Count(e => e.Properties.TryGetValue("RequestPath", out var p) && p.ToString() == $"\"{path}\"") > logged);
     }
 }
+
+[Collection(RedisCollection.Name)]
+public sealed class DemoLayoutBehaviourTests(RedisFixture redis) : BehaviourTests(redis, LinkLayout.Demo);
+
+[Collection(RedisCollection.Name)]
+public sealed class OpaqueTokenBehaviourTests(RedisFixture redis) : BehaviourTests(redis, LinkLayout.OpaqueToken);

@@ -1,5 +1,6 @@
 using System.Net;
 using LinkGateway.Infrastructure;
+using LinkGateway.Links;
 using StackExchange.Redis;
 
 namespace LinkGateway.Guard;
@@ -27,7 +28,7 @@ public sealed class FingerprintReaderTests(RedisFixture redis)
             _ => (string)id,
         };
 
-        var identity = FingerprintReader.ReadIdentity(new IdentityOptions(), name => name == "t" ? null : text);
+        var identity = IdentityProfile.Default.Read(LinkKind.Open, "/", name => name == "t" ? null : text);
 
         Assert.Equal(kept ? (text, text, text) : (null, null, null), (identity.MessageId, identity.RecipientId, identity.LinkId));
     }
@@ -37,7 +38,7 @@ public sealed class FingerprintReaderTests(RedisFixture redis)
     {
         var prefix = $"lg:long-id-{Guid.NewGuid():N}:";
         await using var host = await GatewayHost.StartAsync(redis.Server.Configuration, prefix);
-        var message = new string('m', FingerprintReader.MaxIdBytes + 1);
+        var message = new string('m', IdentityProfile.MaxIdBytes + 1);
 
         var response = await host.Client.SendAsync(Clients.Browser($"/c/{message}/r-1/l-1", Clients.NextAddress()));
 

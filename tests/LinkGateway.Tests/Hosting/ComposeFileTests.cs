@@ -40,6 +40,36 @@ public sealed class ComposeFileTests
         Assert.Contains("LINKGATEWAY_SIGNING_KEY", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("docs/operations/deploy.md")]
+    [InlineData("docs/getting-started.md")]
+    [InlineData("docker-compose.yml")] // its own header comment
+    public void ComposeSectionOfTheDocs_NamesExactlyTheFilesSecretsAndOnlyPublishedPorts(string document)
+    {
+        var compose = File.ReadAllText(Path.Combine(RepoFiles.Root, "docker-compose.yml"));
+        var required = System.Text.RegularExpressions.Regex.Matches(compose, @"\$\{(?<name>[A-Z_]+):\?").Select(m => m.Groups["name"].Value).ToHashSet();
+        var published = System.Text.RegularExpressions.Regex.Matches(compose, @"- ""127\.0\.0\.1:(?<port>\d+):\d+""").Select(m => m.Groups["port"].Value).ToHashSet();
+        var text = File.ReadAllText(Path.Combine(RepoFiles.Root, document));
+        var section = document.EndsWith(".md", StringComparison.Ordinal) ? Section(text, "## docker-compose") : text[..text.IndexOf("\nservices:", StringComparison.Ordinal)];
+
+        var upLine = Assert.Single(section.Split('\n'), l => l.Contains("docker compose up", StringComparison.Ordinal));
+        Assert.Equal(required.Order(StringComparer.Ordinal),
+            System.Text.RegularExpressions.Regex.Matches(upLine, @"(?<name>[A-Z_]+)=").Select(m => m.Groups["name"].Value).Order(StringComparer.Ordinal));
+        var named = System.Text.RegularExpressions.Regex.Matches(section, @"127\.0\.0\.1:(?<port>\d+)").Select(m => m.Groups["port"].Value).ToHashSet();
+        Assert.NotEmpty(named);
+        Assert.Subset(published, named);
+        Assert.Equal(["8080", "9091", "9092"], published.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>From a heading to the next heading of the same level.</summary>
+    private static string Section(string markdown, string heading)
+    {
+        var start = markdown.IndexOf("\n" + heading + "\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no section {heading}");
+        var end = markdown.IndexOf("\n## ", start + heading.Length + 2, StringComparison.Ordinal);
+        return end < 0 ? markdown[start..] : markdown[start..end];
+    }
+
     private static int CountOf(string text, string value) => text.Split(value).Length - 1;
 
     private static async Task<(int ExitCode, string Output)> ComposeConfigAsync(params (string Name, string Value)[] environment)

@@ -3,7 +3,6 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using LinkGateway.Evaluation;
-using LinkGateway.Guard;
 using LinkGateway.Infrastructure;
 
 namespace LinkGateway.Hosting;
@@ -66,31 +65,38 @@ public sealed class FuzzedRequestTests : IClassFixture<FuzzedRequestTests.Gatewa
     }
 
     [Property(MaxTest = 1000)]
-    public Property AccessLogParser_NeverThrows_AndRefusesWithAReason()
+    public Property AccessLogFormats_NeverThrow_AndRefuseWithAReason()
     {
         var line = Gen.OneOf(
                 ArbMap.Default.GeneratorFor<string>().Where(s => s is not null),
                 HeaderText(),
                 Gen.Elements(
                     "203.0.113.9 - - [20/Nov/2026:09:00:00 +0000] \"GET /c/m/r/l HTTP/1.1\" 302 0 \"-\" \"curl/8\"",
-                    "{\"time\":\"2026-11-20T09:00:02Z\",\"ip\":\"198.51.100.8\",\"url\":\"/o/m-1/r-4\"}")
+                    "{\"time\":\"2026-11-20T09:00:02Z\",\"ip\":\"198.51.100.8\",\"url\":\"/o/m-1/r-4\"}",
+                    "h2 2026-11-20T09:00:01.5Z app/lb/1 [2001:db8::5]:443 10.0.0.1:80 0 0 0 302 302 1 1 \"GET https://h:443/c/m/r/l HTTP/2.0\" \"curl/8\" - -",
+                    "2026-11-20 09:00:01 10.0.0.4 GET /c/m/r/l t=1 443 - 203.0.113.5 curl/8 - 302 0 0 12",
+                    "{\"ClientIP\":\"203.0.113.5\",\"ClientRequestURI\":\"/c/m/r/l\",\"EdgeStartTimestamp\":1795251601000000000}")
                     .SelectMany(valid => Gen.Choose(0, valid.Length).Select(cut => valid[..cut])))
             .ToArbitrary();
-        return Prop.ForAll(line, text =>
+        return Prop.ForAll(line, text => AccessLogFormats.Names.All(name =>
         {
-            var parsed = AccessLogParser.Parse(text, 1, out var problem);
-            return parsed is not null ^ problem is not null;
-        });
+            // A line is a request, a refusal with its reason, or (blank, a W3C directive) neither; never both.
+            var parsed = AccessLogFormats.Create(name).Read(text, 1, out var problem);
+            return !(parsed is not null && problem is not null) && (parsed is not null || problem is not null || string.IsNullOrWhiteSpace(text) || text.StartsWith('#'));
+        }));
     }
 
     [Property(MaxTest = 500)]
-    public Property LinkIdentity_SendTime_OnlyFromPlainSeconds()
+    public Property LinkIdentity_SendTime_OnlyFromPlainUnixTime()
     {
         return Prop.ForAll(Arb.From(HeaderText()), text =>
         {
-            var identity = FingerprintReader.ReadIdentity(new IdentityOptions(), name => name == "t" ? text : "v");
-            var plainSeconds = text.Length is > 0 and <= 11 && text.All(char.IsAsciiDigit) && long.Parse(text, System.Globalization.CultureInfo.InvariantCulture) > 0;
-            return (identity.SentAt is not null) == plainSeconds;
+            var identity = Links.IdentityProfile.Default.Read(Links.LinkKind.Open, "/", name => name == "t" ? text : "v");
+            // Seconds, or milliseconds as JavaScript writes them: digits only, below 10^14.
+            var plainUnixTime = text.Length > 0 && text.All(char.IsAsciiDigit)
+                && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                && number is > 0 and < 100_000_000_000_000;
+            return (identity.SentAt is not null) == plainUnixTime;
         });
     }
 

@@ -17,8 +17,14 @@ public class StartupValidationTests
     [InlineData("LinkGateway:Memory:InProcessMaxBytes", "1000", "LinkGateway:Memory:InProcessMaxBytes: 1000 is outside 1048576..1099511627776")]
     [InlineData("LinkGateway:Admin:Urls", "http://127.0.0.1:9090", "LinkGateway:Admin:Token: needs at least 32 characters")]
     [InlineData("LinkGateway:Signing:Key", "", "LinkGateway:Signing:Key: missing")]
-    [InlineData("LinkGateway:Signing:Key", "AAEC", "LinkGateway:Signing:Key: too short: 3 bytes")]
+    [InlineData("LinkGateway:Signing:Key", "AQID", "LinkGateway:Signing:Key: too short: 3 bytes")]
+    [InlineData("LinkGateway:Signing:Key", "AAECAwQFBgcICQoLDA0ODw==", "LinkGateway:Signing:Key: too short: 16 bytes")]
     [InlineData("LinkGateway:Signing:Key", "***", "LinkGateway:Signing:Key: not base64")]
+    [InlineData("LinkGateway:Signing:Key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", "LinkGateway:Signing:Key: not base64")] // unpadded
+    [InlineData("LinkGateway:Signing:Key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh-_", "LinkGateway:Signing:Key: not base64")] // base64url
+    // 32 bytes as 64 hex digits would also decode as base64 (of 48 other bytes): refused, saying to use base64.
+    [InlineData("LinkGateway:Signing:Key", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "LinkGateway:Signing:Key: hex digits, not base64: give the same bytes as base64")]
+    [InlineData("LinkGateway:Signing:Key", "000102030405060708090A0B0C0D0E0F", "LinkGateway:Signing:Key: hex digits, not base64")]
     [InlineData("LinkGateway:Thresholds:Bot", "40", "LinkGateway:Thresholds:Bot: 40 must be between the suspect threshold (50) and 100")]
     [InlineData("LinkGateway:Thresholds:Suspect", "abc", "LinkGateway:Thresholds:Suspect: \"abc\" is not a whole number")]
     [InlineData("LinkGateway:Weights:ua.nope", "0.5", "LinkGateway:Weights:ua.nope: unknown reason code (valid here: ")]
@@ -42,7 +48,7 @@ public class StartupValidationTests
     [InlineData("LinkGateway:Behaviour:BurstDomainAfterSend", "00:15:00", "LinkGateway:Behaviour:BurstDomainAfterSend: unknown key")] // renamed DeliveryWindow: an old file stops, naming the key
     [InlineData("LinkGateway:Redis:Budgett", "20ms", "LinkGateway:Redis:Budgett: unknown key (did you mean Budget?)")]
     [InlineData("LinkGateway:Tresholds:Bot", "90", "LinkGateway:Tresholds: unknown key (did you mean Thresholds?)")]
-    [InlineData("LinkGateway:Colour", "blue", "LinkGateway:Colour: unknown key (valid here: Admin, Behaviour, FoldBack, ForwardedHeaders, Identity, Memory, Mode, RateLimit, Redis, Shield, Signatures, Signing, Thresholds, Timing, Tls, Weights)")]
+    [InlineData("LinkGateway:Colour", "blue", "LinkGateway:Colour: unknown key (valid here: Admin, Behaviour, FoldBack, ForwardedHeaders, Identities, Identity, Memory, Mode, RateLimit, Redis, Shield, Signatures, Signing, Thresholds, Timing, Tls, Weights)")]
     [InlineData("LinkGateway:ForwardedHeaders:KnownProxies:first", "10.0.0.1", "LinkGateway:ForwardedHeaders:KnownProxies:first: unknown key (KnownProxies is a list")]
     [InlineData("LinkGateway:Redis", "localhost:6379", "LinkGateway:Redis: expects a section (keys: Configuration, KeyPrefix, Budget")]
     [InlineData("LinkGateway:Mode", "shadow", "LinkGateway:Mode: \"shadow\" is not allowed (allowed: enforce, observe)")]
@@ -70,9 +76,37 @@ public class StartupValidationTests
     [InlineData("LinkGateway:FoldBack:Webhook:MaxAttempts", "0", "LinkGateway:FoldBack:Webhook:MaxAttempts: 0 is outside 1..10000")]
     [InlineData("LinkGateway:FoldBack:Webhook:Timeout", "10", "LinkGateway:FoldBack:Webhook:Timeout: \"10\" needs a unit")]
     [InlineData("LinkGateway:FoldBack:Webhook:Urll", "https://analytics.example/foldback", "LinkGateway:FoldBack:Webhook:Urll: unknown key (did you mean Url?)")]
+    [InlineData("ReverseProxy:Routes:click:Metadata:Identity", "opaque", "ReverseProxy:Routes:click:Metadata:Identity: \"opaque\" names no layout in LinkGateway:Identities (there is none)")]
+    [InlineData("LinkGateway:Identity:Pattern", "(", "LinkGateway:Identity:Pattern: not a regular expression")]
+    [InlineData("LinkGateway:Identity:Pattern", "^/c/([^/]+)", "LinkGateway:Identity:Pattern: has no named group")]
+    [InlineData("LinkGateway:Identity:TokenFormat", "jwt", "LinkGateway:Identity:TokenFormat: set without LinkGateway:Identity:Token")]
+    [InlineData("LinkGateway:Identity:TokenFormat", "protobuf", "LinkGateway:Identity:TokenFormat: \"protobuf\" is not allowed (allowed: json, jwt, text)")]
+    [InlineData("LinkGateway:Identity:SentAtFallback", "first-click", "LinkGateway:Identity:SentAtFallback: \"first-click\" is not allowed (allowed: none, first-seen)")]
+    [InlineData("LinkGateway:Identity:MessageId", "", "LinkGateway:Identity:MessageId: must name a route value")]
+    [InlineData("LinkGateway:Identities:esp:Tokn", "t", "LinkGateway:Identities:esp:Tokn: unknown key (did you mean Token?)")]
     public void BadSetting_StopsStartUpNamingTheKey(string key, string value, string expected)
     {
         var error = Assert.Throws<GatewayConfigurationException>(() => Build(new() { [key] = value }));
+
+        Assert.Contains(error.Errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Token=t;TokenFormat=jwt", "LinkGateway:Identities:esp:Keys: TokenFormat jwt needs at least one key")]
+    [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=HS256;Keys:k1:Secret=AQID", "LinkGateway:Identities:esp:Keys:k1:Secret: too short: 3 bytes")]
+    [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=none", "LinkGateway:Identities:esp:Keys:k1:Algorithm: \"none\" is not allowed (allowed: HS256, ES256)")]
+    [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=ES256", "LinkGateway:Identities:esp:Keys:k1: ES256 needs PublicKey (PEM) or PublicKeyFile")]
+    [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=ES256;Keys:k1:PublicKey=not a key", "LinkGateway:Identities:esp:Keys:k1: ")]
+    [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=ES256;Keys:k1:PublicKeyFile=no-such.pem", "LinkGateway:Identities:esp:Keys:k1: Could not find file")]
+    [InlineData("Token=t;TokenFormat=text", "LinkGateway:Identities:esp:TokenPattern: required with TokenFormat text")]
+    [InlineData("Token=t;TokenPattern=(?<messageId>.)", "LinkGateway:Identities:esp:TokenPattern: only read with TokenFormat text")]
+    [InlineData("Token=t;Keys:k1:Algorithm=HS256", "LinkGateway:Identities:esp:Keys: only read with TokenFormat jwt")]
+    public void BadLinkLayout_StopsStartUpNamingTheKey(string settings, string expected)
+    {
+        var layout = settings.Split(';').Select(s => s.Split('=', 2)).ToDictionary(kv => $"LinkGateway:Identities:esp:{kv[0]}", kv => (string?)kv[1]);
+        layout["ReverseProxy:Routes:click:Metadata:Identity"] = "esp";
+
+        var error = Assert.Throws<GatewayConfigurationException>(() => Build(layout));
 
         Assert.Contains(error.Errors, e => e.StartsWith(expected, StringComparison.Ordinal));
     }

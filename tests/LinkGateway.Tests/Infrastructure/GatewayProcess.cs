@@ -8,7 +8,18 @@ public static class GatewayProcess
     /// <summary>Runs the gateway to its exit; one that is still running after 60 s (it started when it should have refused) is killed.</summary>
     public static async Task<(int ExitCode, string StandardError)> RunAsync(params string[] args)
     {
-        using var process = Process.Start(StartInfo(args))!;
+        var (exitCode, _, stderr) = await RunWithOutputAsync(args);
+        return (exitCode, stderr);
+    }
+
+    /// <summary>The same, with what it wrote to standard output too (--help, --version, healthcheck).</summary>
+    public static Task<(int ExitCode, string StandardOutput, string StandardError)> RunWithOutputAsync(params string[] args) =>
+        RunWithOutputAsync(StartInfo(args));
+
+    /// <summary>The same for a start prepared by the caller (another user, another environment), from <see cref="StartInfo"/>.</summary>
+    public static async Task<(int ExitCode, string StandardOutput, string StandardError)> RunWithOutputAsync(ProcessStartInfo start)
+    {
+        using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync(); // drained, so a full pipe never blocks the child
         try
@@ -23,17 +34,20 @@ public static class GatewayProcess
             }
         }
 
-        await stdout;
-        return (process.ExitCode, (await stderr).Trim());
+        return (process.ExitCode, (await stdout).Trim(), (await stderr).Trim());
     }
 
     /// <summary>Starts the gateway and waits until each of <paramref name="listening"/> answers (any status); the process is killed on dispose.</summary>
     public static Task<RunningGateway> StartAsync(IReadOnlyList<Uri> listening, params string[] args) => StartAsync(listening, network: null, args);
 
     /// <summary>The same, inside <paramref name="network"/> when one is given (the readiness probe connects from inside too).</summary>
-    public static async Task<RunningGateway> StartAsync(IReadOnlyList<Uri> listening, PrivateNetwork? network, params string[] args)
+    public static Task<RunningGateway> StartAsync(IReadOnlyList<Uri> listening, PrivateNetwork? network, params string[] args) =>
+        StartAsync(listening, network is null ? StartInfo(args) : network.Wrap(StartInfo(args)), network);
+
+    /// <summary>The same for a start prepared by the caller (another user, another environment), from <see cref="StartInfo"/>.</summary>
+    public static async Task<RunningGateway> StartAsync(IReadOnlyList<Uri> listening, ProcessStartInfo start, PrivateNetwork? network = null)
     {
-        var process = Process.Start(network is null ? StartInfo(args) : network.Wrap(StartInfo(args)))!;
+        var process = Process.Start(start)!;
         // Both pipes are drained as the child writes, so a chatty gateway never blocks on a full pipe.
         var errors = new System.Text.StringBuilder();
         var running = new RunningGateway(process);
@@ -80,7 +94,8 @@ public static class GatewayProcess
         throw new TimeoutException($"The gateway did not answer {waiting.Peek()} within 30 s.");
     }
 
-    private static ProcessStartInfo StartInfo(string[] args)
+    /// <summary>How the tests start the gateway: `dotnet LinkGateway.dll ARGS` from the repository root, both pipes read.</summary>
+    public static ProcessStartInfo StartInfo(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = RepoFiles.Root };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "LinkGateway.dll"));

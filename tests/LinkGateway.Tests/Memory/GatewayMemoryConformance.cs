@@ -397,7 +397,7 @@ public abstract class GatewayMemoryConformance
         await Memory.RememberAsync(new MemoryRemember(tagging, tagging.NewTag!, false, false, recall.FoldBack), default);
 
         var stored = Assert.Single(await Memory.ReadFoldBackAsync(100, default), e => e.Entity == MemoryKeys.AddressEntity(address));
-        Assert.Equal(Guard.FingerprintReader.MaxIdBytes, System.Text.Encoding.UTF8.GetByteCount(LongestId('m', 0)));
+        Assert.Equal(Links.IdentityProfile.MaxIdBytes, System.Text.Encoding.UTF8.GetByteCount(LongestId('m', 0)));
         Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(RecentRequest.SerializeList(stored.Requests)), FoldBackEvent.MaxRequestsBytes - 2600, FoldBackEvent.MaxRequestsBytes);
         Assert.Equal(sent.TakeLast(stored.Requests.Count), stored.Requests.Select(r => r.RequestId));
         Assert.Equal(LongestId('l', 49), stored.Requests[^1].LinkId);

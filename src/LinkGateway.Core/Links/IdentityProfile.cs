@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace LinkGateway.Links;
+
+/// <summary>The names under which a link layout carries message, recipient, link and send time.</summary>
+public sealed record IdentityFields(string MessageId, string RecipientId, string LinkId, string SentAt);
+
+/// <summary>
+/// How one link layout carries its identity, compiled: which names hold message, recipient, link and send time, and where
+/// they are looked up — the token's fields (JSON, JWT claims, or groups of a pattern over decoded text), then the groups of
+/// a pattern over the path and query, then route values, then query parameters. When a click's URL names nothing, the URL
+/// itself is its link, so a client fetching many distinct tracking URLs at once is still a burst.
+/// </summary>
+public sealed class IdentityProfile
+{
+    /// <summary>
+    /// Longest id, in UTF-8 bytes, that is identity. Ids name store keys and fill fold-back events, and anyone can write any
+    /// URL: a longer id, or one with control characters, is not identity, and the request is judged without it.
+    /// </summary>
+    public const int MaxIdBytes = 256;
+
+    private readonly IdentityFields _fields;
+    private readonly Regex? _pattern;
+    private readonly string? _tokenName;
+    private readonly LinkToken? _token;
+    private readonly bool _firstSeenStandsIn;
+
+    public IdentityProfile(IdentityFields fields, Regex? pattern = null, string? tokenName = null, LinkToken? token = null, bool firstSeenStandsIn = false)
+    {
+        _fields = fields;
+        _pattern = pattern;
+        _tokenName = tokenName;
+        _token = token;
+        _firstSeenStandsIn = firstSeenStandsIn;
+    }
+
+    /// <summary>The demo layout's: route values or query parameters messageId, recipientId, linkId and t.</summary>
+    public static IdentityProfile Default { get; } = new(new IdentityFields("messageId", "recipientId", "linkId", "t"));
+
+    /// <summary>A regular expression that cannot run away on a hostile URL: linear-time when the pattern allows it, else bounded in time.</summary>
+    public static Regex CompilePattern(string pattern)
+    {
+        const RegexOptions Options = RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture;
+        try
+        {
+            return new Regex(pattern, Options | RegexOptions.NonBacktracking);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(pattern, Options, TimeSpan.FromMilliseconds(20)); // lookarounds and backreferences need backtracking
+        }
+    }
+
+    /// <summary>
+    /// The identity of one request to a route of <paramref name="kind"/>.
+    /// </summary>
+    /// <param name="pathAndQuery">The path (decoded) and the query as sent, "?" included when there is one.</param>
+    /// <param name="value">A route value, else a query parameter, by name.</param>
+    public LinkIdentity Read(LinkKind kind, string pathAndQuery, Func<string, string?> value)
+    {
+        var groups = _pattern is null ? null : Groups(_pattern, pathAndQuery);
+        Func<string, string?> lookUp = groups is null ? value : name => groups(name) ?? value(name);
+        if (_token is not null)
+        {
+            var fields = _token.Open(lookUp(_tokenName!));
+            var outer = lookUp;
+            lookUp = fields is null ? outer : name => fields(name) ?? outer(name);
+        }
+
+        var identity = new LinkIdentity(Id(lookUp(_fields.MessageId)), Id(lookUp(_fields.RecipientId)), Id(lookUp(_fields.LinkId)), SentAt(lookUp(_fields.SentAt)));
+        if (identity is { MessageId: null, RecipientId: null, LinkId: null } && kind == LinkKind.Click)
+        {
+            return identity with { LinkId = UrlLink(pathAndQuery), LinkIsUrl = true };
+        }
+
+        return _firstSeenStandsIn && identity is { SentAt: null, MessageId: not null } ? identity with { FirstSeenStandsIn = true } : identity;
+    }
+
+    /// <summary>The send time from unix seconds (or milliseconds, as JavaScript writes them); null when it is not one.</summary>
+    public static DateTimeOffset? SentAt(string? text)
+    {
+        if (text is null || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number <= 0)
+        {
+            return null;
+        }
+
+        return number switch
+        {
+            < 100_000_000_000 => DateTimeOffset.FromUnixTimeSeconds(number),
+            < 100_000_000_000_000 => DateTimeOffset.FromUnixTimeMilliseconds(number),
+            _ => null,
+        };
+    }
+
+    /// <summary>The id when it is bounded, printable text; null otherwise.</summary>
+    public static string? Id(string? text) =>
+        text is { Length: > 0 and <= MaxIdBytes } // a char is at least one byte: saves counting the obviously long
+        && Encoding.UTF8.GetByteCount(text) <= MaxIdBytes
+        && !text.AsSpan().ContainsAnyInRange('\u0000', '\u001f') && !text.Contains('\u007f')
+            ? text
+            : null;
+
+    /// <summary>A URL as a link id: itself when it is a bounded id, else a digest of it (distinct URLs stay distinct).</summary>
+    private static string UrlLink(string pathAndQuery) =>
+        Id(pathAndQuery) ?? "url:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(pathAndQuery)).AsSpan(0, 16));
+
+    private static Func<string, string?>? Groups(Regex pattern, string text)
+    {
+        Match match;
+        try
+        {
+            match = pattern.Match(text);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return null; // a URL built to make the pattern backtrack has no identity
+        }
+
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        return name => match.Groups[name] is { Success: true } group ? Unescape(group.Value) : null;
+    }
+
+    // Groups over the query see it as sent; ids are compared decoded, as route values and query parameters are.
+    private static string Unescape(string text)
+    {
+        try
+        {
+            return text.Contains('%') ? Uri.UnescapeDataString(text) : text;
+        }
+        catch (UriFormatException)
+        {
+            return text;
+        }
+    }
+}

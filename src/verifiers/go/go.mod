@@ -1,0 +1,3 @@
+module linkgateway.local/verifier
+
+go 1.19

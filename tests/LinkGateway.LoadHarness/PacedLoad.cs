@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+
+/// <summary>
+/// A load generator that sends at a fixed rate, as wrk2 does (Debian packages none): request i is due at start + i / rate,
+/// and its latency runs from when it was due, not from when it went out, so a proxy that stalls is charged for every request
+/// that had to wait behind the stall (coordinated omission, Gil Tene). People's clicks, as tests/load/human.lua sends them:
+/// a browser's headers, a new recipient and a new client address (X-Forwarded-For, trusted from loopback) per request.
+///   paced --target http://127.0.0.1:PORT --rate 5000 --seconds 10 [--connections 32]
+/// Prints one line: "sent N rate R/s errors E p50 X p90 X p99 X p99.9 X max X ms (from due time); service p99 X ms".
+/// </summary>
+internal static class PacedLoad
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = args.Chunk(2).Where(pair => pair.Length == 2).ToDictionary(pair => pair[0].TrimStart('-'), pair => pair[1]);
+        if (!options.TryGetValue("target", out var target) || !Uri.TryCreate(target, UriKind.Absolute, out var baseAddress)
+            || !IPAddress.TryParse(baseAddress.Host.Trim('[', ']'), out var host) || !IPAddress.IsLoopback(host)
+            || !int.TryParse(options.GetValueOrDefault("rate"), CultureInfo.InvariantCulture, out var rate) || rate is < 1 or > 1_000_000
+            || !int.TryParse(options.GetValueOrDefault("seconds", "10"), CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 600)
+        {
+            Console.Error.WriteLine("usage: paced --target http://127.0.0.1:PORT (loopback only) --rate 1..1000000 --seconds 1..600 [--connections N]");
+            return 2;
+        }
+
+        var connections = int.Parse(options.GetValueOrDefault("connections", "32"), CultureInfo.InvariantCulture);
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = connections,
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            UseCookies = false,
+        })
+        { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+
+        var total = rate * seconds;
+        var fromDue = new double[total];
+        var service = new double[total];
+        var errors = 0;
+        var sends = new Task[total];
+        var start = Stopwatch.GetTimestamp();
+        var ticksPerRequest = (double)Stopwatch.Frequency / rate;
+        var next = 0;
+        while (next < total)
+        {
+            // Everything due by now goes out now; the timer's granularity (about a millisecond) only makes sends late, which
+            // the latency from the due time then counts against the proxy: the figures err on the slow side.
+            var now = Stopwatch.GetTimestamp();
+            while (next < total && start + (long)(next * ticksPerRequest) <= now)
+            {
+                var i = next++;
+                sends[i] = SendAsync(client, i, start + (long)(i * ticksPerRequest), fromDue, service, () => Interlocked.Increment(ref errors));
+            }
+
+            await Task.Delay(1).ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(sends).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Array.Sort(fromDue);
+        Array.Sort(service);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"sent {total} rate {total / elapsed:F0}/s errors {errors} p50 {At(fromDue, 0.50):F3} p90 {At(fromDue, 0.90):F3} p99 {At(fromDue, 0.99):F3} p99.9 {At(fromDue, 0.999):F3} max {fromDue[^1]:F3} ms (from due time); service p99 {At(service, 0.99):F3} ms"));
+        return 0;
+    }
+
+    private static async Task SendAsync(HttpClient client, int n, long due, double[] fromDue, double[] service, Action error)
+    {
+        var address = $"100.{64 + (n % 60)}.{n / 60 % 250}.{(n / 15000 % 250) + 1}";
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/c/m-paced/r-{n}/l-1");
+        request.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
+        request.Headers.TryAddWithoutValidation("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+        request.Headers.TryAddWithoutValidation("Accept-Language", "en-GB,en;q=0.9");
+        request.Headers.TryAddWithoutValidation("Sec-Fetch-Mode", "navigate");
+        request.Headers.TryAddWithoutValidation("Sec-Fetch-Site", "cross-site");
+        request.Headers.TryAddWithoutValidation("Sec-Fetch-Dest", "document");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", address);
+        var sent = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await client.SendAsync(request).ConfigureAwait(false);
+            if ((int)response.StatusCode >= 400)
+            {
+                error();
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            error();
+        }
+
+        var done = Stopwatch.GetTimestamp();
+        fromDue[n] = Stopwatch.GetElapsedTime(due, done).TotalMilliseconds;
+        service[n] = Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds;
+    }
+
+    private static double At(double[] sorted, double quantile) => sorted[Math.Min(sorted.Length - 1, (int)(quantile * sorted.Length))];
+}
