@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LinkGateway.Memory;
@@ -15,17 +14,10 @@ public sealed record FoldBackWebhookMessage(string IdempotencyKey, byte[] Body)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
-    // As the stream's JSON: relaxed escaping (it goes to analytics, never into HTML), nulls left out.
-    private static readonly JsonSerializerOptions _json = new()
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public static FoldBackWebhookMessage Of(FoldBackEvent e)
     {
         var key = KeyOf(e);
-        var body = JsonSerializer.SerializeToUtf8Bytes(new Payload(key, e.Entity, e.Reason, e.TaggedAt.ToUnixTimeMilliseconds(), e.TriggerRequestId, e.Requests), _json);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Payload(key, e.Entity, e.Reason, e.TaggedAt.ToUnixTimeMilliseconds(), e.TriggerRequestId, e.Requests), RecentRequest.JsonOptions); // as the stream writes it
         return new FoldBackWebhookMessage(key, body);
     }
 
