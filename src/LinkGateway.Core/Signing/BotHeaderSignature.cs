@@ -88,25 +88,60 @@ public sealed class BotHeaderSignature
     /// </summary>
     public bool Verify(string signature, int score, string verdict, string reasons, string? degraded, string method, string pathAndQuery, long timestamp)
     {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Compute(score, verdict, reasons, degraded, method, pathAndQuery, timestamp, mac);
+        return Matches(signature, mac);
+    }
+
+    /// <summary>Whether the header value is exactly <c>v1=</c> and the base64 of <paramref name="mac"/>, compared in constant time as text.</summary>
+    private static bool Matches(string signature, ReadOnlySpan<byte> mac)
+    {
         if (signature.Length != SignatureLength)
         {
             return false;
         }
 
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        Compute(score, verdict, reasons, degraded, method, pathAndQuery, timestamp, mac);
         Span<char> expected = stackalloc char[SignatureLength];
         Prefix.CopyTo(expected);
         Convert.TryToBase64Chars(mac, expected[Prefix.Length..], out _);
         return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(signature.AsSpan()));
     }
 
+    /// <summary>
+    /// Signs a fold-back webhook POST: the same key, HMAC-SHA256 and <c>v1=</c> value as the verdict headers, over
+    /// <see cref="WebhookCanonicalString"/>. Its first line differs from the verdict's, so neither signature can ever be
+    /// passed off as the other.
+    /// </summary>
+    public string SignWebhook(string method, string pathAndQuery, long timestamp, ReadOnlySpan<byte> body)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Compute(WebhookCanonicalString(method, pathAndQuery, timestamp, BodyDigest(body)), mac);
+        return Prefix + Convert.ToBase64String(mac);
+    }
+
+    /// <summary>Checks a fold-back webhook's <c>X-Bot-Signature</c> against the request as the receiver got it.</summary>
+    public bool VerifyWebhook(string signature, string method, string pathAndQuery, long timestamp, ReadOnlySpan<byte> body)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Compute(WebhookCanonicalString(method, pathAndQuery, timestamp, BodyDigest(body)), mac);
+        return Matches(signature, mac);
+    }
+
+    /// <summary><c>v1-webhook\n{METHOD}\n{path-and-query}\n{timestamp}\n{base64 SHA-256 of the body}</c></summary>
+    public static string WebhookCanonicalString(string method, string pathAndQuery, long timestamp, string bodyDigest) =>
+        $"v1-webhook\n{method.ToUpperInvariant()}\n{pathAndQuery}\n{timestamp}\n{bodyDigest}";
+
+    /// <summary>The base64 of the SHA-256 of the body's bytes.</summary>
+    public static string BodyDigest(ReadOnlySpan<byte> body) => Convert.ToBase64String(SHA256.HashData(body));
+
     public static string CanonicalString(int score, string verdict, string reasons, string? degraded, string method, string pathAndQuery, long timestamp) =>
         $"v1\n{score}\n{verdict}\n{reasons}\n{degraded}\n{method.ToUpperInvariant()}\n{pathAndQuery}\n{timestamp}";
 
-    private void Compute(int score, string verdict, string reasons, string? degraded, string method, string pathAndQuery, long timestamp, Span<byte> mac)
+    private void Compute(int score, string verdict, string reasons, string? degraded, string method, string pathAndQuery, long timestamp, Span<byte> mac) =>
+        Compute(CanonicalString(score, verdict, reasons, degraded, method, pathAndQuery, timestamp), mac);
+
+    private void Compute(string text, Span<byte> mac)
     {
-        var text = CanonicalString(score, verdict, reasons, degraded, method, pathAndQuery, timestamp);
         var length = Encoding.UTF8.GetMaxByteCount(text.Length);
         var rented = ArrayPool<byte>.Shared.Rent(length);
         try

@@ -29,8 +29,19 @@ public static class AdminApp
         var builder = WebApplication.CreateSlimBuilder(["--urls", options.Urls!, "--hostBuilder:reloadConfigOnChange=false"]);
         builder.Logging.ClearProviders();
         // The exporter listens to the gateway's meter by name; without an admin port nothing listens and recording costs nothing.
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName).AddPrometheusExporter());
+        // No scrape cache (the exporter's default keeps a rendered scrape for 300 ms): a scrape right after a request must count it,
+        // and scrapers come every few seconds, not every few milliseconds.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName)
+            .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();
+        // The exporter listens from its start on: then every series known up front is measured once, at zero.
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var metrics in gateway.GetServices<IMetricsAtZero>())
+            {
+                metrics.ExportAtZero();
+            }
+        });
         var token = Encoding.UTF8.GetBytes(options.Token!);
         app.Use(async (context, next) =>
         {
@@ -144,6 +155,8 @@ public static class AdminApp
                 stats.NetworksApproximate,
                 stats.Shield,
                 stats.Opens,
+                stats.Totals,
+                stats.Origin,
                 storeState = StoreState(circuit, backlog),
                 warnings = gateway.GetRequiredService<UntrustedForwarders>().Warnings(),
                 networkLists = NetworkListAges(snapshot, gateway.GetRequiredService<TimeProvider>()),

@@ -1,3 +1,4 @@
+using LinkGateway.Observability;
 using LinkGateway.Signing;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -6,9 +7,9 @@ namespace LinkGateway.Forwarding;
 /// <summary>
 /// YARP's HttpClient for each cluster: request headers encoded as Kestrel decoded them (<see cref="HeaderEncoding"/>,
 /// unless the cluster's HttpClient:RequestHeaderEncoding says otherwise), and <see cref="SigningHandler"/> as the last
-/// step before the socket.
+/// step before the socket, timed by <see cref="OriginTimingHandler"/> (the origin's latency, without the signing).
 /// </summary>
-internal sealed class OriginHttpClientFactory(BotHeaderSignature signature, TimeProvider time, ILogger<ForwarderHttpClientFactory> logger)
+internal sealed class OriginHttpClientFactory(BotHeaderSignature signature, TimeProvider time, GatewayMetrics metrics, ILogger<ForwarderHttpClientFactory> logger)
     : ForwarderHttpClientFactory(logger)
 {
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
@@ -22,5 +23,5 @@ internal sealed class OriginHttpClientFactory(BotHeaderSignature signature, Time
     }
 
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
-        new SigningHandler(signature, time) { InnerHandler = base.WrapHandler(context, handler) };
+        new SigningHandler(signature, time) { InnerHandler = new OriginTimingHandler(metrics) { InnerHandler = base.WrapHandler(context, handler) } };
 }

@@ -36,6 +36,7 @@ public static class GatewayConfigValidator
         options.ForwardedHeaders.Validate(errors);
         options.Redis.Validate(errors);
         options.Admin.Validate(errors);
+        options.FoldBack.Webhook.Validate(errors);
         options.Shield.Validate(options.Redis, errors);
         options.Tls.Validate(configDirectory, errors);
         var brands = BrandBook.Load(options.Brands, configDirectory, errors);

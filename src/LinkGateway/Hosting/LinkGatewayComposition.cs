@@ -43,6 +43,7 @@ public static class LinkGatewayComposition
             .AddBotHeaders(config.SigningKey)
             .AddHostPolicies()
             .AddLandingVerdict(config.SigningKey);
+        services.AddFoldBackWebhooks(options.FoldBack.Webhook);
         builder.AddGatewayTls(options.Tls, Path.GetDirectoryName(launch.ConfigFile)!);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.RequestHeaderEncodingSelector = static _ => HeaderEncoding.Utf8);
         return builder;

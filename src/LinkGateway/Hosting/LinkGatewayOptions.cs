@@ -1,5 +1,6 @@
 using LinkGateway.Admin;
 using LinkGateway.Contracts;
+using LinkGateway.FoldBackHooks;
 using LinkGateway.Forwarding;
 using LinkGateway.Guard;
 using LinkGateway.Hosts;
@@ -55,6 +56,9 @@ public sealed class LinkGatewayOptions
     public ProxyTrustOptions ForwardedHeaders { get; set; } = new();
 
     public AdminOptions Admin { get; set; } = new();
+
+    /// <summary>Fold-back besides the stream: the webhook (docs/concepts/memory.md, "Fold-back webhooks").</summary>
+    public FoldBackOptions FoldBack { get; set; } = new();
 
     public TlsOptions Tls { get; set; } = new();
 

@@ -57,6 +57,13 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
     public ValueTask<IReadOnlyList<FoldBackEvent>> ReadFoldBackAsync(int count, CancellationToken cancellationToken) =>
         ValueTask.FromResult(_foldBack.Newest(count));
 
+    /// <summary>
+    /// The fold-back events written after <paramref name="sequence"/> (each event's number counts from 1 in the order
+    /// written), oldest first, at most <paramref name="count"/>: a reader that keeps the last number it saw reads each event
+    /// once, and learns from a gap in the numbers that the bound dropped some before it read them.
+    /// </summary>
+    public IReadOnlyList<(long Sequence, FoldBackEvent Event)> FoldBackAfter(long sequence, int count) => _foldBack.After(sequence, count);
+
     public ValueTask<EntityLookup> LookupAsync(string entity, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
@@ -155,9 +162,10 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
     /// <summary>The fold-back events, oldest first: as many as the Redis stream keeps, and at most its share of the byte bound.</summary>
     private sealed class FoldBackRing(long maxBytes)
     {
-        private readonly Queue<(FoldBackEvent Event, long Bytes)> _events = new();
+        private readonly Queue<(FoldBackEvent Event, long Bytes, long Sequence)> _events = new();
         private readonly Lock _gate = new();
         private long _bytes;
+        private long _sequence;
 
         public long Bytes => Interlocked.Read(ref _bytes);
 
@@ -167,7 +175,7 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
                         + 8L * e.Requests.Count + e.Requests.Sum(InProcessEntity.RecentBytes);
             lock (_gate)
             {
-                _events.Enqueue((e, bytes));
+                _events.Enqueue((e, bytes, ++_sequence));
                 var total = _bytes + bytes;
                 while (_events.Count > RedisGatewayMemory.FoldBackStreamLength || total > maxBytes)
                 {
@@ -175,6 +183,14 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
                 }
 
                 Interlocked.Exchange(ref _bytes, total);
+            }
+        }
+
+        public IReadOnlyList<(long Sequence, FoldBackEvent Event)> After(long sequence, int count)
+        {
+            lock (_gate)
+            {
+                return _events.Where(e => e.Sequence > sequence).Take(count).Select(e => (e.Sequence, e.Event)).ToList();
             }
         }
 

@@ -146,6 +146,9 @@ public sealed record RecentRequest(
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>How fold-back JSON is written, wherever it goes (the stream, the webhook).</summary>
+    public static JsonSerializerOptions JsonOptions => _json;
+
     public string Serialize() => JsonSerializer.Serialize(this, _json);
 
     public static RecentRequest? Parse(string text)

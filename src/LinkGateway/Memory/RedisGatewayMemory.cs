@@ -181,13 +181,16 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     public async ValueTask<IReadOnlyList<FoldBackEvent>> ReadFoldBackAsync(int count, CancellationToken cancellationToken)
     {
         var entries = await _redis.GetDatabase().StreamRangeAsync(_keys.FoldBackStream, "-", "+", count, Order.Descending).ConfigureAwait(false);
-        return entries.Select(e => new FoldBackEvent(
-            (string)e["entity"]!,
-            (string)e["reason"]!,
-            DateTimeOffset.FromUnixTimeMilliseconds(long.Parse((string)e["taggedAt"]!, CultureInfo.InvariantCulture)),
-            (string)e["trigger"]!,
-            RecentRequest.ParseList((string)e["requests"]!))).ToList();
+        return entries.Select(ReadEvent).ToList();
     }
+
+    /// <summary>A fold-back event as <see cref="RememberAsync"/> wrote it to the stream.</summary>
+    public static FoldBackEvent ReadEvent(StreamEntry e) => new(
+        (string)e["entity"]!,
+        (string)e["reason"]!,
+        DateTimeOffset.FromUnixTimeMilliseconds(long.Parse((string)e["taggedAt"]!, CultureInfo.InvariantCulture)),
+        (string)e["trigger"]!,
+        RecentRequest.ParseList((string)e["requests"]!));
 
     public async ValueTask<EntityLookup> LookupAsync(string entity, CancellationToken cancellationToken)
     {

@@ -9,6 +9,7 @@ public static class ObservabilityServiceCollectionExtensions
     {
         services.AddMetrics();
         services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<IMetricsAtZero>(sp => sp.GetRequiredService<GatewayMetrics>());
         return services;
     }
 }

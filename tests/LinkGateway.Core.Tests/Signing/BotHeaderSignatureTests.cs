@@ -59,6 +59,40 @@ public class BotHeaderSignatureTests
         Assert.StartsWith(problem, why);
     }
 
+    [Fact]
+    public void WebhookSignature_IsTheHmacOfTheDocumentedString_AndVerifies()
+    {
+        var body = "{\"id\":\"fb-1\"}"u8.ToArray();
+
+        var signed = _signature.SignWebhook("POST", "/hooks/foldback?x=1", 1795395135, body);
+
+        var digest = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(body));
+        var text = $"v1-webhook\nPOST\n/hooks/foldback?x=1\n1795395135\n{digest}";
+        Assert.Equal("v1=" + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(_key, System.Text.Encoding.UTF8.GetBytes(text))), signed);
+        Assert.True(_signature.VerifyWebhook(signed, "POST", "/hooks/foldback?x=1", 1795395135, body));
+    }
+
+    [Theory]
+    [InlineData("PUT", "/hooks/foldback?x=1", 1795395135L, "{\"id\":\"fb-1\"}")]
+    [InlineData("POST", "/hooks/foldback?x=2", 1795395135L, "{\"id\":\"fb-1\"}")]
+    [InlineData("POST", "/hooks/foldback?x=1", 1795395136L, "{\"id\":\"fb-1\"}")]
+    [InlineData("POST", "/hooks/foldback?x=1", 1795395135L, "{\"id\":\"fb-2\"}")]
+    public void WebhookSignature_AnyChangedPart_FailsVerification(string method, string path, long timestamp, string body)
+    {
+        var signed = _signature.SignWebhook("POST", "/hooks/foldback?x=1", 1795395135, "{\"id\":\"fb-1\"}"u8);
+
+        Assert.False(_signature.VerifyWebhook(signed, method, path, timestamp, System.Text.Encoding.UTF8.GetBytes(body)));
+    }
+
+    [Fact]
+    public void VerdictSignature_NeverVerifiesAsAWebhook()
+    {
+        // Both are over method, path and timestamp with one key: the first line keeps them apart.
+        var verdict = _signature.Sign(0, "human", "", null, "POST", "/hooks/foldback", 1);
+
+        Assert.False(_signature.VerifyWebhook(verdict, "POST", "/hooks/foldback", 1, []));
+    }
+
     [Theory]
     [InlineData("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")]
     [InlineData("  AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")]

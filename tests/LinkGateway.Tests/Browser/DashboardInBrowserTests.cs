@@ -48,6 +48,24 @@ public sealed class DashboardInBrowserTests(DebianChromium chromium) : IClassFix
         Assert.True(await page.Locator("#warnings").IsHiddenAsync()); // nothing to fix on loopback
         await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("closed");
         await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("stateless verdicts, this minute0 of");
+        // The chart has its axes with their titles, and the hour's totals below it, as /admin/stats adds them up.
+        Assert.True(await page.Locator("#verdicts svg .y-axis text").CountAsync() >= 5, "count axis ticks");
+        await Assertions.Expect(page.Locator("#verdicts svg .y-axis")).ToContainTextAsync("verdicts per minute");
+        await Assertions.Expect(page.Locator("#verdicts svg .x-axis")).ToContainTextAsync("time (minute");
+        Assert.True(await page.Locator("#verdicts svg .x-axis text").CountAsync() >= 2, "time axis labels");
+        using var stats = System.Text.Json.JsonDocument.Parse(await _admin.Client.GetStringAsync("/admin/stats"));
+        var totals = stats.RootElement.GetProperty("totals");
+        var all = totals.GetProperty("human").GetInt64() + totals.GetProperty("suspect").GetInt64() + totals.GetProperty("bot").GetInt64();
+        Assert.True(all >= 11, $"{all} verdicts");
+        await Assertions.Expect(page.Locator("#verdict-totals")).ToContainTextAsync($"Last hour: {all} verdicts · {totals.GetProperty("human").GetInt64()} human");
+        await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("degraded share, last hour0.0 %");
+        // The origin answered every forwarded request: its count, no 5xx, and its latency.
+        var forwarded = stats.RootElement.GetProperty("origin").GetProperty("answered").GetInt64();
+        Assert.True(forwarded >= 8, $"{forwarded} forwarded");
+        await Assertions.Expect(page.Locator("#origin")).ToContainTextAsync($"forwarded, last hour{forwarded}");
+        await Assertions.Expect(page.Locator("#origin")).ToContainTextAsync("5xx answers0 (0.0 %)");
+        await Assertions.Expect(page.Locator("#origin")).ToContainTextAsync("latency p50 · p99≤ ");
+        Assert.Equal("ok", await page.Locator("#origin").GetAttributeAsync("data-health"));
         var lists = Signatures.SignatureLoader.LoadDirectory(RepoFiles.Signatures).NetworkLists;
         Assert.Equal(lists.Count, await page.Locator("#network-lists tbody tr").CountAsync()); // each list with its date and age
         await Assertions.Expect(page.Locator("#network-lists tr[data-family=apple-proxy]")).ToContainTextAsync("person-relay");
@@ -98,6 +116,7 @@ public sealed class DashboardInBrowserTests(DebianChromium chromium) : IClassFix
         await Assertions.Expect(page.Locator("#store[data-circuit=open]")).ToContainTextAsync("open since");
         await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("stateless verdicts, this minute1 of 1");
         await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("last problem");
+        await Assertions.Expect(page.Locator("#store")).ToContainTextAsync("degraded share, last hour100.0 %");
     }
 
     [Fact]

@@ -48,6 +48,42 @@ public sealed class DashboardBoardTests
         Assert.Equal(["open.machine", "open.proxy-human", "pass.human", "ua.library"], snapshot.Reasons.Select(r => r.Name).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void Origin_CountsAnswers5xxAndNoAnswer_WithPercentilesAsBucketBounds_OverTheHour()
+    {
+        var board = new DashboardBoard(_time);
+        for (var i = 0; i < 98; i++)
+        {
+            board.AddOrigin(TimeSpan.FromMilliseconds(3), 302); // ≤ 5 ms
+        }
+
+        board.AddOrigin(TimeSpan.FromMilliseconds(40), 502); // ≤ 50 ms
+        board.AddOrigin(TimeSpan.FromMilliseconds(700), 200); // ≤ 1 s
+        board.AddOrigin(TimeSpan.FromSeconds(1), null); // refused: not an answer, no latency
+
+        var now = board.Snapshot().Origin;
+        _time.Advance(TimeSpan.FromMinutes(61));
+        var hourLater = board.Snapshot().Origin;
+
+        Assert.Equal(new OriginHealth(Answered: 100, Errors5xx: 1, Failed: 1, P50Ms: 5, P99Ms: 50), now);
+        Assert.Equal(new OriginHealth(0, 0, 0, null, null), hourLater);
+    }
+
+    [Fact]
+    public void TotalsAndDegradedShare_AddUpTheVerdicts()
+    {
+        var board = new DashboardBoard(_time);
+        board.Add(LinkKind.Click, Verdict(), GuardAction.Forward, null);
+        board.Add(LinkKind.Click, Verdict(Signal.UaLibrary, Signal.HdrNoAcceptLanguage), GuardAction.Forward, null);
+        board.Add(LinkKind.Click, Verdict() with { Degraded = "store-unavailable" }, GuardAction.Forward, null);
+        board.Add(LinkKind.Click, Verdict() with { Degraded = "store-unavailable" }, GuardAction.Forward, null);
+
+        Assert.Equal(new VerdictTotals(Human: 3, Suspect: 0, Bot: 1, Degraded: 2), board.Snapshot().Totals);
+        Assert.Equal(0.5, board.DegradedShare());
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(0, board.DegradedShare()); // five minutes on, those verdicts left its window
+    }
+
     private static Verdict Verdict(params Signal[] signals) =>
         _scorer.Score(signals.Aggregate(SignalSet.Empty, (set, signal) => set.With(signal)));
 }

@@ -71,6 +71,46 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_ExportEveryKnownSeriesAtZero_BuildInfo_TheOriginAndTheStore()
+    {
+        var before = await ScrapeAsync();
+
+        // Nothing has happened yet, and every series whose labels are known is there, at zero.
+        foreach (var kind in new[] { "click", "open", "unsubscribe", "confirm", "honeypot", "none" })
+        {
+            Assert.Equal([0], Series(before, "linkgateway_requests_total", "action=\"forward\"", $"kind=\"{kind}\"", "verdict=\"human\""));
+            Assert.Equal([0], Series(before, "linkgateway_requests_total", "action=\"interstitial\"", $"kind=\"{kind}\"", "verdict=\"bot\""));
+        }
+
+        Assert.Equal(72, Series(before, "linkgateway_requests_total").Count);
+        Assert.Equal([0], Series(before, "linkgateway_reasons_total", "reason=\"ua.library\""));
+        Assert.Equal([0], Series(before, "linkgateway_shield_total", "outcome=\"passed\""));
+        Assert.Equal([0], Series(before, "linkgateway_tags_total", "entity=\"honeypot\""));
+        Assert.Equal([0], Series(before, "linkgateway_origin_responses_total", "class=\"5xx\""));
+        foreach (var counter in new[] { "linkgateway_degraded_total", "linkgateway_rate_limited_total", "linkgateway_shed_total", "linkgateway_untrusted_forwarded_total", "linkgateway_opens_absorbed_total" })
+        {
+            Assert.Equal([0], Series(before, counter));
+        }
+
+        var build = Assert.Single(before.Split('\n'), line => line.StartsWith("linkgateway_build_info{", StringComparison.Ordinal));
+        Assert.Matches("commit=\"[0-9a-f]{40}\"", build);
+        Assert.Matches("version=\"[0-9]+\\.[0-9]+\\.[0-9]+", build);
+        Assert.EndsWith(" 1", build);
+        Assert.Equal([0], Series(before, "linkgateway_store_circuit"));
+        Assert.Equal([0], Series(before, "linkgateway_store_degraded_share"));
+
+        // A person's click goes to the origin, which answers its redirect: one 3xx, timed.
+        await _client.SendAsync(Clients.Browser("/c/m-o/r-1/l-1", "198.51.100.30"));
+        var after = await ScrapeAsync();
+
+        Assert.Equal(1, Value(after, "linkgateway_origin_responses_total", "class=\"3xx\""));
+        Assert.Equal(0, Value(after, "linkgateway_origin_responses_total", "class=\"5xx\""));
+        Assert.Equal(1, Value(after, "linkgateway_origin_duration_seconds_count"));
+        Assert.Contains("# TYPE linkgateway_origin_duration_seconds histogram", after);
+        Assert.Equal(1, Value(after, "linkgateway_requests_total", "action=\"forward\"", "kind=\"click\"", "verdict=\"human\""));
+    }
+
+    [Fact]
     public async Task Metrics_NeedTheToken()
     {
         using var anonymous = new HttpClient { BaseAddress = _admin.BaseAddress };
@@ -89,9 +129,12 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     /// <summary>The sum of the samples of <paramref name="name"/> whose labels include all of <paramref name="labels"/>; 0 when none.</summary>
-    private static double Value(string metrics, string name, params string[] labels) =>
+    /// <summary>The values of every series of <paramref name="name"/> that carries all <paramref name="labels"/>.</summary>
+    private static List<double> Series(string metrics, string name, params string[] labels) =>
         metrics.Split('\n')
             .Where(line => line.StartsWith(name + "{", StringComparison.Ordinal) || line.StartsWith(name + " ", StringComparison.Ordinal))
             .Where(line => labels.All(label => line.Contains(label, StringComparison.Ordinal)))
-            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            .Select(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).ToList();
+
+    private static double Value(string metrics, string name, params string[] labels) => Series(metrics, name, labels).Sum();
 }

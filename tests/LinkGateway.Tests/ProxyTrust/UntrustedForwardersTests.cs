@@ -85,7 +85,8 @@ public sealed class UntrustedForwardersTests
 
     private UntrustedForwarders Create()
     {
-        var metrics = new GatewayMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), _time);
+        var metrics = new GatewayMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), _time,
+            Memory.StoreCircuit.AlwaysClosed(_time));
         return new UntrustedForwarders(metrics, _time, _log);
     }
 
