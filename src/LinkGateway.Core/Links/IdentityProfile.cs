@@ -50,7 +50,8 @@ public sealed class IdentityProfile
         }
         catch (NotSupportedException)
         {
-            return new Regex(pattern, Options, TimeSpan.FromMilliseconds(20)); // lookarounds and backreferences need backtracking
+            // Lookarounds and backreferences need backtracking: bounded per request, so a hostile URL costs at most this.
+            return new Regex(pattern, Options, TimeSpan.FromMilliseconds(5));
         }
     }
 
@@ -62,6 +63,7 @@ public sealed class IdentityProfile
     public LinkIdentity Read(LinkKind kind, string pathAndQuery, Func<string, string?> value)
     {
         var groups = _pattern is null ? null : Groups(_pattern, pathAndQuery);
+        var readsOnlyValues = _pattern is null && _token is null;
         Func<string, string?> lookUp = groups is null ? value : name => groups(name) ?? value(name);
         if (_token is not null)
         {
@@ -71,7 +73,10 @@ public sealed class IdentityProfile
         }
 
         var identity = new LinkIdentity(Id(lookUp(_fields.MessageId)), Id(lookUp(_fields.RecipientId)), Id(lookUp(_fields.LinkId)), SentAt(lookUp(_fields.SentAt)));
-        if (identity is { MessageId: null, RecipientId: null, LinkId: null } && kind == LinkKind.Click)
+        // Only a layout that reads nothing but route values and query parameters falls back to the URL: a pattern that did
+        // not match or a token that did not open (an old mail's token, signed with a key since rotated out) is a link of a
+        // known layout that could not be read, and one client's clicks on several such links are no burst.
+        if (identity is { MessageId: null, RecipientId: null, LinkId: null } && kind == LinkKind.Click && readsOnlyValues)
         {
             return identity with { LinkId = UrlLink(pathAndQuery), LinkIsUrl = true };
         }
@@ -82,6 +87,12 @@ public sealed class IdentityProfile
     /// <summary>The send time from unix seconds (or milliseconds, as JavaScript writes them); null when it is not one.</summary>
     public static DateTimeOffset? SentAt(string? text)
     {
+        // A JWT's NumericDate may have a fraction (RFC 7519 §2): the whole seconds are the time.
+        if (text is not null && text.IndexOf('.') is var dot and > 0 && dot < text.Length - 1 && text.AsSpan(dot + 1).IndexOfAnyExceptInRange('0', '9') < 0)
+        {
+            text = text[..dot];
+        }
+
         if (text is null || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number <= 0)
         {
             return null;
@@ -107,8 +118,17 @@ public sealed class IdentityProfile
     private static string UrlLink(string pathAndQuery) =>
         Id(pathAndQuery) ?? "url:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(pathAndQuery)).AsSpan(0, 16));
 
+    /// <summary>Longest path and query a pattern reads: an id layout's URL is short, and a longer one is not worth the CPU.</summary>
+    public const int MaxPatternInput = 4096;
+
     private static Func<string, string?>? Groups(Regex pattern, string text)
     {
+        if (text.Length > MaxPatternInput)
+        {
+            return null;
+        }
+
+        var queryStart = text.IndexOf('?') is var question and >= 0 ? question : text.Length;
         Match match;
         try
         {
@@ -124,10 +144,11 @@ public sealed class IdentityProfile
             return null;
         }
 
-        return name => match.Groups[name] is { Success: true } group ? Unescape(group.Value) : null;
+        return name => match.Groups[name] is { Success: true } group ? group.Index >= queryStart ? Unescape(group.Value) : group.Value : null;
     }
 
-    // Groups over the query see it as sent; ids are compared decoded, as route values and query parameters are.
+    // The path arrives decoded already; groups over the query see it as sent, and ids are compared decoded, as route values
+    // and query parameters are.
     private static string Unescape(string text)
     {
         try

@@ -34,6 +34,12 @@ public abstract class LinkToken
     /// <summary>A JSON object's members as text: strings as they are, numbers as written; other values are no field.</summary>
     internal static Func<string, string?>? Fields(ReadOnlySpan<byte> json)
     {
+        // A token is anyone's bytes: not UTF-8, or a string escaping a lone surrogate ("\ud800"), is no token, never an error.
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            return null;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
@@ -59,7 +65,7 @@ public abstract class LinkToken
 
             return name => fields.GetValueOrDefault(name);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return null;
         }
@@ -109,7 +115,16 @@ public abstract class LinkToken
                 return null;
             }
 
-            var match = pattern.Match(text);
+            Match match;
+            try
+            {
+                match = pattern.Match(text);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return null; // a token built to make the pattern backtrack opens nothing
+            }
+
             return match.Success ? name => match.Groups[name] is { Success: true } group ? group.Value : null : null;
         }
     }

@@ -9,6 +9,10 @@ namespace LinkGateway.Signals;
 /// <param name="MessageLinks">Distinct links of this message/recipient fetched in the burst window, this one included.</param>
 /// <param name="MessageNetworkRecipients">Distinct recipients of this message from this prefix in the burst.domain window.</param>
 /// <param name="NearHoneypot">A honeypot of this message/recipient was hit within the honeypot window.</param>
+/// <param name="LinksAreUrls">
+/// The links counted are tracking URLs that named no recipient (<see cref="Links.LinkIdentity.LinkIsUrl"/>), counted per client
+/// at its address at any time: two tabs opened at once are a person, so such a burst needs one link more.
+/// </param>
 public readonly record struct BehaviourFacts(
     bool AddressTagged,
     bool PrefixTagged,
@@ -17,7 +21,8 @@ public readonly record struct BehaviourFacts(
     int PrefixRecipients,
     int MessageLinks,
     int MessageNetworkRecipients,
-    bool NearHoneypot);
+    bool NearHoneypot,
+    bool LinksAreUrls = false);
 
 /// <summary>Turns counted behaviour into signals. Pure: the store counts, this decides.</summary>
 public static class BehaviourSignals
@@ -54,7 +59,7 @@ public static class BehaviourSignals
             signals = signals.With(Signal.HoneypotNear);
         }
 
-        if (facts.MessageLinks >= options.BurstLinksThreshold)
+        if (facts.MessageLinks >= options.BurstLinksThreshold + (facts.LinksAreUrls ? 1 : 0))
         {
             signals = signals.With(Signal.BurstLinks);
         }

@@ -101,8 +101,9 @@ public sealed class IdentityOptions
             }
         }
 
-        var pattern = CompileRegex(section + ":Pattern", Pattern, errors);
-        var tokenPattern = CompileRegex(section + ":TokenPattern", TokenPattern, errors);
+        string[] fields = [MessageId, RecipientId, LinkId, SentAt];
+        var pattern = CompileRegex(section + ":Pattern", Pattern, Token is null ? fields : [.. fields, Token], errors);
+        var tokenPattern = CompileRegex(section + ":TokenPattern", TokenPattern, fields, errors);
         LinkToken? token = null;
         if (Token is null)
         {
@@ -150,7 +151,8 @@ public sealed class IdentityOptions
         return null;
     }
 
-    private static Regex? CompileRegex(string key, string? pattern, List<string> errors)
+    /// <summary>The pattern, compiled; one of its named groups must be a name the layout reads (else every link reads as nothing).</summary>
+    private static Regex? CompileRegex(string key, string? pattern, string[] names, List<string> errors)
     {
         if (pattern is null)
         {
@@ -160,9 +162,14 @@ public sealed class IdentityOptions
         try
         {
             var regex = IdentityProfile.CompilePattern(pattern);
-            if (regex.GetGroupNames().All(name => int.TryParse(name, out _)))
+            var groups = regex.GetGroupNames().Where(name => !int.TryParse(name, out _)).ToList();
+            if (groups.Count == 0)
             {
                 errors.Add($"{key}: has no named group (write (?<messageId>…) and so on)");
+            }
+            else if (!groups.Intersect(names, StringComparer.Ordinal).Any())
+            {
+                errors.Add($"{key}: none of its groups ({string.Join(", ", groups)}) is a name the layout reads ({string.Join(", ", names.Distinct())})");
             }
 
             return regex;

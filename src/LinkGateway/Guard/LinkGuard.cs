@@ -209,8 +209,11 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         }
 
         var verdict = scorer.Score(signals.Union(BehaviourSignals.Evaluate(recall.Facts, snapshot.Behaviour, signals)));
+        // A burst of tracking URLs that named no recipient is counted at a shared address at any time: it may make this click
+        // a bot, but it never tags the address or the browser for the people behind it.
+        var evidence = observation.Identity.LinkIsUrl ? verdict.Signals.Without(Signal.BurstLinks) : verdict.Signals;
         var revealed = verdict.Kind == VerdictKind.Bot && observation.NewTag is null
-            && scorer.ScoreOf(Rememberable(verdict.Signals)) >= scorer.Policy.BotThreshold;
+            && scorer.ScoreOf(Rememberable(evidence)) >= scorer.Policy.BotThreshold;
         var remember = new MemoryRemember(
             observation,
             new AddressTag(verdict.Score, verdict.Reasons, observation.Now),

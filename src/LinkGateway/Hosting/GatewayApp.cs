@@ -44,7 +44,10 @@ public static class GatewayApp
 
         // Each host keeps its own logger (preserveStaticLogger), so several gateways in one process (the
         // tests) never write into each other's logs through Serilog's static Log.Logger.
-        builder.Services.AddSerilog((services, logger) => logger
+        // A configuration file that names no sink (an operator's own, written from the README's routes) must not make the
+        // gateway silent: its start-up summary, warnings and request log go to the console then, as with the shipped file.
+        var namesASink = builder.Configuration.GetSection("Serilog:WriteTo").GetChildren().Any();
+        builder.Services.AddSerilog((services, logger) => (namesASink ? logger : logger.WriteTo.Console())
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()

@@ -40,8 +40,12 @@ public sealed class MemoryKeys(string prefix)
     /// <summary>"m:MESSAGE:RECIPIENT", each id escaped: readable, and one name per (message, recipient) pair.</summary>
     public static string MessageEntity(string messageId, string recipientId) => $"m:{EscapeId(messageId)}:{EscapeId(recipientId)}";
 
-    /// <summary><c>lg:{msg:MESSAGE}</c>: append <c>:seen</c> (the message's first sighting).</summary>
-    public string Message(string messageId) => $"{Prefix}{{msg:{EscapeId(messageId)}}}";
+    /// <summary>
+    /// <c>lg:{msg:MESSAGE}</c>: append <c>:seen</c> (the message's first sighting). A message id longer than 64 characters is
+    /// named by its digest: this key outlives the windows, and its name should not cost what a client chose to send.
+    /// </summary>
+    public string Message(string messageId) =>
+        $"{Prefix}{{msg:{(messageId.Length <= 64 ? EscapeId(messageId) : "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(messageId)).AsSpan(0, 16)))}}}";
 
     /// <summary><c>lg:{mc:MESSAGE:CLIENT}</c>: append <c>:rcpt</c> (burst.domain: one message's recipients reached by one client shape).</summary>
     public string MessageClient(string messageId, string shapeKey) => $"{Prefix}{{mc:{EscapeId(messageId)}:{shapeKey}}}";

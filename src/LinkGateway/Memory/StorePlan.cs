@@ -55,12 +55,6 @@ public readonly record struct StepResults(
 public sealed record StorePlan(MemoryObservation Observation, AddressStep? Address, ShapeStep? Shape, NetworkStep? Network, MessageStep? Message,
     WindowCount? Domain, SeenStep? Seen)
 {
-    /// <summary>
-    /// How long a message's first sighting is kept (<see cref="Links.LinkIdentity.FirstSeenStandsIn"/>): the longest a tag may
-    /// live. One key per message, not per recipient, so it costs little; once it expires, a late click would become the
-    /// message's "delivery" again.
-    /// </summary>
-    public static readonly TimeSpan FirstSeenTtl = TimeSpan.FromDays(30);
 
     /// <summary>The plan of a request's round trip (<see cref="IGatewayMemory.ObserveAsync"/>).</summary>
     public static StorePlan Observe(MemoryObservation o, MemoryKeys keys)
@@ -116,7 +110,10 @@ public sealed record StorePlan(MemoryObservation Observation, AddressStep? Addre
                 key + ":honey", Hit: false, behaviour.HoneypotWindow);
         }
 
-        var seen = o.Identity.FirstSeenStandsIn ? new SeenStep(keys.Message(o.Identity.MessageId!) + ":seen", FirstSeenTtl) : null;
+        // A message's first sighting lives as long as a tag (LinkGateway:Memory:TagTtl): any client can name a message, so the
+        // key must not outlive what else a client can make the store keep. Once it expires, a late click is the message's
+        // "delivery" again, as a link without a send time always is.
+        var seen = o.Identity.FirstSeenStandsIn ? new SeenStep(keys.Message(o.Identity.MessageId!) + ":seen", o.TagTtl) : null;
         return new StorePlan(o, address, shape, network, message, domain, seen);
     }
 
@@ -144,7 +141,7 @@ public sealed record StorePlan(MemoryObservation Observation, AddressStep? Addre
     public MemoryRecall Recall(in StepResults found)
     {
         var facts = new BehaviourFacts(found.AddressTag is not null, found.NetworkTagged, found.ShapeTagged,
-            found.AddressFanout, found.ShapeFanout, found.Links, found.DomainRecipients, found.NearHoneypot);
+            found.AddressFanout, found.ShapeFanout, found.Links, found.DomainRecipients, found.NearHoneypot, Observation.Identity.LinkIsUrl);
         return new MemoryRecall(found.AddressTag, facts, FoldBack(found.Taken, Observation.NewTag?.Reasons ?? string.Empty)) { FirstSeen = found.FirstSeen };
     }
 

@@ -36,6 +36,46 @@ public sealed class LinkTokenTests
     public void Json_LongerThanAnyTokenDoesNotOpen() =>
         Assert.Null(LinkToken.Json.Open(Base64Url.EncodeToString(Encoding.UTF8.GetBytes($$"""{"m":"{{new string('x', LinkToken.MaxLength)}}"}"""))));
 
+    [Theory]
+    [InlineData(new byte[] { 0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d })] // {"m":"\xff\xfe"}: not UTF-8
+    [InlineData(new byte[] { 0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0x5c, 0x75, 0x64, 0x38, 0x30, 0x30, 0x22, 0x7d })] // {"m":"\ud800"}: a lone surrogate
+    public void Json_ThatIsNotText_DoesNotOpen_NeverThrows(byte[] json) => Assert.Null(LinkToken.Json.Open(Base64Url.EncodeToString(json)));
+
+    [Fact]
+    public void Jwt_WhoseHeaderIsNotText_DoesNotOpen_NeverThrows()
+    {
+        var header = Base64Url.EncodeToString("""{"alg":"\ud800"}"""u8);
+        var latin1 = Base64Url.EncodeToString([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]);
+
+        Assert.Null(_jwt.Open($"{header}.{B64("{}")}.AAAA"));
+        Assert.Null(_jwt.Open($"{latin1}.{B64("{}")}.AAAA"));
+    }
+
+    [Fact]
+    public void AnyBytes_OpenAsNothingOrFields_NeverThrow()
+    {
+        var random = new Random(20261129);
+        var text = LinkToken.Text(IdentityProfile.CompilePattern("^(?=a)(?<m>(a|aa)+)$"));
+        for (var i = 0; i < 2000; i++)
+        {
+            var bytes = new byte[random.Next(0, 200)];
+            random.NextBytes(bytes);
+            var token = i % 2 == 0 ? Base64Url.EncodeToString(bytes) : Encoding.Latin1.GetString(bytes);
+            _ = LinkToken.Json.Open(token);
+            _ = _jwt.Open(token);
+            _ = _jwt.Open($"{token}.{token}.{token}");
+            _ = text.Open(token);
+        }
+    }
+
+    [Fact]
+    public void Text_APatternThatBacktracksOnAHostileToken_OpensNothing()
+    {
+        var token = LinkToken.Text(IdentityProfile.CompilePattern("^(?=a)(?<m>(a|aa)+)$"));
+
+        Assert.Null(token.Open(Base64Url.EncodeToString(Encoding.ASCII.GetBytes(new string('a', 2000) + "b"))));
+    }
+
     [Fact]
     public void Jwt_Hs256AndEs256_Open()
     {
@@ -107,6 +147,36 @@ public sealed class LinkTokenTests
     }
 
     [Fact]
+    public void Profile_ALayoutThatCouldNotReadItsLink_DoesNotFallBackToTheUrl()
+    {
+        // An old mail's token, signed with a key since rotated out: a link of a known layout, not a URL to count.
+        var profile = new IdentityProfile(new IdentityFields("m", "r", "l", "t"), tokenName: "token", token: LinkToken.Json);
+
+        var identity = profile.Read(LinkKind.Click, "/t/not-a-token", name => name == "token" ? "not-a-token" : null);
+
+        Assert.Equal((null, false), (identity.LinkId, identity.LinkIsUrl));
+    }
+
+    [Fact]
+    public void Profile_PatternGroups_OverThePathAreTakenAsDecoded_OverTheQueryAreDecoded()
+    {
+        var profile = new IdentityProfile(new IdentityFields("m", "r", "l", "t"), IdentityProfile.CompilePattern("^/e/(?<m>[^/?]+)\\?r=(?<r>[^&]+)"));
+
+        // Kestrel has decoded the path already ("dd%25x" arrived as "dd%2525x"); the query is as sent.
+        var identity = profile.Read(LinkKind.Open, "/e/dd%25x?r=a%2Fb", _ => null);
+
+        Assert.Equal(("dd%25x", "a/b"), (identity.MessageId, identity.RecipientId));
+    }
+
+    [Fact]
+    public void Profile_APathAndQueryLongerThanAPatternReads_HasNoIdentity()
+    {
+        var profile = new IdentityProfile(new IdentityFields("m", "r", "l", "t"), IdentityProfile.CompilePattern("^/e/(?<m>[^/?]+)"));
+
+        Assert.Null(profile.Read(LinkKind.Open, "/e/" + new string('a', IdentityProfile.MaxPatternInput), _ => null).MessageId);
+    }
+
+    [Fact]
     public void Profile_ALongUrlAsALinkIsADigest_DistinctPerUrl()
     {
         var a = IdentityProfile.Default.Read(LinkKind.Click, "/go/" + new string('a', 300), _ => null);
@@ -130,6 +200,9 @@ public sealed class LinkTokenTests
     [Theory]
     [InlineData("1767225600", 1767225600L)]
     [InlineData("1767225600000", 1767225600L)] // milliseconds, as JavaScript writes them
+    [InlineData("1767225600.75", 1767225600L)] // a JWT NumericDate may have a fraction
+    [InlineData("1767225600.", null)]
+    [InlineData(".5", null)]
     [InlineData("-5", null)]
     [InlineData("0", null)]
     [InlineData("1e9", null)]

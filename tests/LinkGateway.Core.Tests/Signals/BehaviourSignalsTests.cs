@@ -24,6 +24,16 @@ public class BehaviourSignalsTests
     }
 
     [Theory]
+    [InlineData(2, "")] // two tabs opened at once: a person
+    [InlineData(3, "burst.links")]
+    public void TrackingUrlsThatNamedNoRecipient_NeedOneLinkMoreForABurst(int links, string expected)
+    {
+        var facts = new BehaviourFacts(false, false, false, 1, 1, links, 1, false, LinksAreUrls: true);
+
+        Assert.Equal(expected, BehaviourSignals.Evaluate(facts, _options, _clean).ToString());
+    }
+
+    [Theory]
     // address, prefix, shape tagged; near a honeypot; the request's own signals → what counts
     [InlineData(true, true, true, true, "clean", "tag.ip,tag.prefix,tag.fingerprint,honeypot.near")] // the tagged client itself comes back
     [InlineData(true, false, false, false, "clean", "")] // another browser at a tagged address (an office, a household)

@@ -50,7 +50,10 @@ public sealed class LinkLayoutTests(RedisFixture redis)
             Assert.Equal((HttpStatusCode.NotFound, "human", "human"), (tab2.Status, tab1.Verdict, tab2.Verdict));
         }
 
-        Assert.Contains(await Keys(prefix), k => k.EndsWith("{msg:m-p}:seen", StringComparison.Ordinal));
+        // The first sighting lives as long as a tag (Memory:TagTtl, a day), not longer: any client can name a message.
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration);
+        var seenKey = Assert.Single(await Keys(prefix), k => k.EndsWith("{msg:m-p}:seen", StringComparison.Ordinal));
+        Assert.InRange((await connection.GetDatabase().KeyTimeToLiveAsync(seenKey))!.Value, TimeSpan.FromHours(23), TimeSpan.FromDays(1));
     }
 
     [Fact]
@@ -86,25 +89,29 @@ public sealed class LinkLayoutTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task UrlAsLink_DistinctTrackingUrlsAtOnceAreABurst_APersonsAndARelaysAreNot()
+    public async Task UrlAsLink_DistinctTrackingUrlsAtOnceAreABurst_TwoTabsAndARelayAreNot_AndNothingIsTagged()
     {
         await using var host = await GatewayHost.StartAsync(redis.Server.Configuration, time: _time, configFile: Example("url-as-link.json"));
 
         var scanner = Clients.NextAddress();
         var scan1 = await Get(host, "/go/Zm9vYmFy?a=1", scanner);
         var scan2 = await Get(host, "/go/YmF6cXV4?a=1", scanner);
+        var scan3 = await Get(host, "/go/cXV1eA?a=1", scanner);
         var person = Clients.NextAddress();
-        await Get(host, "/go/Zm9vYmFy?a=1", person);
-        _time.Advance(TimeSpan.FromSeconds(8));
-        var personLater = await Get(host, "/go/YmF6cXV4?a=1", person);
+        var tab1 = await Get(host, "/go/Zm9vYmFy?a=1", person);
+        var tab2 = await Get(host, "/go/YmF6cXV4?a=1", person); // two links opened in tabs at once
         const string Relay = "172.225.12.78"; // iCloud Private Relay egress: many people at once
         await Get(host, "/go/cmVsYXkx", Relay);
-        var relayed = await Get(host, "/go/cmVsYXky", Relay);
+        await Get(host, "/go/cmVsYXky", Relay);
+        var relayed = await Get(host, "/go/cmVsYXkz", Relay);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        var colleague = await Get(host, "/go/b2ZmaWNl", scanner); // the next person behind the scanner's address, later
 
-        Assert.Equal(("human", "bot"), (scan1.Verdict, scan2.Verdict));
-        Assert.Contains("burst.links", scan2.Reasons);
-        Assert.Equal("human", personLater.Verdict);
+        Assert.Equal(("human", "human", "bot"), (scan1.Verdict, scan2.Verdict, scan3.Verdict));
+        Assert.Contains("burst.links", scan3.Reasons);
+        Assert.Equal(("human", "human"), (tab1.Verdict, tab2.Verdict));
         Assert.DoesNotContain("burst.links", relayed.Reasons);
+        Assert.Equal(("human", 0), (colleague.Verdict, colleague.Reasons.Count)); // a URL burst tags neither address nor browser
     }
 
     [Fact]

@@ -92,9 +92,10 @@ public sealed class FuzzedRequestTests : IClassFixture<FuzzedRequestTests.Gatewa
         return Prop.ForAll(Arb.From(HeaderText()), text =>
         {
             var identity = Links.IdentityProfile.Default.Read(Links.LinkKind.Open, "/", name => name == "t" ? text : "v");
-            // Seconds, or milliseconds as JavaScript writes them: digits only, below 10^14.
-            var plainUnixTime = text.Length > 0 && text.All(char.IsAsciiDigit)
-                && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            // Seconds, or milliseconds as JavaScript writes them: digits only, below 10^14; a fraction after them is dropped.
+            var whole = System.Text.RegularExpressions.Regex.Match(text, @"^([0-9]+)(\.[0-9]+)?$") is { Success: true } m ? m.Groups[1].Value : null;
+            var plainUnixTime = whole is not null
+                && long.TryParse(whole, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
                 && number is > 0 and < 100_000_000_000_000;
             return (identity.SentAt is not null) == plainUnixTime;
         });

@@ -110,6 +110,8 @@ public class StartupValidationTests
     [InlineData("Token=t;TokenFormat=text", "LinkGateway:Identities:esp:TokenPattern: required with TokenFormat text")]
     [InlineData("Token=t;TokenPattern=(?<messageId>.)", "LinkGateway:Identities:esp:TokenPattern: only read with TokenFormat text")]
     [InlineData("Token=t;Keys:k1:Algorithm=HS256", "LinkGateway:Identities:esp:Keys: only read with TokenFormat jwt")]
+    [InlineData("Pattern=^/e/(?<mid>[^.]+)\\.(?<rid>[^.]+)", "LinkGateway:Identities:esp:Pattern: none of its groups (mid, rid) is a name the layout reads (messageId, recipientId, linkId, t)")]
+    [InlineData("Token=ct;TokenFormat=text;TokenPattern=(?<email>[0-9]+)", "LinkGateway:Identities:esp:TokenPattern: none of its groups (email) is a name the layout reads")]
     public void BadLinkLayout_StopsStartUpNamingTheKey(string settings, string expected)
     {
         var layout = settings.Split(';').Select(s => s.Split('=', 2)).ToDictionary(kv => $"LinkGateway:Identities:esp:{kv[0]}", kv => (string?)kv[1]);
