@@ -48,6 +48,16 @@ public abstract class BehaviourTests(RedisFixture redis, LinkLayout layout) : IA
     }
 
     [Fact]
+    public async Task AClickSecondsAfterTheSend_IsTimingFast_AnHourLaterIsNot()
+    {
+        var early = await Click(Clients.NextAddress(), "m-timing", "r-1", "l-1", _time.GetUtcNow().AddSeconds(-5));
+        var late = await Click(Clients.NextAddress(), "m-timing", "r-2", "l-1", _time.GetUtcNow().AddHours(-1));
+
+        Assert.Contains("timing.fast", early.Header("X-Bot-Reasons")!.Split(','));
+        Assert.DoesNotContain("timing.fast", late.Header("X-Bot-Reasons")!.Split(','));
+    }
+
+    [Fact]
     public async Task PersonClickingTwoLinksSecondsApart_StaysHuman()
     {
         var address = Clients.NextAddress();
