@@ -23,7 +23,11 @@ public static class DemoOriginApp
         var verifying = !string.IsNullOrEmpty(key);
         if (verifying)
         {
-            builder.Services.AddBotHeaderVerification(options => options.Key = key);
+            builder.Services.AddBotHeaderVerification(options =>
+            {
+                options.Key = key;
+                options.KeyName = "Origin:SigningKey";
+            });
         }
 
         builder.Services.AddSingleton<OriginLedger>();

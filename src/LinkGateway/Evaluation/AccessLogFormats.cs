@@ -64,6 +64,12 @@ public static class AccessLogFormats
         var first = sample[0];
         if (fieldMapping is not null)
         {
+            // A text log given a field mapping is a wrong command line, said as it is with --format: not a JSON reader's "bad JSON".
+            if (Detect(sample, fieldMapping: null, out _) is { } text && !JsonNames.Contains(text.Name))
+            {
+                Create(text.Name, fieldMapping);
+            }
+
             Create("nginx-json", fieldMapping).Read(first.Text, first.Number, out var why);
             refusal = $"no line of the first {sample.Count} reads as nginx-json with --fields {fieldMapping} (line {first.Number}: {why ?? "no request"})";
             return null;

@@ -12,7 +12,8 @@ namespace LinkGateway.Evaluation;
 /// <c>dotnet run --project src/LinkGateway -- evaluate --log FILE [--format NAME] [--fields field=key,…] [--out FILE.csv|FILE.jsonl]
 /// [--labels FILE] [--config FILE] [--A:B=value ...]</c>: replays an access log through the gateway's judgement and prints what
 /// it would have done. Streams the log; memory is bounded by the store's (<c>--LinkGateway:Memory:InProcessMaxBytes=N</c>).
-/// Exit codes: 0 replayed, 1 the input is refused or unreadable (one line on standard error), 2 a wrong command line or configuration.
+/// Exit codes: 0 replayed, 1 a file it reads is refused or unreadable, or the --out file cannot be written (one line on standard
+/// error), 2 a wrong command line or configuration.
 /// </summary>
 public static class EvaluateCommand
 {
@@ -36,14 +37,15 @@ public static class EvaluateCommand
         "                        w3c              W3C extended / IIS (#Fields directive; IIS defaults without one)",
         "  --fields MAP        for the JSON formats: which key holds which value, e.g. time=ts,address=remote_addr,uri=request_uri,ua=http_user_agent",
         "                        fields: " + string.Join(", ", JsonLogFields.Names) + " (a key may be a dotted path)",
-        "  --out FILE          one row per request: .csv, or .jsonl for JSON lines",
-        "  --labels FILE       line,label per line (bot or human): adds precision and recall",
+        "  --out FILE          one row per request: JSON lines when FILE ends in .jsonl or .json, CSV for any other name",
+        "  --labels FILE       line,label per line (bot or human): adds precision and recall; other lines are counted as unreadable",
         "  --config FILE       the gateway configuration to judge with (default config/linkgateway.json)",
         "  --A:B=value         any configuration override, as the gateway takes it",
         "  --help              this text",
         "",
-        "exit codes: 0 replayed; 1 input refused (missing, unreadable, binary, no known format, most lines unreadable,",
-        "            or no User-Agents); 2 wrong command line or configuration.",
+        "exit codes: 0 replayed; 1 input refused (a --log or --labels file missing, a directory or unreadable; binary,",
+        "            no known format, most lines unreadable, or no User-Agents) or an --out file that cannot be written;",
+        "            2 wrong command line or configuration.",
         "A warning is printed when client addresses look like a balancer's. docs/evaluate.md has the details.");
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
@@ -97,7 +99,12 @@ public static class EvaluateCommand
         var launch = GatewayLaunch.Parse([.. rest]);
         using var replay = new LogReplay(ReplayConfiguration(launch), Path.GetDirectoryName(launch.ConfigFile)!);
         var labels = labelsFile is null ? null : Labels.Read(labelsFile);
-        await using var writer = outFile is null ? null : new OutcomeWriter(outFile);
+        if (labels is not null)
+        {
+            await output.WriteLineAsync(labels.Describe(labelsFile!));
+        }
+
+        await using var writer = outFile is null ? null : OutcomeWriter.Create(outFile);
         var summary = new EvaluationSummary();
         var balancer = new BalancerAddressCheck(replay.Snapshot.Detector.Signatures.Networks);
         long read = 0, withoutUserAgent = 0;
@@ -123,7 +130,7 @@ public static class EvaluateCommand
                 continue;
             }
 
-            var label = request.Label ?? labels?.GetValueOrDefault(number);
+            var label = request.Label ?? labels?.ByLine.GetValueOrDefault(number);
             summary.Add(outcome, label);
             balancer.Add(request.ClientAddress, request.UserAgent, outcome.Identity.RecipientId);
             writer?.Write(outcome, label);
@@ -187,11 +194,34 @@ public static class EvaluateCommand
         .Build();
 
     /// <summary>Per-request verdicts as CSV or JSON lines, by the file's extension.</summary>
-    private sealed class OutcomeWriter(string path) : IAsyncDisposable
+    private sealed class OutcomeWriter(StreamWriter writer, bool json) : IAsyncDisposable
     {
-        private readonly StreamWriter _writer = new(path, append: false, new UTF8Encoding(false), 1 << 16);
-        private readonly bool _json = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+        private readonly StreamWriter _writer = writer;
+        private readonly bool _json = json;
         private bool _headerWritten;
+
+        /// <summary>JSON lines for .jsonl or .json, CSV for any other name. A place that cannot be written refuses the command in one line (exit code 1).</summary>
+        public static OutcomeWriter Create(string path)
+        {
+            if (Directory.Exists(path))
+            {
+                throw new LogRefusedException($"--out: cannot write {path}: it is a directory");
+            }
+
+            try
+            {
+                var json = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+                return new OutcomeWriter(new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 16), json);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                throw new LogRefusedException($"--out: cannot write {path}: directory {Path.GetDirectoryName(Path.GetFullPath(path))} not found");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new LogRefusedException($"--out: cannot write {path}: {e.Message}");
+            }
+        }
 
         public void Write(ReplayOutcome o, string? label)
         {

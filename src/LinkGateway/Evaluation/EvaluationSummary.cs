@@ -128,10 +128,13 @@ public sealed class EvaluationSummary
                 $"  {(labelBot ? "bot" : "human"),-22}{_confusion.GetValueOrDefault((labelBot, VerdictKind.Human)),-10}{_confusion.GetValueOrDefault((labelBot, VerdictKind.Suspect)),-10}{_confusion.GetValueOrDefault((labelBot, VerdictKind.Bot))}"));
         }
 
-        output.WriteLine(string.Create(c, $"precision (bot verdicts labelled bot): {Precision:P2}"));
-        output.WriteLine(string.Create(c, $"recall (labelled bot flagged suspect or bot): {Recall.Flagged:P2}; called bot: {Recall.Bot:P2}"));
-        output.WriteLine(string.Create(c, $"people flagged suspect or bot: {PeopleFlagged.Flagged:P2}; called bot: {PeopleFlagged.Bot:P2}"));
+        output.WriteLine(string.Create(c, $"precision (bot verdicts labelled bot): {Percent(Precision)}"));
+        output.WriteLine(string.Create(c, $"recall (labelled bot flagged suspect or bot): {Percent(Recall.Flagged)}; called bot: {Percent(Recall.Bot)}"));
+        output.WriteLine(string.Create(c, $"people flagged suspect or bot: {Percent(PeopleFlagged.Flagged)}; called bot: {Percent(PeopleFlagged.Bot)}"));
     }
+
+    /// <summary>A share as the report prints it; "n/a" when nothing was there to divide (no request labelled that way, no bot verdict).</summary>
+    private static string Percent(double share) => double.IsNaN(share) ? "n/a" : share.ToString("P2", CultureInfo.InvariantCulture);
 
     private double Rate(bool labelBot, Func<VerdictKind, bool> counted)
     {
@@ -151,19 +154,52 @@ public static class Labels
         _ => null,
     };
 
-    /// <summary>A labels file: "line,label" per line (line numbers of the log, from 1); other lines are ignored.</summary>
-    public static Dictionary<long, string> Read(string path)
+    /// <summary>
+    /// A labels file: "line,label" per line (line numbers of the log, from 1; a first line "line,label" is a header). A line
+    /// that is neither (no number, or a label word <see cref="IsBot"/> does not know) is counted as unreadable, never
+    /// silently dropped: a typo would otherwise shrink the labelled set and skew precision and recall unseen.
+    /// </summary>
+    public static LabelsFile Read(string path)
     {
+        LogInput.RefuseDirectory(path);
         var labels = new Dictionary<long, string>();
-        foreach (var row in File.ReadLines(path))
+        long unreadable = 0, number = 0;
+        string? firstUnreadable = null;
+        try
         {
-            var parts = row.Split(',', 2);
-            if (parts.Length == 2 && long.TryParse(parts[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var line))
+            foreach (var row in File.ReadLines(path))
             {
-                labels[line] = parts[1].Trim();
+                number++;
+                var parts = row.Split(',', 2);
+                if (string.IsNullOrWhiteSpace(row) || (number == 1 && parts[0].Trim().Equals("line", StringComparison.OrdinalIgnoreCase)))
+                {
+                    continue;
+                }
+
+                if (parts.Length == 2 && long.TryParse(parts[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var line) && IsBot(parts[1]) is not null)
+                {
+                    labels[line] = parts[1].Trim();
+                    continue;
+                }
+
+                unreadable++;
+                firstUnreadable ??= $"line {number}: \"{AccessLogFormats.Shorten(row)}\"";
             }
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw LogInput.CannotRead(path, e);
+        }
 
-        return labels;
+        return new LabelsFile(labels, unreadable, firstUnreadable);
     }
+}
+
+/// <summary>The labels read from a labels file, and how many of its lines could not be read (with the first of them).</summary>
+public sealed record LabelsFile(Dictionary<long, string> ByLine, long Unreadable, string? FirstUnreadable)
+{
+    /// <summary>The report's line about the file: how many labels it gave, and which lines it could not.</summary>
+    public string Describe(string path) => Unreadable == 0
+        ? string.Create(CultureInfo.InvariantCulture, $"labels: {ByLine.Count:N0} read from {path}")
+        : string.Create(CultureInfo.InvariantCulture, $"labels: {ByLine.Count:N0} read from {path}; {Unreadable:N0} lines unreadable and not counted (first: {FirstUnreadable}; expected LINE,bot or LINE,human)");
 }

@@ -33,11 +33,7 @@ public sealed class LogInput : IAsyncDisposable
 
     public static LogInput Open(string path)
     {
-        if (Directory.Exists(path))
-        {
-            throw new LogRefusedException($"cannot read {path}: it is a directory");
-        }
-
+        RefuseDirectory(path);
         FileStream? file = null;
         try
         {
@@ -48,16 +44,26 @@ public sealed class LogInput : IAsyncDisposable
             file.Position = 0;
             return new LogInput(path, file, gzip ? new GZipStream(file, CompressionMode.Decompress) : file);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new LogRefusedException($"cannot read {Path.GetFullPath(path)}: file not found");
-        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             file?.Dispose();
-            throw new LogRefusedException($"cannot read {path}: {e.Message}");
+            throw CannotRead(path, e);
         }
     }
+
+    /// <summary>A directory given where a file is read: refused by name, before .NET's "access denied" says something else.</summary>
+    internal static void RefuseDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new LogRefusedException($"cannot read {path}: it is a directory");
+        }
+    }
+
+    /// <summary>One input file of <c>evaluate</c> (the log, the labels) could not be opened or read: one line, exit code 1.</summary>
+    internal static LogRefusedException CannotRead(string path, Exception e) => e is FileNotFoundException or DirectoryNotFoundException
+        ? new LogRefusedException($"cannot read {Path.GetFullPath(path)}: file not found")
+        : new LogRefusedException($"cannot read {path}: {e.Message}");
 
     /// <summary>
     /// The first <paramref name="count"/> non-empty lines, read ahead. Binary content (a NUL, or mostly bytes that are not
@@ -125,5 +131,5 @@ public sealed class LogInput : IAsyncDisposable
     }
 }
 
-/// <summary>The log cannot be evaluated; the message is one line that says why. The command exits with code 1.</summary>
+/// <summary>The log (or another file evaluate reads or writes) cannot be used; the message is one line that says why. The command exits with code 1.</summary>
 public sealed class LogRefusedException(string message) : Exception(message);

@@ -29,6 +29,7 @@ public static class GatewayConfigValidator
         var signingKey = options.Signing.ReadKey(errors);
 
         ProxyConfigRules.Check(configuration, errors);
+        CheckPlaceholders(configuration, errors);
         CheckListenUrls(configuration, errors);
         var policy = ValidateScoring(options, errors, out var weights);
         // Each feature checks what its own options must agree on beyond their declared ranges.
@@ -84,6 +85,25 @@ public static class GatewayConfigValidator
     }
 
     /// <summary>The gateway's own listen addresses (--urls, ASPNETCORE_URLS, Kestrel:Endpoints), checked before Kestrel reads them.</summary>
+    /// <summary>The word every example secret is spelt with (config/deploy/kubernetes/secret.example.yaml).</summary>
+    public const string Placeholder = "REPLACE-ME";
+
+    /// <summary>
+    /// A LinkGateway value still holding an example's placeholder stops start-up, whatever its key: a placeholder can be well-formed (an
+    /// admin token of 32 characters, a Redis password the example Redis was given too) and would run with a secret everyone
+    /// who read the example knows. The value is not printed: it may hold a real secret beside the placeholder.
+    /// </summary>
+    private static void CheckPlaceholders(IConfiguration configuration, List<string> errors)
+    {
+        foreach (var (key, value) in configuration.GetSection(LinkGatewayOptions.SectionName).AsEnumerable().OrderBy(setting => setting.Key, StringComparer.Ordinal))
+        {
+            if (value?.Contains(Placeholder, StringComparison.OrdinalIgnoreCase) == true)
+            {
+                errors.Add($"{key}: still holds the example's {Placeholder} placeholder: set the real value (docs/operations/deploy.md#kubernetes)");
+            }
+        }
+    }
+
     private static void CheckListenUrls(IConfiguration configuration, List<string> errors)
     {
         const string Example = "http://0.0.0.0:8080";

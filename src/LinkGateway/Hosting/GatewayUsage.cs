@@ -33,7 +33,7 @@ public static class GatewayUsage
         Examples:
           LinkGateway --demo
           LinkGateway --config /etc/linkgateway/linkgateway.json --urls http://0.0.0.0:8080
-          LinkGateway --LinkGateway:Redis:Configuration=redis:6379 --LinkGateway:Signing:Key=BASE64
+          LinkGateway__Signing__Key=BASE64 LinkGateway --LinkGateway:Redis:Configuration=redis:6379   (secrets in the environment: ps shows arguments)
           LinkGateway healthcheck http://127.0.0.1:8080/healthz
 
         Documentation: docs/operations/deploy.md and docs/reference/configuration.md in the repository.

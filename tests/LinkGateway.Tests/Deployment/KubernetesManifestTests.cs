@@ -17,13 +17,17 @@ public sealed class KubernetesManifestTests
     private static readonly IReadOnlyList<Node> _documents = Load();
 
     [Fact]
-    public void Kustomization_ListsEveryManifestInTheFolder()
+    public void Kustomization_ListsEveryManifestInTheFolder_ButTheExampleSecret()
     {
         var kustomization = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(File.ReadAllText(Path.Combine(_folder, "kustomization.yaml")));
-        var listed = ((List<object>)kustomization["resources"]).Cast<string>().Order(StringComparer.Ordinal);
-        var present = Directory.GetFiles(_folder, "*.yaml").Select(Path.GetFileName).Where(f => f != "kustomization.yaml").Order(StringComparer.Ordinal);
+        var listed = ((List<object>)kustomization["resources"]).Cast<string>().Order(StringComparer.Ordinal).ToList();
+        var present = Directory.GetFiles(_folder, "*.yaml").Select(Path.GetFileName).Where(f => f is not "kustomization.yaml" and not "secret.example.yaml").Order(StringComparer.Ordinal);
 
         Assert.Equal(present, listed);
+        // `kubectl apply -k` would otherwise overwrite the operator's real Secret with the example's placeholders.
+        Assert.DoesNotContain(_documents, d => d["kind"].Text == "Secret" && listed.Contains(d.Path));
+        Assert.False(kustomization.ContainsKey("secretGenerator"), "a secretGenerator stays commented out: it reads secret.env, which only the operator has");
+        Assert.Contains("secret.env", File.ReadAllLines(Path.Combine(_folder, ".gitignore")));
     }
 
     [Fact]
@@ -152,11 +156,12 @@ public sealed class KubernetesManifestTests
             {
                 settings[env["name"].Text.Replace("__", ":", StringComparison.Ordinal)] = env.Has("value")
                     ? env["value"].Text
-                    : Find("Secret", env["valueFrom"]["secretKeyRef"]["name"].Text)["stringData"][env["valueFrom"]["secretKeyRef"]["key"].Text].Text;
+                    : Find("Secret", env["valueFrom"]["secretKeyRef"]["name"].Text)["stringData"][env["valueFrom"]["secretKeyRef"]["key"].Text].Text
+                        .Replace(GatewayConfigValidator.Placeholder, "as-an-operator-sets-it", StringComparison.Ordinal);
             }
 
             // What only exists in the pod, mapped to this machine: the image's signatures (it copies config/ to /app/config),
-            // a writable key ring, and a real base64 key in place of the example's placeholder (checked by its own test below).
+            // a writable key ring, and real values in place of the example's placeholders (refused: their own test below).
             Assert.Contains("COPY config ./config", DockerfileTests.Gateway.Text, StringComparison.Ordinal);
             Assert.Equal("/app/config/signatures", System.Text.Json.JsonDocument.Parse(File.ReadAllText(file)).RootElement.GetProperty("LinkGateway").GetProperty("Signatures").GetProperty("Path").GetString());
             settings["LinkGateway:Signatures:Path"] = RepoFiles.Signatures;
@@ -175,15 +180,28 @@ public sealed class KubernetesManifestTests
         }
     }
 
-    [Fact]
-    public void SecretExample_SigningKeyPlaceholder_IsRefusedAtStartUp_SoNobodyRunsWithIt()
+    [Theory]
+    [InlineData("LinkGateway__Signing__Key")]
+    [InlineData("LinkGateway__Admin__Token")] // 38 characters: well-formed, refused only for being the placeholder
+    [InlineData("LinkGateway__Redis__Configuration")] // the example Redis is given the same placeholder password
+    public void SecretExample_EveryPlaceholderTheGatewayReads_IsRefusedAtStartUp_NamingItsKey(string variable)
     {
-        var placeholder = Find("Secret", "linkgateway-secrets")["stringData"]["LinkGateway__Signing__Key"].Text;
+        var placeholder = Find("Secret", "linkgateway-secrets")["stringData"][variable].Text;
+        var key = variable.Replace("__", ":", StringComparison.Ordinal);
+        var settings = new Dictionary<string, string?> { ["LinkGateway:Signing:Key"] = Convert.ToBase64String(new byte[32]), [key] = placeholder };
 
-        var error = Assert.Throws<GatewayConfigurationException>(() => GatewayApp.Build(new GatewayLaunch(false, RepoFiles.ConfigFile, []),
-            new Dictionary<string, string?> { ["LinkGateway:Signing:Key"] = placeholder }));
+        var error = Assert.Throws<GatewayConfigurationException>(() => GatewayApp.Build(new GatewayLaunch(false, RepoFiles.ConfigFile, []), settings));
 
-        Assert.Contains(error.Errors, e => e.StartsWith("LinkGateway:Signing:Key: ", StringComparison.Ordinal));
+        Assert.Contains($"{key}: still holds the example's REPLACE-ME placeholder: set the real value (docs/operations/deploy.md#kubernetes)", error.Errors);
+        Assert.DoesNotContain(error.Errors, e => e.Contains(placeholder, StringComparison.Ordinal)); // a secret beside it is never printed
+    }
+
+    [Fact]
+    public void SecretExample_EveryValueTheGatewayReads_HoldsThePlaceholder()
+    {
+        var secret = Find("Secret", "linkgateway-secrets")["stringData"];
+
+        Assert.All(secret.Keys, key => Assert.Contains(GatewayConfigValidator.Placeholder, secret[key].Text, StringComparison.Ordinal));
     }
 
     private static Node Gateway() => Find("Deployment", "linkgateway")["spec"]["template"]["spec"]["containers"].Items.Single(c => c["name"].Text == "linkgateway");

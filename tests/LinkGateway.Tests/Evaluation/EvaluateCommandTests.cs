@@ -61,11 +61,67 @@ public sealed class EvaluateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task UnreadableLabelLines_AreCountedAndReported_AndRatesWithoutALabelSayNa()
+    {
+        var log = Path.Combine(_folder.FullName, "access.log");
+        await File.WriteAllLinesAsync(log,
+        [
+            """{"time":"2026-11-20T08:00:05Z","ip":"203.0.113.5","method":"GET","url":"/c/m-1/r-1/l-1","user_agent":"curl/8.5.0"}""",
+            """{"time":"2026-11-20T08:00:06Z","ip":"203.0.113.6","method":"GET","url":"/c/m-1/r-2/l-1","user_agent":"python-requests/2.32.3"}""",
+            """{"time":"2026-11-20T08:00:07Z","ip":"203.0.113.7","method":"GET","url":"/c/m-1/r-3/l-1","user_agent":"curl/8.5.0"}""",
+        ]);
+        var labels = Path.Combine(_folder.FullName, "labels.csv");
+        await File.WriteAllLinesAsync(labels, ["line,label", "1,bot", "foo", "3,maybe", "", "2,bot"]);
+        var output = new StringWriter();
+
+        var exit = await EvaluateCommand.RunAsync(["--log", log, "--labels", labels, "--config", RepoFiles.ConfigFile], output, TextWriter.Null);
+
+        var report = output.ToString();
+        Assert.Equal(0, exit);
+        Assert.Contains($"labels: 2 read from {labels}; 2 lines unreadable and not counted (first: line 3: \"foo\"; expected LINE,bot or LINE,human)", report);
+        Assert.Contains("labelled 2:", report);
+        Assert.Contains("precision (bot verdicts labelled bot): 100.00 %", report);
+        Assert.Contains("people flagged suspect or bot: n/a; called bot: n/a", report); // no line is labelled human
+        Assert.DoesNotContain("NaN", report);
+    }
+
+    [Theory]
+    [InlineData("missing.csv", "cannot read {0}/missing.csv: file not found")]
+    [InlineData("", "cannot read {0}: it is a directory")]
+    public async Task AsAProcess_LabelsMissingOrADirectory_IsRefusedInOneLineWithExitCode1(string name, string expected)
+    {
+        var labels = Path.Combine(_folder.FullName, name);
+
+        var (exitCode, stderr) = await GatewayProcess.RunAsync("evaluate", "--log", await WriteOneRequestLogAsync(), "--labels", labels, "--config", RepoFiles.ConfigFile);
+
+        Assert.Equal(EvaluateCommand.InputRefusedExitCode, exitCode);
+        Assert.Equal("evaluate: " + string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, _folder.FullName), stderr);
+    }
+
+    [Fact]
+    public async Task AsAProcess_OutIntoAMissingDirectory_IsRefusedInOneLineWithExitCode1()
+    {
+        var missing = Path.Combine(_folder.FullName, "no-such-folder");
+
+        var (exitCode, stderr) = await GatewayProcess.RunAsync("evaluate", "--log", await WriteOneRequestLogAsync(), "--out", Path.Combine(missing, "v.csv"), "--config", RepoFiles.ConfigFile);
+
+        Assert.Equal(EvaluateCommand.InputRefusedExitCode, exitCode);
+        Assert.Equal($"evaluate: --out: cannot write {missing}/v.csv: directory {missing} not found", stderr);
+    }
+
+    [Fact]
     public async Task AsAProcess_UnknownFormat_IsACommandLineErrorWithExitCode2()
     {
         var (exitCode, stderr) = await GatewayProcess.RunAsync("evaluate", "--log", "/nonexistent/access.log", "--format", "syslog");
 
         Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
         Assert.StartsWith("config error: --format: unknown format \"syslog\" (one of w3c, alb, cloudflare, json, nginx-json, nginx-combined, apache-combined)", stderr);
+    }
+
+    private async Task<string> WriteOneRequestLogAsync()
+    {
+        var log = Path.Combine(_folder.FullName, "one.log");
+        await File.WriteAllLinesAsync(log, ["""{"time":"2026-11-20T08:00:05Z","ip":"203.0.113.5","method":"GET","url":"/c/m-1/r-1/l-1","user_agent":"curl/8.5.0"}"""]);
+        return log;
     }
 }

@@ -240,6 +240,18 @@ public sealed class EvaluateFormatsTests : IDisposable
         Assert.Equal([error], thrown.Errors);
     }
 
+    [Theory]
+    [InlineData("ua=agent")]
+    [InlineData("time=ts,ua=agent")]
+    public async Task AFieldMappingOnACombinedLog_WithoutFormat_IsTheSameCommandLineErrorAsWithIt(string fields)
+    {
+        var detected = await Assert.ThrowsAsync<GatewayConfigurationException>(() => EvaluateAsync("--log", Sample("nginx-combined.log"), "--fields", fields));
+        var named = await Assert.ThrowsAsync<GatewayConfigurationException>(() => EvaluateAsync("--log", Sample("nginx-combined.log"), "--fields", fields, "--format", "nginx-combined"));
+
+        Assert.Equal(["--fields: applies to the JSON formats (cloudflare, json, nginx-json), not to nginx-combined"], detected.Errors);
+        Assert.Equal(named.Errors, detected.Errors);
+    }
+
     [Fact]
     public async Task Help_NamesUsageFormatsOptionsAndExitCodes()
     {
@@ -254,6 +266,7 @@ public sealed class EvaluateFormatsTests : IDisposable
         Assert.All(new[] { "--log", "--format", "--fields", "--out", "--labels", "--config" }, option => Assert.Contains(option, help));
         Assert.Contains("exit codes: 0 replayed; 1 input refused", help);
         Assert.Contains("2 wrong command line", help);
+        Assert.Contains("JSON lines when FILE ends in .jsonl or .json, CSV for any other name", help);
     }
 
     [Fact]

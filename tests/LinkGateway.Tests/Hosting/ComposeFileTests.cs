@@ -53,6 +53,7 @@ public sealed class ComposeFileTests
         var section = document.EndsWith(".md", StringComparison.Ordinal) ? Section(text, "## docker-compose") : text[..text.IndexOf("\nservices:", StringComparison.Ordinal)];
 
         var upLine = Assert.Single(section.Split('\n'), l => l.Contains("docker compose up", StringComparison.Ordinal));
+        Assert.Contains("docker-compose up --build", section, StringComparison.Ordinal); // Debian's standalone 1.29 has no `docker compose`
         Assert.Equal(required.Order(StringComparer.Ordinal),
             System.Text.RegularExpressions.Regex.Matches(upLine, @"(?<name>[A-Z_]+)=").Select(m => m.Groups["name"].Value).Order(StringComparer.Ordinal));
         var named = System.Text.RegularExpressions.Regex.Matches(section, @"127\.0\.0\.1:(?<port>\d+)").Select(m => m.Groups["port"].Value).ToHashSet();

@@ -4,6 +4,7 @@ using LinkGateway.DemoOrigin;
 using LinkGateway.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LinkGateway.Verification;
@@ -76,8 +77,8 @@ public sealed class OriginVerifierTests
 
         foreach (var vector in vectors.Where(v => !v.KeyUsable))
         {
-            var refused = await Assert.ThrowsAsync<ArgumentException>(() => StartOriginAsync(vector.Key, TimeProvider.System));
-            Assert.StartsWith("The signing key is refused: ", refused.Message);
+            var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => StartOriginAsync(vector.Key, TimeProvider.System));
+            Assert.StartsWith("BotHeaderVerificationOptions.Key: the signing key is refused: ", refused.Message);
             outcomes[vector.Name] = VerifierVector.KeyRefused;
         }
 
@@ -109,8 +110,9 @@ public sealed class OriginVerifierTests
     {
         var hex = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
-        var refused = Assert.Throws<ArgumentException>(() => DemoOriginApp.Create(["--urls", "http://127.0.0.1:0", $"--Origin:SigningKey={hex}"]));
+        var refused = Assert.Throws<OptionsValidationException>(() => DemoOriginApp.Create(["--urls", "http://127.0.0.1:0", $"--Origin:SigningKey={hex}"]));
 
+        Assert.StartsWith("Origin:SigningKey: the signing key is refused: ", refused.Message);
         Assert.Contains("hex digits, not base64", refused.Message);
     }
 
