@@ -96,7 +96,7 @@ public sealed class HostPolicies
 
             var scorer = Scorer(options.Weights, path, suspectThreshold, botThreshold, globalWeights, errors) ?? globalScorer;
             var name = key.TrimEnd('.').ToLowerInvariant();
-            var policy = new HostPolicy(name, options.Shield, scorer, options.Brand?.Trim(), options.ForwardHost);
+            var policy = new HostPolicy(name, options.Shield, scorer, options.Brand?.Trim(), options.ForwardHost ?? name != "*");
             if (name == AnyHost)
             {
                 any = policy;

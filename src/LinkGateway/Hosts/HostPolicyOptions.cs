@@ -18,6 +18,9 @@ public sealed class HostPolicyOptions
     /// <summary>The brand the interstitial shows for these hosts (route Metadata "Brand" wins). Default none.</summary>
     public string? Brand { get; set; }
 
-    /// <summary>Send the origin the Host the client asked for, not the destination's own. Default true.</summary>
-    public bool ForwardHost { get; set; } = true;
+    /// <summary>
+    /// Send the origin the Host the client asked for, not the destination's own. Default true for a named host, false for "*":
+    /// under "*" the Host is whatever a client writes, and an origin that routes by Host would serve it.
+    /// </summary>
+    public bool? ForwardHost { get; set; }
 }

@@ -180,7 +180,10 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     private Task ShowAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint, string token, bool mayPass)
     {
         var brand = brands.For(context, policy);
-        if (policy.IsShielded && IsDone(context, PassHolder.Of(fingerprint)))
+        // Only a reload (GET or HEAD) shows it: a POST is the origin's own form (a second step, a resubscribe), which the
+        // done mark must never answer in the origin's place.
+        if (policy.IsShielded && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+            && IsDone(context, PassHolder.Of(fingerprint)))
         {
             // This browser went through already: a reload shows that it is done, never the question again, never the origin.
             return InterstitialPage.WriteDoneAsync(context, brand, policy.Kind);

@@ -82,12 +82,22 @@ internal sealed class LandingVerdictTransformProvider(LandingVerdictSignature si
         });
     }
 
-    /// <summary>The Location with <c>lg_v=value</c> appended to its query, before any fragment; everything else as the origin wrote it.</summary>
+    /// <summary>
+    /// The Location with <c>lg_v=value</c> appended to its query, before any fragment, and any <c>lg_v</c> it carried already
+    /// taken out (two values would read as neither); everything else as the origin wrote it.
+    /// </summary>
     public static string WithParameter(string location, string value)
     {
         var hash = location.IndexOf('#', StringComparison.Ordinal);
         var head = hash < 0 ? location : location[..hash];
         var fragment = hash < 0 ? string.Empty : location[hash..];
+        if (head.IndexOf('?', StringComparison.Ordinal) is var question and >= 0)
+        {
+            var kept = head[(question + 1)..].Split('&').Where(part =>
+                !part.StartsWith(LandingVerdictSignature.Name + "=", StringComparison.Ordinal) && part != LandingVerdictSignature.Name);
+            head = head[..(question + 1)] + string.Join('&', kept);
+        }
+
         var separator = !head.Contains('?', StringComparison.Ordinal) ? "?" : head.EndsWith('?') || head.EndsWith('&') ? string.Empty : "&";
         return $"{head}{separator}{LandingVerdictSignature.Name}={value}{fragment}";
     }

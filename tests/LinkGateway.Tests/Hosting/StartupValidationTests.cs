@@ -89,6 +89,7 @@ public class StartupValidationTests
     [InlineData("LinkGateway:Hosts:links.example.com:Weights:ua.library", "2", "LinkGateway:Hosts:links.example.com:Weights:ua.library: 2 is outside 0..1")]
     [InlineData("LinkGateway:Hosts:links.example.com:Brnad", "Acme", "LinkGateway:Hosts:links.example.com:Brnad: unknown key (did you mean Brand?)")]
     [InlineData("LinkGateway:Hosts:links.example.com:ForwardHost", "maybe", "LinkGateway:Hosts:links.example.com:ForwardHost: \"maybe\" is not allowed (allowed: true, false)")]
+    [InlineData("LinkGateway:Hosts:links.example.com:Brand", "acme", "LinkGateway:Hosts:links.example.com:Brand: \"acme\" names no brand in LinkGateway:Brands (there is none)")]
     [InlineData("LinkGateway:Hosts:links.example.com:Brand", "   ", "LinkGateway:Hosts:links.example.com:Brand: must be a name of 1..64 printable characters")]
     [InlineData("LinkGateway:Hosts:links_example.com:Brand", "Acme", "LinkGateway:Hosts:links_example.com: \"links_example\" is not a DNS label")]
     [InlineData("LinkGateway:Hosts:*.*.example.com:Brand", "Acme", "LinkGateway:Hosts:*.*.example.com: \"*\" is not a DNS label")]

@@ -22,7 +22,8 @@ public sealed class HostPoliciesTests : IAsyncLifetime
         ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = _origin.Address.ToString(),
         ["LinkGateway:RateLimit:Enabled"] = "false",
         ["LinkGateway:Hosts:links.acme.test:Shield"] = "always",
-        ["LinkGateway:Hosts:links.acme.test:Brand"] = "Acme",
+        ["LinkGateway:Brands:acme:Folder"] = Path.Combine(RepoFiles.Root, "config", "examples", "brands", "acme"),
+        ["LinkGateway:Hosts:links.acme.test:Brand"] = "acme",
         ["LinkGateway:Hosts:*.esp.test:Weights:hdr.no-accept-language"] = "1",
         ["LinkGateway:Hosts:legacy.esp.test:ForwardHost"] = "false",
     });
@@ -138,7 +139,7 @@ public sealed class HostPoliciesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AHostsBrand_DressesItsUnsubscribePage_TheRoutesBrandWinsOverIt()
+    public async Task AHostsBrand_DressesItsUnsubscribePage_OtherHostsKeepTheBuiltInPage()
     {
         var brands = Path.Combine(RepoFiles.Root, "config", "examples", "brands", "acme");
         await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>

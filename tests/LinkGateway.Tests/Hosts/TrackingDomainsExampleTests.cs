@@ -26,6 +26,7 @@ public sealed class TrackingDomainsExampleTests : IAsyncLifetime
         _host = await GatewayHost.StartAsync(configFile: ConfigFile, settings: new Dictionary<string, string?>
         {
             ["LinkGateway:Signatures:Path"] = Path.Combine(RepoFiles.Root, "config", "signatures"),
+            ["LinkGateway:Brands:acme:Folder"] = Path.Combine(RepoFiles.Root, "config", "examples", "brands", "acme"),
             ["ReverseProxy:Clusters:acme:Destinations:primary:Address"] = _acme.Address.ToString(),
             ["ReverseProxy:Clusters:esp:Destinations:primary:Address"] = _esp.Address.ToString(),
             ["LinkGateway:RateLimit:Enabled"] = "false",

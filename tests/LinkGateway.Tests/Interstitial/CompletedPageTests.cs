@@ -36,6 +36,23 @@ public sealed class CompletedPageTests
     }
 
     [Fact]
+    public async Task APostAfterTheCompletedMark_IsNeverAnsweredWithTheCompletedPage()
+    {
+        // An origin whose GET shows a second step posts its own form to the same URL: "done" must not answer it.
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock);
+        var address = Clients.NextAddress();
+        var doneCookie = await UnsubscribeAsync(host, clock, "/u/m-1/r-7", address);
+
+        var form = ShieldClient.WithCookie(Clients.Browser("/u/m-1/r-7", address, HttpMethod.Post), doneCookie);
+        form.Content = new FormUrlEncodedContent([new("confirm", "yes")]);
+        var html = await (await host.Client.SendAsync(form)).Content.ReadAsStringAsync();
+
+        Assert.DoesNotContain(Done, html);
+        Assert.True(ShieldClient.IsInterstitial(html));
+    }
+
+    [Fact]
     public async Task Scanner_AfterThePersonUnsubscribed_StillGetsTheNeutralPage()
     {
         var clock = ShieldClient.Clock();
