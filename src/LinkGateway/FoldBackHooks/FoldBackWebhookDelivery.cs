@@ -95,9 +95,12 @@ public sealed partial class FoldBackWebhookDelivery(IFoldBackFeed feed, FoldBack
 
     private async Task SendAsync(InFlight item, CancellationToken cancellationToken)
     {
-        if (item.Attempts > 0)
+        // Every attempt, the first too: events wait here in turn behind slow answers, and one that waited past ClaimAfter may
+        // have been taken over by another node, which sends it; sending it here as well would double it.
+        if (!await feed.KeepAsync(item.Delivery, cancellationToken).ConfigureAwait(false))
         {
-            await feed.KeepAsync(item.Delivery, cancellationToken).ConfigureAwait(false);
+            _inFlight.Remove(item);
+            return;
         }
 
         item.Attempts++;

@@ -17,8 +17,11 @@ public interface IFoldBackFeed
     /// <summary>The event was delivered, or given up: nobody sends it again (XACK).</summary>
     Task DoneAsync(FoldBackDelivery delivery, CancellationToken cancellationToken);
 
-    /// <summary>This node is still on it (before a retry): no other node takes it over meanwhile.</summary>
-    Task KeepAsync(FoldBackDelivery delivery, CancellationToken cancellationToken);
+    /// <summary>
+    /// This node is still on it (before each attempt): no other node takes it over meanwhile. False when another node took it
+    /// over already (it waited here longer than ClaimAfter): then that node sends it, and this one must not.
+    /// </summary>
+    Task<bool> KeepAsync(FoldBackDelivery delivery, CancellationToken cancellationToken);
 
     /// <summary>Events written and not yet done, this node's and others' (with Redis: the whole group's); null when unknown.</summary>
     Task<long?> PendingAsync(CancellationToken cancellationToken);

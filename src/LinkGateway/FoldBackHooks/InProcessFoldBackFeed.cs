@@ -34,7 +34,7 @@ public sealed class InProcessFoldBackFeed(InProcessGatewayMemory memory) : IFold
         return Task.CompletedTask;
     }
 
-    public Task KeepAsync(FoldBackDelivery delivery, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task<bool> KeepAsync(FoldBackDelivery delivery, CancellationToken cancellationToken) => Task.FromResult(true);
 
     public Task<long?> PendingAsync(CancellationToken cancellationToken) =>
         Task.FromResult<long?>(Interlocked.Read(ref _inFlight) + memory.FoldBackAfter(_cursor, int.MaxValue).Count);

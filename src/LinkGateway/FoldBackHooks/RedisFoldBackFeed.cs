@@ -16,6 +16,7 @@ public sealed class RedisFoldBackFeed(IConnectionMultiplexer redis, MemoryKeys k
     // One consumer per process: a restarted node is a new consumer, and its predecessor's unacknowledged events are claimed.
     private readonly string _consumer = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
     private bool _groupExists;
+    private bool _hadGroup;
     private long _unreadable;
 
     public string Consumer => _consumer;
@@ -24,14 +25,19 @@ public sealed class RedisFoldBackFeed(IConnectionMultiplexer redis, MemoryKeys k
     {
         var db = redis.GetDatabase();
         await EnsureGroupAsync(db).ConfigureAwait(false);
-        var claimed = await db.StreamAutoClaimAsync(keys.FoldBackStream, Group, _consumer, (long)options.ClaimAfter.TotalMilliseconds, "0-0", count)
-            .ConfigureAwait(false);
-        var entries = claimed.ClaimedEntries.Where(e => !e.IsNull).ToList();
-        if (entries.Count < count)
+        var entries = await Guarded(async () =>
         {
-            entries.AddRange(await db.StreamReadGroupAsync(keys.FoldBackStream, Group, _consumer, StreamPosition.NewMessages, count - entries.Count)
-                .ConfigureAwait(false));
-        }
+            var claimed = await db.StreamAutoClaimAsync(keys.FoldBackStream, Group, _consumer, (long)options.ClaimAfter.TotalMilliseconds, "0-0", count)
+                .ConfigureAwait(false);
+            var taken = claimed.ClaimedEntries.Where(e => !e.IsNull).ToList();
+            if (taken.Count < count)
+            {
+                taken.AddRange(await db.StreamReadGroupAsync(keys.FoldBackStream, Group, _consumer, StreamPosition.NewMessages, count - taken.Count)
+                    .ConfigureAwait(false));
+            }
+
+            return taken;
+        }).ConfigureAwait(false);
 
         var deliveries = new List<FoldBackDelivery>(entries.Count);
         foreach (var entry in entries)
@@ -64,11 +70,42 @@ public sealed class RedisFoldBackFeed(IConnectionMultiplexer redis, MemoryKeys k
     }
 
     public Task DoneAsync(FoldBackDelivery delivery, CancellationToken cancellationToken) =>
-        redis.GetDatabase().StreamAcknowledgeAsync(keys.FoldBackStream, Group, delivery.Id);
+        Guarded(() => redis.GetDatabase().StreamAcknowledgeAsync(keys.FoldBackStream, Group, delivery.Id));
 
-    // XCLAIM to itself resets the entry's idle time, which is what XAUTOCLAIM on other nodes looks at.
-    public Task KeepAsync(FoldBackDelivery delivery, CancellationToken cancellationToken) =>
-        redis.GetDatabase().StreamClaimIdsOnlyAsync(keys.FoldBackStream, Group, _consumer, 0, [delivery.Id]);
+    /// <summary>
+    /// A command on the group; when the group is gone (a Redis restarted without persistence, the stream evicted: NOGROUP),
+    /// the next round creates it again, from the stream's start, so what was written meanwhile is still sent.
+    /// </summary>
+    private async Task<T> Guarded<T>(Func<Task<T>> command)
+    {
+        try
+        {
+            return await command().ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+        {
+            _groupExists = false;
+            throw;
+        }
+    }
+
+    // Still this consumer's (XPENDING for the one entry): then XCLAIM to itself resets the entry's idle time, which is what
+    // XAUTOCLAIM on other nodes looks at. An entry another node claimed while it waited here is that node's to send.
+    public Task<bool> KeepAsync(FoldBackDelivery delivery, CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        return Guarded(async () =>
+        {
+            var mine = await db.StreamPendingMessagesAsync(keys.FoldBackStream, Group, 1, _consumer, delivery.Id, delivery.Id).ConfigureAwait(false);
+            if (mine.Length == 0)
+            {
+                return false;
+            }
+
+            await db.StreamClaimIdsOnlyAsync(keys.FoldBackStream, Group, _consumer, 0, [delivery.Id]).ConfigureAwait(false);
+            return true;
+        });
+    }
 
     public async Task<long?> PendingAsync(CancellationToken cancellationToken)
     {
@@ -104,8 +141,10 @@ public sealed class RedisFoldBackFeed(IConnectionMultiplexer redis, MemoryKeys k
 
         try
         {
-            // From "now" on the first node that starts with a webhook: the events before it stay in the stream, unsent.
-            await db.StreamCreateConsumerGroupAsync(keys.FoldBackStream, Group, StreamPosition.NewMessages, createStream: true).ConfigureAwait(false);
+            // From "now" on the first node that starts with a webhook: the events before it stay in the stream, unsent. A group
+            // this node had and lost starts from the stream's start: its events came after the webhook was turned on.
+            await db.StreamCreateConsumerGroupAsync(keys.FoldBackStream, Group, _hadGroup ? "0-0" : StreamPosition.NewMessages, createStream: true)
+                .ConfigureAwait(false);
         }
         catch (RedisServerException e) when (e.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
         {
@@ -113,5 +152,6 @@ public sealed class RedisFoldBackFeed(IConnectionMultiplexer redis, MemoryKeys k
         }
 
         _groupExists = true;
+        _hadGroup = true;
     }
 }

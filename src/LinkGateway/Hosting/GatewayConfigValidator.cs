@@ -38,6 +38,7 @@ public static class GatewayConfigValidator
         options.Redis.Validate(errors);
         options.Admin.Validate(errors);
         options.FoldBack.Webhook.Validate(errors);
+        CheckWebhookIsNotThisGateway(configuration, options, errors);
         options.Shield.Validate(options.Redis, errors);
         options.Tls.Validate(configDirectory, errors);
         var brands = BrandBook.Load(options.Brands, configDirectory, errors);
@@ -121,6 +122,36 @@ public static class GatewayConfigValidator
         foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
         {
             errors.AddRange(ListenUrl.Problems(endpoint["Url"], Example).Select(problem => $"Kestrel:Endpoints:{endpoint.Key}:Url: {problem}"));
+        }
+    }
+
+    /// <summary>
+    /// A fold-back webhook aimed at this gateway's own ports (loopback or one of its listen addresses) would be proxied and
+    /// judged as a bot: its address tagged, the events forwarded to the origin as requests and lost to the webhook.
+    /// </summary>
+    private static void CheckWebhookIsNotThisGateway(IConfiguration configuration, LinkGatewayOptions options, List<string> errors)
+    {
+        if (!options.FoldBack.Webhook.Enabled || !Uri.TryCreate(options.FoldBack.Webhook.Url!.Trim(), UriKind.Absolute, out var hook))
+        {
+            return;
+        }
+
+        var own = (configuration["urls"] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"] ?? string.Empty))
+            .Concat((options.Admin.Urls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Select(url => Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal),
+                UriKind.Absolute, out var parsed) ? parsed : null)
+            .OfType<Uri>();
+        var hookIsLocal = hook.IsLoopback || (System.Net.IPAddress.TryParse(hook.Host.Trim('[', ']'), out var ip) && (ip.Equals(System.Net.IPAddress.Any) || ip.Equals(System.Net.IPAddress.IPv6Any)));
+        foreach (var listen in own)
+        {
+            var listenIsAny = listen.Host is "0.0.0.0" or "[::]";
+            if (hook.Port == listen.Port && (string.Equals(hook.Host, listen.Host, StringComparison.OrdinalIgnoreCase) || (hookIsLocal && (listen.IsLoopback || listenIsAny))))
+            {
+                errors.Add($"{LinkGatewayOptions.SectionName}:FoldBack:Webhook:Url: \"{options.FoldBack.Webhook.Url}\" points at this gateway ({listen}): "
+                           + "the POSTs would be proxied and judged, not received; give the receiver's own address");
+                return;
+            }
         }
     }
 

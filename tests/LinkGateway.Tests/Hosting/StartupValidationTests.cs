@@ -102,6 +102,17 @@ public class StartupValidationTests
     }
 
     [Theory]
+    [InlineData("http://127.0.0.1:5080", "http://127.0.0.1:5080/hook")]
+    [InlineData("http://0.0.0.0:5080", "http://localhost:5080/hook")]
+    [InlineData("http://127.0.0.1:5080;http://127.0.0.1:9090", "http://127.0.0.1:9090/metrics")]
+    public void AWebhookAimedAtThisGateway_StopsStartUpNamingTheKey(string urls, string webhook)
+    {
+        var error = Assert.Throws<GatewayConfigurationException>(() => Build(new() { ["urls"] = urls, ["LinkGateway:FoldBack:Webhook:Url"] = webhook }));
+
+        Assert.Contains(error.Errors, e => e.StartsWith("LinkGateway:FoldBack:Webhook:Url: ", StringComparison.Ordinal) && e.Contains("points at this gateway", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("Token=t;TokenFormat=jwt", "LinkGateway:Identities:esp:Keys: TokenFormat jwt needs at least one key")]
     [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=HS256;Keys:k1:Secret=AQID", "LinkGateway:Identities:esp:Keys:k1:Secret: too short: 3 bytes")]
     [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=none", "LinkGateway:Identities:esp:Keys:k1:Algorithm: \"none\" is not allowed (allowed: HS256, ES256)")]
