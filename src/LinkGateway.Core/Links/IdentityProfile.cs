@@ -60,29 +60,46 @@ public sealed class IdentityProfile
     /// </summary>
     /// <param name="pathAndQuery">The path (decoded) and the query as sent, "?" included when there is one.</param>
     /// <param name="value">A route value, else a query parameter, by name.</param>
-    public LinkIdentity Read(LinkKind kind, string pathAndQuery, Func<string, string?> value)
-    {
-        var groups = _pattern is null ? null : Groups(_pattern, pathAndQuery);
-        var readsOnlyValues = _pattern is null && _token is null;
-        Func<string, string?> lookUp = groups is null ? value : name => groups(name) ?? value(name);
-        if (_token is not null)
-        {
-            var fields = _token.Open(lookUp(_tokenName!));
-            var outer = lookUp;
-            lookUp = fields is null ? outer : name => fields(name) ?? outer(name);
-        }
+    public LinkIdentity Read(LinkKind kind, string pathAndQuery, Func<string, string?> value) =>
+        Read(kind, (pathAndQuery, value), static s => s.pathAndQuery, static (s, name) => s.value(name));
 
-        var identity = new LinkIdentity(Id(lookUp(_fields.MessageId)), Id(lookUp(_fields.RecipientId)), Id(lookUp(_fields.LinkId)), SentAt(lookUp(_fields.SentAt)));
-        // Only a layout that reads nothing but route values and query parameters falls back to the URL: a pattern that did
-        // not match or a token that did not open (an old mail's token, signed with a key since rotated out) is a link of a
-        // known layout that could not be read, and one client's clicks on several such links are no burst.
-        if (identity is { MessageId: null, RecipientId: null, LinkId: null } && kind == LinkKind.Click && readsOnlyValues)
+    /// <summary>
+    /// The same, reading the request through <paramref name="state"/> with static functions: the usual layout (route values
+    /// and query parameters) allocates no delegate and builds the path and query only when it needs it.
+    /// </summary>
+    public LinkIdentity Read<TState>(LinkKind kind, TState state, Func<TState, string> pathAndQuery, Func<TState, string, string?> value)
+    {
+        LinkIdentity identity;
+        if (_pattern is null && _token is null)
         {
-            return identity with { LinkId = UrlLink(pathAndQuery), LinkIsUrl = true };
+            identity = Build(state, value);
+            // Only a layout that reads nothing but route values and query parameters falls back to the URL: a pattern that did
+            // not match or a token that did not open (an old mail's token, signed with a key since rotated out) is a link of a
+            // known layout that could not be read, and one client's clicks on several such links are no burst.
+            if (identity is { MessageId: null, RecipientId: null, LinkId: null } && kind == LinkKind.Click)
+            {
+                return identity with { LinkId = UrlLink(pathAndQuery(state)), LinkIsUrl = true };
+            }
+        }
+        else
+        {
+            var groups = _pattern is null ? null : Groups(_pattern, pathAndQuery(state));
+            Func<string, string?> lookUp = groups is null ? name => value(state, name) : name => groups(name) ?? value(state, name);
+            if (_token is not null)
+            {
+                var fields = _token.Open(lookUp(_tokenName!));
+                var outer = lookUp;
+                lookUp = fields is null ? outer : name => fields(name) ?? outer(name);
+            }
+
+            identity = Build(lookUp, static (look, name) => look(name));
         }
 
         return _firstSeenStandsIn && identity is { SentAt: null, MessageId: not null } ? identity with { FirstSeenStandsIn = true } : identity;
     }
+
+    private LinkIdentity Build<TState>(TState state, Func<TState, string, string?> lookUp) =>
+        new(Id(lookUp(state, _fields.MessageId)), Id(lookUp(state, _fields.RecipientId)), Id(lookUp(state, _fields.LinkId)), SentAt(lookUp(state, _fields.SentAt)));
 
     /// <summary>The send time from unix seconds (or milliseconds, as JavaScript writes them); null when it is not one.</summary>
     public static DateTimeOffset? SentAt(string? text)

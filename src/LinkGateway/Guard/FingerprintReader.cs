@@ -22,7 +22,7 @@ internal static class FingerprintReader
             RequestedWith = Single(headers.XRequestedWith),
             IsSecureContext = request.IsHttps || IsLoopbackHost(request.Host.Host),
             ClientAddress = context.Connection.RemoteIpAddress,
-            Identity = identity.Read(kind, string.Concat(request.PathBase.Value, request.Path.Value, request.QueryString.Value), name => Value(request, name)),
+            Identity = identity.Read(kind, request, static r => string.Concat(r.PathBase.Value, r.Path.Value, r.QueryString.Value), Value),
             Ja4 = Tls.TlsClientHello.Ja4Of(context),
             ReceivedAt = now,
         };
