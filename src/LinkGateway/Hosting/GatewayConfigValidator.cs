@@ -157,18 +157,7 @@ public static class GatewayConfigValidator
 
     private static ScoringPolicy? ValidateScoring(LinkGatewayOptions options, List<string> errors, out Dictionary<Signal, double> weights)
     {
-        weights = [];
-        foreach (var (code, weight) in options.Weights)
-        {
-            if (!SignalCatalog.TryParse(code, out var signal))
-            {
-                errors.Add($"LinkGateway:Weights:{code}: unknown reason code ({ConfigNames.Hint(code, SignalCatalog.All.Select(e => e.Code))})");
-            }
-            else
-            {
-                weights[signal] = weight;
-            }
-        }
+        weights = WeightSettings.Read(options.Weights, LinkGatewayOptions.SectionName, errors);
 
         // The policy checks its thresholds and weights itself (ScoringPolicy.Problems): one place for the rules, named here by key.
         var problems = ScoringPolicy.Problems(options.Thresholds.Suspect, options.Thresholds.Bot, weights);

@@ -164,17 +164,10 @@ public sealed class HostPolicies
             return null;
         }
 
+        var own = WeightSettings.Read(overrides, path, errors);
         var weights = new Dictionary<Signal, double>(globalWeights);
-        var own = new Dictionary<Signal, double>();
-        foreach (var (code, weight) in overrides)
+        foreach (var (signal, weight) in own)
         {
-            if (!SignalCatalog.TryParse(code, out var signal))
-            {
-                errors.Add($"{path}:Weights:{code}: unknown reason code ({ConfigNames.Hint(code, SignalCatalog.All.Select(e => e.Code))})");
-                continue;
-            }
-
-            own[signal] = weight;
             weights[signal] = weight;
         }
 
