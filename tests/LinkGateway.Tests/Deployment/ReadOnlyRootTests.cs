@@ -30,15 +30,33 @@ public sealed class ReadOnlyRootTests
             var imageUrls = DockerfileTests.Gateway.Environment["ASPNETCORE_URLS"];
             Assert.Equal("http://+:8080", imageUrls);
             var urls = imageUrls.Replace(":8080", $":{port}", StringComparison.Ordinal); // a free port here; the image's own in a container
-            var programFolder = AppContext.BaseDirectory;
+            // The program and its configuration laid out as the image has them (/app, /app/config), owned by root: wherever the
+            // repository was cloned, the image's user can reach them only here (a clone under a 0700 folder it could not).
+            var programFolder = Path.Combine(folder.FullName, "app");
+            await RunAsync("cp", "-r", AppContext.BaseDirectory.TrimEnd('/'), programFolder);
+            await RunAsync("cp", "-r", Path.GetDirectoryName(RepoFiles.ConfigFile)!, Path.Combine(programFolder, "config"));
+            await RunAsync("chmod", "-R", "a+rX,go-w", programFolder);
+            var configFile = Path.Combine(programFolder, "config", Path.GetFileName(RepoFiles.ConfigFile));
+            ProcessStartInfo Gateway(params string[] args)
+            {
+                var start = new ProcessStartInfo("dotnet") { WorkingDirectory = programFolder };
+                start.ArgumentList.Add(Path.Combine(programFolder, "LinkGateway.dll"));
+                foreach (var arg in args)
+                {
+                    start.ArgumentList.Add(arg);
+                }
+
+                return start;
+            }
+
             Assert.NotEqual(0, (await RunAsync(AsImageUser(user, tmp, keyRing, urls, new ProcessStartInfo("test") { ArgumentList = { "-w", programFolder } }))).ExitCode);
-            Assert.NotEqual(0, (await RunAsync(AsImageUser(user, tmp, keyRing, urls, new ProcessStartInfo("test") { ArgumentList = { "-w", Path.GetDirectoryName(RepoFiles.ConfigFile)! } }))).ExitCode);
+            Assert.NotEqual(0, (await RunAsync(AsImageUser(user, tmp, keyRing, urls, new ProcessStartInfo("test") { ArgumentList = { "-w", Path.GetDirectoryName(configFile)! } }))).ExitCode);
             var started = DateTime.UtcNow;
 
             await using (var gateway = await GatewayProcess.StartAsync([new Uri($"http://127.0.0.1:{port}/healthz")],
-                AsImageUser(user, tmp, keyRing, urls, GatewayProcess.StartInfo("--config", RepoFiles.ConfigFile, $"--LinkGateway:Signing:Key={Convert.ToBase64String(new byte[32])}"))))
+                AsImageUser(user, tmp, keyRing, urls, Gateway("--config", configFile, $"--LinkGateway:Signing:Key={Convert.ToBase64String(new byte[32])}"))))
             {
-                var healthcheck = await GatewayProcess.RunWithOutputAsync(AsImageUser(user, tmp, keyRing, urls, GatewayProcess.StartInfo("healthcheck")));
+                var healthcheck = await GatewayProcess.RunWithOutputAsync(AsImageUser(user, tmp, keyRing, urls, Gateway("healthcheck")));
                 using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
                 using var shield = await client.GetAsync("/u/m-1/r-1");
                 var page = await shield.Content.ReadAsStringAsync();
