@@ -140,17 +140,21 @@ internal sealed class InProcessTable
             }
 
             Volatile.Write(ref _nextSweep, (now + _sweepEvery).UtcTicks);
-            foreach (var entity in _entities.Values)
-            {
-                if (entity.Expires <= now.UtcTicks)
-                {
-                    Evict(entity, expiredBy: now.UtcTicks);
-                }
-            }
-
+            EvictExpired(now);
             if (Bytes <= target)
             {
                 return;
+            }
+
+            // A compaction queued behind busy threads may have read the clock long before it got here: whatever expired
+            // since then goes before anything that is merely old (the oldest are often the tagged addresses worth keeping).
+            if (_time.GetUtcNow() is var later && later > now)
+            {
+                EvictExpired(later);
+                if (Bytes <= target)
+                {
+                    return;
+                }
             }
 
             // Oldest first, single-use marks after everything else. The keys are copied first: requests
@@ -166,6 +170,17 @@ internal sealed class InProcessTable
                 }
 
                 Evict(entity);
+            }
+        }
+    }
+
+    private void EvictExpired(DateTimeOffset now)
+    {
+        foreach (var entity in _entities.Values)
+        {
+            if (entity.Expires <= now.UtcTicks)
+            {
+                Evict(entity, expiredBy: now.UtcTicks);
             }
         }
     }

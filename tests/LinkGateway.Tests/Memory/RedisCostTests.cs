@@ -66,6 +66,35 @@ public sealed class RedisCostTests(RedisFixture redis)
         Assert.InRange(relay.ScriptRoundTrips - before, Requests, Requests + AllowedSplits);
     }
 
+    [Fact]
+    public async Task AServerThatForgotTheScripts_IsSentTheTextOnce_AndTheClickKeepsItsMemory()
+    {
+        // The gateway sends scripts by digest; a restarted or flushed server answers NOSCRIPT, and that call goes again as EVAL.
+        await using var host = await GatewayHost.StartAsync(redis.Server.Configuration, settings: new Dictionary<string, string?>
+        {
+            ["LinkGateway:Redis:ProbeInterval"] = "10s",
+        });
+        var circuit = host.Services.GetRequiredService<StoreCircuit>();
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration + ",allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        var address = Clients.NextAddress();
+        await host.Client.SendAsync(Clients.Browser("/c/m-flush/r-1/l-1", address));
+        await server.ScriptFlushAsync();
+
+        var (probes0, calls0) = (circuit.State().Probes, await CommandCallsAsync(server));
+        var afterFlush = await host.Client.SendAsync(Clients.Browser("/c/m-flush/r-2/l-1", address));
+        var (probes1, calls1) = (circuit.State().Probes, await CommandCallsAsync(server));
+        var next = await host.Client.SendAsync(Clients.Browser("/c/m-flush/r-3/l-1", address));
+        var (probes2, calls2) = (circuit.State().Probes, await CommandCallsAsync(server));
+
+        Assert.Equal((System.Net.HttpStatusCode.Redirect, System.Net.HttpStatusCode.Redirect), (afterFlush.StatusCode, next.StatusCode));
+        Assert.All(host.Ledger.Events, e => Assert.Null(e.Header("X-Bot-Degraded"))); // remembered throughout, never stateless
+        // The probe runs EVAL "return 1" on its own schedule: its calls are told apart.
+        Assert.Equal(1, calls1.GetValueOrDefault("eval") - calls0.GetValueOrDefault("eval") - (probes1 - probes0)); // the text, once
+        Assert.Equal(0, calls2.GetValueOrDefault("eval") - calls1.GetValueOrDefault("eval") - (probes2 - probes1)); // then the digest again
+        Assert.Equal(1, calls2.GetValueOrDefault("evalsha") - calls1.GetValueOrDefault("evalsha"));
+    }
+
     private static async Task<Dictionary<string, long>> CommandCallsAsync(IServer server)
     {
         var stats = await server.InfoAsync("commandstats");
