@@ -128,14 +128,14 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         local out = {'', 0, '', 0, '', 0, 0, 0, 0}
         if KEYS[{{KeyAt(Step.Address)}}] ~= '' then
           local a = {address(now, {{KeysFrom(Step.Address, AddressKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Address, AddressArgs)}}))}
-          out[1], out[2] = a[1], a[2]
+          out[{{Found.AddressTag + 1}}], out[{{Found.AddressFanout + 1}}] = a[1], a[2]
           for i = 3, #a do out[{{Found.Taken}} + i - 2] = a[i] end
         end
-        if KEYS[{{KeyAt(Step.Shape)}}] ~= '' then out[3], out[4] = tag(now, {{KeysFrom(Step.Shape, TagKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Shape, TagArgs)}})) end
-        if KEYS[{{KeyAt(Step.Network)}}] ~= '' then out[5] = tag(now, {{KeysFrom(Step.Network, TagKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Network, TagArgs)}})) end
-        if KEYS[{{KeyAt(Step.Message)}}] ~= '' then out[6], out[7] = message(now, {{KeysFrom(Step.Message, MessageKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Message, MessageArgs)}})) end
-        if KEYS[{{KeyAt(Step.Domain)}}] ~= '' then out[8] = window(now, {{KeysFrom(Step.Domain, WindowKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Domain, WindowArgs)}})) end
-        if KEYS[{{KeyAt(Step.Seen)}}] ~= '' then out[9] = seen(now, {{KeysFrom(Step.Seen, SeenKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Seen, SeenArgs)}})) end
+        if KEYS[{{KeyAt(Step.Shape)}}] ~= '' then out[{{Found.ShapeTag + 1}}], out[{{Found.ShapeFanout + 1}}] = tag(now, {{KeysFrom(Step.Shape, TagKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Shape, TagArgs)}})) end
+        if KEYS[{{KeyAt(Step.Network)}}] ~= '' then out[{{Found.NetworkTag + 1}}] = tag(now, {{KeysFrom(Step.Network, TagKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Network, TagArgs)}})) end
+        if KEYS[{{KeyAt(Step.Message)}}] ~= '' then out[{{Found.Links + 1}}], out[{{Found.NearHoneypot + 1}}] = message(now, {{KeysFrom(Step.Message, MessageKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Message, MessageArgs)}})) end
+        if KEYS[{{KeyAt(Step.Domain)}}] ~= '' then out[{{Found.DomainRecipients + 1}}] = window(now, {{KeysFrom(Step.Domain, WindowKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Domain, WindowArgs)}})) end
+        if KEYS[{{KeyAt(Step.Seen)}}] ~= '' then out[{{Found.FirstSeen + 1}}] = seen(now, {{KeysFrom(Step.Seen, SeenKeys)}}, unpack(ARGV, {{ArgsFrom(Step.Seen, SeenArgs)}})) end
         return out
         """);
 
@@ -239,6 +239,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     private async Task<StepResults> ExecuteAsync(StorePlan plan)
     {
         var now = (RedisValue)plan.Observation.Now.ToUnixTimeMilliseconds();
+        var db = _redis.GetDatabase();
         if (IsStandalone())
         {
             // Every step at its fixed place; an absent one leaves its first key empty, which the script skips.
@@ -252,11 +253,9 @@ public sealed class RedisGatewayMemory : IGatewayMemory
                 WriteStep(plan, step, keys.AsSpan(KeyAt(step) - 1, _keyCounts[(int)step]), args.AsSpan(ArgAt(step) - 1, _argCounts[(int)step]));
             }
 
-            var database = _redis.GetDatabase();
-            return Read((RedisResult[])(await _planScript.EvaluateAsync(database, database, keys, args).ConfigureAwait(false))!);
+            return Read((RedisResult[])(await _planScript.EvaluateAsync(db, db, keys, args).ConfigureAwait(false))!);
         }
 
-        var db = _redis.GetDatabase();
         var batch = db.CreateBatch();
         var pending = new Task<RedisResult>?[_steps.Length];
         foreach (var step in _steps)
@@ -273,22 +272,29 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         batch.Execute();
         await Task.WhenAll(pending.OfType<Task>()).ConfigureAwait(false);
 
-        // Each entity's reply into the whole plan's flat layout, an absent step's places as an empty entity's.
-        var found = Values(pending[(int)Step.Address]?.Result, 2);
-        var flat = new List<RedisResult> { found[0], found[1] };
-        flat.AddRange(Values(pending[(int)Step.Shape]?.Result, 2));
-        flat.Add(Values(pending[(int)Step.Network]?.Result, 1)[0]);
-        flat.AddRange(Values(pending[(int)Step.Message]?.Result, 2));
-        flat.Add(Values(pending[(int)Step.Domain]?.Result, 1)[0]);
-        flat.Add(Values(pending[(int)Step.Seen]?.Result, 1)[0]);
-        flat.AddRange(found.Skip(2));
-        return Read([.. flat]);
-    }
+        // Each entity's values at their places in the whole plan's flat reply; an absent step's stay empty (found nothing).
+        var address = Reply(Step.Address);
+        var flat = new RedisResult[Found.Taken + Math.Max(0, address.Length - 2)];
+        flat.AsSpan().Fill(RedisResult.Create(RedisValue.EmptyString));
+        Place(address, Found.AddressTag, Found.AddressFanout);
+        address.AsSpan(Math.Min(2, address.Length)).CopyTo(flat.AsSpan(Found.Taken));
+        Place(Reply(Step.Shape), Found.ShapeTag, Found.ShapeFanout);
+        Place(Reply(Step.Network), Found.NetworkTag);
+        Place(Reply(Step.Message), Found.Links, Found.NearHoneypot);
+        Place(Reply(Step.Domain), Found.DomainRecipients);
+        Place(Reply(Step.Seen), Found.FirstSeen);
+        return Read(flat);
 
-    // A step script's values; an absent step's are an empty entity's (no tag, nothing counted).
-    private static RedisResult[] Values(RedisResult? reply, int count) => reply is null
-        ? [.. Enumerable.Repeat(RedisResult.Create(RedisValue.EmptyString), count)]
-        : (RedisResult[])reply!;
+        RedisResult[] Reply(Step step) => pending[(int)step] is { } reply ? (RedisResult[])reply.Result! : [];
+
+        void Place(RedisResult[] values, params ReadOnlySpan<int> places)
+        {
+            for (var i = 0; i < Math.Min(values.Length, places.Length); i++)
+            {
+                flat[places[i]] = values[i];
+            }
+        }
+    }
 
     /// <summary>Writes a step's keys and arguments (after "now"); false when the plan has no such step.</summary>
     private static bool WriteStep(StorePlan plan, Step step, Span<RedisKey> keys, Span<RedisValue> args)

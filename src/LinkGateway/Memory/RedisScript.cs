@@ -14,8 +14,6 @@ internal sealed class RedisScript(string text)
 {
     private readonly byte[] _sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(text));
 
-    public string Text => text;
-
     /// <summary>
     /// Queues the script on <paramref name="first"/> (a database or a batch); when the server did not know it, sends it
     /// again with its text on <paramref name="retry"/> (a database: a batch has gone by then).
