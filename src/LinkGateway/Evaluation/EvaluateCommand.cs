@@ -104,6 +104,7 @@ public static class EvaluateCommand
             await output.WriteLineAsync(labels.Describe(labelsFile!));
         }
 
+        RefuseToOverwriteAnInput(outFile, ("--log", log), ("--labels", labelsFile), ("--config", launch.ConfigFile));
         await using var writer = outFile is null ? null : OutcomeWriter.Create(outFile);
         var summary = new EvaluationSummary();
         var balancer = new BalancerAddressCheck(replay.Snapshot.Detector.Signatures.Networks);
@@ -173,6 +174,25 @@ public static class EvaluateCommand
         + "a JSON key mapped with --fields ua=KEY; cs(User-Agent) in W3C #Fields) and replay again";
 
     /// <summary>A sample whose every request lacks a User-Agent is refused before the replay: the log does not record it.</summary>
+    // The outcome file is created empty: when it names a file this run reads, that file would be lost (on Linux nothing
+    // stops a second open of a file being read). Paths compare as the file system would reach them.
+    private static void RefuseToOverwriteAnInput(string? outFile, params ReadOnlySpan<(string Switch, string? Path)> inputs)
+    {
+        if (outFile is null)
+        {
+            return;
+        }
+
+        var target = Path.GetFullPath(outFile);
+        foreach (var (name, path) in inputs)
+        {
+            if (path is not null && string.Equals(Path.GetFullPath(path), target, StringComparison.Ordinal))
+            {
+                throw new LogRefusedException($"--out: {outFile} is the {name} file; name another file for the outcomes");
+            }
+        }
+    }
+
     private static void RefuseWithoutUserAgents(string name, IAccessLogFormat format, IReadOnlyList<(long Number, string Text)> sample)
     {
         var requests = sample.Select(line => format.Read(line.Text, line.Number, out _)).OfType<ReplayRequest>().ToList();

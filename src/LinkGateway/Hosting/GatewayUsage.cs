@@ -39,16 +39,16 @@ public static class GatewayUsage
         Documentation: docs/operations/deploy.md and docs/reference/configuration.md in the repository.
         """;
 
-    /// <summary>"LinkGateway 1.0.0 (commit 9c55879)": the informational version the SDK stamps, split at its '+' commit suffix.</summary>
-    public static string Version
+    /// <summary>"LinkGateway 1.0.0 (commit 9c55879)".</summary>
+    public static string Version => Build.Commit is { } commit ? $"LinkGateway {Build.Version} (commit {commit})" : $"LinkGateway {Build.Version}";
+
+    /// <summary>The version and commit this assembly was built from: the informational version the SDK stamps, split at its '+' commit suffix.</summary>
+    public static (string Version, string? Commit) Build { get; } = ReadBuild();
+
+    private static (string, string?) ReadBuild()
     {
-        get
-        {
-            var informational = typeof(GatewayUsage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-            var plus = informational.IndexOf('+', StringComparison.Ordinal);
-            return plus < 0
-                ? $"LinkGateway {informational}"
-                : $"LinkGateway {informational[..plus]} (commit {informational[(plus + 1)..]})";
-        }
+        var informational = typeof(GatewayUsage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        var plus = informational.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? (informational, null) : (informational[..plus], informational[(plus + 1)..]);
     }
 }

@@ -62,7 +62,10 @@ public static class HealthCheckCommand
         if (first is null)
         {
             var port = httpPorts?.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-            return new Uri($"http://127.0.0.1:{port ?? KestrelDefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}/healthz");
+            port ??= KestrelDefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number is > 0 and <= 65535
+                ? new Uri($"http://127.0.0.1:{number}/healthz")
+                : throw new GatewayConfigurationException([$"healthcheck: ASPNETCORE_HTTP_PORTS \"{port}\" is not a port; pass the URL ({Usage})"]);
         }
 
         // Uri does not parse "+" or "*" as a host: put loopback in their place first.

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Reflection;
 using LinkGateway.Contracts;
 using LinkGateway.Links;
 using LinkGateway.Memory;
@@ -68,17 +67,9 @@ public sealed class GatewayMetrics : IMetricsAtZero
         meter.CreateObservableGauge("linkgateway.store.degraded_share", () => Board.DegradedShare(), description: "Share of this node's verdicts in the last 5 minutes that were stateless (0..1)");
     }
 
-    /// <summary>The version and commit the running assembly was built from (its informational version, "1.0.0+COMMIT").</summary>
-    public static KeyValuePair<string, object?>[] BuildInfo()
-    {
-        var informational = typeof(GatewayMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-        var plus = informational.IndexOf('+', StringComparison.Ordinal);
-        return
-        [
-            new("version", plus < 0 ? informational : informational[..plus]),
-            new("commit", plus < 0 ? "unknown" : informational[(plus + 1)..]),
-        ];
-    }
+    /// <summary>The version and commit the running assembly was built from (<see cref="Hosting.GatewayUsage.Build"/>).</summary>
+    public static KeyValuePair<string, object?>[] BuildInfo() =>
+        [new("version", Hosting.GatewayUsage.Build.Version), new("commit", Hosting.GatewayUsage.Build.Commit ?? "unknown")];
 
     public void ExportAtZero()
     {

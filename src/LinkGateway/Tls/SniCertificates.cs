@@ -132,7 +132,7 @@ public sealed partial class SniCertificates : IDisposable
             {
                 pems = new DirectoryInfo(_folder).EnumerateFiles("*.pem").OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 Log.FolderUnreadable(_logger, _folder, e.Message);
                 return; // the running certificates stay

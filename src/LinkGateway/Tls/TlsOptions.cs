@@ -25,9 +25,24 @@ public sealed class TlsOptions
 
     public void Validate(string configDirectory, List<string> errors)
     {
-        if (CertificateFolderPath(configDirectory) is { } folder && !Directory.Exists(folder))
+        if (CertificateFolderPath(configDirectory) is not { } folder)
+        {
+            return;
+        }
+
+        if (!Directory.Exists(folder))
         {
             errors.Add($"LinkGateway:Tls:CertificateFolder: the folder {folder} does not exist (create it, empty if the certificates come later)");
+            return;
+        }
+
+        try
+        {
+            _ = Directory.EnumerateFiles(folder, "*.pem").Any();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"LinkGateway:Tls:CertificateFolder: the folder {folder} cannot be read ({e.Message}); give the gateway's user read access");
         }
     }
 }

@@ -109,6 +109,27 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal($"evaluate: --out: cannot write {missing}/v.csv: directory {missing} not found", stderr);
     }
 
+    [Theory]
+    [InlineData("--log")]
+    [InlineData("--labels")]
+    public async Task AsAProcess_OutNamingAFileItReads_IsRefused_AndThatFileIsUntouched(string input)
+    {
+        var log = await WriteOneRequestLogAsync();
+        var labels = Path.Combine(_folder.FullName, "labels.csv");
+        await File.WriteAllTextAsync(labels, "1,bot\n");
+        var target = input == "--log" ? log : labels;
+        var before = await File.ReadAllBytesAsync(target);
+
+        // The same file named another way (a relative path through its folder) is still the same file.
+        var (exitCode, stderr) = await GatewayProcess.RunAsync("evaluate", "--log", log, "--labels", labels,
+            "--out", Path.Combine(_folder.FullName, ".", Path.GetFileName(target)), "--config", RepoFiles.ConfigFile);
+
+        Assert.Equal(EvaluateCommand.InputRefusedExitCode, exitCode);
+        Assert.StartsWith($"evaluate: --out: ", stderr, StringComparison.Ordinal);
+        Assert.Contains($"is the {input} file", stderr, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(target));
+    }
+
     [Fact]
     public async Task AsAProcess_UnknownFormat_IsACommandLineErrorWithExitCode2()
     {

@@ -133,6 +133,17 @@ public sealed class CommandLineTests
         Assert.Equal(new Uri(expected), HealthCheckCommand.FromEnvironment(urls, httpPorts));
     }
 
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("70000")]
+    [InlineData("-1")]
+    public void HealthCheck_WithAPortThatIsNotOne_SaysWhichVariable_InsteadOfFailing(string httpPorts)
+    {
+        var refused = Assert.Throws<GatewayConfigurationException>(() => HealthCheckCommand.FromEnvironment(null, httpPorts));
+
+        Assert.Contains($"ASPNETCORE_HTTP_PORTS \"{httpPorts}\" is not a port", refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task StartupSummary_NamesVersionAddressesStoreModeAndSignatureAges_NeverTheAdminToken()
     {

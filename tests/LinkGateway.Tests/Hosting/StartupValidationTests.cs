@@ -113,6 +113,21 @@ public class StartupValidationTests
     }
 
     [Theory]
+    [InlineData("Url=https://a.example/h#x", "LinkGateway:FoldBack:Webhook:Url: must not have a #fragment")]
+    [InlineData("Url=https://user:secret@a.example/h", "LinkGateway:FoldBack:Webhook:Url: must not carry a user name or password")]
+    [InlineData("Url=ftp://a.example/h", "LinkGateway:FoldBack:Webhook:Url: \"ftp://a.example/h\" is not an absolute http or https URL")]
+    [InlineData("Url=https://a.example/h;FirstRetryDelay=00:05:00", "LinkGateway:FoldBack:Webhook:FirstRetryDelay: 300 s is longer than LinkGateway:FoldBack:Webhook:MaxRetryDelay")]
+    [InlineData("Url=https://a.example/h;ClaimAfter=00:02:00", "LinkGateway:FoldBack:Webhook:ClaimAfter: 120 s must be longer than MaxRetryDelay + Timeout (130 s)")]
+    public void BadWebhook_StopsStartUpNamingTheKey(string settings, string expected)
+    {
+        var webhook = settings.Split(';').Select(s => s.Split('=', 2)).ToDictionary(kv => $"LinkGateway:FoldBack:Webhook:{kv[0]}", kv => (string?)kv[1]);
+
+        var error = Assert.Throws<GatewayConfigurationException>(() => Build(webhook));
+
+        Assert.Contains(error.Errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("Token=t;TokenFormat=jwt", "LinkGateway:Identities:esp:Keys: TokenFormat jwt needs at least one key")]
     [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=HS256;Keys:k1:Secret=AQID", "LinkGateway:Identities:esp:Keys:k1:Secret: too short: 3 bytes")]
     [InlineData("Token=t;TokenFormat=jwt;Keys:k1:Algorithm=none", "LinkGateway:Identities:esp:Keys:k1:Algorithm: \"none\" is not allowed (allowed: HS256, ES256)")]
