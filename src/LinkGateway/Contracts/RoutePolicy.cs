@@ -166,7 +166,7 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
         var landing = LandingVerdictMode.Off;
         var landingText = metadata?.GetValueOrDefault(LandingVerdictKey);
         if (landingText is not null
-            && (!Enum.TryParse(landingText, ignoreCase: true, out landing) || int.TryParse(landingText, out _) || (landing != LandingVerdictMode.Off && kind != LinkKind.Click)))
+            && (!TryName(landingText, out landing) || (landing != LandingVerdictMode.Off && kind != LinkKind.Click)))
         {
             problem = $"{LandingVerdictKey}: \"{landingText}\" is not allowed here (off, query or cookie, on click routes)";
             return null;
@@ -174,7 +174,7 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
 
         var from = VerdictKind.Suspect;
         var fromText = metadata?.GetValueOrDefault(LandingVerdictFromKey);
-        if (fromText is not null && (!Enum.TryParse(fromText, ignoreCase: true, out from) || int.TryParse(fromText, out _)))
+        if (fromText is not null && !TryName(fromText, out from))
         {
             problem = $"{LandingVerdictFromKey}: \"{fromText}\" is not a verdict (suspect, bot, or human to tell every landing page)";
             return null;
@@ -198,13 +198,31 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
             return true;
         }
 
-        if (Enum.TryParse<GuardAction>(text, ignoreCase: true, out var parsed) && allowed.Contains(parsed) && !int.TryParse(text, out _))
+        if (TryName<GuardAction>(text, out var parsed) && allowed.Contains(parsed))
         {
             action = parsed;
             return true;
         }
 
         problem ??= $"{key}: \"{text}\" is not allowed for this LinkKind (allowed: {string.Join(", ", allowed.Select(a => a.ToString().ToLowerInvariant()))})";
+        return false;
+    }
+
+    // One of the enum's declared names, in any case. Enum.TryParse also takes numbers ("2") and comma lists, which it ORs
+    // together: "query,cookie" would pass as a third value and act as one of the two, silently.
+    private static bool TryName<T>(string text, out T value)
+        where T : struct, Enum
+    {
+        foreach (var name in Enum.GetNames<T>())
+        {
+            if (string.Equals(name, text.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                value = Enum.Parse<T>(name);
+                return true;
+            }
+        }
+
+        value = default;
         return false;
     }
 }

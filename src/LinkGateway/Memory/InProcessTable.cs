@@ -146,8 +146,9 @@ internal sealed class InProcessTable
                 return;
             }
 
-            // A compaction queued behind busy threads may have read the clock long before it got here: whatever expired
-            // since then goes before anything that is merely old (the oldest are often the tagged addresses worth keeping).
+            // The clock may have moved on since this compaction read it: it waited for the lock or for a thread, or ran for a
+            // request holding that request's time, while requests kept adding. Whatever has expired by now goes before anything
+            // that is merely old (the oldest are often the tagged addresses worth keeping).
             if (_time.GetUtcNow() is var later && later > now)
             {
                 EvictExpired(later);
@@ -176,7 +177,7 @@ internal sealed class InProcessTable
 
     private void EvictExpired(DateTimeOffset now)
     {
-        foreach (var entity in _entities.Values)
+        foreach (var (_, entity) in _entities) // enumerating takes no lock and copies nothing, unlike Values
         {
             if (entity.Expires <= now.UtcTicks)
             {

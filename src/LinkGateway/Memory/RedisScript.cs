@@ -26,7 +26,9 @@ internal sealed class RedisScript(string text)
         }
         catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
-            return await retry.ScriptEvaluateAsync(text, keys, args).ConfigureAwait(false);
+            // NoScriptCache: one EVAL with the text, not the client's SCRIPT LOAD and then EVAL, and nothing kept in its
+            // text-keyed cache.
+            return await retry.ScriptEvaluateAsync(text, keys, args, CommandFlags.NoScriptCache).ConfigureAwait(false);
         }
     }
 }

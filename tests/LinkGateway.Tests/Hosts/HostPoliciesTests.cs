@@ -127,6 +127,20 @@ public sealed class HostPoliciesTests : IAsyncLifetime
     }
 
     [Fact]
+    public void TheAnyEntry_KeepsTheOriginsHost_UnlessTold_ANamedHostForwardsItsOwn()
+    {
+        // "*" answers for whatever Host a client writes: forwarding it by default would hand a scanner's invented Host to
+        // an origin that routes by Host.
+        var hosts = Compile(new() { ["*"] = new(), ["links.example.com"] = new(), ["*.example.net"] = new() });
+        var told = Compile(new() { ["*"] = new() { ForwardHost = true } });
+
+        Assert.False(hosts.For("victim.example").ForwardHost);
+        Assert.True(hosts.For("links.example.com").ForwardHost);
+        Assert.True(hosts.For("a.example.net").ForwardHost);
+        Assert.True(told.For("victim.example").ForwardHost);
+    }
+
+    [Fact]
     public void WithoutEntries_EveryHostHasTheGlobalPolicy_AndKeepsTheOriginsHost()
     {
         var global = new VerdictScorer(ScoringPolicy.Default);

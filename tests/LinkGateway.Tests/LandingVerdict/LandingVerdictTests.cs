@@ -117,9 +117,25 @@ public sealed class LandingVerdictTests
     }
 
     [Theory]
+    [InlineData("https://shop.example/p", "V", "https://shop.example/p?lg_v=V")]
+    [InlineData("https://shop.example/p?a=1#f", "V", "https://shop.example/p?a=1&lg_v=V#f")]
+    [InlineData("https://shop.example/p?a=1&lg_v=human.1.x&b=2#f", "bot.2.y", "https://shop.example/p?a=1&b=2&lg_v=bot.2.y#f")] // the origin's own, replaced
+    [InlineData("https://shop.example/p?lg_v", "V", "https://shop.example/p?lg_v=V")]
+    [InlineData("https://shop.example/p?lg_v=a&lg_v=b", "V", "https://shop.example/p?lg_v=V")]
+    [InlineData("https://shop.example/p?lg_vx=1", "V", "https://shop.example/p?lg_vx=1&lg_v=V")] // another parameter that starts alike stays
+    public void TheVerdictParameter_ReplacesAnyTheOriginWrote_AndKeepsTheRest(string location, string value, string expected)
+    {
+        Assert.Equal(expected, LandingVerdictTransformProvider.WithParameter(location, value));
+    }
+
+    [Theory]
     [InlineData("ReverseProxy:Routes:unsubscribe:Metadata:LandingVerdict", "query", "ReverseProxy:Routes:unsubscribe:Metadata:LandingVerdict: \"query\" is not allowed here (off, query or cookie, on click routes)")]
     [InlineData("ReverseProxy:Routes:click:Metadata:LandingVerdict", "header", "ReverseProxy:Routes:click:Metadata:LandingVerdict: \"header\" is not allowed here")]
     [InlineData("ReverseProxy:Routes:click:Metadata:LandingVerdictFrom", "maybe", "ReverseProxy:Routes:click:Metadata:LandingVerdictFrom: \"maybe\" is not a verdict")]
+    [InlineData("ReverseProxy:Routes:click:Metadata:LandingVerdict", "query,cookie", "ReverseProxy:Routes:click:Metadata:LandingVerdict: \"query,cookie\" is not allowed here")]
+    [InlineData("ReverseProxy:Routes:click:Metadata:LandingVerdict", "1", "ReverseProxy:Routes:click:Metadata:LandingVerdict: \"1\" is not allowed here")]
+    [InlineData("ReverseProxy:Routes:click:Metadata:LandingVerdictFrom", "suspect,bot", "ReverseProxy:Routes:click:Metadata:LandingVerdictFrom: \"suspect,bot\" is not a verdict")]
+    [InlineData("ReverseProxy:Routes:click:Metadata:OnBot", "forward,interstitial", "ReverseProxy:Routes:click:Metadata:OnBot: \"forward,interstitial\" is not allowed")]
     [InlineData("ReverseProxy:Routes:click:Metadata:LandingVerdic", "query", "ReverseProxy:Routes:click:Metadata:LandingVerdic: unknown key (did you mean LandingVerdict?)")]
     public void BadMetadata_StopsStartUpNamingTheKey(string key, string value, string expected)
     {

@@ -462,6 +462,25 @@ public abstract class GatewayMemoryConformance
     }
 
     [Fact]
+    public async Task FirstSighting_IsSetOnce_AndReadBack_OnlyWhenTheLayoutAsks()
+    {
+        var message = Unique("m-seen");
+        var first = Request(Address(), message, "r1", "l1");
+        first = first with { Identity = first.Identity with { FirstSeenStandsIn = true } };
+        var later = Request(Address(), message, "r2", "l1");
+        later = later with { Now = first.Now.AddSeconds(5), Identity = later.Identity with { FirstSeenStandsIn = true } };
+        var unasked = Request(Address(), message, "r3", "l1");
+
+        var atFirst = await Memory.ObserveAsync(first, default);
+        var atLater = await Memory.ObserveAsync(later, default);
+        var notAsked = await Memory.ObserveAsync(unasked, default);
+
+        var expected = DateTimeOffset.FromUnixTimeMilliseconds(first.Now.ToUnixTimeMilliseconds());
+        Assert.Equal((expected, expected), (atFirst.FirstSeen, atLater.FirstSeen));
+        Assert.Null(notAsked.FirstSeen);
+    }
+
+    [Fact]
     public async Task Ping_Answers()
     {
         Assert.True(await Memory.PingAsync(default) >= TimeSpan.Zero);
@@ -636,7 +655,7 @@ public sealed class RedisGatewayMemoryTests : GatewayMemoryConformance, IAsyncLi
         foreach (var key in keys)
         {
             // One { and one } each: an id can neither end the hash tag early nor move a key to another slot.
-            Assert.Matches(@"^lg:conformance-[0-9a-f]+:\{(ip|net|m|mc|shape):[^{}]+\}:(tag|recent|honey|rcpt|links)(:[^{}]+)?$", key);
+            Assert.Matches(@"^lg:conformance-[0-9a-f]+:\{(ip|net|m|mc|shape|msg):[^{}]+\}:(tag|recent|honey|rcpt|links|seen)(:[^{}]+)?$", key);
             var ttl = await _connection.GetDatabase().KeyTimeToLiveAsync(key);
             Assert.True(ttl is not null && ttl > TimeSpan.Zero && ttl <= Ttl, $"{key} has TTL {ttl}");
         }

@@ -93,6 +93,7 @@ public sealed class RedisCostTests(RedisFixture redis)
         Assert.Equal(1, calls1.GetValueOrDefault("eval") - calls0.GetValueOrDefault("eval") - (probes1 - probes0)); // the text, once
         Assert.Equal(0, calls2.GetValueOrDefault("eval") - calls1.GetValueOrDefault("eval") - (probes2 - probes1)); // then the digest again
         Assert.Equal(1, calls2.GetValueOrDefault("evalsha") - calls1.GetValueOrDefault("evalsha"));
+        Assert.Equal(0, calls2.GetValueOrDefault("script|load") - calls0.GetValueOrDefault("script|load")); // the text went once, as that EVAL
     }
 
     private static async Task<Dictionary<string, long>> CommandCallsAsync(IServer server)
