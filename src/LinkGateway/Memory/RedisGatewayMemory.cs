@@ -326,7 +326,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     }
 
     /// <summary>
-    /// Whether every server the multiplexer knows is a standalone Redis, so that one script may touch keys of any slot. A
+    /// Whether every server the multiplexer reaches is a standalone Redis, so that one script may touch keys of any slot. A
     /// cluster, a proxy in front of several servers, or a topology not yet known takes the per-entity path, which works on
     /// all of them.
     /// </summary>
@@ -337,13 +337,15 @@ public sealed class RedisGatewayMemory : IGatewayMemory
             return _topology == Topology.Standalone;
         }
 
-        var servers = _redis.GetServers();
-        if (servers.Length == 0 || servers.Any(server => !server.IsConnected))
+        // From the servers that answered: a listed replica that is down must not keep every request on the per-entity path
+        // (each script costs Redis more there). When it comes back, ConnectionRestored asks again.
+        var connected = _redis.GetServers().Where(server => server.IsConnected).ToList();
+        if (connected.Count == 0)
         {
             return false; // not settled yet: ask again on the next request
         }
 
-        var standalone = servers.All(server => server.ServerType == ServerType.Standalone);
+        var standalone = connected.All(server => server.ServerType == ServerType.Standalone);
         _topology = standalone ? Topology.Standalone : Topology.Sharded;
         return standalone;
     }

@@ -120,8 +120,9 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 
     /// <summary>
     /// The masters that serve data: of a cluster, those holding slots in the multiplexer's latest view (a failed master's
-    /// slots move to its promoted replica); of a standalone server, the one that is not a replica; before the first
-    /// connection, the configured endpoints.
+    /// slots move to its promoted replica); of standalone servers, the connected one that is not a replica; when none is
+    /// (before the first connection, the primary down), every configured endpoint. A listed server that is down and was
+    /// never reached has no known role: probing it as a master would make every verdict stateless while the primary answers.
     /// </summary>
     private IEnumerable<System.Net.EndPoint> Masters()
     {
@@ -134,7 +135,7 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
             }
         }
 
-        var masters = known.Where(endpoint => redis.GetServer(endpoint) is { IsReplica: false }).ToList();
+        var masters = known.Where(endpoint => redis.GetServer(endpoint) is { IsConnected: true, IsReplica: false }).ToList();
         return masters.Count > 0 ? masters : options.EndPoints;
     }
 

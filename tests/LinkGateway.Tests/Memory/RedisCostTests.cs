@@ -50,6 +50,31 @@ public sealed class RedisCostTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task AListedServerThatIsDown_NeitherMakesVerdictsStateless_NorKeepsTheOneScriptPathAway()
+    {
+        // A configuration naming a replica as well, the replica down (nothing listens on a fresh loopback port): the primary
+        // answers, so requests keep their memory, one script each.
+        var configuration = $"{redis.Server.Configuration},127.0.0.1:{RedisServer.FreeLoopbackPort()}";
+        await using var host = await GatewayHost.StartAsync(configuration, settings: new Dictionary<string, string?>
+        {
+            ["LinkGateway:Redis:ProbeInterval"] = "10s",
+        });
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration + ",allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        await host.Client.SendAsync(Clients.Browser("/c/m-warm/r-warm/l-1", Clients.NextAddress()));
+
+        var before = await CommandCallsAsync(server);
+        for (var i = 0; i < Requests; i++)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, (await host.Client.SendAsync(Clients.Browser($"/c/m-down/r-{i}/l-1", Clients.NextAddress()))).StatusCode);
+        }
+
+        var after = await CommandCallsAsync(server);
+        Assert.Equal(Requests, after.GetValueOrDefault("evalsha") - before.GetValueOrDefault("evalsha")); // one script each, not five
+        Assert.All(host.Ledger.Events, e => Assert.Null(e.Header("X-Bot-Degraded")));
+    }
+
+    [Fact]
     public async Task ScannerThatIsAlreadyABot_TagsInTheSameRoundTrip()
     {
         await using var relay = new RoundTripCountingRelay(redis.Server.Configuration);
