@@ -42,7 +42,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         CancellationToken cancellationToken, HostPolicy? host = null)
     {
         var snapshot = snapshots.Current;
-        if (fingerprint.Identity is { FirstSeenStandsIn: true, MessageId: { } message } && _firstSeen.Find(message) is { } seen)
+        if (fingerprint.Identity is { FirstSeenStandsIn: true, MessageId: { } message } && _firstSeen.Find(message, time.GetUtcNow()) is { } seen)
         {
             fingerprint = fingerprint with { Identity = fingerprint.Identity with { SentAt = seen, FirstSeenStandsIn = false } };
         }
@@ -201,7 +201,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
         {
             // This node had not seen the message yet: the store's first sighting is its send time from now on. The request
             // that made the first sighting has nothing before it, so it is never fast.
-            _firstSeen.Add(message, firstSeen);
+            _firstSeen.Add(message, firstSeen, observation.TagTtl);
             if (firstSeen.ToUnixTimeMilliseconds() < observation.Now.ToUnixTimeMilliseconds()) // the store keeps milliseconds
             {
                 signals = signals.Union(snapshot.Detector.Timing(observation.Now, firstSeen));

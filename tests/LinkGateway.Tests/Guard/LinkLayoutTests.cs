@@ -57,6 +57,22 @@ public sealed class LinkLayoutTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task ANodesCopyOfAFirstSighting_EndsWithTheStoresSighting()
+    {
+        // The in-process store follows the test's clock, so the store's sighting really expires after Memory:TagTtl.
+        await using var node = await GatewayHost.StartAsync(time: _time, configFile: Example("pattern-first-seen.json"));
+        await Get(node, "/e/c/m-q.r-1.l-1", Clients.NextAddress()); // the first sighting: this node keeps a copy
+
+        _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        var scanner = Clients.NextAddress();
+        await Get(node, "/e/c/m-q.r-2.l-1", scanner);
+        var second = await Get(node, "/e/c/m-q.r-2.l-2", scanner);
+
+        // The store saw the message anew a moment ago: a delivery-time burst, as a node without the copy judges it.
+        Assert.Contains("burst.links", second.Reasons);
+    }
+
+    [Fact]
     public async Task Jwt_Hs256AndEs256TokensAreIdentity_AForgedOneIsForwardedAndJudgedWithout()
     {
         var secret = RandomNumberGenerator.GetBytes(32);
