@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -133,7 +132,7 @@ public sealed class IdentityProfile
 
     /// <summary>A URL as a link id: itself when it is a bounded id, else a digest of it (distinct URLs stay distinct).</summary>
     private static string UrlLink(string pathAndQuery) =>
-        Id(pathAndQuery) ?? "url:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(pathAndQuery)).AsSpan(0, 16));
+        Id(pathAndQuery) ?? "url:" + Fingerprinting.ShortDigest.Of(pathAndQuery);
 
     /// <summary>Longest path and query a pattern reads: an id layout's URL is short, and a longer one is not worth the CPU.</summary>
     public const int MaxPatternInput = 4096;
@@ -166,15 +165,5 @@ public sealed class IdentityProfile
 
     // The path arrives decoded already; groups over the query see it as sent, and ids are compared decoded, as route values
     // and query parameters are.
-    private static string Unescape(string text)
-    {
-        try
-        {
-            return text.Contains('%') ? Uri.UnescapeDataString(text) : text;
-        }
-        catch (UriFormatException)
-        {
-            return text;
-        }
-    }
+    private static string Unescape(string text) => Uri.UnescapeDataString(text); // leaves a malformed escape as it is; never throws
 }

@@ -32,17 +32,17 @@ public abstract class LinkToken
     public static LinkToken Jwt(IReadOnlyList<JwtKey> keys) => new JwtToken(keys);
 
     /// <summary>A JSON object's members as text: strings as they are, numbers as written; other values are no field.</summary>
-    internal static Func<string, string?>? Fields(ReadOnlySpan<byte> json)
+    internal static Func<string, string?>? Fields(ReadOnlyMemory<byte> json)
     {
         // A token is anyone's bytes: not UTF-8, or a string escaping a lone surrogate ("\ud800"), is no token, never an error.
-        if (!System.Text.Unicode.Utf8.IsValid(json))
+        if (!System.Text.Unicode.Utf8.IsValid(json.Span))
         {
             return null;
         }
 
         try
         {
-            using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return null;
@@ -74,21 +74,17 @@ public abstract class LinkToken
     /// <summary>Base64url or standard base64, padded or not; null when it is neither.</summary>
     internal static byte[]? DecodeBase64(string text)
     {
-        var normalized = text.Replace('-', '+').Replace('_', '/').TrimEnd('=');
-        normalized = (normalized.Length % 4) switch
-        {
-            0 => normalized,
-            2 => normalized + "==",
-            3 => normalized + "=",
-            _ => null!,
-        };
-        if (normalized is null)
+        var unpadded = text.Replace('-', '+').Replace('_', '/').TrimEnd('=');
+        var padding = (4 - (unpadded.Length % 4)) % 4; // two '=' after 2 characters, one after 3; no base64 leaves 1
+        if (padding == 3)
         {
             return null;
         }
 
-        var bytes = new byte[normalized.Length / 4 * 3];
-        return Convert.TryFromBase64String(normalized, bytes, out var written) ? bytes[..written] : null;
+        var bytes = new byte[((unpadded.Length + padding) / 4 * 3) - padding];
+        return Convert.TryFromBase64String(unpadded + new string('=', padding), bytes, out var written)
+            ? written == bytes.Length ? bytes : bytes[..written] // shorter only when the text held white space, which base64 skips
+            : null;
     }
 
     private sealed class JsonToken : LinkToken

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Guard;
 using LinkGateway.Memory;
@@ -21,7 +20,7 @@ public readonly record struct PassHolder(string Network, string UserAgentHash)
 
     // The payload is encrypted: the hash only keeps a long User-Agent from making every token long.
     public static PassHolder Of(IPAddress? address, string? userAgent) =>
-        new(NetworkPrefix.Of(address) ?? "-", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userAgent ?? string.Empty)).AsSpan(0, 16)));
+        new(NetworkPrefix.Of(address) ?? "-", ShortDigest.Of(userAgent ?? string.Empty));
 }
 
 /// <summary>A pass that decrypted, has not expired and is bound to the URL and the client at hand; not yet used.</summary>

@@ -219,7 +219,6 @@ internal sealed class InProcessEntity
 
     public IReadOnlyList<RecentRequest> Recent => _recent is null ? [] : [.. _recent];
 
-    /// <summary>SET of the hit time, PX the honeypot window.</summary>
     /// <summary>
     /// SET NX PX then GET: the time first stamped while it lives, else <paramref name="now"/>, stamped. A message's first
     /// sighting uses the honeypot mark's fields, on an entity of its own.
@@ -235,6 +234,7 @@ internal sealed class InProcessEntity
         return new DateTimeOffset(_honeypotAt, TimeSpan.Zero);
     }
 
+    /// <summary>SET of the hit time, PX the honeypot window.</summary>
     public void MarkHoneypot(DateTimeOffset now, TimeSpan window)
     {
         _honeypotAt = now.UtcTicks;

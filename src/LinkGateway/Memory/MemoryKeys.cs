@@ -45,7 +45,7 @@ public sealed class MemoryKeys(string prefix)
     /// named by its digest: this key outlives the windows, and its name should not cost what a client chose to send.
     /// </summary>
     public string Message(string messageId) =>
-        $"{Prefix}{{msg:{(messageId.Length <= 64 ? EscapeId(messageId) : "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(messageId)).AsSpan(0, 16)))}}}";
+        $"{Prefix}{{msg:{(messageId.Length <= 64 ? EscapeId(messageId) : "sha256:" + Fingerprinting.ShortDigest.Of(messageId))}}}";
 
     /// <summary><c>lg:{mc:MESSAGE:CLIENT}</c>: append <c>:rcpt</c> (burst.domain: one message's recipients reached by one client shape).</summary>
     public string MessageClient(string messageId, string shapeKey) => $"{Prefix}{{mc:{EscapeId(messageId)}:{shapeKey}}}";

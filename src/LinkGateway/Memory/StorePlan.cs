@@ -44,8 +44,8 @@ public readonly record struct StepResults(
 /// <summary>
 /// The store's work for one request, described once — keys, windows, caps, tags, what comes back — from the request and
 /// the behaviour settings in force (a hot reload changes them for the next request). Both stores carry the same plan out:
-/// Redis as one script per entity in one round trip, the in-process store on its entities; <see cref="Recall"/> turns
-/// what they found into behaviour facts and fold-back the same way for both.
+/// Redis in one round trip (one script on a standalone Redis, one per entity on a cluster), the in-process store on its
+/// entities; <see cref="Recall"/> turns what they found into behaviour facts and fold-back the same way for both.
 /// <para>
 /// Behaviour is counted per client — its software (User-Agent and header shape) from its network — and fold-back names
 /// only the tagged client's own requests: offices, relays and households share addresses, and anyone who knows a
@@ -55,7 +55,6 @@ public readonly record struct StepResults(
 public sealed record StorePlan(MemoryObservation Observation, AddressStep? Address, ShapeStep? Shape, NetworkStep? Network, MessageStep? Message,
     WindowCount? Domain, SeenStep? Seen)
 {
-
     /// <summary>The plan of a request's round trip (<see cref="IGatewayMemory.ObserveAsync"/>).</summary>
     public static StorePlan Observe(MemoryObservation o, MemoryKeys keys)
     {
