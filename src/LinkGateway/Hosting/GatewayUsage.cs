@@ -1,4 +1,4 @@
-using System.Reflection;
+using LinkGateway.Contracts;
 
 namespace LinkGateway.Hosting;
 
@@ -40,15 +40,5 @@ public static class GatewayUsage
         """;
 
     /// <summary>"LinkGateway 1.0.0 (commit 9c55879)".</summary>
-    public static string Version => Build.Commit is { } commit ? $"LinkGateway {Build.Version} (commit {commit})" : $"LinkGateway {Build.Version}";
-
-    /// <summary>The version and commit this assembly was built from: the informational version the SDK stamps, split at its '+' commit suffix.</summary>
-    public static (string Version, string? Commit) Build { get; } = ReadBuild();
-
-    private static (string, string?) ReadBuild()
-    {
-        var informational = typeof(GatewayUsage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-        var plus = informational.IndexOf('+', StringComparison.Ordinal);
-        return plus < 0 ? (informational, null) : (informational[..plus], informational[(plus + 1)..]);
-    }
+    public static string Version => BuildVersion.Current is (var version, { } commit) ? $"LinkGateway {version} (commit {commit})" : $"LinkGateway {BuildVersion.Current.Version}";
 }

@@ -67,9 +67,9 @@ public sealed class GatewayMetrics : IMetricsAtZero
         meter.CreateObservableGauge("linkgateway.store.degraded_share", () => Board.DegradedShare(), description: "Share of this node's verdicts in the last 5 minutes that were stateless (0..1)");
     }
 
-    /// <summary>The version and commit the running assembly was built from (<see cref="Hosting.GatewayUsage.Build"/>).</summary>
+    /// <summary>The version and commit the running assembly was built from (<see cref="BuildVersion"/>).</summary>
     public static KeyValuePair<string, object?>[] BuildInfo() =>
-        [new("version", Hosting.GatewayUsage.Build.Version), new("commit", Hosting.GatewayUsage.Build.Commit ?? "unknown")];
+        [new("version", BuildVersion.Current.Version), new("commit", BuildVersion.Current.Commit ?? "unknown")];
 
     public void ExportAtZero()
     {
