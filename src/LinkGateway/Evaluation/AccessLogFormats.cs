@@ -19,7 +19,7 @@ public static class AccessLogFormats
     {
         if (fieldMapping is not null && !JsonNames.Contains(name))
         {
-            throw new GatewayConfigurationException([$"--fields: applies to the JSON formats ({string.Join(", ", JsonNames)}), not to {name}"]);
+            throw FieldsNotApplicable(name);
         }
 
         return name switch
@@ -67,7 +67,7 @@ public static class AccessLogFormats
             // A text log given a field mapping is a wrong command line, said as it is with --format: not a JSON reader's "bad JSON".
             if (Detect(sample, fieldMapping: null, out _) is { } text && !JsonNames.Contains(text.Name))
             {
-                Create(text.Name, fieldMapping);
+                throw FieldsNotApplicable(text.Name);
             }
 
             Create("nginx-json", fieldMapping).Read(first.Text, first.Number, out var why);
@@ -80,6 +80,9 @@ public static class AccessLogFormats
                 : $"no known log format in the first {sample.Count} lines (line {first.Number}: \"{Shorten(first.Text)}\"): pass --format ({string.Join(", ", Names)})";
         return null;
     }
+
+    private static GatewayConfigurationException FieldsNotApplicable(string name) =>
+        new([$"--fields: applies to the JSON formats ({string.Join(", ", JsonNames)}), not to {name}"]);
 
     private static JsonLogFields Fields(JsonLogFields defaults, string? mapping) => mapping is null ? defaults : defaults.With(mapping);
 

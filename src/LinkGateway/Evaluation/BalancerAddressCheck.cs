@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using LinkGateway.ProxyTrust;
 using LinkGateway.Signatures;
 
 namespace LinkGateway.Evaluation;
@@ -9,8 +9,8 @@ namespace LinkGateway.Evaluation;
 /// <summary>
 /// Notices a log whose client addresses are a balancer's or a proxy's rather than the clients': then every person shares a
 /// few addresses, fan-out signals fire on them, and the replay calls people bots that the gateway (which reads the real
-/// client behind trusted proxies) would not. Two shapes: most requests from a few private, loopback or CDN (Cloudflare)
-/// addresses; or one address carrying a large share of requests with many distinct User-Agents and recipients, which no
+/// client behind trusted proxies) would not. Two shapes: most requests from a few private or loopback addresses, or from
+/// CDN (Cloudflare) addresses however many (its edge reaches an origin from a great many); or one address carrying a large share of requests with many distinct User-Agents and recipients, which no
 /// single client or scanner does. Memory is bounded: addresses beyond the first <see cref="TrackedAddresses"/> are counted,
 /// not tracked (a balancer's address, carrying a large share, appears early).
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class BalancerAddressCheck(NetworkRangeSet networks)
     /// <summary>"A large share" of requests from balancer-like addresses.</summary>
     public const double BalancerShare = 0.5;
 
-    /// <summary>"Few" balancer-like addresses: a pool of balancer nodes, not a population.</summary>
+    /// <summary>"Few" private or loopback addresses: a pool of balancer nodes, not a population (a CDN's edge is not held to it).</summary>
     public const int FewAddresses = 16;
 
     /// <summary>One address carrying this share of all requests with <see cref="ManyDistinct"/> User-Agents and recipients is a shared hop.</summary>
@@ -44,25 +44,21 @@ public sealed class BalancerAddressCheck(NetworkRangeSet networks)
             return;
         }
 
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
+        address = TrustedProxies.Unmapped(address);
         if (!_addresses.TryGetValue(address, out var tally))
         {
             if (_addresses.Count >= TrackedAddresses)
             {
-                _balancerLike += IsBalancerLike(address) ? 1 : 0;
+                _balancerLike += HopOf(address) is Hop.None ? 0 : 1;
                 return;
             }
 
-            tally = new Tally(IsBalancerLike(address));
+            tally = new Tally(HopOf(address));
             _addresses[address] = tally;
         }
 
         tally.Add(userAgent, recipient);
-        _balancerLike += tally.BalancerLike ? 1 : 0;
+        _balancerLike += tally.Hop is Hop.None ? 0 : 1;
     }
 
     /// <summary>The warning to print, or null when the addresses look like clients'.</summary>
@@ -74,9 +70,9 @@ public sealed class BalancerAddressCheck(NetworkRangeSet networks)
         }
 
         var c = CultureInfo.InvariantCulture;
-        var balancers = _addresses.Where(a => a.Value.BalancerLike).OrderByDescending(a => a.Value.Requests).ToList();
+        var balancers = _addresses.Where(a => a.Value.Hop is not Hop.None).OrderByDescending(a => a.Value.Requests).ToList();
         string? finding = null;
-        if ((double)_balancerLike / _requests >= BalancerShare && balancers.Count <= FewAddresses)
+        if ((double)_balancerLike / _requests >= BalancerShare && balancers.Count(a => a.Value.Hop is Hop.Private) <= FewAddresses)
         {
             finding = string.Create(c, $"{(double)_balancerLike / _requests:P0} of requests come from {balancers.Count} private, loopback or CDN addresses ({Join(balancers)})");
         }
@@ -99,26 +95,10 @@ public sealed class BalancerAddressCheck(NetworkRangeSet networks)
             .ToString().TrimEnd();
     }
 
-    /// <summary>Private (RFC 1918, RFC 4193), loopback, link-local, shared (RFC 6598), or one of Cloudflare's published ranges.</summary>
-    private bool IsBalancerLike(IPAddress address)
-    {
-        if (IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6UniqueLocal)
-        {
-            return true;
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            Span<byte> b = stackalloc byte[4];
-            address.TryWriteBytes(b, out _);
-            if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xF0) == 16) || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254) || (b[0] == 100 && (b[1] & 0xC0) == 64))
-            {
-                return true;
-            }
-        }
-
-        return networks.Lookup(address)?.Family == "cloudflare";
-    }
+    private Hop HopOf(IPAddress address) =>
+        TrustedProxies.LooksPrivate(address) ? Hop.Private
+        : networks.Lookup(address)?.Family == "cloudflare" ? Hop.Cdn
+        : Hop.None;
 
     private static string Join(IEnumerable<KeyValuePair<IPAddress, Tally>> addresses)
     {
@@ -126,10 +106,22 @@ public sealed class BalancerAddressCheck(NetworkRangeSet networks)
         return string.Join(", ", list) + (addresses.Skip(4).Any() ? ", …" : string.Empty);
     }
 
-    /// <summary>Requests of one address and its distinct User-Agents and recipients, each counted up to <see cref="ManyDistinct"/>.</summary>
-    private sealed class Tally(bool balancerLike)
+    /// <summary>What an address may be in front of the clients: nothing, a balancer of the operator's own, or a CDN's edge.</summary>
+    private enum Hop
     {
-        public bool BalancerLike { get; } = balancerLike;
+        None,
+
+        /// <summary>Private (RFC 1918, RFC 4193), loopback, link-local or shared (RFC 6598): <see cref="TrustedProxies.LooksPrivate"/>.</summary>
+        Private,
+
+        /// <summary>One of Cloudflare's published ranges.</summary>
+        Cdn,
+    }
+
+    /// <summary>Requests of one address and its distinct User-Agents and recipients, each counted up to <see cref="ManyDistinct"/>.</summary>
+    private sealed class Tally(Hop hop)
+    {
+        public Hop Hop { get; } = hop;
 
         public long Requests { get; private set; }
 

@@ -131,7 +131,15 @@ public static class EvaluateCommand
                 continue;
             }
 
-            var label = request.Label ?? labels?.ByLine.GetValueOrDefault(number);
+            // An in-log label evaluate cannot read ("-", a typo) is counted, and the labels file speaks for the line instead.
+            var label = request.Label;
+            if (label is not null && Labels.IsBot(label) is null)
+            {
+                summary.AddUnreadableLabel(number, label);
+                label = null;
+            }
+
+            label ??= labels?.ByLine.GetValueOrDefault(number);
             summary.Add(outcome, label);
             balancer.Add(request.ClientAddress, request.UserAgent, outcome.Identity.RecipientId);
             writer?.Write(outcome, label);

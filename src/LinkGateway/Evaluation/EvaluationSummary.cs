@@ -28,6 +28,12 @@ public sealed class EvaluationSummary
 
     public long Labelled => _confusion.Values.Sum();
 
+    /// <summary>Lines whose own label (JSON "label") <see cref="Labels.IsBot"/> does not know.</summary>
+    public long UnreadableLabels { get; private set; }
+
+    /// <summary>"line N: \"label\"" of the first of <see cref="UnreadableLabels"/>; null when none was.</summary>
+    public string? FirstUnreadableLabel { get; private set; }
+
     /// <summary>"line N: why" of the first refused line; null when none was.</summary>
     public string? FirstBadLine => _badLineSamples.Count > 0 ? _badLineSamples[0] : null;
 
@@ -57,6 +63,13 @@ public sealed class EvaluationSummary
     }
 
     public void AddUnrouted() => Unrouted++;
+
+    /// <summary>Counted, never silently dropped: a typo would otherwise shrink the labelled set and skew precision and recall unseen.</summary>
+    public void AddUnreadableLabel(long line, string label)
+    {
+        UnreadableLabels++;
+        FirstUnreadableLabel ??= $"line {line}: \"{AccessLogFormats.Shorten(label)}\"";
+    }
 
     public void Add(ReplayOutcome outcome, string? label)
     {
@@ -113,6 +126,13 @@ public sealed class EvaluationSummary
         foreach (var (network, bot) in _botNetworks.Top(10))
         {
             output.WriteLine(string.Create(c, $"  {network,-24}{bot:N0}"));
+        }
+
+        if (UnreadableLabels > 0)
+        {
+            output.WriteLine();
+            output.WriteLine(string.Create(c,
+                $"labels in the log: {UnreadableLabels:N0} unreadable, the --labels file's used instead or not counted (first: {FirstUnreadableLabel}; expected bot or human)"));
         }
 
         if (Labelled == 0)

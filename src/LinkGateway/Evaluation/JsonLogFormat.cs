@@ -58,11 +58,14 @@ public sealed class JsonLogFormat(string name, JsonLogFields fields) : IAccessLo
                 return null;
             }
 
-            var headersKnown = Find(root, JsonLogFields.Accept) is not null || Find(root, JsonLogFields.AcceptLanguage) is not null || Find(root, JsonLogFields.SecFetchMode) is not null;
+            var accept = Find(root, JsonLogFields.Accept);
+            var acceptLanguage = Find(root, JsonLogFields.AcceptLanguage);
+            var secFetchMode = Find(root, JsonLogFields.SecFetchMode);
+            var headersKnown = accept is not null || acceptLanguage is not null || secFetchMode is not null;
             return new ReplayRequest(number, time, LogValues.Address(Text(root, JsonLogFields.Address)), method ?? "GET", LogValues.PathAndQuery(target),
                 LogValues.Dash(Text(root, JsonLogFields.UserAgent)), headersKnown,
-                LogValues.Dash(Text(root, JsonLogFields.Accept)), LogValues.Dash(Text(root, JsonLogFields.AcceptLanguage)),
-                LogValues.Dash(Text(root, JsonLogFields.SecFetchMode)), LogValues.Dash(Text(root, JsonLogFields.RequestedWith)),
+                LogValues.Dash(Text(accept)), LogValues.Dash(Text(acceptLanguage)),
+                LogValues.Dash(Text(secFetchMode)), LogValues.Dash(Text(root, JsonLogFields.RequestedWith)),
                 IsHttps(Find(root, JsonLogFields.Https)), Text(root, JsonLogFields.Label));
         }
         catch (JsonException e)
@@ -105,6 +108,11 @@ public sealed class JsonLogFormat(string name, JsonLogFields fields) : IAccessLo
         if (root.TryGetProperty(key, out var value))
         {
             return value;
+        }
+
+        if (!key.Contains('.'))
+        {
+            return null;
         }
 
         var current = root;

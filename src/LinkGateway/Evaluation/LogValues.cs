@@ -69,28 +69,25 @@ public static class LogValues
             return address;
         }
 
-        if (last.StartsWith("[") && last.IndexOf(']') is var close and > 0)
-        {
-            return IPAddress.TryParse(last[1..close], out address) ? address : null;
-        }
-
-        // IPv4 with a port; an unbracketed IPv6 with a port (as ALB writes it) loses its last group here.
-        return last.LastIndexOf(':') is var colon and > 0 && IPAddress.TryParse(last[..colon], out address) ? address : null;
+        // [IPv6]:port or IPv4 with a port; an unbracketed IPv6 with a port (as ALB writes it) loses its last group here.
+        return WithoutPort(last);
     }
 
     /// <summary>
     /// An address that always carries a port (<c>client:port</c> of ALB): the port is taken off first, since
     /// <c>2001:db8::9:443</c> would also read as an IPv6 address of its own.
     /// </summary>
-    public static IPAddress? AddressWithPort(string? text)
+    public static IPAddress? AddressWithPort(string? text) => WithoutPort((text ?? string.Empty).AsSpan().Trim());
+
+    /// <summary>The address of <c>[address]:port</c>, <c>[address]</c> or <c>address:port</c>.</summary>
+    private static IPAddress? WithoutPort(ReadOnlySpan<char> text)
     {
-        var span = (text ?? string.Empty).AsSpan().Trim();
-        if (span.StartsWith("[") && span.IndexOf(']') is var close and > 0)
+        if (text.StartsWith("[") && text.IndexOf(']') is var close and > 0)
         {
-            return IPAddress.TryParse(span[1..close], out var bracketed) ? bracketed : null;
+            return IPAddress.TryParse(text[1..close], out var bracketed) ? bracketed : null;
         }
 
-        return span.LastIndexOf(':') is var colon and > 0 && IPAddress.TryParse(span[..colon], out var address) ? address : null;
+        return text.LastIndexOf(':') is var colon and > 0 && IPAddress.TryParse(text[..colon], out var address) ? address : null;
     }
 
     /// <summary>Method and target of a request line (<c>GET /c/m/r/l?t=1 HTTP/1.1</c>); an absolute target keeps its path and query.</summary>

@@ -19,6 +19,7 @@ public sealed class W3cLogFormat : IAccessLogFormat
 
     private Dictionary<string, int> _columns = Columns(IisDefaultFields);
     private int _width = IisDefaultFields.Length;
+    private bool _headersKnown; // IIS's default fields log none of _headerFields
 
     public string Name => "w3c";
 
@@ -36,6 +37,7 @@ public sealed class W3cLogFormat : IAccessLogFormat
             {
                 var fields = line["#Fields:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 (_columns, _width) = (Columns(fields), fields.Length);
+                _headersKnown = _headerFields.All(_columns.ContainsKey);
             }
 
             return null;
@@ -65,7 +67,7 @@ public sealed class W3cLogFormat : IAccessLogFormat
         }
 
         return new ReplayRequest(number, time, LogValues.Address(Value("c-ip")), method, target, Value("cs(user-agent)")?.Replace('+', ' '),
-            HeadersKnown: _headerFields.All(_columns.ContainsKey),
+            HeadersKnown: _headersKnown,
             Accept: Value("cs(accept)")?.Replace('+', ' '),
             AcceptLanguage: Value("cs(accept-language)"),
             SecFetchMode: Value("cs(sec-fetch-mode)"),

@@ -101,8 +101,10 @@ public sealed class KubernetesManifestTests
         var resources = Gateway()["resources"];
         var hpa = Find("HorizontalPodAutoscaler", "linkgateway")["spec"];
         var pdb = Find("PodDisruptionBudget", "linkgateway")["spec"];
-        var labels = Find("Deployment", "linkgateway")["spec"]["template"]["metadata"]["labels"];
+        var deployment = Find("Deployment", "linkgateway")["spec"];
+        var labels = deployment["template"]["metadata"]["labels"];
 
+        Assert.False(deployment.Has("replicas"), "the autoscaler sets the replicas; every kubectl apply would reset a fixed count");
         Assert.True(resources["requests"].Has("cpu") && resources["requests"].Has("memory") && resources["limits"].Has("memory"));
         Assert.Equal(("Deployment", "linkgateway"), (hpa["scaleTargetRef"]["kind"].Text, hpa["scaleTargetRef"]["name"].Text));
         Assert.Equal("cpu", hpa["metrics"].Items.Single()["resource"]["name"].Text); // needs the cpu request above

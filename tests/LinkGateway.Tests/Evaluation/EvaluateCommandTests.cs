@@ -85,6 +85,27 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.DoesNotContain("NaN", report);
     }
 
+    [Fact]
+    public async Task UnreadableLabelInTheLog_IsReported_AndTheLabelsFileSpeaksForTheLine()
+    {
+        var log = Path.Combine(_folder.FullName, "access.log");
+        await File.WriteAllLinesAsync(log,
+        [
+            """{"time":"2026-11-20T08:00:05Z","ip":"203.0.113.5","method":"GET","url":"/c/m-1/r-1/l-1","user_agent":"curl/8.5.0","label":"-"}""",
+        ]);
+        var labels = Path.Combine(_folder.FullName, "labels.csv");
+        await File.WriteAllLinesAsync(labels, ["1,bot"]);
+        var output = new StringWriter();
+
+        var exit = await EvaluateCommand.RunAsync(["--log", log, "--labels", labels, "--config", RepoFiles.ConfigFile], output, TextWriter.Null);
+
+        var report = output.ToString();
+        Assert.Equal(0, exit);
+        Assert.Contains("labels in the log: 1 unreadable, the --labels file's used instead or not counted (first: line 1: \"-\"; expected bot or human)", report);
+        Assert.Contains("labelled 1:", report);
+        Assert.Contains("recall (labelled bot flagged suspect or bot): 100.00 %", report);
+    }
+
     [Theory]
     [InlineData("missing.csv", "cannot read {0}/missing.csv: file not found")]
     [InlineData("", "cannot read {0}: it is a directory")]

@@ -282,6 +282,26 @@ public sealed class EvaluateFormatsTests : IDisposable
     }
 
     [Fact]
+    public async Task LogWrittenBehindCloudflare_FromAFewEdgeAddresses_IsWarnedAbout()
+    {
+        // 172.64.0.0/13 is in config/signatures/networks/cloudflare.json: the check finds the edge through the network lists.
+        var run = await EvaluateAsync("--log", Write("behind-cloudflare.log", [.. People(200, i => $"172.70.0.{1 + (i % 3)}")]));
+
+        Assert.Equal(0, run.Exit);
+        Assert.Contains("warning: client addresses look like a balancer's or a proxy's: 100 % of requests come from 3 private, loopback or CDN addresses (172.70.0.", run.Report);
+    }
+
+    [Fact]
+    public async Task LogWrittenBehindCloudflare_FromManyEdgeAddresses_IsWarnedAbout()
+    {
+        // Cloudflare reaches an origin from many edge addresses: "few" holds a pool of balancers, not a CDN's edge.
+        var run = await EvaluateAsync("--log", Write("behind-cloudflare-edge.log", [.. People(200, i => $"172.70.{i % 40}.1")]));
+
+        Assert.Equal(0, run.Exit);
+        Assert.Contains("warning: client addresses look like a balancer's or a proxy's: 100 % of requests come from 40 private, loopback or CDN addresses (172.70.", run.Report);
+    }
+
+    [Fact]
     public async Task OnePublicAddressWithManyBrowsersAndRecipients_IsWarnedAbout()
     {
         var run = await EvaluateAsync("--log", Write("one-hop.log", [.. People(200, i => i % 2 == 0 ? "203.0.113.77" : $"198.51.{i / 200}.{i % 200 + 1}")]));

@@ -106,6 +106,21 @@ public sealed class OriginVerifierTests
     }
 
     [Fact]
+    public async Task Middleware_RepeatedBotHeader_IsIncomplete()
+    {
+        var valid = VerifierVectors.ReadFile().First(v => v.Expected == VerifierVector.Valid && v.Headers.Count == 5);
+        await using var origin = await StartOriginAsync(valid.Key, new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(valid.Now)));
+        var request = Encoding.UTF8.GetString(Request(valid));
+        // A second value did not come from the gateway alone: neither of the two may be taken as the signed one.
+        var repeated = Encoding.UTF8.GetBytes(request[..^2] + "X-Bot-Score: 0\r\n\r\n");
+
+        var answer = await RawHttp.SendAsync(origin.Address, repeated);
+
+        Assert.Contains("\r\nX-Verified: false\r\n", answer);
+        Assert.Contains($"\r\nX-Failure: {BotVerdict.Incomplete}\r\n", answer);
+    }
+
+    [Fact]
     public void DemoOrigin_RefusesAHexKeyAtStartUp()
     {
         var hex = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
