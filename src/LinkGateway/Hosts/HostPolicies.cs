@@ -27,14 +27,10 @@ public sealed class HostPolicies
         _exact = exact.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
         _wildcards = wildcards.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
         Default = fallback;
-        Count = exact.Count + wildcards.Count + (fallback.Pattern is null ? 0 : 1);
     }
 
     /// <summary>The policy of a host no entry names: the "*" entry's, else the global settings (the origin's own Host is sent).</summary>
     public HostPolicy Default { get; }
-
-    /// <summary>How many entries LinkGateway:Hosts has.</summary>
-    public int Count { get; }
 
     /// <summary>No LinkGateway:Hosts entries: every host is judged by the global settings.</summary>
     public static HostPolicies None(VerdictScorer scorer) =>
