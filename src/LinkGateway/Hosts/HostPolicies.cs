@@ -42,7 +42,7 @@ public sealed class HostPolicies
     /// <inheritdoc cref="For(string?)"/>
     public HostPolicy For(ReadOnlySpan<char> host)
     {
-        var name = NameOf(host);
+        var name = HostName.Of(host);
         if (name.IsEmpty || name.Length > MaxNameLength)
         {
             return Default;
@@ -110,19 +110,6 @@ public sealed class HostPolicies
         return errors.Count > before
             ? null
             : new HostPolicies(exact, wildcards, any ?? new HostPolicy(pattern: null, shield: null, globalScorer, brand: null, forwardHost: false));
-    }
-
-    /// <summary>A host name without its port and trailing dots ("Links.Example.com.:443" is Links.Example.com); IPv6 literals keep their brackets.</summary>
-    private static ReadOnlySpan<char> NameOf(ReadOnlySpan<char> host)
-    {
-        var colon = host.LastIndexOf(':');
-        var bracket = host.LastIndexOf(']');
-        if (colon > bracket && (bracket >= 0 || host.IndexOf(':') == colon))
-        {
-            host = host[..colon];
-        }
-
-        return host.TrimEnd('.');
     }
 
     /// <summary>What is wrong with a LinkGateway:Hosts key, or null: an exact DNS name, "*.parent" or "*".</summary>
