@@ -17,7 +17,6 @@ public sealed class HostPolicies
 
     /// <summary>DNS limits (RFC 1035 §2.3.4): names the gateway could ever be asked for.</summary>
     private const int MaxNameLength = 253;
-    private const int MaxBrandLength = 64;
 
     private readonly FrozenDictionary<string, HostPolicy>.AlternateLookup<ReadOnlySpan<char>> _exact;
     private readonly FrozenDictionary<string, HostPolicy>.AlternateLookup<ReadOnlySpan<char>> _wildcards; // keyed by the parent: "example.com" for "*.example.com"
@@ -85,9 +84,10 @@ public sealed class HostPolicies
                 continue;
             }
 
-            if (options.Brand is { } brand && (brand.Trim().Length == 0 || brand.Length > MaxBrandLength || brand.Any(char.IsControl)))
+            // The names LinkGateway:Brands loads (BrandBook checks that one is there).
+            if (options.Brand is { } brand && !RoutePolicy.IsBrandName(brand.Trim()))
             {
-                errors.Add($"{path}:Brand: must be a name of 1..{MaxBrandLength} printable characters");
+                errors.Add($"{path}:Brand: must be a name of 1..64 printable characters: letters, digits, '-' and '_', a key under LinkGateway:Brands");
             }
 
             var scorer = Scorer(options.Weights, path, suspectThreshold, botThreshold, globalWeights, errors) ?? globalScorer;

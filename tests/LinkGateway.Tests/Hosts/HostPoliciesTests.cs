@@ -152,14 +152,16 @@ public sealed class HostPoliciesTests : IAsyncLifetime
         Assert.Equal((null, false, null), (policy.Pattern, policy.ForwardHost, policy.Brand));
     }
 
-    [Fact]
-    public async Task AHostsBrand_DressesItsUnsubscribePage_OtherHostsKeepTheBuiltInPage()
+    [Theory]
+    [InlineData("acme")]
+    [InlineData("ACME")] // brand names compare ignoring case, for a host as for a route
+    public async Task AHostsBrand_DressesItsUnsubscribePage_OtherHostsKeepTheBuiltInPage(string brand)
     {
         var brands = Path.Combine(RepoFiles.Root, "config", "examples", "brands", "acme");
         await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
         {
             ["LinkGateway:Brands:acme:Folder"] = brands,
-            ["LinkGateway:Hosts:links.acme.example:Brand"] = "acme",
+            ["LinkGateway:Hosts:links.acme.example:Brand"] = brand,
         });
         async Task<string> Page(string hostName)
         {
