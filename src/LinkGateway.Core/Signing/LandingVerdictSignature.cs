@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -67,6 +68,6 @@ public sealed class LandingVerdictSignature
     private string Mac(string verdict, long timestamp, string host)
     {
         var mac = HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(CanonicalString(verdict, timestamp, host)));
-        return Convert.ToBase64String(mac).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return Base64Url.EncodeToString(mac);
     }
 }

@@ -6,13 +6,7 @@ namespace LinkGateway.Forwarding;
 /// <summary>The header contract to the origin (docs/reference/header-contract.md), and what a client may not pass to it.</summary>
 public static class BotHeaders
 {
-    public const string Prefix = BotHeaderNames.Prefix;
-    public const string Score = BotHeaderNames.Score;
-    public const string Verdict = BotHeaderNames.Verdict;
-    public const string Reasons = BotHeaderNames.Reasons;
-    public const string Timestamp = BotHeaderNames.Timestamp;
-    public const string Signature = BotHeaderNames.Signature;
-    public const string Degraded = BotHeaderNames.Degraded;
+    // Not part of the signature, so not among the verifiers' BotHeaderNames (docs/reference/header-contract.md).
     public const string RequestId = "X-Bot-Request-Id";
 
     // Set by YARP from the gateway's view of the request; from a client only through a trusted proxy.
@@ -42,7 +36,7 @@ public static class BotHeaders
         ["Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length"];
 
     /// <summary>One of the gateway's X-Bot-* names, compared as origins compare them: any case, "_" read as "-" (CGI and WSGI merge both into HTTP_X_BOT_…).</summary>
-    public static bool IsBotHeader(string name) => Spells(name, Prefix, prefixOnly: true);
+    public static bool IsBotHeader(string name) => Spells(name, BotHeaderNames.Prefix, prefixOnly: true);
 
     /// <summary>
     /// A header the client may not pass to the origin: anything that spells an X-Bot-* name, a client-address or

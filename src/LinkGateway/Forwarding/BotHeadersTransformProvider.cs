@@ -1,5 +1,6 @@
 using System.Globalization;
 using LinkGateway.Contracts;
+using LinkGateway.Signing;
 using Yarp.ReverseProxy.Transforms.Builder;
 using Yarp.ReverseProxy.Transforms;
 
@@ -32,12 +33,12 @@ internal sealed class BotHeadersTransformProvider : ITransformProvider
 
         var verdict = guard.Verdict;
         headers.TryAddWithoutValidation(BotHeaders.RequestId, guard.RequestId);
-        headers.TryAddWithoutValidation(BotHeaders.Score, verdict.Score.ToString(CultureInfo.InvariantCulture));
-        headers.TryAddWithoutValidation(BotHeaders.Verdict, verdict.KindName);
-        headers.TryAddWithoutValidation(BotHeaders.Reasons, verdict.Reasons);
+        headers.TryAddWithoutValidation(BotHeaderNames.Score, verdict.Score.ToString(CultureInfo.InvariantCulture));
+        headers.TryAddWithoutValidation(BotHeaderNames.Verdict, verdict.KindName);
+        headers.TryAddWithoutValidation(BotHeaderNames.Reasons, verdict.Reasons);
         if (verdict.Degraded is { } degraded)
         {
-            headers.TryAddWithoutValidation(BotHeaders.Degraded, degraded);
+            headers.TryAddWithoutValidation(BotHeaderNames.Degraded, degraded);
         }
 
         // Signed by the cluster's last handler, over the request line as it is sent (SigningHandler).

@@ -38,10 +38,10 @@ internal sealed class SigningHandler(BotHeaderSignature signature, TimeProvider 
         // SocketsHttpHandler writes the request target of an origin-form request as Uri.PathAndQuery (HTTP/1.1 and HTTP/2).
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
         var headers = request.Headers;
-        headers.Remove(BotHeaders.Timestamp);
-        headers.Remove(BotHeaders.Signature);
-        headers.TryAddWithoutValidation(BotHeaders.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));
-        headers.TryAddWithoutValidation(BotHeaders.Signature,
+        headers.Remove(BotHeaderNames.Timestamp);
+        headers.Remove(BotHeaderNames.Signature);
+        headers.TryAddWithoutValidation(BotHeaderNames.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));
+        headers.TryAddWithoutValidation(BotHeaderNames.Signature,
             signature.Sign(verdict.Score, verdict.KindName, verdict.Reasons, verdict.Degraded, request.Method.Method, uri.PathAndQuery, timestamp));
     }
 }

@@ -42,20 +42,12 @@ public static class GatewayConfigValidator
         options.Shield.Validate(options.Redis, errors);
         options.Tls.Validate(configDirectory, errors);
         var brands = BrandBook.Load(options.Brands, configDirectory, errors);
-        brands?.CheckRoutes(configuration, errors);
+        brands?.CheckRoutes(configuration.GetSection(ProxyConfigRules.RoutesKey), errors);
         var signatures = LoadSignatures(Path.GetFullPath(options.Signatures.Path, configDirectory), errors);
 
         var scorer = policy is null ? null : new VerdictScorer(policy);
         var hosts = scorer is null ? null : HostPolicies.Compile(options.Hosts, options.Thresholds.Suspect, options.Thresholds.Bot, weights, scorer, errors);
-        // A host's brand that names no brand would show the built-in page without a word.
-        foreach (var (host, entry) in options.Hosts)
-        {
-            if (brands is not null && entry.Brand?.Trim() is { Length: > 0 } brand && !brands.Names.Contains(brand, StringComparer.Ordinal))
-            {
-                errors.Add($"{LinkGatewayOptions.SectionName}:Hosts:{host}:Brand: \"{brand}\" names no brand in {LinkGatewayOptions.SectionName}:Brands "
-                           + $"({(brands.Names.Any() ? ConfigNames.Hint(brand, brands.Names) : "there is none")})");
-            }
-        }
+        brands?.CheckHosts(options.Hosts, errors);
 
         if (errors.Count > 0 || scorer is null || hosts is null || signatures is null || signingKey is null || identities is null || brands is null)
         {

@@ -17,7 +17,6 @@ public sealed class HostPolicies
 
     /// <summary>DNS limits (RFC 1035 §2.3.4): names the gateway could ever be asked for.</summary>
     private const int MaxNameLength = 253;
-    private const int MaxBrandLength = 64;
 
     private readonly FrozenDictionary<string, HostPolicy>.AlternateLookup<ReadOnlySpan<char>> _exact;
     private readonly FrozenDictionary<string, HostPolicy>.AlternateLookup<ReadOnlySpan<char>> _wildcards; // keyed by the parent: "example.com" for "*.example.com"
@@ -27,14 +26,10 @@ public sealed class HostPolicies
         _exact = exact.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
         _wildcards = wildcards.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
         Default = fallback;
-        Count = exact.Count + wildcards.Count + (fallback.Pattern is null ? 0 : 1);
     }
 
     /// <summary>The policy of a host no entry names: the "*" entry's, else the global settings (the origin's own Host is sent).</summary>
     public HostPolicy Default { get; }
-
-    /// <summary>How many entries LinkGateway:Hosts has.</summary>
-    public int Count { get; }
 
     /// <summary>No LinkGateway:Hosts entries: every host is judged by the global settings.</summary>
     public static HostPolicies None(VerdictScorer scorer) =>
@@ -46,7 +41,7 @@ public sealed class HostPolicies
     /// <inheritdoc cref="For(string?)"/>
     public HostPolicy For(ReadOnlySpan<char> host)
     {
-        var name = NameOf(host);
+        var name = HostName.Of(host);
         if (name.IsEmpty || name.Length > MaxNameLength)
         {
             return Default;
@@ -89,9 +84,10 @@ public sealed class HostPolicies
                 continue;
             }
 
-            if (options.Brand is { } brand && (brand.Trim().Length == 0 || brand.Length > MaxBrandLength || brand.Any(char.IsControl)))
+            // The names LinkGateway:Brands loads (BrandBook checks that one is there).
+            if (options.Brand is { } brand && !RoutePolicy.IsBrandName(brand.Trim()))
             {
-                errors.Add($"{path}:Brand: must be a name of 1..{MaxBrandLength} printable characters");
+                errors.Add($"{path}:Brand: must be a name of 1..64 printable characters: letters, digits, '-' and '_', a key under LinkGateway:Brands");
             }
 
             var scorer = Scorer(options.Weights, path, suspectThreshold, botThreshold, globalWeights, errors) ?? globalScorer;
@@ -114,19 +110,6 @@ public sealed class HostPolicies
         return errors.Count > before
             ? null
             : new HostPolicies(exact, wildcards, any ?? new HostPolicy(pattern: null, shield: null, globalScorer, brand: null, forwardHost: false));
-    }
-
-    /// <summary>A host name without its port and trailing dots ("Links.Example.com.:443" is Links.Example.com); IPv6 literals keep their brackets.</summary>
-    private static ReadOnlySpan<char> NameOf(ReadOnlySpan<char> host)
-    {
-        var colon = host.LastIndexOf(':');
-        var bracket = host.LastIndexOf(']');
-        if (colon > bracket && (bracket >= 0 || host.IndexOf(':') == colon))
-        {
-            host = host[..colon];
-        }
-
-        return host.TrimEnd('.');
     }
 
     /// <summary>What is wrong with a LinkGateway:Hosts key, or null: an exact DNS name, "*.parent" or "*".</summary>

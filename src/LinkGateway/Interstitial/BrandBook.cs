@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using LinkGateway.Contracts;
+using LinkGateway.Hosts;
 
 namespace LinkGateway.Interstitial;
 
@@ -9,6 +10,8 @@ namespace LinkGateway.Interstitial;
 /// </summary>
 public sealed class BrandBook
 {
+    private const string SectionName = "LinkGateway:Brands";
+
     private readonly FrozenDictionary<string, PageBrand> _brands;
     private readonly IHostBrand? _hostBrand;
 
@@ -20,8 +23,6 @@ public sealed class BrandBook
 
     /// <summary>No brands: every page is the built-in one.</summary>
     public static BrandBook Empty { get; } = new(FrozenDictionary<string, PageBrand>.Empty, null);
-
-    public IEnumerable<string> Names => _brands.Keys;
 
     /// <summary>Every brand of <paramref name="brands"/>; null with every problem in <paramref name="errors"/>.</summary>
     public static BrandBook? Load(IReadOnlyDictionary<string, BrandOptions> brands, string configDirectory, List<string> errors)
@@ -42,16 +43,35 @@ public sealed class BrandBook
     /// <summary>The same brands, with the per-host choice that the composition wires in (null: none).</summary>
     public BrandBook WithHostBrand(IHostBrand? hostBrand) => new(_brands, hostBrand);
 
-    /// <summary>Every route whose Metadata "Brand" names no brand: the key and the names there are.</summary>
-    public void CheckRoutes(IConfiguration configuration, List<string> errors)
+    /// <summary>A brand of that name is configured: names compare ignoring case, as <see cref="For"/> looks them up.</summary>
+    public bool Has(string name) => _brands.ContainsKey(name);
+
+    /// <summary>Every route of <paramref name="routes"/> (ReverseProxy:Routes) whose Metadata "Brand" names no brand: the key and the names there are.</summary>
+    public void CheckRoutes(IConfigurationSection routes, List<string> errors)
     {
-        foreach (var route in configuration.GetSection("ReverseProxy:Routes").GetChildren())
+        foreach (var route in routes.GetChildren())
         {
             var name = route.GetSection("Metadata")[RoutePolicy.BrandKey];
-            if (name is not null && RoutePolicy.IsBrandName(name) && !_brands.ContainsKey(name))
+            if (name is not null && RoutePolicy.IsBrandName(name) && !Has(name))
             {
-                errors.Add($"ReverseProxy:Routes:{route.Key}:Metadata:{RoutePolicy.BrandKey}: \"{name}\" names no brand under LinkGateway:Brands"
+                errors.Add($"{route.Path}:Metadata:{RoutePolicy.BrandKey}: \"{name}\" names no brand under {SectionName}"
                            + (_brands.Count > 0 ? $" ({ConfigNames.Hint(name, _brands.Keys)})" : ""));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every LinkGateway:Hosts entry whose Brand names no brand: it would show the built-in page without a word. A Brand that
+    /// is not a brand name at all is HostPolicies' to report.
+    /// </summary>
+    public void CheckHosts(IReadOnlyDictionary<string, HostPolicyOptions> hosts, List<string> errors)
+    {
+        foreach (var (host, entry) in hosts)
+        {
+            if (entry.Brand?.Trim() is { } name && RoutePolicy.IsBrandName(name) && !Has(name))
+            {
+                errors.Add($"{HostPolicies.SectionName}:{host}:Brand: \"{name}\" names no brand in {SectionName} "
+                           + $"({(_brands.Count > 0 ? ConfigNames.Hint(name, _brands.Keys) : "there is none")})");
             }
         }
     }

@@ -175,15 +175,16 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
 
     /// <summary>The page, with a token for this URL and the client it is shown to.</summary>
     public Task ShowAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint, bool mayPass) =>
-        ShowAsync(context, policy, fingerprint, passes.IssueToken(Target(context.Request), PassHolder.Of(fingerprint)), mayPass);
+        ShowAsync(context, policy, Target(context.Request), PassHolder.Of(fingerprint), token: null, mayPass);
 
-    private Task ShowAsync(HttpContext context, RoutePolicy policy, RequestFingerprint fingerprint, string token, bool mayPass)
+    /// <summary>The page for <paramref name="target"/> and <paramref name="holder"/>, with <paramref name="token"/> again, or a new one (null).</summary>
+    private Task ShowAsync(HttpContext context, RoutePolicy policy, string target, PassHolder holder, string? token, bool mayPass)
     {
         var brand = brands.For(context, policy);
         // Only a reload (GET or HEAD) shows it: a POST is the origin's own form (a second step, a resubscribe), which the
         // done mark must never answer in the origin's place.
         if (policy.IsShielded && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
-            && IsDone(context, PassHolder.Of(fingerprint)))
+            && IsDone(context, target, holder))
         {
             // This browser went through already: a reload shows that it is done, never the question again, never the origin.
             return InterstitialPage.WriteDoneAsync(context, brand, policy.Kind);
@@ -192,7 +193,8 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         // Click pages may continue by themselves, but never for a client the guard lets pass by nothing, and never
         // on unsubscribe or confirm, where only a pressed button counts.
         var autoContinue = policy.Kind == LinkKind.Click && mayPass;
-        return InterstitialPage.WriteAsync(context, brand, policy.Kind, token, autoContinue);
+        // Issued only for a page that asks: a token costs an encryption.
+        return InterstitialPage.WriteAsync(context, brand, policy.Kind, token ?? passes.IssueToken(target, holder), autoContinue);
     }
 
     /// <summary>
@@ -226,8 +228,8 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         });
     }
 
-    private bool IsDone(HttpContext context, PassHolder holder) =>
-        context.Request.Cookies.TryGetValue(DoneCookieName, out var cookie) && passes.IsDone(cookie, Target(context.Request), holder);
+    private bool IsDone(HttpContext context, string target, PassHolder holder) =>
+        context.Request.Cookies.TryGetValue(DoneCookieName, out var cookie) && passes.IsDone(cookie, target, holder);
 
     /// <summary>
     /// The page's form came back, already judged like any request. A valid pass answers 303 to the same URL with a
@@ -255,7 +257,7 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         {
             // A press sooner than a person reads gets the page again with the same token (not yet used): the dwell keeps
             // counting from the first view, so a person who pressed early passes with the next press.
-            await (tooSoon ? ShowAsync(context, policy, fingerprint, token, mayPass) : ShowAsync(context, policy, fingerprint, mayPass)).ConfigureAwait(false);
+            await ShowAsync(context, policy, target, holder, tooSoon ? token : null, mayPass).ConfigureAwait(false);
             return false;
         }
 

@@ -1,5 +1,6 @@
 using LinkGateway.Contracts;
 using LinkGateway.Links;
+using LinkGateway.Paths;
 using LinkGateway.Signing;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
@@ -14,7 +15,7 @@ namespace LinkGateway.LandingVerdict;
 /// this opens no redirect; a relative or non-http(s) Location is left as it is. People's clicks carry nothing unless the
 /// route says so ("LandingVerdictFrom": human).
 /// </summary>
-internal sealed class LandingVerdictTransformProvider(LandingVerdictSignature signature, TimeProvider time) : ITransformProvider
+internal sealed class LandingVerdictTransformProvider(LandingVerdictSignature signature, RoutePolicies routes, TimeProvider time) : ITransformProvider
 {
     /// <summary>How long the cookie lives: about one analytics session.</summary>
     public static readonly TimeSpan CookieLifetime = TimeSpan.FromMinutes(30);
@@ -27,10 +28,10 @@ internal sealed class LandingVerdictTransformProvider(LandingVerdictSignature si
     {
     }
 
-    // The route's Metadata is read once per route config (YARP builds transforms again on every change).
+    // YARP builds transforms again on every config change; the route's policy is the one the guard reads (RoutePolicies).
     public void Apply(TransformBuilderContext context)
     {
-        if (context.Route.Metadata is null || RoutePolicy.Parse(context.Route.Metadata, out _) is not { LandingVerdict: not LandingVerdictMode.Off } policy)
+        if (routes.For(context.Route) is not { LandingVerdict: not LandingVerdictMode.Off } policy)
         {
             return;
         }

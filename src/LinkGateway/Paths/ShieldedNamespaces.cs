@@ -1,4 +1,5 @@
 using LinkGateway.Contracts;
+using LinkGateway.Hosts;
 using Yarp.ReverseProxy.Configuration;
 
 namespace LinkGateway.Paths;
@@ -39,17 +40,8 @@ public sealed record ShieldedNamespace(string RouteId, string Prefix, IReadOnlyL
     /// </summary>
     public static string? OriginHost(string? host)
     {
-        if (string.IsNullOrEmpty(host))
-        {
-            return null;
-        }
-
-        var colon = host.LastIndexOf(':');
-        var bracket = host.LastIndexOf(']');
-        // A port follows the last colon, unless that colon is inside an IPv6 literal ("[2001:db8::1]", or one written bare).
-        var withoutPort = colon > bracket && (bracket >= 0 || host.IndexOf(':', StringComparison.Ordinal) == colon) ? host[..colon] : host;
-        var name = withoutPort.TrimEnd('.');
-        return name.Length == 0 ? null : name.ToLowerInvariant();
+        var name = HostName.Of(host);
+        return name.IsEmpty ? null : name.ToString().ToLowerInvariant();
     }
 
     /// <summary>

@@ -15,12 +15,19 @@ namespace LinkGateway.Tls;
 /// in NAME.key beside it, or in NAME.pem itself (a combined PEM); it serves the DNS names of its Subject Alternative Name.
 /// The folder is watched: a change builds a new <see cref="CertificateIndex"/> and swaps it whole, so a handshake sees the old
 /// index or the new one. A file that no longer loads keeps its last good certificate, and the log says why. Handshakes for a
-/// name no certificate covers are refused and logged once per name per <see cref="MissLogInterval"/>, not per connection.
+/// name no certificate covers are refused and logged once per name per <see cref="MissLogInterval"/>, not per connection, and
+/// at most <see cref="MaxMissLinesPerInterval"/> names per interval: the rest are counted in one line.
 /// </summary>
 public sealed partial class SniCertificates : IDisposable
 {
     /// <summary>How often a name without a certificate is logged again while clients keep asking for it.</summary>
     public static readonly TimeSpan MissLogInterval = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How many names without a certificate are logged per <see cref="MissLogInterval"/>: SNI is whatever a client writes, and
+    /// one inventing a name per handshake would otherwise get a line per handshake.
+    /// </summary>
+    public const int MaxMissLinesPerInterval = 100;
 
     // A bound on the names remembered for MissLogInterval: SNI is whatever a client writes.
     private const int MaxRememberedMisses = 10_000;
@@ -34,6 +41,10 @@ public sealed partial class SniCertificates : IDisposable
     private readonly ILogger<SniCertificates> _logger;
     private readonly Lock _loading = new();
     private readonly ConcurrentDictionary<string, long> _missesLogged = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _missLines = new();
+    private long? _missIntervalStart;
+    private int _missLinesInInterval;
+    private int _missesNotLogged;
     private readonly PhysicalFileProvider _files;
     private readonly IDisposable _watch;
     private ITimer? _retry;
@@ -111,7 +122,34 @@ public sealed partial class SniCertificates : IDisposable
         }
 
         _missesLogged[serverName] = now;
-        Log.NoCertificate(_logger, serverName, client ?? "unknown", _folder, (int)MissLogInterval.TotalMinutes);
+        var minutes = (int)MissLogInterval.TotalMinutes;
+        lock (_missLines)
+        {
+            if (_missIntervalStart is not { } start || _time.GetElapsedTime(start, now) >= MissLogInterval)
+            {
+                // The count of the interval that ended is one of the new interval's lines.
+                if (_missesNotLogged > 0)
+                {
+                    Log.NoCertificateForMore(_logger, _missesNotLogged, _folder, minutes);
+                }
+
+                (_missIntervalStart, _missLinesInInterval, _missesNotLogged) = (now, _missesNotLogged > 0 ? 1 : 0, 0);
+            }
+
+            if (_missLinesInInterval >= MaxMissLinesPerInterval)
+            {
+                if (_missesNotLogged++ == 0)
+                {
+                    Log.NoCertificateForManyNames(_logger, MaxMissLinesPerInterval, minutes, _folder);
+                }
+
+                return;
+            }
+
+            _missLinesInInterval++;
+        }
+
+        Log.NoCertificate(_logger, serverName, client ?? "unknown", _folder, minutes);
     }
 
     private void Load(bool retryOnFailure)
@@ -197,7 +235,9 @@ public sealed partial class SniCertificates : IDisposable
 
     private static CertificateFile Read(FileInfo pem, string? keyPath, string stamp)
     {
-        var certificate = X509Certificate2.CreateFromPemFile(pem.FullName, keyPath);
+        // The .pem is read once, for the certificate and for its chain: both must come from the same version of the file.
+        var text = File.ReadAllText(pem.FullName);
+        var certificate = X509Certificate2.CreateFromPem(text, keyPath is null ? text : File.ReadAllText(keyPath));
         try
         {
             if (!certificate.HasPrivateKey)
@@ -213,7 +253,7 @@ public sealed partial class SniCertificates : IDisposable
             }
 
             var chain = new X509Certificate2Collection();
-            chain.ImportFromPemFile(pem.FullName);
+            chain.ImportFromPem(text);
             var intermediates = new X509Certificate2Collection(chain.Where(c => c.Thumbprint != certificate.Thumbprint).ToArray());
             // offline: the chain is what the file holds; no fetching of issuers during a load.
             var context = SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
@@ -243,6 +283,13 @@ public sealed partial class SniCertificates : IDisposable
         [LoggerMessage(5, LogLevel.Warning, "No TLS certificate for {ServerName} in {Folder}: its HTTPS handshakes are refused (first seen from {Client}; "
             + "logged again after {Minutes} minutes if clients keep asking)")]
         public static partial void NoCertificate(ILogger logger, string serverName, string client, string folder, int minutes);
+
+        [LoggerMessage(8, LogLevel.Warning, "No TLS certificate for more than {Lines} names in {Minutes} minutes (a client inventing server names?): "
+            + "the next ones in {Folder} are refused without a line each, and counted in one line when the {Minutes} minutes are over")]
+        public static partial void NoCertificateForManyNames(ILogger logger, int lines, int minutes, string folder);
+
+        [LoggerMessage(9, LogLevel.Warning, "No TLS certificate for {Count} more names in {Folder} in the last {Minutes} minutes: their HTTPS handshakes were refused without a line each")]
+        public static partial void NoCertificateForMore(ILogger logger, int count, string folder, int minutes);
 
         [LoggerMessage(6, LogLevel.Warning, "The TLS certificate folder {Folder} holds no certificate that loads: every HTTPS handshake is refused")]
         public static partial void Empty(ILogger logger, string folder);

@@ -67,6 +67,30 @@ public sealed class HostPoliciesTests : IAsyncLifetime
         Assert.Equal(host, seen.Value("X-Forwarded-Host"));
     }
 
+    [Theory]
+    [InlineData("false", "links.acme.test", false)] // a named host forwards its Host by default
+    [InlineData("true", "legacy.acme.test", true)] // the host says no
+    public async Task ARoutesOwnOriginalHostTransform_WinsOverTheHostsForwardHost(string routeTransform, string hostName, bool originSeesTheClientsHost)
+    {
+        var recipient = $"r-{Guid.NewGuid():N}";
+        await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Clusters:origin:Destinations:primary:Address"] = _origin.Address.ToString(),
+            ["LinkGateway:RateLimit:Enabled"] = "false",
+            ["ReverseProxy:Routes:click:Transforms:0:RequestHeaderOriginalHost"] = routeTransform,
+            ["LinkGateway:Hosts:links.acme.test:Shield"] = "always",
+            ["LinkGateway:Hosts:legacy.acme.test:ForwardHost"] = "false",
+        });
+        var request = Clients.Browser($"/c/m-1/{recipient}/l-1", Clients.NextAddress());
+        request.Headers.Host = hostName;
+
+        await host.Client.SendAsync(request);
+
+        var seen = _origin.Single(recipient);
+        Assert.Equal(originSeesTheClientsHost ? hostName : _origin.Address.Authority, seen.Value("Host"));
+        Assert.Equal(hostName, seen.Value("X-Forwarded-Host"));
+    }
+
     [Fact]
     public async Task AHostsShieldAlways_ShieldsAConfirmRouteThatNamesNone_OtherHostsKeepTheRoutesAuto()
     {
@@ -152,14 +176,16 @@ public sealed class HostPoliciesTests : IAsyncLifetime
         Assert.Equal((null, false, null), (policy.Pattern, policy.ForwardHost, policy.Brand));
     }
 
-    [Fact]
-    public async Task AHostsBrand_DressesItsUnsubscribePage_OtherHostsKeepTheBuiltInPage()
+    [Theory]
+    [InlineData("acme")]
+    [InlineData("ACME")] // brand names compare ignoring case, for a host as for a route
+    public async Task AHostsBrand_DressesItsUnsubscribePage_OtherHostsKeepTheBuiltInPage(string brand)
     {
         var brands = Path.Combine(RepoFiles.Root, "config", "examples", "brands", "acme");
         await using var host = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
         {
             ["LinkGateway:Brands:acme:Folder"] = brands,
-            ["LinkGateway:Hosts:links.acme.example:Brand"] = "acme",
+            ["LinkGateway:Hosts:links.acme.example:Brand"] = brand,
         });
         async Task<string> Page(string hostName)
         {

@@ -73,6 +73,21 @@ public sealed class CertificateFolderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AClientInventingANamePerHandshake_GetsAtMostTheCapOfLinesPerPeriod_PlusOne()
+    {
+        const int handshakes = 2 * SniCertificates.MaxMissLinesPerInterval;
+        static bool IsMissLine(Serilog.Events.LogEvent e) => e.MessageTemplate.Text.StartsWith("No TLS certificate for", StringComparison.Ordinal);
+
+        for (var i = 0; i < handshakes; i++)
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => ServedAsync($"n{i}.invalid"));
+        }
+
+        await _host.Log.WaitForAsync(e => IsMissLine(e) && e.Properties.ContainsKey("Lines"));
+        Assert.InRange(_host.Log.Events.Count(IsMissLine), SniCertificates.MaxMissLinesPerInterval, SniCertificates.MaxMissLinesPerInterval + 1);
+    }
+
+    [Fact]
     public async Task ARequestOverHttps_ReachesTheOriginWithItsHost()
     {
         var recipient = $"r-{Guid.NewGuid():N}";
