@@ -81,10 +81,26 @@ public static class DemoOriginApp
         // The opaque-token layout (config/examples/opaque-token.json): one base64url JSON token {"m", "r", "l", "t"} per link,
         // read as an ESP reads its own tokens. A token that does not open is recorded without ids.
         static Func<string, string?> Fields(string token) => LinkToken.Json.Open(token) ?? (_ => null);
-        app.MapMethods("/t/{token}", ["GET", "HEAD"], (HttpContext http, string token) => Fields(token) is var f ? Click(http, f("m"), f("r"), f("l")) : null!);
-        app.MapMethods("/p/{token}", ["GET", "HEAD"], (HttpContext http, string token) => Fields(token) is var f ? Open(http, f("m"), f("r")) : null!);
-        app.MapMethods("/x/{token}", ["GET", "POST"], (HttpContext http, string token) => Fields(token) is var f ? Unsubscribe(http, f("m"), f("r")) : null!);
-        app.MapGet("/n/{token}", (HttpContext http, string token) => Fields(token) is var f ? Honeypot(http, f("m"), f("r")) : null!);
+        app.MapMethods("/t/{token}", ["GET", "HEAD"], (HttpContext http, string token) =>
+        {
+            var f = Fields(token);
+            return Click(http, f("m"), f("r"), f("l"));
+        });
+        app.MapMethods("/p/{token}", ["GET", "HEAD"], (HttpContext http, string token) =>
+        {
+            var f = Fields(token);
+            return Open(http, f("m"), f("r"));
+        });
+        app.MapMethods("/x/{token}", ["GET", "POST"], (HttpContext http, string token) =>
+        {
+            var f = Fields(token);
+            return Unsubscribe(http, f("m"), f("r"));
+        });
+        app.MapGet("/n/{token}", (HttpContext http, string token) =>
+        {
+            var f = Fields(token);
+            return Honeypot(http, f("m"), f("r"));
+        });
         app.MapGet("/landing", () => Results.Content(Page("Welcome", "You followed a link from our newsletter."), "text/html; charset=utf-8"));
         app.MapGet("/_origin/events", () => Results.Json(ledger.Events));
         return app;

@@ -54,8 +54,11 @@ public sealed class FoldBackWebhookOptions
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Url);
 
-    /// <summary>The receiver's URL; valid only once <see cref="Validate"/> found no problem.</summary>
-    public Uri Receiver => new(Url!.Trim(), UriKind.Absolute);
+    /// <summary>
+    /// The receiver's URL; valid only once <see cref="Validate"/> found no problem. A method, not a property: the reload
+    /// compares these options serialized, and a getter would throw for a webhook that is off.
+    /// </summary>
+    public Uri Receiver() => new(Url!.Trim(), UriKind.Absolute);
 
     /// <summary>
     /// The wait after <paramref name="attempts"/> failed POSTs: <see cref="FirstRetryDelay"/> doubled per attempt (or the

@@ -80,11 +80,22 @@ public sealed partial class FoldBackWebhookDelivery(IFoldBackFeed feed, FoldBack
             Log.Lost(logger, lost);
         }
 
+        // The due events are POSTed together (at most MaxInFlight of them): one after another, a receiver that accepts and
+        // never answers would make a round last MaxInFlight × Timeout, past ClaimAfter, and other nodes would take the events
+        // over. Their outcomes are settled one by one afterwards, since _inFlight is this loop's alone.
         var now = time.GetUtcNow();
-        foreach (var item in _inFlight.Where(f => f.DueAt <= now).ToList())
+        var due = _inFlight.Where(f => f.DueAt <= now).ToList();
+        var attempts = due.Select(item => AttemptAsync(item, cancellationToken)).ToList();
+        await Task.WhenAll(attempts).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        for (var i = 0; i < due.Count; i++)
         {
-            await SendAsync(item, cancellationToken).ConfigureAwait(false);
+            if (attempts[i].IsCompletedSuccessfully)
+            {
+                await SettleAsync(due[i], attempts[i].Result, cancellationToken).ConfigureAwait(false);
+            }
         }
+
+        await Task.WhenAll(attempts).ConfigureAwait(false); // a failed attempt (the store away) fails the round, once the others are settled
 
         if (time.GetUtcNow() - _pendingAt >= _pendingEvery)
         {
@@ -93,18 +104,29 @@ public sealed partial class FoldBackWebhookDelivery(IFoldBackFeed feed, FoldBack
         }
     }
 
-    private async Task SendAsync(InFlight item, CancellationToken cancellationToken)
+    /// <returns>What the POST came to; null when the event is no longer this node's.</returns>
+    private async Task<(WebhookOutcome Outcome, int? Status, TimeSpan? RetryAfter)?> AttemptAsync(InFlight item, CancellationToken cancellationToken)
     {
-        // Every attempt, the first too: events wait here in turn behind slow answers, and one that waited past ClaimAfter may
-        // have been taken over by another node, which sends it; sending it here as well would double it.
+        // Every attempt, the first too: an event may wait here through retries and a store outage, and one that waited past
+        // ClaimAfter may have been taken over by another node, which sends it; sending it here as well would double it.
         if (!await feed.KeepAsync(item.Delivery, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        item.Attempts++;
+        return await sender.PostAsync(item.Message, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SettleAsync(InFlight item, (WebhookOutcome Outcome, int? Status, TimeSpan? RetryAfter)? attempt, CancellationToken cancellationToken)
+    {
+        if (attempt is not { } answered)
         {
             _inFlight.Remove(item);
             return;
         }
 
-        item.Attempts++;
-        var (outcome, status, retryAfter) = await sender.PostAsync(item.Message, cancellationToken).ConfigureAwait(false);
+        var (outcome, status, retryAfter) = answered;
         switch (outcome)
         {
             case WebhookOutcome.Delivered:

@@ -34,7 +34,7 @@ public sealed class FoldBackWebhookSender(BotHeaderSignature signature, TimeProv
         Timeout = Timeout.InfiniteTimeSpan, // per request, below
     };
 
-    private readonly Uri _receiver = options.Receiver;
+    private readonly Uri _receiver = options.Receiver();
 
     /// <returns>The outcome, the status code when there was an answer, and the receiver's Retry-After when it gave one.</returns>
     public async Task<(WebhookOutcome Outcome, int? Status, TimeSpan? RetryAfter)> PostAsync(FoldBackWebhookMessage message, CancellationToken cancellationToken)

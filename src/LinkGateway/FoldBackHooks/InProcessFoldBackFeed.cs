@@ -37,7 +37,7 @@ public sealed class InProcessFoldBackFeed(InProcessGatewayMemory memory) : IFold
     public Task<bool> KeepAsync(FoldBackDelivery delivery, CancellationToken cancellationToken) => Task.FromResult(true);
 
     public Task<long?> PendingAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<long?>(Interlocked.Read(ref _inFlight) + memory.FoldBackAfter(_cursor, int.MaxValue).Count);
+        Task.FromResult<long?>(Interlocked.Read(ref _inFlight) + memory.FoldBackCountAfter(_cursor));
 
     public Task LeaveAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -20,7 +20,9 @@ internal sealed class OriginTimingHandler(GatewayMetrics metrics) : DelegatingHa
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            metrics.OriginAnswered(Stopwatch.GetElapsedTime(started), null); // no answer: refused, reset, timed out
+            // No answer: refused, reset. A cancelled token is the cluster's activity timeout or the client leaving: only YARP's
+            // error tells which, so OriginTimeoutMiddleware counts the timeout.
+            metrics.OriginAnswered(Stopwatch.GetElapsedTime(started), null);
             throw;
         }
     }

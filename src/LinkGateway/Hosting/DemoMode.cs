@@ -28,9 +28,7 @@ internal static class DemoMode
             ["LinkGateway:Redis:Configuration"] = string.Empty,
             ["LinkGateway:Signing:Key"] = Convert.ToBase64String(key),
         };
-        var urlsGiven = launch.HostArgs.Any(a => a.StartsWith("--urls", StringComparison.Ordinal))
-                        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS"));
-        if (!urlsGiven)
+        if (!launch.ListenGiven && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
         {
             overrides["urls"] = DefaultUrl;
         }

@@ -87,7 +87,6 @@ public static class GatewayConfigValidator
         return errors.Count > before || @default is null ? null : new Identities(@default, named);
     }
 
-    /// <summary>The gateway's own listen addresses (--urls, ASPNETCORE_URLS, Kestrel:Endpoints), checked before Kestrel reads them.</summary>
     /// <summary>The word every example secret is spelt with (config/deploy/kubernetes/secret.example.yaml).</summary>
     public const string Placeholder = "REPLACE-ME";
 
@@ -107,6 +106,7 @@ public static class GatewayConfigValidator
         }
     }
 
+    /// <summary>The gateway's own listen addresses (--urls, ASPNETCORE_URLS, Kestrel:Endpoints), checked before Kestrel reads them.</summary>
     private static void CheckListenUrls(IConfiguration configuration, List<string> errors)
     {
         const string Example = "http://0.0.0.0:8080";
@@ -128,19 +128,21 @@ public static class GatewayConfigValidator
             return;
         }
 
-        var own = (configuration["urls"] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"] ?? string.Empty))
-            .Concat((options.Admin.Urls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            .Select(url => Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal),
-                UriKind.Absolute, out var parsed) ? parsed : null)
-            .OfType<Uri>();
+        var own = ListenUrl.OfGateway(configuration["urls"], configuration["http_ports"], configuration["https_ports"],
+                configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(endpoint => endpoint["Url"]))
+            .Concat(ListenUrl.Split(options.Admin.Urls).Select(url => new ListenAddress("LinkGateway:Admin:Urls", url, ListenUrl.Reachable(url))));
         var hookIsLocal = hook.IsLoopback || (System.Net.IPAddress.TryParse(hook.Host.Trim('[', ']'), out var ip) && (ip.Equals(System.Net.IPAddress.Any) || ip.Equals(System.Net.IPAddress.IPv6Any)));
-        foreach (var listen in own)
+        foreach (var (_, written, reachable) in own)
         {
-            var listenIsAny = listen.Host is "0.0.0.0" or "[::]";
-            if (hook.Port == listen.Port && (string.Equals(hook.Host, listen.Host, StringComparison.OrdinalIgnoreCase) || (hookIsLocal && (listen.IsLoopback || listenIsAny))))
+            if (reachable is not { } listen)
             {
-                errors.Add($"{LinkGatewayOptions.SectionName}:FoldBack:Webhook:Url: \"{options.FoldBack.Webhook.Url}\" points at this gateway ({listen}): "
+                continue; // CheckListenUrls names it
+            }
+
+            // A wildcard listen address reads as loopback (ListenUrl.Reachable): every interface includes it.
+            if (hook.Port == listen.Port && (string.Equals(hook.Host, listen.Host, StringComparison.OrdinalIgnoreCase) || (hookIsLocal && listen.IsLoopback)))
+            {
+                errors.Add($"{LinkGatewayOptions.SectionName}:FoldBack:Webhook:Url: \"{options.FoldBack.Webhook.Url}\" points at this gateway ({written}): "
                            + "the POSTs would be proxied and judged, not received; give the receiver's own address");
                 return;
             }

@@ -10,9 +10,19 @@ public sealed record GatewayLaunch(bool Demo, string ConfigFile, string[] HostAr
 {
     public const string DefaultConfigFile = "config/linkgateway.json";
 
+    /// <summary>The settings that say where Kestrel listens (ListenUrl.OfGateway reads them).</summary>
+    private static readonly string[] _listenKeys = ["urls", "http_ports", "https_ports"];
+
+    /// <summary>
+    /// Whether <see cref="HostArgs"/> say where to listen (urls, http_ports or https_ports, in any case, as --KEY or /KEY):
+    /// --demo's default address must not override them.
+    /// </summary>
+    public bool ListenGiven { get; init; }
+
     public static GatewayLaunch Parse(string[] args)
     {
         var demo = false;
+        var listenGiven = false;
         string? configFile = null;
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -37,7 +47,8 @@ public sealed record GatewayLaunch(bool Demo, string ConfigFile, string[] HostAr
             }
             else
             {
-                var takesNext = HostSwitch(arg);
+                var (key, takesNext) = HostSwitch(arg);
+                listenGiven |= _listenKeys.Contains(key, StringComparer.OrdinalIgnoreCase);
                 rest.Add(arg);
                 if (takesNext)
                 {
@@ -51,7 +62,7 @@ public sealed record GatewayLaunch(bool Demo, string ConfigFile, string[] HostAr
             }
         }
 
-        return new GatewayLaunch(demo, ResolveConfigFile(configFile), [.. rest]);
+        return new GatewayLaunch(demo, ResolveConfigFile(configFile), [.. rest]) { ListenGiven = listenGiven };
     }
 
     /// <summary>
@@ -64,8 +75,8 @@ public sealed record GatewayLaunch(bool Demo, string ConfigFile, string[] HostAr
         "urls", "http_ports", "https_ports", "environment", "applicationName", "contentRoot", "shutdownTimeoutSeconds",
     };
 
-    /// <summary>Checks a switch left for ASP.NET's command-line configuration; true when its value is the next argument.</summary>
-    private static bool HostSwitch(string arg)
+    /// <summary>Checks a switch left for ASP.NET's command-line configuration: its key, and whether its value is the next argument.</summary>
+    private static (string Key, bool TakesNext) HostSwitch(string arg)
     {
         var prefix = arg.StartsWith("--", StringComparison.Ordinal) ? 2 : arg.StartsWith('/') ? 1 : 0;
         var equals = arg.IndexOf('=', StringComparison.Ordinal);
@@ -76,7 +87,7 @@ public sealed record GatewayLaunch(bool Demo, string ConfigFile, string[] HostAr
             throw new GatewayConfigurationException([$"{arg}: unknown switch (switches: --config FILE, --demo, --urls URLS, --SECTION:KEY=VALUE; see --help)"]);
         }
 
-        return equals < 0;
+        return (key, equals < 0);
     }
 
     /// <summary>

@@ -24,7 +24,7 @@ public static class GatewayUsage
           --help, -h               this text
           --version                the version and the commit it was built from
 
-        healthcheck GETs /healthz (or URL) on loopback at the port of ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS or 5000,
+        healthcheck GETs /healthz (or URL) on loopback at the port of ASPNETCORE_URLS, ASPNETCORE_HTTP(S)_PORTS or 5000,
         and exits 0 when it answers 200, 1 otherwise: the container's HEALTHCHECK, as the image has no curl.
 
         Exit codes: 0 stopped normally; 1 healthcheck failed; 2 anything that stopped start-up: a usage or configuration

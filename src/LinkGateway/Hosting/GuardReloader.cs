@@ -287,7 +287,11 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
         ("ForwardedHeaders", o.ForwardedHeaders),
         ("Tls", o.Tls),
         ("Admin", o.Admin),
+        ("FoldBack", o.FoldBack),
     ];
+
+    /// <summary>The keys <see cref="ChangedStartUpSettings"/> compares, under the LinkGateway section.</summary>
+    internal static IEnumerable<string> StartUpSettingKeys => StartUpSettings(new LinkGatewayOptions()).Select(setting => setting.Key);
 
     private static partial class Log
     {

@@ -117,6 +117,7 @@ public static class LinkGatewayComposition
             // YARP loads and validates its routes and clusters here.
             app.MapReverseProxy(proxy =>
             {
+                proxy.UseOriginTimeouts();
                 proxy.UseShieldedPaths();
                 proxy.UseLinkGuard();
             });

@@ -64,6 +64,9 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
     /// </summary>
     public IReadOnlyList<(long Sequence, FoldBackEvent Event)> FoldBackAfter(long sequence, int count) => _foldBack.After(sequence, count);
 
+    /// <summary>How many fold-back events are held after <paramref name="sequence"/>: the count of <see cref="FoldBackAfter"/>, without copying them.</summary>
+    public long FoldBackCountAfter(long sequence) => _foldBack.CountAfter(sequence);
+
     public ValueTask<EntityLookup> LookupAsync(string entity, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
@@ -191,6 +194,15 @@ public sealed class InProcessGatewayMemory : IGatewayMemory, IDisposable
             lock (_gate)
             {
                 return _events.Where(e => e.Sequence > sequence).Take(count).Select(e => (e.Sequence, e.Event)).ToList();
+            }
+        }
+
+        // The numbers held run without a gap from the oldest to the newest (the bound drops from the front only).
+        public long CountAfter(long sequence)
+        {
+            lock (_gate)
+            {
+                return _events.Count == 0 ? 0 : Math.Max(0, _sequence - Math.Max(sequence, _events.Peek().Sequence - 1));
             }
         }
 

@@ -65,6 +65,21 @@ public sealed class FoldBackWebhookTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task AReceiverThatNeverAnswersInTime_GetsTheWaitingEventsTogether_NotOneTimeoutAfterAnother()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(StatusCodes.Status200OK);
+        receiver.AnswerDelay = TimeSpan.FromSeconds(3); // past the 1 s Timeout: every POST counts as no answer
+        await using var gateway = await GatewayHost.StartAsync(settings: Webhook(receiver));
+
+        var triggers = await MakeFoldBackAsync(gateway, 10);
+
+        await receiver.WaitUntilAsync(got => triggers.All(t => got.Any(h => Trigger(h) == t)));
+        var firstArrivals = receiver.Received.GroupBy(Trigger).Select(group => group.Min(h => h.ArrivedAt)).ToList();
+        // One after another they would take 10 × 1 s; together, the events made while the first POST waits go in the next round.
+        Assert.InRange(firstArrivals.Max() - firstArrivals.Min(), TimeSpan.Zero, TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
     public async Task TwoGatewaysSharingRedis_DeliverEachEventOnce()
     {
         await using var receiver = await WebhookReceiver.StartAsync(StatusCodes.Status200OK);

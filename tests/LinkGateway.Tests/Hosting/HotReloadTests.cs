@@ -75,6 +75,28 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.Single(warnings, w => w.Contains("start-up only", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AWebhookUrlChanged_IsNamedInAWarning_AsReadAtStartUpOnly()
+    {
+        var before = _host.Log.Events.Count;
+
+        await ChangeAndWaitAsync(ReloadedMessage, () => File.WriteAllText(ConfigFile, File.ReadAllText(ConfigFile).Replace("\"LinkGateway\": {",
+            $"\"LinkGateway\": {{\n    \"FoldBack\": {{ \"Webhook\": {{ \"Url\": \"http://127.0.0.1:{RedisServer.FreeLoopbackPort()}/hook\" }} }},", StringComparison.Ordinal)));
+
+        var warnings = _host.Log.Events.Skip(before).Where(e => e.Level == Serilog.Events.LogEventLevel.Warning).Select(e => e.RenderMessage()).ToList();
+        Assert.Single(warnings, w => w.StartsWith("\"LinkGateway:FoldBack\" changed, but it is read at start-up only", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EverySetting_IsEitherAppliedByAReload_OrComparedAsStartUpOnly()
+    {
+        // The settings a reload applies (docs/operations/tuning.md, "Applied by a reload"), by their first key under LinkGateway.
+        string[] reloaded = ["Mode", "Signatures", "Weights", "Thresholds", "Identity", "Identities", "Timing", "Memory", "Behaviour", "Redis", "Hosts"];
+        var covered = reloaded.Concat(GuardReloader.StartUpSettingKeys.Select(key => key.Split(':')[0])).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+        Assert.Equal([], OptionsBinder.KeysOf(typeof(LinkGatewayOptions)).Keys.Where(key => !covered.Contains(key)).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("\"Shield\": \"never\"", "\"never\" is not allowed")]
     [InlineData("\"Sheild\": \"always\"", "Sheild: unknown key (did you mean Shield?)")]

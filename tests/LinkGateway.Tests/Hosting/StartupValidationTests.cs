@@ -113,6 +113,17 @@ public class StartupValidationTests
     }
 
     [Theory]
+    [InlineData("http_ports", "5080", "http://127.0.0.1:5080/hook")]
+    [InlineData("https_ports", "5443", "https://localhost:5443/hook")]
+    [InlineData("urls", null, "http://127.0.0.1:5000/hook")] // Kestrel's default, with none of them set
+    public void AWebhookAimedAtAPortThisGatewayListensOnByDefault_StopsStartUp(string key, string? value, string webhook)
+    {
+        var error = Assert.Throws<GatewayConfigurationException>(() => Build(new() { [key] = value, ["LinkGateway:FoldBack:Webhook:Url"] = webhook }));
+
+        Assert.Contains(error.Errors, e => e.StartsWith("LinkGateway:FoldBack:Webhook:Url: ", StringComparison.Ordinal) && e.Contains("points at this gateway", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("Url=https://a.example/h#x", "LinkGateway:FoldBack:Webhook:Url: must not have a #fragment")]
     [InlineData("Url=https://user:secret@a.example/h", "LinkGateway:FoldBack:Webhook:Url: must not carry a user name or password")]
     [InlineData("Url=ftp://a.example/h", "LinkGateway:FoldBack:Webhook:Url: \"ftp://a.example/h\" is not an absolute http or https URL")]

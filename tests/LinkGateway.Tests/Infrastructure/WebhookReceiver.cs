@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace LinkGateway.Infrastructure;
 
 /// <summary>One POST the receiver got, and the status it answered.</summary>
-public sealed record ReceivedHook(string PathAndQuery, string? IdempotencyKey, string? Timestamp, string? Signature, byte[] Body, int Answered);
+public sealed record ReceivedHook(string PathAndQuery, string? IdempotencyKey, string? Timestamp, string? Signature, byte[] Body, int Answered, DateTimeOffset ArrivedAt);
 
 /// <summary>
 /// A fold-back webhook receiver: a real Kestrel on a fixed loopback port, so that it can go away (connection refused)
@@ -25,6 +25,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>What the next POST is answered with.</summary>
     public int Status { get; set; } = StatusCodes.Status200OK;
+
+    /// <summary>How long each POST waits, once read and recorded, before it is answered (a receiver that is slow or hangs).</summary>
+    public TimeSpan AnswerDelay { get; set; } = TimeSpan.Zero;
 
     public IReadOnlyList<ReceivedHook> Received => [.. _received];
 
@@ -48,8 +51,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var status = Status;
             var headers = context.Request.Headers;
             _received.Enqueue(new ReceivedHook(context.Request.Path + context.Request.QueryString, headers[FoldBackWebhookMessage.IdempotencyKeyHeader],
-                headers["X-Bot-Timestamp"], headers["X-Bot-Signature"], body.ToArray(), status));
+                headers["X-Bot-Timestamp"], headers["X-Bot-Signature"], body.ToArray(), status, DateTimeOffset.UtcNow));
             Interlocked.Exchange(ref _arrived, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            await Task.Delay(AnswerDelay, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default); // the sender may give up first
             return Results.StatusCode(status);
         });
         await app.StartAsync();

@@ -542,6 +542,26 @@ public sealed class InProcessGatewayMemoryTests : GatewayMemoryConformance, IDis
     protected override DateTimeOffset Now => _time.GetUtcNow();
 
     [Fact]
+    public async Task FoldBackFeed_CountsAsPendingWhatIsHeldUnread_AndInFlight_NotWhatTheBoundDropped()
+    {
+        using var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), _time, maxBytes: 8 * 1024);
+        var feed = new FoldBackHooks.InProcessFoldBackFeed(memory);
+        List<FoldBackEvent> events = [.. Enumerable.Range(0, 20).Select(i => new FoldBackEvent($"ip:192.0.2.{i}", "burst.links", Now, $"req-{i}", []))];
+        Assert.Equal(0, await feed.PendingAsync(default));
+
+        await memory.RememberAsync(new MemoryRemember(Request(Address()), new AddressTag(91, "burst.links", Now), TagAddress: false, TagShape: false, events), default);
+        var held = (await memory.ReadFoldBackAsync(100, default)).Count;
+
+        Assert.InRange(held, 2, events.Count - 1); // the bound (1 KiB of events) dropped the oldest
+        Assert.Equal(held, await feed.PendingAsync(default));
+        var taken = await feed.TakeAsync(2, default);
+        Assert.Equal(held, await feed.PendingAsync(default)); // two in flight, the rest unread
+        await feed.DoneAsync(taken[0], default);
+        Assert.Equal(held - 1, await feed.PendingAsync(default));
+        Assert.Equal(events.Count - held, feed.TakeLost());
+    }
+
+    [Fact]
     public async Task TagAndWindows_ExpireWithTime()
     {
         var address = IPAddress.Parse("192.0.2.55");

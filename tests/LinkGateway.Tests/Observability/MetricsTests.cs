@@ -128,7 +128,6 @@ public sealed class MetricsTests : IAsyncLifetime
         return await response.Content.ReadAsStringAsync();
     }
 
-    /// <summary>The sum of the samples of <paramref name="name"/> whose labels include all of <paramref name="labels"/>; 0 when none.</summary>
     /// <summary>The values of every series of <paramref name="name"/> that carries all <paramref name="labels"/>.</summary>
     private static List<double> Series(string metrics, string name, params string[] labels) =>
         metrics.Split('\n')
@@ -136,5 +135,6 @@ public sealed class MetricsTests : IAsyncLifetime
             .Where(line => labels.All(label => line.Contains(label, StringComparison.Ordinal)))
             .Select(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).ToList();
 
+    /// <summary>The sum of the samples of <paramref name="name"/> whose labels include all of <paramref name="labels"/>; 0 when none.</summary>
     private static double Value(string metrics, string name, params string[] labels) => Series(metrics, name, labels).Sum();
 }

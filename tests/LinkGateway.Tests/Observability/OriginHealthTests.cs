@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using System.Net;
 using System.Text.Json;
 using LinkGateway.Infrastructure;
@@ -28,6 +29,27 @@ public sealed class OriginHealthTests
         Assert.Equal((1, 0, 0), (after.Answered - before.Answered, after.Errors5xx - before.Errors5xx, after.Failed - before.Failed));
         Assert.NotNull(after.P50Ms);
         Assert.Equal((0, 0, 1), (awayAfter.Answered - awayBefore.Answered, awayAfter.Errors5xx - awayBefore.Errors5xx, awayAfter.Failed - awayBefore.Failed));
+    }
+
+    [Fact]
+    public async Task AnOriginThatOutlastsTheActivityTimeout_IsCountedOnceAsNoAnswer()
+    {
+        await using var origin = await ScriptedOrigin.StartAsync(async context =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3), context.RequestAborted);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+        });
+        await using var gateway = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>([origin.AsClusterSetting()])
+        {
+            ["ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout"] = "00:00:01",
+        });
+        await using var admin = await AdminEndpoint.StartAsync(gateway);
+        var before = await OriginAsync(admin);
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, (await gateway.Client.SendAsync(Clients.Browser("/c/m-origin/r-1/l-1", Clients.NextAddress()))).StatusCode);
+
+        var after = await OriginAsync(admin);
+        Assert.Equal((0, 0, 1), (after.Answered - before.Answered, after.Errors5xx - before.Errors5xx, after.Failed - before.Failed));
     }
 
     private static async Task<(long Answered, long Errors5xx, long Failed, double? P50Ms)> OriginAsync(AdminEndpoint admin)
