@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LinkGateway.Observability;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -13,11 +12,10 @@ internal sealed class OriginTimeoutMiddleware(RequestDelegate next, GatewayMetri
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var started = Stopwatch.GetTimestamp();
         await next(context);
         if (context.GetForwarderErrorFeature()?.Error == ForwarderError.RequestTimedOut)
         {
-            metrics.OriginAnswered(Stopwatch.GetElapsedTime(started), null);
+            metrics.OriginAnswered(TimeSpan.Zero, null); // no answer has no latency: none is recorded
         }
     }
 }
