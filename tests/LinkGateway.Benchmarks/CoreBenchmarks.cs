@@ -43,13 +43,27 @@ public class StatelessScoringBenchmarks
             Make("Mozilla/5.0", "172.226.1.1", false, LinkKind.Open),
             Make(chrome, "88.198.1.2", true),
         ];
+        // Four times as many browsers as the User-Agent memo has slots, each a build of its own: every request a miss.
+        _unseen = Enumerable.Range(0, 16_384)
+            .Select(i => Make(chrome.Replace("131.0.0.0", $"131.0.{i}.0", StringComparison.Ordinal), "198.51.100.20", true))
+            .ToArray();
     }
+
+    private RequestFingerprint[] _unseen = null!;
 
     /// <summary>Signals and score of one request of a realistic mix (no verdict object).</summary>
     [Benchmark]
     public int DetectAndScore()
     {
         ref readonly var request = ref _requests[_next++ & 7];
+        return _scorer.ScoreOf(_detector.Detect(request));
+    }
+
+    /// <summary>A browser whose User-Agent the memo does not hold: the signatures scan it.</summary>
+    [Benchmark]
+    public int DetectAndScore_UnseenUserAgent()
+    {
+        ref readonly var request = ref _unseen[_next++ & 16_383];
         return _scorer.ScoreOf(_detector.Detect(request));
     }
 
@@ -183,8 +197,13 @@ public class UserAgentBenchmarks
         };
     }
 
+    /// <summary>A value seen before: the memo's answer (people's User-Agents repeat).</summary>
     [Benchmark]
     public ClientCategory Match() => _signatures.Match(_userAgent);
+
+    /// <summary>A value never seen: every alternation scans it (what a miss of the memo costs).</summary>
+    [Benchmark]
+    public ClientCategory Scan() => _signatures.Scan(_userAgent);
 }
 
 /// <summary>Signing the X-Bot-* headers, once per forwarded request.</summary>

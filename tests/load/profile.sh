@@ -2,7 +2,7 @@
 # Where the gateway's CPU goes under load (docs/development.md, "Performance"): human-shaped clicks with wrk while Linux
 # perf samples the gateway process's CPU (cpu-clock, 499 Hz, call graphs; the runtime writes a perf map so
 # JIT-compiled methods have names), then a summary by component and by method.
-#   bash tests/load/profile.sh        DURATION=20 CONNECTIONS=16 KEEP=perf.txt GATEWAY_ARGS="--A:B=v ..." TARGET=gateway|floor|plain
+#   bash tests/load/profile.sh        DURATION=20 CONNECTIONS=16 KEEP=perf.txt GATEWAY_ARGS="--A:B=v ..." GATEWAY_ENV="DOTNET_X=1 ..." TARGET=gateway|floor|plain
 # TARGET profiles the floor or plain YARP instead, to compare a component's share with the anchor's.
 # Needs perf (apt-get install linux-perf) and root or perf_event_paranoid <= 1. KEEP copies the folded stacks
 # (one line per sampled stack, for flame graph tools). Bounded: one wrk run, then everything stops.

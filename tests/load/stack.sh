@@ -24,7 +24,8 @@ dotnet "$harness" floor --urls "http://127.0.0.1:$floor_port" --config config/li
   --redis "127.0.0.1:$redis_port,abortConnect=false" & floor_pid=$!; pids+=($floor_pid)
 # Request logging is computed as in production but not written to the console (a console sink would
 # measure the terminal, not the gateway).
-dotnet "$work/gateway/LinkGateway.dll" --config config/linkgateway.json --urls "http://127.0.0.1:$gateway_port" \
+# GATEWAY_ENV="NAME=value ..." sets runtime knobs for the gateway process alone (the anchors keep the defaults).
+env ${GATEWAY_ENV:-} dotnet "$work/gateway/LinkGateway.dll" --config config/linkgateway.json --urls "http://127.0.0.1:$gateway_port" \
   --LinkGateway:Redis:Configuration="127.0.0.1:$redis_port" \
   --ReverseProxy:Clusters:origin:Destinations:primary:Address="http://127.0.0.1:$origin_port" \
   --LinkGateway:Signing:Key="$(head -c 32 /dev/urandom | base64)" \

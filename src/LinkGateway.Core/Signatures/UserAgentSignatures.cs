@@ -23,6 +23,19 @@ public sealed class UserAgentSignatures
         ClientCategory.Scanner, ClientCategory.Headless, ClientCategory.Library, ClientCategory.Crawler,
     ];
 
+    // Recent answers by value: people's User-Agents repeat (a few browser builds carry most clicks), and a browser's, which
+    // matches nothing, costs a scan by every alternation, about 2 µs, 2.5 % of the gateway's CPU under load (2026-11-29).
+    // Direct-mapped: a slot holds one value and its answer, read and written under the slot's flag, taken without
+    // waiting (a busy slot, a collision or a race only costs a scan), so nothing is allocated and no answer is torn from
+    // its value. Bounded whatever a client sends: MemoSlots values of at most MemoMaxLength characters (about 4 MB at
+    // most, held until replaced); longer values are scanned every time. The string hash is randomized per process, so
+    // nobody can aim values at one slot, and a miss costs what every request cost before.
+    private const int MemoSlots = 4096;
+    private const int MemoMaxLength = 512;
+    private readonly string?[] _memoValues = new string?[MemoSlots];
+    private readonly ClientCategory[] _memoAnswers = new ClientCategory[MemoSlots];
+    private readonly int[] _memoBusy = new int[MemoSlots];
+
     private readonly (ClientCategory Category, Regex[] Regexes)[] _categories;
     private readonly Regex[] _personApps;
 
@@ -52,6 +65,37 @@ public sealed class UserAgentSignatures
             return ClientCategory.None;
         }
 
+        if (value.Length > MemoMaxLength)
+        {
+            return Scan(value);
+        }
+
+        var slot = value.GetHashCode() & (MemoSlots - 1);
+        if (Interlocked.CompareExchange(ref _memoBusy[slot], 1, 0) == 0)
+        {
+            var known = string.Equals(_memoValues[slot], value, StringComparison.Ordinal);
+            var answer = _memoAnswers[slot];
+            Volatile.Write(ref _memoBusy[slot], 0);
+            if (known)
+            {
+                return answer;
+            }
+        }
+
+        var category = Scan(value);
+        if (Interlocked.CompareExchange(ref _memoBusy[slot], 1, 0) == 0)
+        {
+            _memoValues[slot] = value;
+            _memoAnswers[slot] = category;
+            Volatile.Write(ref _memoBusy[slot], 0);
+        }
+
+        return category;
+    }
+
+    /// <summary>The patterns' answer, without the memo (what <see cref="Match"/> answers on a miss).</summary>
+    internal ClientCategory Scan(string value)
+    {
         foreach (var (category, regexes) in _categories)
         {
             if (MatchesAny(regexes, value))

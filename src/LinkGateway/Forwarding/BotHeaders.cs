@@ -73,21 +73,31 @@ public static class BotHeaders
         var headers = context.Request.Headers;
         var fromTrustedProxy = PeerTrustFeature.IsTrustedProxyPeer(context);
         List<string>? forbidden = null;
-        foreach (var name in headers.Keys)
+        // The pairs, not Keys: Kestrel's Keys builds a set of every name, on every request.
+        foreach (var header in headers)
         {
-            if (IsForbiddenFromClient(name, fromTrustedProxy))
+            if (IsForbiddenFromClient(header.Key, fromTrustedProxy))
             {
-                (forbidden ??= []).Add(name);
+                (forbidden ??= []).Add(header.Key);
             }
         }
 
         foreach (var value in headers.Connection)
         {
-            foreach (var option in (value ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            var options = (value ?? string.Empty).AsSpan();
+            foreach (var range in options.Split(','))
             {
-                if (headers.ContainsKey(option) && !_keptWhenNamed.Contains(option, StringComparer.OrdinalIgnoreCase))
+                // Browsers send "keep-alive": a name the forwarder manages itself, checked without a string.
+                var option = options[range].Trim();
+                if (option.IsEmpty || IsKeptWhenNamed(option))
                 {
-                    (forbidden ??= []).Add(option);
+                    continue;
+                }
+
+                var name = option.ToString();
+                if (headers.ContainsKey(name))
+                {
+                    (forbidden ??= []).Add(name);
                 }
             }
         }
@@ -96,6 +106,19 @@ public static class BotHeaders
         {
             headers.Remove(name);
         }
+    }
+
+    private static bool IsKeptWhenNamed(ReadOnlySpan<char> option)
+    {
+        foreach (var kept in _keptWhenNamed)
+        {
+            if (option.Equals(kept, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary><paramref name="name"/> is <paramref name="expected"/> (or starts with it), ignoring ASCII case, with "_" read as "-".</summary>
