@@ -43,8 +43,8 @@ public class StatelessScoringBenchmarks
             Make("Mozilla/5.0", "172.226.1.1", false, LinkKind.Open),
             Make(chrome, "88.198.1.2", true),
         ];
-        // Four times as many browsers as the User-Agent memo has slots, each a build of its own: every request a miss.
-        _unseen = Enumerable.Range(0, 16_384)
+        // Sixteen times as many browsers as the User-Agent memo has slots, each a build of its own: almost every request a miss.
+        _unseen = Enumerable.Range(0, 65_536)
             .Select(i => Make(chrome.Replace("131.0.0.0", $"131.0.{i}.0", StringComparison.Ordinal), "198.51.100.20", true))
             .ToArray();
     }
@@ -63,7 +63,7 @@ public class StatelessScoringBenchmarks
     [Benchmark]
     public int DetectAndScore_UnseenUserAgent()
     {
-        ref readonly var request = ref _unseen[_next++ & 16_383];
+        ref readonly var request = ref _unseen[_next++ & 65_535];
         return _scorer.ScoreOf(_detector.Detect(request));
     }
 

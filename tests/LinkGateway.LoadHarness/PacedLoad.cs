@@ -7,10 +7,11 @@ using System.Net;
 /// and its latency runs from when it was due, not from when it went out, so a proxy that stalls is charged for every request
 /// that had to wait behind the stall (coordinated omission, Gil Tene). People's clicks, as tests/load/human.lua sends them:
 /// a browser's headers, a new recipient and a new client address (X-Forwarded-For, trusted from loopback) per request.
-///   paced --target http://127.0.0.1:PORT --rate 5000 --seconds 10 [--connections 32] [--timeline FILE]
-/// --timeline writes one line per request, "due-ms latency-ms service-ms", in the order they were due: where a tail comes
+///   paced --target http://127.0.0.1:PORT --rate 5000 --seconds 10 [--warmup 2] [--connections 32] [--timeline FILE]
+/// --warmup sends that many seconds first, at the same rate, counted nowhere. --timeline writes one line per request,
+/// "due-ms latency-ms service-ms", in the order they were due (the warm-up's with negative due times): where a tail comes
 /// from (one stall, a period, spread) shows there and nowhere in the percentiles.
-/// Prints one line: "sent N (after W not counted) rate R/s errors E p50 X p90 X p99 X p99.9 X max X ms (from due time); service p99 X ms".
+/// Prints one line: "sent N (after W not counted) rate R/s (whole run) errors E (warm-up E) p50 X p90 X p99 X p99.9 X max X ms (from due time); service p99 X ms".
 /// </summary>
 internal static class PacedLoad
 {
@@ -44,7 +45,7 @@ internal static class PacedLoad
         var total = warmup + (rate * seconds);
         var fromDue = new double[total];
         var service = new double[total];
-        var errors = 0;
+        var failed = new bool[total];
         var sends = new Task[total];
         var start = Stopwatch.GetTimestamp();
         var ticksPerRequest = (double)Stopwatch.Frequency / rate;
@@ -57,7 +58,7 @@ internal static class PacedLoad
             while (next < total && start + (long)(next * ticksPerRequest) <= now)
             {
                 var i = next++;
-                sends[i] = SendAsync(client, i, start + (long)(i * ticksPerRequest), fromDue, service, () => Interlocked.Increment(ref errors));
+                sends[i] = SendAsync(client, i, start + (long)(i * ticksPerRequest), fromDue, service, failed);
             }
 
             await Task.Delay(1).ConfigureAwait(false);
@@ -76,11 +77,11 @@ internal static class PacedLoad
         Array.Sort(measured);
         Array.Sort(measuredService);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"sent {total - warmup} (after {warmup} not counted) rate {total / elapsed:F0}/s errors {errors} p50 {At(measured, 0.50):F3} p90 {At(measured, 0.90):F3} p99 {At(measured, 0.99):F3} p99.9 {At(measured, 0.999):F3} max {measured[^1]:F3} ms (from due time); service p99 {At(measuredService, 0.99):F3} ms"));
+            $"sent {total - warmup} (after {warmup} not counted) rate {total / elapsed:F0}/s (whole run) errors {failed[warmup..].Count(f => f)} (warm-up {failed[..warmup].Count(f => f)}) p50 {At(measured, 0.50):F3} p90 {At(measured, 0.90):F3} p99 {At(measured, 0.99):F3} p99.9 {At(measured, 0.999):F3} max {measured[^1]:F3} ms (from due time); service p99 {At(measuredService, 0.99):F3} ms"));
         return 0;
     }
 
-    private static async Task SendAsync(HttpClient client, int n, long due, double[] fromDue, double[] service, Action error)
+    private static async Task SendAsync(HttpClient client, int n, long due, double[] fromDue, double[] service, bool[] failed)
     {
         var address = $"100.{64 + (n % 60)}.{n / 60 % 250}.{(n / 15000 % 250) + 1}";
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/c/m-paced/r-{n}/l-1");
@@ -97,12 +98,12 @@ internal static class PacedLoad
             using var response = await client.SendAsync(request).ConfigureAwait(false);
             if ((int)response.StatusCode >= 400)
             {
-                error();
+                failed[n] = true;
             }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            error();
+            failed[n] = true;
         }
 
         var done = Stopwatch.GetTimestamp();

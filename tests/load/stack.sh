@@ -25,14 +25,21 @@ dotnet "$harness" floor --urls "http://127.0.0.1:$floor_port" --config config/li
 # Request logging is computed as in production but not written to the console (a console sink would
 # measure the terminal, not the gateway).
 # GATEWAY_ENV="NAME=value ..." sets runtime knobs for the gateway process alone (the anchors keep the defaults).
-env ${GATEWAY_ENV:-} dotnet "$work/gateway/LinkGateway.dll" --config config/linkgateway.json --urls "http://127.0.0.1:$gateway_port" \
+read -ra gateway_env <<< "${GATEWAY_ENV:-}"
+for setting in "${gateway_env[@]}"; do
+  [[ $setting =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "GATEWAY_ENV: '$setting' is not NAME=value" >&2; exit 2; }
+done
+env -- "${gateway_env[@]}" dotnet "$work/gateway/LinkGateway.dll" --config config/linkgateway.json --urls "http://127.0.0.1:$gateway_port" \
   --LinkGateway:Redis:Configuration="127.0.0.1:$redis_port" \
   --ReverseProxy:Clusters:origin:Destinations:primary:Address="http://127.0.0.1:$origin_port" \
   --LinkGateway:Signing:Key="$(head -c 32 /dev/urandom | base64)" \
   --Serilog:WriteTo:0:Args:restrictedToMinimumLevel=Warning $GATEWAY_ARGS >"$work/gateway.log" 2>&1 & gateway_pid=$!; pids+=($gateway_pid)
 
+# A process that never answers stops the run: measuring a closed port would print a fast proxy.
 for port in "$origin_port" "$plain_port" "$floor_port" "$gateway_port"; do
-  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+  for attempt in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+  [ "$attempt" -lt 100 ] || curl -s -o /dev/null "http://127.0.0.1:$port/healthz" || {
+    echo "nothing answers on port $port after 10 s; the gateway's log:" >&2; tail -20 "$work/gateway.log" >&2; exit 1; }
 done
 
 # wrk, then "req/s p50 p99" in milliseconds.

@@ -25,16 +25,19 @@ public sealed class UserAgentSignatures
 
     // Recent answers by value: people's User-Agents repeat (a few browser builds carry most clicks), and a browser's, which
     // matches nothing, costs a scan by every alternation, about 2 µs, 2.5 % of the gateway's CPU under load (2026-11-29).
-    // Direct-mapped: a slot holds one value and its answer, read and written under the slot's flag, taken without
-    // waiting (a busy slot, a collision or a race only costs a scan), so nothing is allocated and no answer is torn from
-    // its value. Bounded whatever a client sends: MemoSlots values of at most MemoMaxLength characters (about 4 MB at
-    // most, held until replaced); longer values are scanned every time. The string hash is randomized per process, so
-    // nobody can aim values at one slot, and a miss costs what every request cost before.
-    private const int MemoSlots = 4096;
+    // Direct-mapped, each slot a value, its answer and a version, odd while a writer fills the slot: a reader keeps what
+    // it read only if the version was even and unchanged around its reads (a sequence lock), so no answer is ever taken
+    // from another value, readers never write (a popular User-Agent's slot is not fought over by the cores), and
+    // nothing is allocated. A collision, a race or a busy slot only costs a scan. Bounded whatever a client sends:
+    // MemoSlots values of at most MemoMaxLength characters, about 4 MB per instance at most (two per signature set:
+    // User-Agent and X-Requested-With); longer values are scanned every time. A remembered value lives on until its slot
+    // is taken, so a flood of new values keeps up to MemoSlots of them from dying young. The string hash is randomized
+    // per process: nobody can aim values at one slot.
+    internal const int MemoSlots = 4096;
     private const int MemoMaxLength = 512;
     private readonly string?[] _memoValues = new string?[MemoSlots];
     private readonly ClientCategory[] _memoAnswers = new ClientCategory[MemoSlots];
-    private readonly int[] _memoBusy = new int[MemoSlots];
+    private readonly int[] _memoVersions = new int[MemoSlots];
 
     private readonly (ClientCategory Category, Regex[] Regexes)[] _categories;
     private readonly Regex[] _personApps;
@@ -71,23 +74,25 @@ public sealed class UserAgentSignatures
         }
 
         var slot = value.GetHashCode() & (MemoSlots - 1);
-        if (Interlocked.CompareExchange(ref _memoBusy[slot], 1, 0) == 0)
+        var version = Volatile.Read(ref _memoVersions[slot]);
+        if ((version & 1) == 0)
         {
-            var known = string.Equals(_memoValues[slot], value, StringComparison.Ordinal);
+            var known = _memoValues[slot];
             var answer = _memoAnswers[slot];
-            Volatile.Write(ref _memoBusy[slot], 0);
-            if (known)
+            // The two reads above finish before the version is read again; a writer that started meanwhile changed it.
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _memoVersions[slot]) == version && string.Equals(known, value, StringComparison.Ordinal))
             {
                 return answer;
             }
         }
 
         var category = Scan(value);
-        if (Interlocked.CompareExchange(ref _memoBusy[slot], 1, 0) == 0)
+        if ((version & 1) == 0 && Interlocked.CompareExchange(ref _memoVersions[slot], version + 1, version) == version)
         {
             _memoValues[slot] = value;
             _memoAnswers[slot] = category;
-            Volatile.Write(ref _memoBusy[slot], 0);
+            Volatile.Write(ref _memoVersions[slot], version + 2);
         }
 
         return category;

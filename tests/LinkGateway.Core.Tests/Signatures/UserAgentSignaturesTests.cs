@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LinkGateway.TestSupport;
 
 namespace LinkGateway.Signatures;
@@ -38,6 +39,60 @@ public class UserAgentSignaturesTests
         }
 
         Assert.Empty(wrong);
+    }
+
+    [Fact]
+    public void TwoValuesOfOneSlot_AskedAtOnceForASecond_NeverTradeAnswers()
+    {
+        // A person's User-Agent and a library's that share a slot, each thread asking mostly one and now and then the other,
+        // so reads of one value race writes of the other. A memo without the version check answered 4,830 of 4.7 million
+        // such calls with the other value's answer (review of 2026-11-29).
+        var signatures = new UserAgentSignatures([(ClientCategory.Library, "^curl/")]);
+        var padding = new string('x', 480);
+        var personBySlot = new Dictionary<int, string>();
+        for (var i = 0; personBySlot.Count < UserAgentSignatures.MemoSlots / 2; i++)
+        {
+            var value = $"Mozilla/5.0 {padding} {i}";
+            personBySlot.TryAdd(value.GetHashCode() & (UserAgentSignatures.MemoSlots - 1), value);
+        }
+
+        string? person = null, library = null;
+        for (var j = 0; library is null; j++)
+        {
+            var value = $"curl/8.5.0 {padding} {j}";
+            if (personBySlot.TryGetValue(value.GetHashCode() & (UserAgentSignatures.MemoSlots - 1), out var sharing))
+            {
+                (person, library) = (sharing, value);
+            }
+        }
+
+        Assert.Equal(ClientCategory.None, signatures.Scan(person!));
+        Assert.Equal(ClientCategory.Library, signatures.Scan(library!));
+        long wrong = 0, calls = 0;
+        var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        using var start = new Barrier(2);
+        void Ask(int shift)
+        {
+            start.SignalAndWait();
+            long n = 0, bad = 0;
+            while ((n & 1023) != 0 || Stopwatch.GetTimestamp() < until)
+            {
+                var asksLibrary = ((n++ >> shift) & 3) == 0;
+                if (signatures.Match(asksLibrary ? library! : person!) != (asksLibrary ? ClientCategory.Library : ClientCategory.None))
+                {
+                    bad++;
+                }
+            }
+
+            Interlocked.Add(ref wrong, bad);
+            Interlocked.Add(ref calls, n);
+        }
+
+        var threads = new[] { new Thread(() => Ask(0)), new Thread(() => Ask(1)) };
+        Array.ForEach(threads, t => t.Start());
+        Array.ForEach(threads, t => t.Join());
+        Assert.True(calls > 100_000, $"only {calls} calls");
+        Assert.Equal(0, wrong);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+
 namespace LinkGateway.Forwarding;
 
 /// <summary>Which client header names never reach the origin, compared as origins compare them (any case, "_" read as "-").</summary>
@@ -40,4 +42,33 @@ public sealed class BotHeadersTests
     [InlineData("User-Agent", false, false)]
     public void AClientHeader_IsForbidden_ByItsNameAndThePeer(string name, bool fromTrustedProxy, bool forbidden) =>
         Assert.Equal(forbidden, BotHeaders.IsForbiddenFromClient(name, fromTrustedProxy));
+
+    /// <summary>
+    /// Headers a client names in Connection go (RFC 9110 §7.6.1), whatever the spacing, case, empty items or repeats,
+    /// except those the forwarder manages or the gateway routed by; what it may never send goes unnamed.
+    /// </summary>
+    [Theory]
+    [InlineData("keep-alive", "", "Keep-Alive,Accept")]
+    [InlineData("HOST, content-length, Upgrade, kEEP-aLIVE, te, Trailer, Proxy-Connection", "", "Host,Content-Length,Upgrade,Keep-Alive,TE,Trailer,Proxy-Connection,Accept")]
+    [InlineData("\tX-Custom\t, ,, x-other ,", "X-Custom,X-Other", "Accept")]
+    [InlineData("X-Custom, x-custom", "X-Custom", "Accept")]
+    [InlineData("X-Absent, Keep-Alive", "", "Keep-Alive,Accept")]
+    [InlineData("", "X-Bot-Score", "Accept")]
+    public void StripFromClient_RemovesWhatConnectionNames_AndKeepsWhatTheGatewayNeeds(string connection, string removed, string kept)
+    {
+        var context = new DefaultHttpContext();
+        var headers = context.Request.Headers;
+        foreach (var name in new[] { "Host", "Content-Length", "Upgrade", "Keep-Alive", "TE", "Trailer", "Proxy-Connection", "Accept", "X-Other", "X-Bot-Score" })
+        {
+            headers[name] = "1";
+        }
+
+        headers["X-Custom"] = new Microsoft.Extensions.Primitives.StringValues(["a", "b"]);
+        headers.Connection = connection;
+
+        BotHeaders.StripFromClient(context);
+
+        Assert.All(removed.Split(',', StringSplitOptions.RemoveEmptyEntries), name => Assert.False(headers.ContainsKey(name), name));
+        Assert.All(kept.Split(','), name => Assert.True(headers.ContainsKey(name), name));
+    }
 }
