@@ -358,7 +358,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         Write(a.Fanout, args);
         args[3] = a.NewTag?.Serialize() ?? string.Empty;
         args[4] = Milliseconds(a.TagTtl);
-        args[5] = a.Entry?.Serialize() ?? string.Empty;
+        args[5] = a.Entry is { } entry ? entry.ToUtf8Json() : RedisValue.EmptyString;
         args[6] = Milliseconds(a.RecentWindow);
         args[7] = a.RecentMax;
         args[8] = a.Client;
