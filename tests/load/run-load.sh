@@ -48,14 +48,16 @@ printf "median of rounds: plain %.0f, floor %.0f, gateway %.0f req/s; floor/plai
 
 # Half load, paced: requests due at a fixed rate (half of plain YARP's median peak above), latency from each request's
 # due time (coordinated omission corrected: PacedLoad in the harness); the same rate for each proxy.
-# PACED_RATE sets another rate (the generator shares the 2 cores: at high rates it measures itself too).
-half=${PACED_RATE:-$(printf "%.0f" "$(echo "$plain / 2" | bc -l)")}
-paced() { dotnet "$harness" paced --target "http://127.0.0.1:$1" --rate "$half" --seconds "$DURATION" --connections "$CONNECTIONS"; }
-pp=$(paced "$plain_port"); fp=$(paced "$floor_port"); gp=$(paced "$gateway_port")
+# PACED_RATE sets other rates, "1000 2000 4000" one after another (the generator shares the 2 cores: at high rates it
+# measures itself too).
 p99_of() { awk '{ for (i = 1; i < NF; i++) if ($i == "p99") { print $(i + 1); exit } }'; }
-printf "paced at %s req/s (latency from due time):\n  plain   %s\n  floor   %s\n  gateway %s\n" "$half" "$pp" "$fp" "$gp"
-printf "added p99 when paced: gateway - plain %.3f ms, gateway - floor %.3f ms\n" \
-  "$(echo "$(echo "$gp" | p99_of) - $(echo "$pp" | p99_of)" | bc -l)" "$(echo "$(echo "$gp" | p99_of) - $(echo "$fp" | p99_of)" | bc -l)"
+paced() { dotnet "$harness" paced --target "http://127.0.0.1:$1" --rate "$2" --seconds "$DURATION" --connections "$CONNECTIONS"; }
+for rate in ${PACED_RATE:-$(printf "%.0f" "$(echo "$plain / 2" | bc -l)")}; do
+  pp=$(paced "$plain_port" "$rate"); fp=$(paced "$floor_port" "$rate"); gp=$(paced "$gateway_port" "$rate")
+  printf "paced at %s req/s (latency from due time):\n  plain   %s\n  floor   %s\n  gateway %s\n" "$rate" "$pp" "$fp" "$gp"
+  printf "added p99 when paced: gateway - plain %.3f ms, gateway - floor %.3f ms\n" \
+    "$(echo "$(echo "$gp" | p99_of) - $(echo "$pp" | p99_of)" | bc -l)" "$(echo "$(echo "$gp" | p99_of) - $(echo "$fp" | p99_of)" | bc -l)"
+done
 
 read -r srps sp50 sp99 < <(run "http://127.0.0.1:$gateway_port" tests/load/scanner.lua "$CONNECTIONS" "$DURATION")
 printf "gateway, scanner clicks (proxied, tagged): %s req/s p50 %s ms p99 %s ms\n" "$srps" "$sp50" "$sp99"
