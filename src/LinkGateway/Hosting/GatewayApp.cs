@@ -1,5 +1,6 @@
 using Microsoft.Extensions.FileProviders;
 using Serilog;
+using Serilog.Events;
 
 namespace LinkGateway.Hosting;
 
@@ -48,6 +49,12 @@ public static class GatewayApp
         // gateway silent: its start-up summary, warnings and request log go to the console then, as with the shipped file.
         var namesASink = builder.Configuration.GetSection("Serilog:WriteTo").GetChildren().Any();
         builder.Services.AddSerilog((services, logger) => (namesASink ? logger : logger.WriteTo.Console())
+            // ASP.NET Core starts an Activity for every request while its hosting diagnostics logger is enabled at any level,
+            // and HttpClient then a second one and a traceparent of its own for the origin. The gateway exports no traces:
+            // that was 2 % of its CPU and about 0.8 KB per click (2026-11-29). A client's trace context still reaches the
+            // origin as sent. An operator who wants the hosting's request lines (and the Activity) back overrides this
+            // category in the Serilog section.
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()

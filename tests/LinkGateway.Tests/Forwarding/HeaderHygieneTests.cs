@@ -120,6 +120,24 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         Assert.Equal("https", _origin.Single(recipient).Value("X-Forwarded-Proto"));
     }
 
+    /// <summary>
+    /// The gateway keeps no traces (no per-request Activity, GatewayApp): it makes up no trace context of its own for the
+    /// origin, and a client's reaches the origin as the client sent it — a claim, like any header it sends.
+    /// </summary>
+    [Fact]
+    public async Task TraceContext_IsTheClientsOrNone()
+    {
+        const string parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var withContext = $"r-{Guid.NewGuid():N}";
+        var without = $"r-{Guid.NewGuid():N}";
+
+        await SendAsync(fromTrustedProxy: true, withContext, [$"traceparent: {parent}", "tracestate: congo=t61rcWkgMzE"]);
+        await SendAsync(fromTrustedProxy: true, without, []);
+
+        Assert.Equal((parent, "congo=t61rcWkgMzE"), (_origin.Single(withContext).Value("traceparent"), _origin.Single(withContext).Value("tracestate")));
+        Assert.Empty(_origin.Single(without).Values("traceparent"));
+    }
+
     /// <param name="version">HTTP/1.1 asks to close; HTTP/1.0 closes by default.</param>
     private async Task SendAsync(bool fromTrustedProxy, string recipient, IEnumerable<string> headers, string version = "HTTP/1.1")
     {
