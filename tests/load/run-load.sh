@@ -2,7 +2,7 @@
 # The load harness (docs/development.md, "Performance"): Redis, a fast origin, a plain YARP proxy with the same
 # routes and no detection, the floor (that YARP plus one small Redis script per request: the one-round-trip anchor),
 # and the gateway, all on loopback; wrk alternates the three over several rounds. Bounded: every wrk run has a duration, every process is stopped at the end.
-#   bash tests/load/run-load.sh            ROUNDS=3 DURATION=10 CONNECTIONS=16  GATEWAY_ARGS="--A:B=v ..."  GATEWAY_ENV="DOTNET_X=1 ..."  PACED_RATE=req/s
+#   bash tests/load/run-load.sh            ROUNDS=3 DURATION=10 CONNECTIONS=16  GATEWAY_ARGS="--A:B=v ..."  GATEWAY_ENV="DOTNET_X=1 ..."  PACED_RATE="req/s ..."
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-10} CONNECTIONS=${CONNECTIONS:-16}

@@ -72,6 +72,8 @@ public static class LinkGatewayComposition
                     : failure is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Information;
             logging.EnrichDiagnosticContext = (diagnostics, http) =>
             {
+                // Kestrel's id of the request ("connection:number"), which the hosting's log scope used to add (it is off: GatewayApp).
+                diagnostics.Set("RequestId", http.TraceIdentifier);
                 diagnostics.Set("ClientAddress", http.Connection.RemoteIpAddress?.ToString());
                 diagnostics.Set("UserAgent", http.Request.Headers.UserAgent.ToString());
                 if (Tls.TlsClientHello.Ja4Of(http) is { } ja4)

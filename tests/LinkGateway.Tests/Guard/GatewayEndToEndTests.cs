@@ -147,6 +147,7 @@ public sealed class GatewayEndToEndTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal("\"bot\"", single.Properties["Verdict"].ToString());
         Assert.StartsWith("\"ua.library", single.Properties["Reasons"].ToString());
         Assert.True(int.Parse(single.Properties["Score"].ToString(), System.Globalization.CultureInfo.InvariantCulture) >= 80);
+        Assert.Matches("^\"[^\"]+:[0-9A-F]+\"$", single.Properties["RequestId"].ToString()); // Kestrel's connection:number
     }
 
     private OriginEvent OriginSaw(string action, string recipient) =>
