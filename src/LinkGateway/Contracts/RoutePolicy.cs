@@ -159,7 +159,7 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
         var brand = metadata?.GetValueOrDefault(BrandKey);
         if (brand is not null && !IsBrandName(brand))
         {
-            problem = $"{BrandKey}: \"{brand}\" is not a brand name (letters, digits, '-' and '_', up to 64; the key under LinkGateway:Brands)";
+            problem = $"{BrandKey}: \"{brand}\" is not a brand name (letters, digits, '-' and '_', up to {MaxBrandNameLength}; the key under LinkGateway:Brands)";
             return null;
         }
 
@@ -188,7 +188,10 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
 
     /// <summary>A brand's name as configuration keys and Metadata spell it.</summary>
     public static bool IsBrandName(string name) =>
-        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+        name.Length is > 0 and <= MaxBrandNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    /// <summary>The longest brand name (<see cref="IsBrandName"/>).</summary>
+    public const int MaxBrandNameLength = 64;
 
     private static bool TryAction(IReadOnlyDictionary<string, string>? metadata, string key, GuardAction[] allowed, ref GuardAction action, ref string? problem)
     {
@@ -213,9 +216,10 @@ public sealed record RoutePolicy(LinkKind Kind, ShieldMode Shield, GuardAction O
     private static bool TryName<T>(string text, out T value)
         where T : struct, Enum
     {
+        var trimmed = text.Trim();
         foreach (var name in Enum.GetNames<T>())
         {
-            if (string.Equals(name, text.Trim(), StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(name, trimmed, StringComparison.OrdinalIgnoreCase))
             {
                 value = Enum.Parse<T>(name);
                 return true;

@@ -181,9 +181,10 @@ public static class EvaluateCommand
         "without it every request looks automated. Log the User-Agent (the combined format, not the common one; "
         + "a JSON key mapped with --fields ua=KEY; cs(User-Agent) in W3C #Fields) and replay again";
 
-    /// <summary>A sample whose every request lacks a User-Agent is refused before the replay: the log does not record it.</summary>
-    // The outcome file is created empty: when it names a file this run reads, that file would be lost (on Linux nothing
-    // stops a second open of a file being read). Paths compare as the file system would reach them.
+    /// <summary>
+    /// The outcome file is created empty: when it names a file this run reads, that file would be lost (on Linux nothing
+    /// stops a second open of a file being read). Paths compare as the file system would reach them.
+    /// </summary>
     private static void RefuseToOverwriteAnInput(string? outFile, params ReadOnlySpan<(string Switch, string? Path)> inputs)
     {
         if (outFile is null)
@@ -201,6 +202,7 @@ public static class EvaluateCommand
         }
     }
 
+    /// <summary>A sample whose every request lacks a User-Agent is refused before the replay: the log does not record it.</summary>
     private static void RefuseWithoutUserAgents(string name, IAccessLogFormat format, IReadOnlyList<(long Number, string Text)> sample)
     {
         var requests = sample.Select(line => format.Read(line.Text, line.Number, out _)).OfType<ReplayRequest>().ToList();

@@ -87,7 +87,7 @@ public sealed class HostPolicies
             // The names LinkGateway:Brands loads (BrandBook checks that one is there).
             if (options.Brand is { } brand && !RoutePolicy.IsBrandName(brand.Trim()))
             {
-                errors.Add($"{path}:Brand: must be a name of 1..64 printable characters: letters, digits, '-' and '_', a key under LinkGateway:Brands");
+                errors.Add($"{path}:Brand: must be a name of 1..{RoutePolicy.MaxBrandNameLength} printable characters: letters, digits, '-' and '_', a key under LinkGateway:Brands");
             }
 
             var scorer = Scorer(options.Weights, path, suspectThreshold, botThreshold, globalWeights, errors) ?? globalScorer;
