@@ -1,6 +1,7 @@
 """Reads `perf script` output (call-graph samples of one process) on standard input, writes the folded
 stacks to the file named by the first argument, and prints the share of CPU samples by component and the
-methods with the most inclusive and exclusive samples. A sample belongs to the innermost managed frame of a
+methods with the most inclusive and exclusive samples. Given the sampling rate (Hz), the run's requests per second and
+the seconds sampled as further arguments, it prints each component's CPU per request in microseconds as well. A sample belongs to the innermost managed frame of a
 known component, so kernel and runtime time (syscalls, GC, allocation) counts for the code that caused it;
 what has no such frame is listed as kernel or runtime."""
 import re
@@ -11,6 +12,7 @@ COMPONENTS = [
     ("LinkGateway.Core!", "LinkGateway.Core (detection, scoring, signing)"),
     ("LinkGateway!", "LinkGateway host (guard, store client code, headers, metrics)"),
     ("StackExchange.Redis!", "StackExchange.Redis (Redis client)"),
+    ("RESPite!", "StackExchange.Redis (Redis client)"),
     ("Yarp.ReverseProxy!", "YARP"),
     ("Serilog", "Serilog (request log)"),
     ("Microsoft.AspNetCore.Server.Kestrel", "Kestrel (HTTP server)"),
@@ -78,10 +80,17 @@ for s in samples:
                      else "other managed code (collections, strings, runtime library)")
     by_component[component] += 1
 
-print(f"CPU samples of the gateway: {len(samples)}")
+# A sample stands for 1/Hz s of CPU; the run served requests-per-second × seconds-sampled requests.
+per_request = None
+if len(sys.argv) > 4:
+    hz, rps, seconds = (float(v) for v in sys.argv[2:5])
+    per_request = 1_000_000 / hz / (rps * seconds)
+
+print(f"CPU samples of the process: {len(samples)}"
+      + (f"; {len(samples) * per_request:.0f} µs of CPU per request" if per_request else ""))
 print("\nby component (innermost frame of a known component)")
 for component, n in by_component.most_common():
-    print(f"  {n / total:6.1%}  {component}")
+    print(f"  {n / total:6.1%}  " + (f"{n * per_request:5.1f} µs  " if per_request else "") + component)
 print("\nmethods by inclusive share (gateway, client and framework code)")
 shown = 0
 for name, n in inclusive.most_common(400):

@@ -112,7 +112,16 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         if (circuit.ProbeFailed(problem) || DateTimeOffset.UtcNow - _lastLogged > TimeSpan.FromSeconds(10))
         {
             _lastLogged = DateTimeOffset.UtcNow;
-            Log.ProbeFailed(logger, problem);
+            // One slow answer does not open the circuit (a Redis expire cycle or a busy core can take 20 ms): saying
+            // "stateless" then would send an operator after an outage that did not happen.
+            if (circuit.IsOpen)
+            {
+                Log.ProbeFailed(logger, problem);
+            }
+            else
+            {
+                Log.ProbeMissed(logger, problem, settings.CircuitFailures);
+            }
         }
 
         return false;
@@ -146,5 +155,8 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 
         [LoggerMessage(32, LogLevel.Information, "The store answers again (in {RoundTripMs:0.0} ms): verdicts are stateful again")]
         public static partial void Recovered(ILogger logger, double roundTripMs);
+
+        [LoggerMessage(33, LogLevel.Warning, "The store probe failed: {Problem}; verdicts stay stateful unless {CircuitFailures} probes in a row fail")]
+        public static partial void ProbeMissed(ILogger logger, string problem, int circuitFailures);
     }
 }

@@ -49,6 +49,29 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
         Assert.Null(after.Header("X-Bot-Degraded"));
     }
 
+    // A probe over the budget that does not open the circuit says so: "stateless" in the log would send an operator
+    // after an outage that did not happen. CircuitFailures decides which it is; Redis is paused well past the budget.
+    [Theory]
+    [InlineData(1, "verdicts are stateless until Redis answers in time again")]
+    [InlineData(1000, "verdicts stay stateful unless 1000 probes in a row fail")]
+    public async Task SlowProbe_LogsWhetherTheCircuitOpened(int circuitFailures, string said)
+    {
+        await using var redis = await RedisServer.StartAsync(local: true);
+        await using var host = await GatewayHost.StartAsync(redis.Configuration, settings: new Dictionary<string, string?>
+        {
+            ["LinkGateway:Redis:Budget"] = "00:00:00.050",
+            ["LinkGateway:Redis:CircuitFailures"] = circuitFailures.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},allowAdmin=true");
+
+        // Probes go every 100 ms: one of them meets at least 200 ms of the pause.
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "300", "ALL");
+        var failed = await host.Log.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("The store probe failed", StringComparison.Ordinal));
+
+        Assert.EndsWith(said, failed.RenderMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Equal(Serilog.Events.LogEventLevel.Warning, failed.Level);
+    }
+
     [Fact]
     public async Task FirstRequestAfterReady_IsStateful()
     {
