@@ -14,11 +14,13 @@ namespace LinkGateway.Memory;
 /// the multiplexer can tell a slow Redis from a busy gateway; this one can. The question is the smallest script,
 /// <c>EVAL "return 1" 0</c>, not PING: requests run scripts, and a Redis that answers PING while it holds scripts back
 /// (<c>CLIENT PAUSE … WRITE</c>, a long script running) is a Redis that cannot answer requests. It speaks the least of RESP
-/// that this needs (AUTH, EVAL, TLS when the configuration asks for it), nothing else.
+/// that this needs (AUTH, EVAL, TLS when the configuration asks for it, and INFO once, for <see cref="ExpiryPassesPerSecond"/>),
+/// nothing else.
 /// </summary>
 internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options) : IDisposable
 {
     private static readonly byte[] _question = "*3\r\n$4\r\nEVAL\r\n$8\r\nreturn 1\r\n$1\r\n0\r\n"u8.ToArray();
+    private static readonly byte[] _serverInfo = "*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"u8.ToArray();
 
     private Socket? _socket;
     private Stream? _stream;
@@ -51,6 +53,42 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         {
             Close();
             return (null, $"{Format(endpoint)}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// How many times a second the server runs its background tasks, passes over expired keys among them (its configured
+    /// <c>hz</c>), asked on the probe's connection after a successful <see cref="Ping"/>: StackExchange.Redis sends INFO only
+    /// in admin mode. Null when the server does not say (INFO renamed or refused) or did not answer in time.
+    /// </summary>
+    public int? ExpiryPassesPerSecond(TimeSpan timeout)
+    {
+        if (_stream is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            _stream.ReadTimeout = _stream.WriteTimeout = Milliseconds(timeout);
+            _stream.Write(_serverInfo);
+            if (ReadLine(_stream) is not ['$', .. var size] || !int.TryParse(size, out var length) || length is < 0 or > 64 * 1024)
+            {
+                return null; // an error reply: INFO is not available
+            }
+
+            var text = new byte[length + 2]; // and its CRLF
+            _stream.ReadExactly(text);
+            // "configured_hz" is what the operator set; "hz" may be raised for a while by Redis itself (dynamic-hz), and is
+            // all that a Redis before 6.0 says.
+            var fields = Encoding.UTF8.GetString(text).Split("\r\n").Select(line => line.Split(':', 2)).Where(f => f.Length == 2).ToLookup(f => f[0], f => f[1]);
+            var hz = fields["configured_hz"].Concat(fields["hz"]).Select(v => int.TryParse(v, out var n) ? n : 0).FirstOrDefault(n => n > 0);
+            return hz > 0 ? hz : null;
+        }
+        catch (Exception e) when (e is SocketException or IOException or InvalidDataException or TimeoutException or ObjectDisposedException)
+        {
+            Close(); // the next Ping connects again, and reads no stale reply
+            return null;
         }
     }
 

@@ -12,6 +12,7 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     ILogger<RedisProbe> logger) : IHostedService, IDisposable
 {
     private readonly Dictionary<string, RedisPing> _pings = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _expiryPassesRead = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Thread? _thread;
     private DateTimeOffset _lastLogged;
@@ -96,6 +97,10 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
             else
             {
                 slowest = took > slowest ? took : slowest;
+                if (_expiryPassesRead.Add(key))
+                {
+                    SayExpiryPasses(ping, key);
+                }
             }
         }
 
@@ -125,6 +130,30 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Says, once per master, how long Redis's passes over expired keys may hold it: up to a quarter of 1/hz (25 ms at
+    /// Redis's default hz 10). Every key the gateway writes expires, so after busy hours they expire by the hundred
+    /// thousand, and a pass longer than the budget delays every request and fails probes (docs/operations/deploy.md, "Redis").
+    /// </summary>
+    private void SayExpiryPasses(RedisPing ping, string endpoint)
+    {
+        if (ping.ExpiryPassesPerSecond(settings.Budget) is not { } hz)
+        {
+            Log.ExpiryPassesUnknown(logger, endpoint);
+            return;
+        }
+
+        var pass = TimeSpan.FromMilliseconds(250.0 / hz);
+        if (pass * 4 > settings.Budget)
+        {
+            Log.LongExpiryPasses(logger, endpoint, hz, pass.TotalMilliseconds, settings.Budget.TotalMilliseconds);
+        }
+        else
+        {
+            Log.ExpiryPasses(logger, endpoint, hz, pass.TotalMilliseconds);
+        }
     }
 
     /// <summary>
@@ -158,5 +187,14 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 
         [LoggerMessage(33, LogLevel.Warning, "The store probe failed: {Problem}; verdicts stay stateful unless {CircuitFailures} probes in a row fail")]
         public static partial void ProbeMissed(ILogger logger, string problem, int circuitFailures);
+
+        [LoggerMessage(34, LogLevel.Information, "Redis at {Endpoint} removes expired keys in passes {Hz} times a second, each at most {PassMs:0.0} ms")]
+        public static partial void ExpiryPasses(ILogger logger, string endpoint, int hz, double passMs);
+
+        [LoggerMessage(35, LogLevel.Warning, "Redis at {Endpoint} removes expired keys in passes {Hz} times a second (its hz), each up to {PassMs:0.0} ms when many keys expire: more than a quarter of the store budget ({BudgetMs:0} ms), so requests wait and probes fail; set hz 100 (docs/operations/deploy.md, \"Redis\")")]
+        public static partial void LongExpiryPasses(ILogger logger, string endpoint, int hz, double passMs, double budgetMs);
+
+        [LoggerMessage(36, LogLevel.Debug, "Redis at {Endpoint} did not say how often it removes expired keys (INFO refused or renamed)")]
+        public static partial void ExpiryPassesUnknown(ILogger logger, string endpoint);
     }
 }
