@@ -12,6 +12,7 @@ ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-10} CONNECTIONS=${CONNECTIONS:-16}
 # still 5 % of its CPU (profile.sh); after 30 s about 1 µs. Each run prints that thread's CPU ("JIT") and the garbage
 # collector's threads' ("GC") per request: a JIT figure of several µs means the warm-up was too short.
 WARMUP=${WARMUP:-30}
+[[ $WARMUP =~ ^[1-9][0-9]*$ ]] || { echo "WARMUP: whole seconds, at least 1 (wrk takes no 0-second run)" >&2; exit 2; }
 # The rate limiter is off here: the scanner runs come from a few addresses and would measure 429s.
 GATEWAY_ARGS="--LinkGateway:RateLimit:Enabled=false ${GATEWAY_ARGS:-}"
 source tests/load/stack.sh
@@ -22,25 +23,29 @@ evalsha() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/cmdst
 # Redis's own CPU (user + system) so far, in microseconds, as it reports it.
 redis_cpu_us() { redis-cli -p "$redis_port" INFO cpu | awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { printf "%.0f", s * 1000000 }'; }
 # Store timeouts as the gateway logs them: a probe that did not come back within the budget (a slow probe that leaves the
-# circuit closed is logged at most every 10 s), a round trip that failed; and of those, the ones that made verdicts stateless.
+# circuit closed is logged at most every 10 s), a round trip that failed; and of those, the lines that say verdicts are
+# stateless (an open circuit says it again every 10 s: lines, not openings).
 store_timeouts() { grep -c -E "store probe failed|store failed a round trip" "$work/gateway.log" || true; }
-circuit_opened() { grep -c -E "verdicts are stateless until|answering from stateless signals" "$work/gateway.log" || true; }
+stateless_said() { grep -c -E "verdicts are stateless until|answering from stateless signals" "$work/gateway.log" || true; }
 requests() { awk '/requests in/ { print $1 }' "$work/wrk.txt"; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+# A thread's CPU per request, never below 0 (a thread counted at the start may have ended: threads_cpu_us).
+per_request() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { d = b - a; printf "%.1f", (d > 0 ? d : 0) / n }'; }
 
 # One measured run of a proxy: throughput, latency, and per request the proxy's CPU (/proc), the origin's, Redis's
 # (INFO cpu), and the scripts Redis ran (INFO commandstats); for the gateway, degraded verdicts and store timeouts.
 measure() { # name port pid
   local p0 j0 g0 o0 r0 s0 seen0 degraded0 t0 c0 rps p50 p99 n p1 j1 g1 o1 r1 s1 seen1 degraded1 t1 c1
   p0=$(cpu_us "$3"); j0=$(threads_cpu_us "$3" ".NET Tiered Com"); g0=$(threads_cpu_us "$3" ".NET Server GC")
-  o0=$(cpu_us "$origin_pid"); r0=$(redis_cpu_us); s0=$(evalsha); read -r seen0 degraded0 < <(origin_counts); t0=$(store_timeouts); c0=$(circuit_opened)
+  o0=$(cpu_us "$origin_pid"); r0=$(redis_cpu_us); s0=$(evalsha); read -r seen0 degraded0 < <(origin_counts); t0=$(store_timeouts); c0=$(stateless_said)
   read -r rps p50 p99 < <(run "http://127.0.0.1:$2" tests/load/human.lua "$CONNECTIONS" "$DURATION")
   n=$(requests); p1=$(cpu_us "$3"); j1=$(threads_cpu_us "$3" ".NET Tiered Com"); g1=$(threads_cpu_us "$3" ".NET Server GC")
-  o1=$(cpu_us "$origin_pid"); r1=$(redis_cpu_us); s1=$(evalsha); read -r seen1 degraded1 < <(origin_counts); t1=$(store_timeouts); c1=$(circuit_opened)
+  o1=$(cpu_us "$origin_pid"); r1=$(redis_cpu_us); s1=$(evalsha); read -r seen1 degraded1 < <(origin_counts); t1=$(store_timeouts); c1=$(stateless_said)
   printf "%-6s %-8s %9s %7s %7s   CPU µs/request: proxy %4.0f (JIT %.1f, GC %.1f), origin %3.0f, Redis %3.0f (%.2f scripts)" "$round" "$1" "$rps" "$p50" "$p99" \
-    "$(echo "($p1 - $p0) / $n" | bc -l)" "$(echo "($j1 - $j0) / $n" | bc -l)" "$(echo "($g1 - $g0) / $n" | bc -l)" \
+    "$(echo "($p1 - $p0) / $n" | bc -l)" "$(per_request "$j0" "$j1" "$n")" "$(per_request "$g0" "$g1" "$n")" \
     "$(echo "($o1 - $o0) / $n" | bc -l)" "$(echo "($r1 - $r0) / $n" | bc -l)" "$(echo "($s1 - $s0) / $n" | bc -l)"
-  [ "$1" = gateway ] && printf "; degraded %d of %d, store timeouts %d (stateless after %d)" "$((degraded1 - degraded0))" "$((seen1 - seen0))" "$((t1 - t0))" "$((c1 - c0))"
+  [ "$1" = gateway ] && printf "; degraded %d of %d, store timeouts %d (%d of them saying verdicts are stateless)" "$((degraded1 - degraded0))" "$((seen1 - seen0))" "$((t1 - t0))" "$((c1 - c0))"
   printf "\n"
   echo "$rps" >> "$work/rps.$1"
 }

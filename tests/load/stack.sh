@@ -57,12 +57,18 @@ run() { # url script connections duration
 # CPU time (user + system) a process has used so far, in microseconds.
 cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) * 1000000 / hz }' "/proc/$1/stat"; }
 # The same for the process's threads whose name starts with a prefix (the runtime names its own: ".NET Tiered Com" compiles
-# methods again with optimizations, ".NET Server GC" collects); threads that ended are not counted.
+# methods again with optimizations, ".NET Server GC" collects). A lower bound: threads that ended are not counted, and the
+# runtime ends its compiling thread when it has nothing to do and starts another later.
 threads_cpu_us() { # pid name-prefix
-  local total=0 task
+  local total=0 task line name rest fields
   for task in /proc/"$1"/task/*; do
-    # The name holds spaces, so the times are counted from the end of "(name)": utime and stime are the 12th and 13th after it.
-    [[ $(cat "$task/comm" 2>/dev/null) == "$2"* ]] && total=$((total + $(sed 's/.*) //' "$task/stat" 2>/dev/null | awk '{ print $12 + $13 }')))
+    # One read of "pid (name) state … utime stime …": a thread may end between two reads. The name may hold spaces and
+    # parentheses, so it runs to the last ")"; utime and stime are the 12th and 13th fields after it.
+    line=$(cat "$task/stat" 2>/dev/null) || continue
+    name=${line#*(}; name=${name%)*}; rest=${line##*) }
+    [[ $name == "$2"* ]] || continue
+    read -ra fields <<< "$rest"
+    total=$((total + ${fields[11]:-0} + ${fields[12]:-0}))
   done
   echo $((total * 1000000 / $(getconf CLK_TCK)))
 }

@@ -22,6 +22,9 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     private static readonly byte[] _question = "*3\r\n$4\r\nEVAL\r\n$8\r\nreturn 1\r\n$1\r\n0\r\n"u8.ToArray();
     private static readonly byte[] _serverInfo = "*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"u8.ToArray();
 
+    // INFO server is about 1.5 KB; a longer answer is not one to parse.
+    private const int MaxInfoLength = 16 * 1024;
+
     private Socket? _socket;
     private Stream? _stream;
 
@@ -32,15 +35,17 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     {
         try
         {
-            if (_stream is null)
+            // A local: Dispose, on another thread at shutdown, may clear the field while this waits.
+            var stream = _stream;
+            if (stream is null)
             {
                 // A new connection: its handshake, and the first exchange's cold code paths, are not Redis's answer time.
-                _stream = Connect(timeout);
-                Ask(_stream, timeout);
+                _stream = stream = Connect(timeout);
+                Ask(stream, timeout);
             }
 
             var started = Stopwatch.GetTimestamp();
-            Ask(_stream, timeout);
+            Ask(stream, timeout);
             return (Stopwatch.GetElapsedTime(started), null);
         }
         catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut })
@@ -59,36 +64,53 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     /// <summary>
     /// How many times a second the server runs its background tasks, passes over expired keys among them (its configured
     /// <c>hz</c>), asked on the probe's connection after a successful <see cref="Ping"/>: StackExchange.Redis sends INFO only
-    /// in admin mode. Null when the server does not say (INFO renamed or refused) or did not answer in time.
+    /// in admin mode. <c>Answered</c> is false when no whole answer came back within <paramref name="timeout"/> (worth
+    /// asking again); an answer without a number (INFO renamed or refused) is an answer.
     /// </summary>
-    public int? ExpiryPassesPerSecond(TimeSpan timeout)
+    public (int? Hz, bool Answered) ExpiryPassesPerSecond(TimeSpan timeout)
     {
-        if (_stream is null)
+        var stream = _stream;
+        if (stream is null)
         {
-            return null;
+            return (null, false);
         }
 
         try
         {
-            _stream.ReadTimeout = _stream.WriteTimeout = Milliseconds(timeout);
-            _stream.Write(_serverInfo);
-            if (ReadLine(_stream) is not ['$', .. var size] || !int.TryParse(size, out var length) || length is < 0 or > 64 * 1024)
+            var deadline = Deadline(timeout);
+            stream.WriteTimeout = Milliseconds(timeout);
+            stream.Write(_serverInfo);
+            var head = ReadLine(stream, deadline);
+            if (head.StartsWith('-') || head == "$-1")
             {
-                return null; // an error reply: INFO is not available
+                return (null, true); // refused, renamed (unknown command), or not allowed to this user: nothing left to read
+            }
+
+            if (head is not ['$', .. var size] || !int.TryParse(size, out var length) || length is < 0 or > MaxInfoLength)
+            {
+                // Not the bulk string a RESP2 server sends: what follows cannot be told from the next answer.
+                Close();
+                return (null, true);
             }
 
             var text = new byte[length + 2]; // and its CRLF
-            _stream.ReadExactly(text);
+            for (var read = 0; read < text.Length;)
+            {
+                stream.ReadTimeout = Remaining(deadline);
+                var got = stream.Read(text, read, text.Length - read);
+                read += got > 0 ? got : throw new IOException("the connection closed");
+            }
+
             // "configured_hz" is what the operator set; "hz" may be raised for a while by Redis itself (dynamic-hz), and is
-            // all that a Redis before 6.0 says.
+            // all that a Redis before 5.0 says.
             var fields = Encoding.UTF8.GetString(text).Split("\r\n").Select(line => line.Split(':', 2)).Where(f => f.Length == 2).ToLookup(f => f[0], f => f[1]);
             var hz = fields["configured_hz"].Concat(fields["hz"]).Select(v => int.TryParse(v, out var n) ? n : 0).FirstOrDefault(n => n > 0);
-            return hz > 0 ? hz : null;
+            return (hz > 0 ? hz : null, true);
         }
         catch (Exception e) when (e is SocketException or IOException or InvalidDataException or TimeoutException or ObjectDisposedException)
         {
             Close(); // the next Ping connects again, and reads no stale reply
-            return null;
+            return (null, false);
         }
     }
 
@@ -135,7 +157,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         if (!string.IsNullOrEmpty(options.Password))
         {
             stream.Write(Command(options.User is { Length: > 0 } user ? ["AUTH", user, options.Password] : ["AUTH", options.Password]));
-            if (ReadLine(stream) is var answer && answer != "+OK")
+            if (ReadLine(stream, Deadline(timeout)) is var answer && answer != "+OK")
             {
                 throw new InvalidDataException($"answered \"{answer}\" to AUTH");
             }
@@ -146,9 +168,10 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
     private static void Ask(Stream stream, TimeSpan timeout)
     {
-        stream.ReadTimeout = stream.WriteTimeout = Milliseconds(timeout);
+        var deadline = Deadline(timeout);
+        stream.WriteTimeout = Milliseconds(timeout);
         stream.Write(_question);
-        if (ReadLine(stream) is var reply && reply != ":1")
+        if (ReadLine(stream, deadline) is var reply && reply != ":1")
         {
             throw new InvalidDataException($"answered \"{reply}\" to EVAL \"return 1\" 0");
         }
@@ -165,13 +188,17 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         return Encoding.UTF8.GetBytes(text.ToString());
     }
 
-    /// <summary>One one-line reply (":1", "+OK", "-LOADING …"); a reply is never longer than a line here.</summary>
-    private static string ReadLine(Stream stream)
+    /// <summary>
+    /// One line of a reply (":1", "+OK", "-LOADING …", "$1234"), all of it by <paramref name="deadline"/> (a
+    /// <see cref="Stopwatch"/> timestamp): a server that sends a byte at a time cannot hold the probe longer than that.
+    /// </summary>
+    private static string ReadLine(Stream stream, long deadline)
     {
         Span<byte> line = stackalloc byte[256];
         var length = 0;
         while (true)
         {
+            stream.ReadTimeout = Remaining(deadline);
             var next = stream.ReadByte();
             if (next < 0)
             {
@@ -194,7 +221,15 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
     private static int Milliseconds(TimeSpan timeout) => (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds), 1, int.MaxValue);
 
-    private static string Format(EndPoint endpoint) => endpoint is DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : endpoint.ToString() ?? "?";
+    private static long Deadline(TimeSpan timeout) => Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+
+    // What is left until the deadline, as a read timeout; past it, what a socket read that timed out throws.
+    private static int Remaining(long deadline) => Stopwatch.GetTimestamp() < deadline
+        ? Milliseconds(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline))
+        : throw new IOException("no whole answer in time", new SocketException((int)SocketError.TimedOut));
+
+    /// <summary>An endpoint as "host:port" (a <see cref="DnsEndPoint"/>'s own text starts "Unspecified/").</summary>
+    public static string Format(EndPoint endpoint) => endpoint is DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : endpoint.ToString() ?? "?";
 
     private void Close()
     {

@@ -12,7 +12,8 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     ILogger<RedisProbe> logger) : IHostedService, IDisposable
 {
     private readonly Dictionary<string, RedisPing> _pings = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _expiryPassesRead = new(StringComparer.Ordinal);
+    // Per master: how often its hz was asked without a whole answer (a timeout is worth asking again, a few times).
+    private readonly Dictionary<string, int> _expiryPassesAsked = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Thread? _thread;
     private DateTimeOffset _lastLogged;
@@ -92,14 +93,14 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
             }
             else if (took > settings.Budget)
             {
-                problem ??= $"{key} answered in {took.TotalMilliseconds:0.0} ms, over the budget of {settings.Budget.TotalMilliseconds:0} ms";
+                problem ??= $"{RedisPing.Format(endpoint)} answered in {took.TotalMilliseconds:0.0} ms, over the budget of {settings.Budget.TotalMilliseconds:0} ms";
             }
             else
             {
                 slowest = took > slowest ? took : slowest;
-                if (_expiryPassesRead.Add(key))
+                if (_expiryPassesAsked.GetValueOrDefault(key) < 3)
                 {
-                    SayExpiryPasses(ping, key);
+                    _expiryPassesAsked[key] = SayExpiryPasses(ping) ? int.MaxValue : _expiryPassesAsked.GetValueOrDefault(key) + 1;
                 }
             }
         }
@@ -137,23 +138,31 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     /// Redis's default hz 10). Every key the gateway writes expires, so after busy hours they expire by the hundred
     /// thousand, and a pass longer than the budget delays every request and fails probes (docs/operations/deploy.md, "Redis").
     /// </summary>
-    private void SayExpiryPasses(RedisPing ping, string endpoint)
+    /// <returns>False when the master gave no whole answer in time (the probe asks again after a later success).</returns>
+    private bool SayExpiryPasses(RedisPing ping)
     {
-        if (ping.ExpiryPassesPerSecond(settings.Budget) is not { } hz)
+        var endpoint = RedisPing.Format(ping.EndPoint);
+        var (hz, answered) = ping.ExpiryPassesPerSecond(settings.Budget);
+        if (hz is not { } passes)
         {
-            Log.ExpiryPassesUnknown(logger, endpoint);
-            return;
+            Log.ExpiryPassesUnknown(logger, endpoint, answered ? "INFO refused or renamed" : $"no answer within {settings.Budget.TotalMilliseconds:0} ms");
+            return answered;
         }
 
-        var pass = TimeSpan.FromMilliseconds(250.0 / hz);
+        // Redis's slower pass over expired keys may take a quarter of its interval (1/hz) at the default active-expire-effort 1
+        // (more at a higher effort, which INFO does not show).
+        var pass = TimeSpan.FromMilliseconds(250.0 / passes);
         if (pass * 4 > settings.Budget)
         {
-            Log.LongExpiryPasses(logger, endpoint, hz, pass.TotalMilliseconds, settings.Budget.TotalMilliseconds);
+            var enough = (int)Math.Min(500, Math.Ceiling(1000 / settings.Budget.TotalMilliseconds)); // 500: Redis's highest hz
+            Log.LongExpiryPasses(logger, endpoint, passes, pass.TotalMilliseconds, settings.Budget.TotalMilliseconds, Math.Max(enough, 100));
         }
         else
         {
-            Log.ExpiryPasses(logger, endpoint, hz, pass.TotalMilliseconds);
+            Log.ExpiryPasses(logger, endpoint, passes, pass.TotalMilliseconds);
         }
+
+        return true;
     }
 
     /// <summary>
@@ -188,13 +197,13 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         [LoggerMessage(33, LogLevel.Warning, "The store probe failed: {Problem}; verdicts stay stateful unless {CircuitFailures} probes in a row fail")]
         public static partial void ProbeMissed(ILogger logger, string problem, int circuitFailures);
 
-        [LoggerMessage(34, LogLevel.Information, "Redis at {Endpoint} removes expired keys in passes {Hz} times a second, each at most {PassMs:0.0} ms")]
+        [LoggerMessage(34, LogLevel.Information, "Redis at {Endpoint} removes expired keys in passes {Hz} times a second, each up to {PassMs:0.0} ms (at the default active-expire-effort)")]
         public static partial void ExpiryPasses(ILogger logger, string endpoint, int hz, double passMs);
 
-        [LoggerMessage(35, LogLevel.Warning, "Redis at {Endpoint} removes expired keys in passes {Hz} times a second (its hz), each up to {PassMs:0.0} ms when many keys expire: more than a quarter of the store budget ({BudgetMs:0} ms), so requests wait and probes fail; set hz 100 (docs/operations/deploy.md, \"Redis\")")]
-        public static partial void LongExpiryPasses(ILogger logger, string endpoint, int hz, double passMs, double budgetMs);
+        [LoggerMessage(35, LogLevel.Warning, "Redis at {Endpoint} removes expired keys in passes {Hz} times a second (its hz), each up to {PassMs:0.0} ms when many keys expire: more than a quarter of the store budget ({BudgetMs:0} ms), which requests wait behind; set hz {EnoughHz} or more (docs/operations/deploy.md, \"Redis\")")]
+        public static partial void LongExpiryPasses(ILogger logger, string endpoint, int hz, double passMs, double budgetMs, int enoughHz);
 
-        [LoggerMessage(36, LogLevel.Debug, "Redis at {Endpoint} did not say how often it removes expired keys (INFO refused or renamed)")]
-        public static partial void ExpiryPassesUnknown(ILogger logger, string endpoint);
+        [LoggerMessage(36, LogLevel.Debug, "Redis at {Endpoint} did not say how often it removes expired keys: {Problem}")]
+        public static partial void ExpiryPassesUnknown(ILogger logger, string endpoint, string problem);
     }
 }
