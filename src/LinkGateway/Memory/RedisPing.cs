@@ -64,39 +64,45 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     /// <summary>
     /// How many times a second the server runs its background tasks, passes over expired keys among them (its configured
     /// <c>hz</c>), asked on the probe's connection after a successful <see cref="Ping"/>: StackExchange.Redis sends INFO only
-    /// in admin mode. <c>Answered</c> is false when no whole answer came back within <paramref name="timeout"/> (worth
-    /// asking again); an answer without a number (INFO renamed or refused) is an answer.
+    /// in admin mode. <c>Answered</c> is false when no whole answer came back within <paramref name="timeout"/>, or Redis
+    /// was loading or busy (worth asking again); an answer without a number (INFO renamed or refused) is an answer.
+    /// <c>Problem</c> says why there is no number.
     /// </summary>
-    public (int? Hz, bool Answered) ExpiryPassesPerSecond(TimeSpan timeout)
+    public (int? Hz, bool Answered, string? Problem) ExpiryPassesPerSecond(TimeSpan timeout)
     {
         var stream = _stream;
         if (stream is null)
         {
-            return (null, false);
+            return (null, false, "no connection");
         }
 
         try
         {
-            var deadline = Deadline(timeout);
+            var deadline = After(timeout);
             stream.WriteTimeout = Milliseconds(timeout);
             stream.Write(_serverInfo);
             var head = ReadLine(stream, deadline);
+            if (head.StartsWith("-LOADING", StringComparison.Ordinal) || head.StartsWith("-BUSY", StringComparison.Ordinal))
+            {
+                return (null, false, head); // for now: worth asking again
+            }
+
             if (head.StartsWith('-') || head == "$-1")
             {
-                return (null, true); // refused, renamed (unknown command), or not allowed to this user: nothing left to read
+                return (null, true, head); // refused, renamed (unknown command), or not allowed to this user: nothing left to read
             }
 
             if (head is not ['$', .. var size] || !int.TryParse(size, out var length) || length is < 0 or > MaxInfoLength)
             {
                 // Not the bulk string a RESP2 server sends: what follows cannot be told from the next answer.
                 Close();
-                return (null, true);
+                return (null, true, $"an answer to INFO that is not RESP2 text: {head}");
             }
 
             var text = new byte[length + 2]; // and its CRLF
             for (var read = 0; read < text.Length;)
             {
-                stream.ReadTimeout = Remaining(deadline);
+                stream.ReadTimeout = deadline.ReadTimeout();
                 var got = stream.Read(text, read, text.Length - read);
                 read += got > 0 ? got : throw new IOException("the connection closed");
             }
@@ -105,12 +111,13 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
             // all that a Redis before 5.0 says.
             var fields = Encoding.UTF8.GetString(text).Split("\r\n").Select(line => line.Split(':', 2)).Where(f => f.Length == 2).ToLookup(f => f[0], f => f[1]);
             var hz = fields["configured_hz"].Concat(fields["hz"]).Select(v => int.TryParse(v, out var n) ? n : 0).FirstOrDefault(n => n > 0);
-            return (hz > 0 ? hz : null, true);
+            return hz > 0 ? (hz, true, null) : (null, true, "INFO names no hz");
         }
         catch (Exception e) when (e is SocketException or IOException or InvalidDataException or TimeoutException or ObjectDisposedException)
         {
             Close(); // the next Ping connects again, and reads no stale reply
-            return (null, false);
+            return (null, false, e is IOException { InnerException: SocketException { SocketErrorCode: SocketError.TimedOut } }
+                ? $"no answer within {timeout.TotalMilliseconds:0} ms" : e.Message);
         }
     }
 
@@ -157,7 +164,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         if (!string.IsNullOrEmpty(options.Password))
         {
             stream.Write(Command(options.User is { Length: > 0 } user ? ["AUTH", user, options.Password] : ["AUTH", options.Password]));
-            if (ReadLine(stream, Deadline(timeout)) is var answer && answer != "+OK")
+            if (ReadLine(stream, After(timeout)) is var answer && answer != "+OK")
             {
                 throw new InvalidDataException($"answered \"{answer}\" to AUTH");
             }
@@ -168,7 +175,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
     private static void Ask(Stream stream, TimeSpan timeout)
     {
-        var deadline = Deadline(timeout);
+        var deadline = After(timeout);
         stream.WriteTimeout = Milliseconds(timeout);
         stream.Write(_question);
         if (ReadLine(stream, deadline) is var reply && reply != ":1")
@@ -189,16 +196,16 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     }
 
     /// <summary>
-    /// One line of a reply (":1", "+OK", "-LOADING …", "$1234"), all of it by <paramref name="deadline"/> (a
-    /// <see cref="Stopwatch"/> timestamp): a server that sends a byte at a time cannot hold the probe longer than that.
+    /// One line of a reply (":1", "+OK", "-LOADING …", "$1234"), all of it by <paramref name="deadline"/>: a server that
+    /// sends a byte at a time cannot hold the probe longer than that.
     /// </summary>
-    private static string ReadLine(Stream stream, long deadline)
+    private static string ReadLine(Stream stream, Deadline deadline)
     {
         Span<byte> line = stackalloc byte[256];
         var length = 0;
         while (true)
         {
-            stream.ReadTimeout = Remaining(deadline);
+            stream.ReadTimeout = deadline.ReadTimeout();
             var next = stream.ReadByte();
             if (next < 0)
             {
@@ -221,12 +228,29 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
     private static int Milliseconds(TimeSpan timeout) => (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds), 1, int.MaxValue);
 
-    private static long Deadline(TimeSpan timeout) => Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+    private static Deadline After(TimeSpan timeout)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var ticks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        return new Deadline(now + ticks, now + 2 * ticks);
+    }
 
-    // What is left until the deadline, as a read timeout; past it, what a socket read that timed out throws.
-    private static int Remaining(long deadline) => Stopwatch.GetTimestamp() < deadline
-        ? Milliseconds(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline))
-        : throw new IOException("no whole answer in time", new SocketException((int)SocketError.TimedOut));
+    /// <summary>
+    /// When a reply must be whole. Past <see cref="Due"/> a reply already waiting in the socket is still read, a
+    /// millisecond's wait at a time, until <see cref="Last"/> (twice the timeout): a probe thread that was late itself (a
+    /// busy gateway) must measure Redis's answer as late, not as missing; a server that trickles cannot hold it longer.
+    /// </summary>
+    private readonly record struct Deadline(long Due, long Last)
+    {
+        /// <summary>The next read's timeout; past <see cref="Last"/>, what a socket read that timed out throws.</summary>
+        public int ReadTimeout()
+        {
+            var now = Stopwatch.GetTimestamp();
+            return now < Due ? Milliseconds(Stopwatch.GetElapsedTime(now, Due))
+                : now < Last ? 1
+                : throw new IOException("no whole answer in time", new SocketException((int)SocketError.TimedOut));
+        }
+    }
 
     /// <summary>An endpoint as "host:port" (a <see cref="DnsEndPoint"/>'s own text starts "Unspecified/").</summary>
     public static string Format(EndPoint endpoint) => endpoint is DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : endpoint.ToString() ?? "?";

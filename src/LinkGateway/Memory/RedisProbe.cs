@@ -142,10 +142,10 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     private bool SayExpiryPasses(RedisPing ping)
     {
         var endpoint = RedisPing.Format(ping.EndPoint);
-        var (hz, answered) = ping.ExpiryPassesPerSecond(settings.Budget);
+        var (hz, answered, problem) = ping.ExpiryPassesPerSecond(settings.Budget);
         if (hz is not { } passes)
         {
-            Log.ExpiryPassesUnknown(logger, endpoint, answered ? "INFO refused or renamed" : $"no answer within {settings.Budget.TotalMilliseconds:0} ms");
+            Log.ExpiryPassesUnknown(logger, endpoint, problem ?? "no hz");
             return answered;
         }
 

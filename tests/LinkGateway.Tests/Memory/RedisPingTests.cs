@@ -25,7 +25,7 @@ public sealed class RedisPingTests
         using var ping = new RedisPing(new IPEndPoint(IPAddress.Loopback, redis.Port), ConfigurationOptions.Parse(redis.Configuration));
 
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
-        Assert.Equal((hz, true), ping.ExpiryPassesPerSecond(_timeout));
+        Assert.Equal((hz, true, null), ping.ExpiryPassesPerSecond(_timeout));
         Assert.NotNull(ping.Ping(_timeout).RoundTrip); // nothing of the long reply left to be read as the next answer
     }
 
@@ -37,7 +37,9 @@ public sealed class RedisPingTests
         using var ping = new RedisPing(new IPEndPoint(IPAddress.Loopback, redis.Port), ConfigurationOptions.Parse(redis.Configuration));
 
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
-        Assert.Equal((null, true), ping.ExpiryPassesPerSecond(_timeout));
+        var (hz, answered, problem) = ping.ExpiryPassesPerSecond(_timeout);
+        Assert.Equal((null, true), (hz, answered));
+        Assert.StartsWith("-ERR unknown command", problem, StringComparison.Ordinal);
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
     }
 
@@ -53,32 +55,49 @@ public sealed class RedisPingTests
         using var ping = new RedisPing(server.EndPoint, new ConfigurationOptions());
 
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
-        Assert.Equal((null, true), ping.ExpiryPassesPerSecond(_timeout));
+        var (hz, answered, _) = ping.ExpiryPassesPerSecond(_timeout);
+        Assert.Equal((null, true), (hz, answered));
         var next = ping.Ping(_timeout);
         Assert.True(next.RoundTrip is not null, next.Problem);
     }
 
-    // A server that sends its answer a byte at a time holds the probe's thread for the timeout, not for every byte's.
+    // A server that sends its answer a byte at a time holds the probe's thread about the timeout (at most twice it), not
+    // for every byte's: the whole answer, sent 50 ms a byte, would take 2.2 s (44 bytes), and each read alone would be in time.
     [Fact]
     public async Task ExpiryPassesPerSecond_GivesUpAtTheTimeout_OnAnAnswerThatTrickles()
     {
-        await using var server = new ScriptedRedis(Encoding.ASCII.GetBytes("$40\r\n# Server\r\nconfigured_hz:10\r\nhz:10\r\nxx\r\n"), byteDelay: TimeSpan.FromMilliseconds(40));
+        await using var server = new ScriptedRedis(Encoding.ASCII.GetBytes("$37\r\n# Server\r\nconfigured_hz:10\r\nhz:10\r\nxx\r\n"), byteDelay: TimeSpan.FromMilliseconds(50));
         using var ping = new RedisPing(server.EndPoint, new ConfigurationOptions());
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
 
         var asked = Stopwatch.StartNew();
-        var (hz, answered) = ping.ExpiryPassesPerSecond(TimeSpan.FromMilliseconds(300));
+        var (hz, answered, problem) = ping.ExpiryPassesPerSecond(TimeSpan.FromMilliseconds(300));
         asked.Stop();
 
-        Assert.Equal((null, false), (hz, answered));
-        // Byte by byte the answer takes about 2 s (48 bytes, 40 ms each); reads timed one by one never time out.
-        Assert.True(asked.Elapsed < TimeSpan.FromSeconds(1.5), $"held the probe for {asked.Elapsed}");
+        Assert.Equal((null, false, "no answer within 300 ms"), (hz, answered, problem));
+        Assert.True(asked.Elapsed < TimeSpan.FromSeconds(1.2), $"held the probe for {asked.Elapsed}");
         Assert.NotNull(ping.Ping(_timeout).RoundTrip); // a new connection: no stale bytes
     }
 
+    // The probe's own question under the same rule: an answer that trickles is no answer in time.
+    [Fact]
+    public async Task Ping_GivesUpAtTheTimeout_OnAnAnswerThatTrickles()
+    {
+        await using var server = new ScriptedRedis([], byteDelay: TimeSpan.FromMilliseconds(50), trickleEval: true);
+        using var ping = new RedisPing(server.EndPoint, new ConfigurationOptions());
+
+        var asked = Stopwatch.StartNew();
+        var (roundTrip, problem) = ping.Ping(TimeSpan.FromMilliseconds(60)); // ":1\r\n" at 50 ms a byte takes 200 ms
+        asked.Stop();
+
+        Assert.Null(roundTrip);
+        Assert.EndsWith("did not answer within 60 ms", problem, StringComparison.Ordinal);
+        Assert.True(asked.Elapsed < TimeSpan.FromSeconds(1), $"held the probe for {asked.Elapsed}");
+    }
+
     /// <summary>
-    /// A loopback server speaking just enough RESP for the probe: ":1" to every EVAL, the given bytes to INFO (one at a
-    /// time, <c>byteDelay</c> apart, when asked to trickle).
+    /// A loopback server speaking just enough RESP for the probe: ":1" to every EVAL, the given bytes to INFO; with a
+    /// <c>byteDelay</c>, INFO's answer (or with <c>trickleEval</c> EVAL's) goes one byte at a time, that far apart.
     /// </summary>
     private sealed class ScriptedRedis : IAsyncDisposable
     {
@@ -86,10 +105,10 @@ public sealed class RedisPingTests
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _serving;
 
-        public ScriptedRedis(byte[] infoAnswer, TimeSpan byteDelay)
+        public ScriptedRedis(byte[] infoAnswer, TimeSpan byteDelay, bool trickleEval = false)
         {
             _listener.Start();
-            _serving = ServeAsync(infoAnswer, byteDelay);
+            _serving = ServeAsync(infoAnswer, byteDelay, trickleEval);
         }
 
         public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
@@ -102,7 +121,7 @@ public sealed class RedisPingTests
             _stop.Dispose();
         }
 
-        private async Task ServeAsync(byte[] infoAnswer, TimeSpan byteDelay)
+        private async Task ServeAsync(byte[] infoAnswer, TimeSpan byteDelay, bool trickleEval)
         {
             var connections = new List<Task>();
             try
@@ -110,7 +129,7 @@ public sealed class RedisPingTests
                 while (!_stop.IsCancellationRequested)
                 {
                     var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                    connections.Add(AnswerAsync(client, infoAnswer, byteDelay));
+                    connections.Add(AnswerAsync(client, infoAnswer, byteDelay, trickleEval));
                 }
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
@@ -120,7 +139,7 @@ public sealed class RedisPingTests
             await Task.WhenAll(connections).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
-        private async Task AnswerAsync(TcpClient client, byte[] infoAnswer, TimeSpan byteDelay)
+        private async Task AnswerAsync(TcpClient client, byte[] infoAnswer, TimeSpan byteDelay, bool trickleEval)
         {
             using var _ = client;
             var stream = client.GetStream();
@@ -136,21 +155,18 @@ public sealed class RedisPingTests
                         parts.Add(await reader.ReadLineAsync(_stop.Token) ?? string.Empty);
                     }
 
-                    if (parts[0] != "INFO")
+                    var info = parts[0] == "INFO";
+                    var answer = info ? infoAnswer : ":1\r\n"u8.ToArray();
+                    if (byteDelay == TimeSpan.Zero || info == trickleEval)
                     {
-                        await stream.WriteAsync(":1\r\n"u8.ToArray(), _stop.Token);
+                        await stream.WriteAsync(answer, _stop.Token);
+                        continue;
                     }
-                    else if (byteDelay == TimeSpan.Zero)
+
+                    foreach (var b in answer)
                     {
-                        await stream.WriteAsync(infoAnswer, _stop.Token);
-                    }
-                    else
-                    {
-                        foreach (var b in infoAnswer)
-                        {
-                            await stream.WriteAsync(new[] { b }, _stop.Token);
-                            await Task.Delay(byteDelay, _stop.Token); // the trickle is the behaviour under test
-                        }
+                        await stream.WriteAsync(new[] { b }, _stop.Token);
+                        await Task.Delay(byteDelay, _stop.Token); // the trickle is the behaviour under test
                     }
                 }
             }
