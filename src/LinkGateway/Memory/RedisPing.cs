@@ -14,7 +14,7 @@ namespace LinkGateway.Memory;
 /// the multiplexer can tell a slow Redis from a busy gateway; this one can. The question is the smallest script,
 /// <c>EVAL "return 1" 0</c>, not PING: requests run scripts, and a Redis that answers PING while it holds scripts back
 /// (<c>CLIENT PAUSE … WRITE</c>, a long script running) is a Redis that cannot answer requests. It speaks the least of RESP
-/// that this needs (AUTH, EVAL, TLS when the configuration asks for it, and INFO once, for <see cref="ExpiryPassesPerSecond"/>),
+/// that this needs (AUTH, EVAL, TLS when the configuration asks for it, and INFO for <see cref="ExpiryPassesPerSecond"/>),
 /// nothing else.
 /// </summary>
 internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options) : IDisposable
