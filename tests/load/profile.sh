@@ -9,9 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-20} CONNECTIONS=${CONNECTIONS:-16}
-# Past the runtime's second compilation of hot methods (run-load.sh, WARMUP): after 10 s it was still 5 % of the gateway's samples.
-WARMUP=${WARMUP:-30}
-[[ $WARMUP =~ ^[1-9][0-9]*$ ]] || { echo "WARMUP: whole seconds, at least 1 (wrk takes no 0-second run)" >&2; exit 2; }
+# WARMUP (stack.sh, 30 s by default) goes past the runtime's second compilation of hot methods (run-load.sh): after 10 s it
+# was still 5 % of the gateway's samples.
 GATEWAY_ARGS="--LinkGateway:RateLimit:Enabled=false ${GATEWAY_ARGS:-}"
 command -v perf >/dev/null || { echo "install perf (apt-get install -y linux-perf)" >&2; exit 1; }
 # Without W^X double mapping the perf map's addresses are the code's addresses, so perf can name JIT frames.

@@ -4,6 +4,9 @@
 # Sets redis_port, origin_port, plain_port, floor_port, gateway_port, their *_pid, and work (a scratch directory).
 command -v wrk >/dev/null && command -v bc >/dev/null || { apt-get install -y -qq wrk bc >/dev/null || { echo "install wrk and bc (apt-get install -y wrk bc)" >&2; exit 1; }; }
 command -v redis-server >/dev/null || { echo "install redis-server" >&2; exit 1; }
+# Seconds of the same load a proxy serves, unmeasured, before it is measured (run-load.sh says why 30).
+WARMUP=${WARMUP:-30}
+[[ $WARMUP =~ ^[1-9][0-9]*$ ]] || { echo "WARMUP: whole seconds, at least 1 (wrk takes no 0-second run)" >&2; exit 2; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 work=$(mktemp -d); pids=()
