@@ -112,6 +112,7 @@ public static class GatewayProcess
 public sealed class RunningGateway(Process process) : IAsyncDisposable
 {
     private readonly System.Text.StringBuilder _output = new();
+    private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>What the gateway wrote to standard output so far (its console log).</summary>
     public string Output
@@ -130,6 +131,34 @@ public sealed class RunningGateway(Process process) : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+        }
+
+        Interlocked.Exchange(ref _appended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>
+    /// Waits until the output holds <paramref name="text"/>, each line written being the signal, up to 10 s: a line the
+    /// gateway logs after answering (the request log) may reach the pipe after the client has its answer.
+    /// </summary>
+    public async Task WaitForOutputAsync(string text)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var next = Volatile.Read(ref _appended).Task;
+            if (Output.Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            try
+            {
+                await next.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"the gateway's output did not show \"{text}\" within 10 s:\n{Output}");
+            }
         }
     }
 
