@@ -29,8 +29,8 @@ stateless_said() { grep -c -E "verdicts are stateless until|answering from state
 requests() { awk '/requests in/ { print $1 }' "$work/wrk.txt"; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
-# A thread's CPU per request, never below 0 (a thread counted at the start may have ended: threads_cpu_us).
-per_request() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { d = b - a; printf "%.1f", (d > 0 ? d : 0) / n }'; }
+# A counter's growth per request, never below 0 (a thread counted at the start may have ended: threads_cpu_us).
+per_request() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { d = b - a; printf "%.3f", (d > 0 ? d : 0) / n }'; }
 
 # One measured run of a proxy: throughput, latency, and per request the proxy's CPU (/proc), the origin's, Redis's
 # (INFO cpu), and the scripts Redis ran (INFO commandstats); for the gateway, degraded verdicts and store timeouts.
@@ -42,8 +42,8 @@ measure() { # name port pid
   n=$(requests); p1=$(cpu_us "$3"); j1=$(threads_cpu_us "$3" ".NET Tiered Com"); g1=$(threads_cpu_us "$3" ".NET Server GC")
   o1=$(cpu_us "$origin_pid"); r1=$(redis_cpu_us); s1=$(evalsha); read -r seen1 degraded1 < <(origin_counts); t1=$(store_timeouts); c1=$(stateless_said)
   printf "%-6s %-8s %9s %7s %7s   CPU µs/request: proxy %4.0f (JIT %.1f, GC %.1f), origin %3.0f, Redis %3.0f (%.2f scripts)" "$round" "$1" "$rps" "$p50" "$p99" \
-    "$(echo "($p1 - $p0) / $n" | bc -l)" "$(per_request "$j0" "$j1" "$n")" "$(per_request "$g0" "$g1" "$n")" \
-    "$(echo "($o1 - $o0) / $n" | bc -l)" "$(echo "($r1 - $r0) / $n" | bc -l)" "$(echo "($s1 - $s0) / $n" | bc -l)"
+    "$(per_request "$p0" "$p1" "$n")" "$(per_request "$j0" "$j1" "$n")" "$(per_request "$g0" "$g1" "$n")" \
+    "$(per_request "$o0" "$o1" "$n")" "$(per_request "$r0" "$r1" "$n")" "$(per_request "$s0" "$s1" "$n")"
   [ "$1" = gateway ] && printf "; degraded %d of %d, store timeouts %d (%d of them saying verdicts are stateless)" "$((degraded1 - degraded0))" "$((seen1 - seen0))" "$((t1 - t0))" "$((c1 - c0))"
   printf "\n"
   echo "$rps" >> "$work/rps.$1"

@@ -12,7 +12,8 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     ILogger<RedisProbe> logger) : IHostedService, IDisposable
 {
     private readonly Dictionary<string, RedisPing> _pings = new(StringComparer.Ordinal);
-    // Per master: how often its hz was asked without a whole answer (a timeout is worth asking again, a few times).
+    // Per master: how often its hz was asked (a timeout is worth asking again, a few times; an answer ends the asking).
+    private const int ExpiryPassesAsks = 3;
     private readonly Dictionary<string, int> _expiryPassesAsked = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Thread? _thread;
@@ -98,9 +99,9 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
             else
             {
                 slowest = took > slowest ? took : slowest;
-                if (_expiryPassesAsked.GetValueOrDefault(key) < 3)
+                if (_expiryPassesAsked.GetValueOrDefault(key) is var asked && asked < ExpiryPassesAsks)
                 {
-                    _expiryPassesAsked[key] = SayExpiryPasses(ping) ? int.MaxValue : _expiryPassesAsked.GetValueOrDefault(key) + 1;
+                    _expiryPassesAsked[key] = SayExpiryPasses(ping) ? ExpiryPassesAsks : asked + 1;
                 }
             }
         }

@@ -8,14 +8,14 @@ namespace LinkGateway.Infrastructure;
 public sealed class CapturingSink : ILogEventSink
 {
     private readonly ConcurrentQueue<LogEvent> _events = new();
-    private TaskCompletionSource _emitted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ChangeSignal _emitted = new();
 
     public IReadOnlyList<LogEvent> Events => [.. _events];
 
     public void Emit(LogEvent logEvent)
     {
         _events.Enqueue(logEvent);
-        Interlocked.Exchange(ref _emitted, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        _emitted.Changed();
     }
 
     /// <summary>The request log's event of the first request whose path contains <paramref name="pathPart"/> (e.g. a unique recipient id).</summary>
@@ -23,18 +23,5 @@ public sealed class CapturingSink : ILogEventSink
         WaitForAsync(e => e.Properties.TryGetValue("RequestPath", out var path) && path.ToString().Contains(pathPart, StringComparison.Ordinal));
 
     /// <summary>The first event that matches, waiting for new events (each one is the signal) up to 10 seconds.</summary>
-    public async Task<LogEvent> WaitForAsync(Func<LogEvent, bool> match)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            var next = Volatile.Read(ref _emitted).Task;
-            if (_events.FirstOrDefault(match) is { } found)
-            {
-                return found;
-            }
-
-            await next.WaitAsync(timeout.Token);
-        }
-    }
+    public Task<LogEvent> WaitForAsync(Func<LogEvent, bool> match) => _emitted.WaitForAsync(() => _events.FirstOrDefault(match));
 }

@@ -112,7 +112,7 @@ public static class GatewayProcess
 public sealed class RunningGateway(Process process) : IAsyncDisposable
 {
     private readonly System.Text.StringBuilder _output = new();
-    private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ChangeSignal _appended = new();
 
     /// <summary>What the gateway wrote to standard output so far (its console log).</summary>
     public string Output
@@ -133,7 +133,7 @@ public sealed class RunningGateway(Process process) : IAsyncDisposable
             _output.AppendLine(line);
         }
 
-        Interlocked.Exchange(ref _appended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        _appended.Changed();
     }
 
     /// <summary>
@@ -142,23 +142,13 @@ public sealed class RunningGateway(Process process) : IAsyncDisposable
     /// </summary>
     public async Task WaitForOutputAsync(string text)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (true)
+        try
         {
-            var next = Volatile.Read(ref _appended).Task;
-            if (Output.Contains(text, StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            try
-            {
-                await next.WaitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"the gateway's output did not show \"{text}\" within 10 s:\n{Output}");
-            }
+            await _appended.WaitForAsync(() => Output.Contains(text, StringComparison.Ordinal) ? text : null);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"the gateway's output did not show \"{text}\" within 10 s:\n{Output}");
         }
     }
 

@@ -19,7 +19,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly int _port = RedisServer.FreeLoopbackPort();
     private readonly ConcurrentQueue<ReceivedHook> _received = new();
     private WebApplication? _app;
-    private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ChangeSignal _arrived = new();
 
     public string Url => $"http://127.0.0.1:{_port}{Path}";
 
@@ -52,7 +52,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var headers = context.Request.Headers;
             _received.Enqueue(new ReceivedHook(context.Request.Path + context.Request.QueryString, headers[FoldBackWebhookMessage.IdempotencyKeyHeader],
                 headers["X-Bot-Timestamp"], headers["X-Bot-Signature"], body.ToArray(), status, DateTimeOffset.UtcNow));
-            Interlocked.Exchange(ref _arrived, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            _arrived.Changed();
             await Task.Delay(AnswerDelay, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default); // the sender may give up first
             return Results.StatusCode(status);
         });
@@ -73,23 +73,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Waits until what was received satisfies <paramref name="done"/>; each POST is the signal to look again.</summary>
     public async Task WaitUntilAsync(Func<IReadOnlyList<ReceivedHook>, bool> done, TimeSpan? timeout = null)
     {
-        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
+        try
         {
-            var next = Volatile.Read(ref _arrived).Task;
-            if (done(Received))
-            {
-                return;
-            }
-
-            try
-            {
-                await next.WaitAsync(cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"the receiver's condition was not met within the timeout; received {Received.Count} POSTs");
-            }
+            await _arrived.WaitForAsync(() => Received is var received && done(received) ? received : null, timeout ?? TimeSpan.FromSeconds(30));
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"the receiver's condition was not met within the timeout; received {Received.Count} POSTs");
         }
     }
 

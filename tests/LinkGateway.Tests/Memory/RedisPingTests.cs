@@ -43,6 +43,25 @@ public sealed class RedisPingTests
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
     }
 
+    // What INFO may say of hz: a Redis before 5.0 names only "hz", a mistaken or hostile one names nonsense.
+    [Theory]
+    [InlineData("# Server\r\nredis_version:4.0.14\r\nhz:10\r\n", 10)]
+    [InlineData("# Server\r\nconfigured_hz:100\r\nhz:250\r\n", 100)]
+    [InlineData("# Server\r\nconfigured_hz:0\r\nhz:-5\r\n", null)]
+    [InlineData("# Server\r\nconfigured_hz:ten\r\nhz:99999999999\r\n", null)]
+    [InlineData("# Server\r\nredis_version:7.0.15\r\n", null)]
+    public async Task ExpiryPassesPerSecond_ReadsOnlyAWholePositiveHz(string info, int? hz)
+    {
+        var body = Encoding.ASCII.GetBytes(info);
+        await using var server = new ScriptedRedis([.. Encoding.ASCII.GetBytes($"${body.Length}\r\n"), .. body, .. "\r\n"u8], byteDelay: TimeSpan.Zero);
+        using var ping = new RedisPing(server.EndPoint, new ConfigurationOptions());
+
+        Assert.NotNull(ping.Ping(_timeout).RoundTrip);
+        var (read, answered, _) = ping.ExpiryPassesPerSecond(_timeout);
+        Assert.Equal((hz, true), (read, answered));
+        Assert.NotNull(ping.Ping(_timeout).RoundTrip);
+    }
+
     // Answers a RESP2 server never gives to INFO (a RESP3 verbatim string, an array, a bulk string too long to read):
     // whatever is left of them must not be read as the next probe's answer.
     [Theory]
