@@ -30,17 +30,12 @@ public static class InterstitialServiceCollectionExtensions
         {
             var key = (RedisKey)$"{redisOptions.KeyPrefix}dataprotection-keys";
             services.AddOptions<KeyManagementOptions>()
-                .Configure<IConnectionMultiplexer, StoreCircuit, ILoggerFactory>((keys, redis, circuit, loggers) =>
+                .Configure<IConnectionMultiplexer, StoreCircuit, ILoggerFactory, IHostApplicationLifetime>((keys, redis, circuit, loggers, lifetime) =>
                 {
                     var ring = new MirroredKeyRing(new RedisXmlRepository(() => redis.GetDatabase(), key), new FileSystemXmlRepository(folder, loggers), circuit,
                         loggers.CreateLogger<MirroredKeyRing>());
-                    // A Redis restarted empty has lost the ring: this node writes its copy back, so nodes started since can read it
-                    // (once the probe has closed the circuit: until then the ring does not ask Redis).
-                    redis.ConnectionRestored += (_, _) => _ = Task.Run(async () =>
-                    {
-                        await circuit.Closed.ConfigureAwait(false);
-                        ring.GetAllElements();
-                    });
+                    // A Redis restarted empty has lost the ring: this node writes its copy back, so nodes started since can read it.
+                    redis.ConnectionRestored += (_, _) => _ = ring.MirrorAfterReconnectAsync(lifetime.ApplicationStopping);
                     keys.XmlRepository = ring;
                 });
         }

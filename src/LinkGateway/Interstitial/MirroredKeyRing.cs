@@ -16,9 +16,52 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
     : IXmlRepository
 {
     private static readonly TimeSpan _sharedTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a mirror after a reconnect waits before it asks a Redis that did not answer again.</summary>
+    internal static readonly TimeSpan RetryAfterReconnect = TimeSpan.FromSeconds(1);
+
     private readonly Lock _mirroring = new();
 
-    public IReadOnlyCollection<XElement> GetAllElements()
+    public IReadOnlyCollection<XElement> GetAllElements() => Mirror().Elements;
+
+    /// <summary>
+    /// The connection to Redis came back, maybe to a Redis restarted empty that lost the ring: mirrors both ways once the
+    /// circuit is closed, and again each <see cref="RetryAfterReconnect"/> until Redis has answered and taken every key of
+    /// this node. One try is not enough: on a busy node the read can miss its one-second timeout, and nothing else reads
+    /// the ring before Data Protection's next refresh (a day), so nodes started meanwhile would make keys of their own.
+    /// </summary>
+    public async Task MirrorAfterReconnectAsync(CancellationToken stopping)
+    {
+        try
+        {
+            while (true)
+            {
+                await circuit.Closed.WaitAsync(stopping).ConfigureAwait(false);
+                var (_, written, complete) = await Task.Run(Mirror, stopping).ConfigureAwait(false);
+                if (complete)
+                {
+                    if (written > 0)
+                    {
+                        Log.WrittenBack(logger, written);
+                    }
+
+                    return;
+                }
+
+                await Task.Delay(RetryAfterReconnect, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The node is stopping: its ring stays in its folder.
+        }
+    }
+
+    /// <summary>
+    /// Both copies, each mirrored into the other; <c>Complete</c> when Redis answered and took every key it lacked
+    /// (<c>Written</c> of them).
+    /// </summary>
+    private (IReadOnlyCollection<XElement> Elements, int Written, bool Complete) Mirror()
     {
         // One mirror at a time: a reconnect announces itself once per connection, and two mirrors at once would push
         // the same key to Redis twice.
@@ -29,7 +72,7 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
             var theirs = ReadShared()?.DistinctBy(Text).ToList();
             if (theirs is null)
             {
-                return mine;
+                return (mine, 0, false);
             }
 
             var known = mine.Select(Text).ToHashSet(StringComparer.Ordinal);
@@ -40,12 +83,9 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
                 TryStoreLocal(element, NameOf(element));
             }
 
-            foreach (var element in mine.Where(e => !shared.Contains(Text(e))))
-            {
-                TryStoreShared(element, NameOf(element));
-            }
-
-            return [.. mine, .. learned];
+            var missing = mine.Where(e => !shared.Contains(Text(e))).ToList();
+            var written = missing.Count(element => TryStoreShared(element, NameOf(element)));
+            return ([.. mine, .. learned], written, written == missing.Count);
         }
     }
 
@@ -75,20 +115,23 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
         }
     }
 
-    private void TryStoreShared(XElement element, string friendlyName)
+    /// <summary>Writes a key to Redis; false when it is not there now (the circuit open, or Redis did not take it).</summary>
+    private bool TryStoreShared(XElement element, string friendlyName)
     {
         if (circuit.IsOpen)
         {
-            return;
+            return false;
         }
 
         try
         {
             shared.StoreElement(element, friendlyName);
+            return true;
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
             Log.SharedUnavailable(logger, e.Message);
+            return false;
         }
     }
 
@@ -119,5 +162,8 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
 
         [LoggerMessage(51, LogLevel.Warning, "A key of the shared key ring could not be kept in this node's folder ({Problem}); it is used, but an outage of Redis would find this node without it")]
         public static partial void LocalUnavailable(ILogger logger, string problem);
+
+        [LoggerMessage(52, LogLevel.Information, "Wrote {Count} keys of this node's key ring back to Redis after the connection came back")]
+        public static partial void WrittenBack(ILogger logger, int count);
     }
 }

@@ -111,6 +111,32 @@ public sealed class ShieldThroughStoreOutageTests
         Assert.NotNull(ShieldClient.PassCookie(posted));
     }
 
+    [Fact]
+    public async Task KeyRing_WriteBack_IsTriedAgain_UntilRedisTakesIt()
+    {
+        await using var redis = await RedisServer.StartAsync(local: true);
+        var prefix = $"lg:ring-retry-{Guid.NewGuid():N}:";
+        await using var node = await GatewayHost.StartAsync(redis.Configuration, prefix, time: ShieldClient.Clock());
+        var ring = (StackExchange.Redis.RedisKey)$"{prefix}dataprotection-keys";
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},allowAdmin=true");
+        var db = admin.GetDatabase();
+        Assert.True(await db.ListLengthAsync(ring) > 0);
+
+        // The ring lost and its key taken by a value of another type (a mistaken operator; on a busy node, a read that
+        // missed its timeout fails the same way): the node's first write-back after its reconnect fails.
+        await db.KeyDeleteAsync(ring);
+        await db.StringSetAsync(ring, "not a list");
+        await db.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        await node.Log.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("The shared key ring in Redis did not answer", StringComparison.Ordinal)
+            && e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("WRONGTYPE", StringComparison.Ordinal));
+
+        await db.KeyDeleteAsync(ring); // what the operator mends; nothing on the node reads the ring again for a day
+
+        var written = await node.Log.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("Wrote {Count} keys of this node's key ring back", StringComparison.Ordinal));
+        Assert.Equal("1", written.Properties["Count"].ToString());
+        Assert.Equal(1, await db.ListLengthAsync(ring));
+    }
+
     /// <summary>GET the page, read it, press the button, follow the 303 with the cookie: the origin's answer.</summary>
     private static async Task<HttpResponseMessage> PersonUnsubscribesAsync(GatewayHost host, FakeTimeProvider clock, string path)
     {
