@@ -23,5 +23,9 @@ public sealed class CapturingSink : ILogEventSink
         WaitForAsync(e => e.Properties.TryGetValue("RequestPath", out var path) && path.ToString().Contains(pathPart, StringComparison.Ordinal));
 
     /// <summary>The first event that matches, waiting for new events (each one is the signal) up to 10 seconds.</summary>
-    public Task<LogEvent> WaitForAsync(Func<LogEvent, bool> match) => _emitted.WaitForAsync(() => _events.FirstOrDefault(match));
+    public Task<LogEvent> WaitForAsync(Func<LogEvent, bool> match) => WaitForAsync(match, count: 1);
+
+    /// <summary>The <paramref name="count"/>th event that matches, waiting for new events the same way.</summary>
+    public Task<LogEvent> WaitForAsync(Func<LogEvent, bool> match, int count) =>
+        _emitted.WaitForAsync(() => _events.Where(match).Skip(count - 1).FirstOrDefault());
 }

@@ -16,7 +16,7 @@ public sealed class RedisCostTests(RedisFixture redis)
     [Fact]
     public async Task PersonsClick_OnAStandaloneRedis_CostsOneRoundTripOfOneScript()
     {
-        await using var relay = new RoundTripCountingRelay(redis.Server.Configuration);
+        await using var relay = new RedisRelay(redis.Server.Configuration);
         // The store probe runs EVAL "return 1" on its own schedule; seldom here, and counted, so its calls are told apart.
         await using var host = await GatewayHost.StartAsync(relay.Configuration, settings: new Dictionary<string, string?>
         {
@@ -77,7 +77,7 @@ public sealed class RedisCostTests(RedisFixture redis)
     [Fact]
     public async Task ScannerThatIsAlreadyABot_TagsInTheSameRoundTrip()
     {
-        await using var relay = new RoundTripCountingRelay(redis.Server.Configuration);
+        await using var relay = new RedisRelay(redis.Server.Configuration);
         await using var host = await GatewayHost.StartAsync(relay.Configuration);
         await host.Client.SendAsync(Clients.Bare("/c/m-warm/r-warm/l-1", Clients.NextAddress(), "curl/8.5.0"));
 

@@ -104,6 +104,37 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
         Assert.Single(host.Log.Events, e => e.MessageTemplate.Text.Contains("removes expired keys in passes", StringComparison.Ordinal));
     }
 
+    // A Redis that answers the probe in time and INFO late (the relay holds INFO's answers past the probe's deadline): the
+    // probe asks again after later good probes, three times at most, and the late answers never pass for the next probe's.
+    [Fact]
+    public async Task ExpiryPasses_NotToldInTime_AreAskedAgain_ThreeTimesAtMost()
+    {
+        await using var redis = await RedisServer.StartAsync(local: true);
+        await using var relay = new RedisRelay(redis.Configuration) { HoldInfoAnswers = TimeSpan.FromMilliseconds(150) };
+        await using var host = await GatewayHost.StartAsync(relay.Configuration, settings: new Dictionary<string, string?>
+        {
+            ["LinkGateway:Redis:Budget"] = "00:00:00.020",
+            ["Serilog:MinimumLevel:Override:LinkGateway.Memory.RedisProbe"] = "Debug",
+        });
+        static bool NotTold(LogEvent e) => e.MessageTemplate.Text.Contains("did not say how often it removes expired keys", StringComparison.Ordinal);
+
+        var circuit = host.Services.GetRequiredService<StoreCircuit>();
+        await host.Log.WaitForAsync(NotTold);
+        var failedBefore = circuit.State().ProbeFailures; // start-up's: the relay shares this process's thread pool with the gateway starting
+        await host.Log.WaitForAsync(NotTold, count: 3);
+        var probed = circuit.State().Probes;
+        var waited = Stopwatch.StartNew();
+        while (circuit.State().Probes < probed + 5 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20); // the probe signals nothing per probe; its count is read
+        }
+
+        Assert.True(circuit.State().Probes >= probed + 5, "the probe stopped probing");
+        Assert.Equal(3, host.Log.Events.Count(NotTold));
+        Assert.DoesNotContain(host.Log.Events, e => e.MessageTemplate.Text.Contains("removes expired keys in passes", StringComparison.Ordinal));
+        Assert.Equal(failedBefore, circuit.State().ProbeFailures); // no late INFO answer was read as the next probe's
+    }
+
     [Fact]
     public async Task FirstRequestAfterReady_IsStateful()
     {

@@ -4,7 +4,10 @@ using System.Net.Sockets;
 namespace LinkGateway.Infrastructure;
 
 /// <summary>
-/// A loopback TCP relay between the gateway and Redis that counts round trips. A round trip starts when the client
+/// A loopback TCP relay between the gateway and Redis: it counts round trips, and can hold back Redis's answers to INFO
+/// (<see cref="HoldInfoAnswers"/>: a Redis that answers PING in time and INFO late, which no real one does on demand).
+/// <para>
+/// Round trips: A round trip starts when the client
 /// sends a command while it waits for no reply: commands pipelined together are one round trip even when TCP delivers
 /// them in pieces and Redis answers the first before the last arrives; a command sent only after the previous replies
 /// came back is another. Both directions are read as RESP to know what is outstanding. One case still reads as
@@ -12,8 +15,9 @@ namespace LinkGateway.Infrastructure;
 /// counts allow a few such splits (a real second round trip per request would double them).
 /// Only round trips that carry a script call (EVAL/EVALSHA) are counted, so that the multiplexer's own heartbeats,
 /// which come on their own schedule, do not blur a per-request count.
+/// </para>
 /// </summary>
-public sealed class RoundTripCountingRelay : IAsyncDisposable
+public sealed class RedisRelay : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly IPEndPoint _target;
@@ -21,7 +25,7 @@ public sealed class RoundTripCountingRelay : IAsyncDisposable
     private readonly List<Task> _pumps = [];
     private long _scriptRoundTrips;
 
-    public RoundTripCountingRelay(string redisConfiguration)
+    public RedisRelay(string redisConfiguration)
     {
         var colon = redisConfiguration.LastIndexOf(':');
         _target = new IPEndPoint(IPAddress.Parse(redisConfiguration[..colon]), int.Parse(redisConfiguration[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
@@ -31,6 +35,9 @@ public sealed class RoundTripCountingRelay : IAsyncDisposable
 
     /// <summary>host:port of the relay, for the gateway's Redis configuration.</summary>
     public string Configuration => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    /// <summary>How long an answer to a command that names INFO waits in the relay before it goes on (zero: none).</summary>
+    public TimeSpan HoldInfoAnswers { get; set; }
 
     /// <summary>Round trips that carry at least one script call.</summary>
     public long ScriptRoundTrips => Interlocked.Read(ref _scriptRoundTrips);
@@ -62,13 +69,14 @@ public sealed class RoundTripCountingRelay : IAsyncDisposable
             var conversation = new Conversation(this);
             lock (_pumps)
             {
-                _pumps.Add(PumpAsync(client, server, conversation.ClientSent));
-                _pumps.Add(PumpAsync(server, client, conversation.ServerSent));
+                _pumps.Add(PumpAsync(client, server, conversation.ClientSent, () => false));
+                _pumps.Add(PumpAsync(server, client, conversation.ServerSent, conversation.TakeInfoAsked));
             }
         }
     }
 
-    private async Task PumpAsync(TcpClient from, TcpClient to, Action<ReadOnlyMemory<byte>> observe)
+    /// <param name="hold">Asked before bytes go on: true holds them back for <see cref="HoldInfoAnswers"/>.</param>
+    private async Task PumpAsync(TcpClient from, TcpClient to, Action<ReadOnlyMemory<byte>> observe, Func<bool> hold)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -85,6 +93,11 @@ public sealed class RoundTripCountingRelay : IAsyncDisposable
 
                 // Observed before it is passed on, so a reply can never be counted ahead of its command.
                 observe(buffer.AsMemory(0, read));
+                if (HoldInfoAnswers > TimeSpan.Zero && hold())
+                {
+                    await Task.Delay(HoldInfoAnswers, _stop.Token);
+                }
+
                 await output.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
             }
         }
@@ -99,12 +112,24 @@ public sealed class RoundTripCountingRelay : IAsyncDisposable
     }
 
     /// <summary>One client connection: commands started by the client against replies completed by the server.</summary>
-    private sealed class Conversation(RoundTripCountingRelay relay)
+    private sealed class Conversation(RedisRelay relay)
     {
         private readonly Lock _gate = new();
         private readonly RespReader _commands = new();
         private readonly RespReader _replies = new();
         private bool _scriptInRoundTrip;
+        private bool _infoAsked;
+
+        /// <summary>Whether the client named INFO since the last time this was asked.</summary>
+        public bool TakeInfoAsked()
+        {
+            lock (_gate)
+            {
+                var asked = _infoAsked;
+                _infoAsked = false;
+                return asked;
+            }
+        }
 
         public void ClientSent(ReadOnlyMemory<byte> bytes)
         {
@@ -122,6 +147,7 @@ public sealed class RoundTripCountingRelay : IAsyncDisposable
                     _commands.Feed(b);
                 }
 
+                _infoAsked |= bytes.Span.IndexOf("INFO"u8) >= 0;
                 if (!_scriptInRoundTrip && bytes.Span.IndexOf("EVAL"u8) >= 0)
                 {
                     _scriptInRoundTrip = true;
