@@ -17,25 +17,36 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
 {
     private static readonly TimeSpan _sharedTimeout = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a mirror after a reconnect waits before it asks a Redis that did not answer again.</summary>
-    internal static readonly TimeSpan RetryAfterReconnect = TimeSpan.FromSeconds(1);
+    // After a reconnect, the pause before asking a Redis that did not answer again: doubled each time up to the last, so a
+    // Redis that keeps refusing (the ring's key holding another type) costs a warning a minute, not one a second.
+    private static readonly TimeSpan _firstRetry = TimeSpan.FromSeconds(1), _lastRetry = TimeSpan.FromMinutes(1);
 
     private readonly Lock _mirroring = new();
+    private int _mirroringAfterReconnect; // 1 while one loop mirrors after a reconnect: a flapping connection starts no second
+    private volatile bool _reconnected; // a reconnect the running loop has not mirrored after yet
 
     public IReadOnlyCollection<XElement> GetAllElements() => Mirror().Elements;
 
     /// <summary>
     /// The connection to Redis came back, maybe to a Redis restarted empty that lost the ring: mirrors both ways once the
-    /// circuit is closed, and again each <see cref="RetryAfterReconnect"/> until Redis has answered and taken every key of
-    /// this node. One try is not enough: on a busy node the read can miss its one-second timeout, and nothing else reads
-    /// the ring before Data Protection's next refresh (a day), so nodes started meanwhile would make keys of their own.
+    /// circuit is closed, and again after a pause (1 s, doubled up to a minute) until Redis has answered and taken every
+    /// key of this node. One try is not enough: on a busy node the read can miss its one-second timeout, and nothing else
+    /// reads the ring before Data Protection's next refresh (a day), so nodes started meanwhile would make keys of their own.
     /// </summary>
     public async Task MirrorAfterReconnectAsync(CancellationToken stopping)
     {
+        _reconnected = true;
+        if (Interlocked.Exchange(ref _mirroringAfterReconnect, 1) == 1)
+        {
+            return; // the running loop mirrors once more after this reconnect
+        }
+
         try
         {
-            while (true)
+            var pause = _firstRetry;
+            while (_reconnected)
             {
+                _reconnected = false;
                 await circuit.Closed.WaitAsync(stopping).ConfigureAwait(false);
                 var (_, written, complete) = await Task.Run(Mirror, stopping).ConfigureAwait(false);
                 if (complete)
@@ -45,15 +56,27 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
                         Log.WrittenBack(logger, written);
                     }
 
-                    return;
+                    pause = _firstRetry;
+                    continue;
                 }
 
-                await Task.Delay(RetryAfterReconnect, stopping).ConfigureAwait(false);
+                _reconnected = true;
+                await Task.Delay(pause, stopping).ConfigureAwait(false);
+                pause = pause * 2 < _lastRetry ? pause * 2 : _lastRetry;
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // The node is stopping: its ring stays in its folder.
+            return; // the node is stopping: its ring stays in its folder
+        }
+        finally
+        {
+            Volatile.Write(ref _mirroringAfterReconnect, 0);
+        }
+
+        if (_reconnected)
+        {
+            await MirrorAfterReconnectAsync(stopping).ConfigureAwait(false); // a reconnect came as the loop ended
         }
     }
 
