@@ -47,6 +47,8 @@ measure() { # name port pid
   [ "$1" = gateway ] && printf "; degraded %d of %d, store timeouts %d (%d of them saying verdicts are stateless)" "$((degraded1 - degraded0))" "$((seen1 - seen0))" "$((t1 - t0))" "$((c1 - c0))"
   printf "\n"
   echo "$rps" >> "$work/rps.$1"
+  per_request "$r0" "$r1" "$n" >> "$work/redis.$1"; echo >> "$work/redis.$1"
+  echo "$((t1 - t0))" >> "$work/timeouts.$1"
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(date -u '+%Y-%m-%d %H:%M UTC'); wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds after ${WARMUP}s of warm-up each"
@@ -67,12 +69,28 @@ printf "median of rounds: plain %.0f, floor %.0f, gateway %.0f req/s; floor/plai
 # measures itself too).
 p99_of() { awk '{ for (i = 1; i < NF; i++) if ($i == "p99") { print $(i + 1); exit } }'; }
 paced() { dotnet "$harness" paced --target "http://127.0.0.1:$1" --rate "$2" --seconds "$DURATION" --connections "$CONNECTIONS"; }
-for rate in ${PACED_RATE:-$(printf "%.0f" "$(echo "$plain / 2" | bc -l)")}; do
+half_peak=$(printf "%.0f" "$(echo "$plain / 2" | bc -l)")
+for rate in ${PACED_RATE:-$half_peak}; do
   pp=$(paced "$plain_port" "$rate"); fp=$(paced "$floor_port" "$rate"); gp=$(paced "$gateway_port" "$rate")
   printf "paced at %s req/s (latency from due time):\n  plain   %s\n  floor   %s\n  gateway %s\n" "$rate" "$pp" "$fp" "$gp"
-  printf "added p99 when paced: gateway - plain %.3f ms, gateway - floor %.3f ms\n" \
-    "$(echo "$(echo "$gp" | p99_of) - $(echo "$pp" | p99_of)" | bc -l)" "$(echo "$(echo "$gp" | p99_of) - $(echo "$fp" | p99_of)" | bc -l)"
+  added=$(echo "$(echo "$gp" | p99_of) - $(echo "$pp" | p99_of)" | bc -l)
+  printf "added p99 when paced: gateway - plain %.3f ms, gateway - floor %.3f ms\n" "$added" "$(echo "$(echo "$gp" | p99_of) - $(echo "$fp" | p99_of)" | bc -l)"
+  [ "$rate" = "$half_peak" ] && added_at_half=$added
 done
+
+# Issue 16's targets against this run (stateless scoring is BenchmarkDotNet's: docs/development.md, "Performance").
+verdict() { [ "$1" = 1 ] && echo met || echo "not met"; }
+ratio=$(echo "$gateway / $floor" | bc -l); redis_us=$(median < "$work/redis.gateway"); timeouts=$(awk '{ s += $1 } END { print s + 0 }' "$work/timeouts.gateway")
+echo "targets (issue 16):"
+printf "  throughput gateway/floor %.3f (at least 0.9): %s\n" "$ratio" "$(verdict "$(echo "$ratio >= 0.9" | bc -l)")"
+printf "  store timeouts at saturation %d over %d rounds (none): %s\n" "$timeouts" "$ROUNDS" "$(verdict "$((timeouts == 0))")"
+printf "  Redis CPU per gateway request, median of rounds %.1f µs (at most 15): %s\n" "$redis_us" "$(verdict "$(echo "$redis_us <= 15" | bc -l)")"
+if [ -n "${added_at_half:-}" ]; then
+  printf "  p99 added over plain at half of plain's peak (%s req/s; the gateway's peak %.0f) %.3f ms (at most 1): %s\n" "$half_peak" "$gateway" \
+    "$added_at_half" "$(verdict "$(echo "$added_at_half <= 1" | bc -l)")"
+else
+  echo "  p99 added at half of plain's peak ($half_peak req/s): not measured (PACED_RATE names other rates)"
+fi
 
 read -r srps sp50 sp99 < <(run "http://127.0.0.1:$gateway_port" tests/load/scanner.lua "$CONNECTIONS" "$DURATION")
 printf "gateway, scanner clicks (proxied, tagged): %s req/s p50 %s ms p99 %s ms\n" "$srps" "$sp50" "$sp99"
