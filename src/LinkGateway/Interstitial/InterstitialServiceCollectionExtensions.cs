@@ -29,15 +29,18 @@ public static class InterstitialServiceCollectionExtensions
         else
         {
             var key = (RedisKey)$"{redisOptions.KeyPrefix}dataprotection-keys";
-            services.AddOptions<KeyManagementOptions>()
-                .Configure<IConnectionMultiplexer, StoreCircuit, ILoggerFactory, IHostApplicationLifetime>((keys, redis, circuit, loggers, lifetime) =>
-                {
-                    var ring = new MirroredKeyRing(new RedisXmlRepository(() => redis.GetDatabase(), key), new FileSystemXmlRepository(folder, loggers), circuit,
-                        loggers.CreateLogger<MirroredKeyRing>());
-                    // A Redis restarted empty has lost the ring: this node writes its copy back, so nodes started since can read it.
-                    redis.ConnectionRestored += (_, _) => _ = ring.MirrorAfterReconnectAsync(lifetime.ApplicationStopping);
-                    keys.XmlRepository = ring;
-                });
+            // A singleton, so that the container disposes it, and with it its write-back loop, when the node stops.
+            services.AddSingleton(sp =>
+            {
+                var redis = sp.GetRequiredService<IConnectionMultiplexer>();
+                var loggers = sp.GetRequiredService<ILoggerFactory>();
+                var ring = new MirroredKeyRing(new RedisXmlRepository(() => redis.GetDatabase(), key), new FileSystemXmlRepository(folder, loggers),
+                    sp.GetRequiredService<StoreCircuit>(), loggers.CreateLogger<MirroredKeyRing>());
+                // A Redis restarted empty has lost the ring: this node writes its copy back, so nodes started since can read it.
+                redis.ConnectionRestored += (_, _) => ring.Reconnected();
+                return ring;
+            });
+            services.AddOptions<KeyManagementOptions>().Configure<MirroredKeyRing>((keys, ring) => keys.XmlRepository = ring);
         }
 
         services.AddSingleton(shield);

@@ -13,7 +13,7 @@ namespace LinkGateway.Interstitial;
 /// meet in Redis (a person whose button lands on another node sees the page once more).
 /// </summary>
 internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemXmlRepository local, StoreCircuit circuit, ILogger<MirroredKeyRing> logger)
-    : IXmlRepository
+    : IXmlRepository, IDisposable
 {
     private static readonly TimeSpan _sharedTimeout = TimeSpan.FromSeconds(1);
 
@@ -22,61 +22,86 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
     private static readonly TimeSpan _firstRetry = TimeSpan.FromSeconds(1), _lastRetry = TimeSpan.FromMinutes(1);
 
     private readonly Lock _mirroring = new();
-    private int _mirroringAfterReconnect; // 1 while one loop mirrors after a reconnect: a flapping connection starts no second
-    private volatile bool _reconnected; // a reconnect the running loop has not mirrored after yet
+    // A reconnect not yet mirrored after (at most one pending: reconnects that come together are mirrored after once).
+    private readonly SemaphoreSlim _reconnected = new(0, 1);
+    private readonly CancellationTokenSource _disposed = new(); // cancelled when the node stops
+    private int _writeBackStarted;
 
     public IReadOnlyCollection<XElement> GetAllElements() => Mirror().Elements;
 
     /// <summary>
-    /// The connection to Redis came back, maybe to a Redis restarted empty that lost the ring: mirrors both ways once the
-    /// circuit is closed, and again after a pause (1 s, doubled up to a minute) until Redis has answered and taken every
-    /// key of this node. One try is not enough: on a busy node the read can miss its one-second timeout, and nothing else
-    /// reads the ring before Data Protection's next refresh (a day), so nodes started meanwhile would make keys of their own.
+    /// The connection to Redis came back, maybe to a Redis restarted empty that lost the ring: this node's write-back
+    /// (<see cref="WriteBackAsync"/>) mirrors both ways once the circuit is closed, and again after a pause (1 s, doubled up
+    /// to a minute; a later reconnect cuts the pause) until Redis has answered and taken every key of this node. One try is
+    /// not enough: on a busy node the read can miss its one-second timeout, and nothing else reads the ring before Data
+    /// Protection's next refresh (a day), so nodes started meanwhile would make keys of their own.
     /// </summary>
-    public async Task MirrorAfterReconnectAsync(CancellationToken stopping)
+    public void Reconnected()
     {
-        _reconnected = true;
-        if (Interlocked.Exchange(ref _mirroringAfterReconnect, 1) == 1)
+        if (Interlocked.Exchange(ref _writeBackStarted, 1) == 0)
         {
-            return; // the running loop mirrors once more after this reconnect
+            _ = Task.Run(WriteBackAsync);
         }
 
         try
         {
-            var pause = _firstRetry;
-            while (_reconnected)
+            _reconnected.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // One is pending already: the write-back mirrors after it, and after this one with it.
+        }
+    }
+
+    /// <summary>
+    /// Stops the write-back (the node is stopping; its ring stays in its folder). Neither the source nor the semaphore is
+    /// disposed: neither holds a timer or a wait handle, and a reconnect announced while the node stops must find them.
+    /// </summary>
+    public void Dispose() => _disposed.Cancel();
+
+    /// <summary>One loop per node for its lifetime: waits for a reconnect, then mirrors until Redis took every key.</summary>
+    private async Task WriteBackAsync()
+    {
+        var stopping = _disposed.Token;
+        try
+        {
+            while (true)
             {
-                _reconnected = false;
-                await circuit.Closed.WaitAsync(stopping).ConfigureAwait(false);
-                var (_, written, complete) = await Task.Run(Mirror, stopping).ConfigureAwait(false);
-                if (complete)
+                await _reconnected.WaitAsync(stopping).ConfigureAwait(false);
+                var pause = _firstRetry;
+                while (!await TryWriteBackAsync(stopping).ConfigureAwait(false))
                 {
-                    if (written > 0)
-                    {
-                        Log.WrittenBack(logger, written);
-                    }
-
-                    pause = _firstRetry;
-                    continue;
+                    // The pause, or less when the connection comes back again meanwhile (that may be Redis returning).
+                    pause = await _reconnected.WaitAsync(pause, stopping).ConfigureAwait(false) ? _firstRetry
+                        : pause * 2 < _lastRetry ? pause * 2 : _lastRetry;
                 }
-
-                _reconnected = true;
-                await Task.Delay(pause, stopping).ConfigureAwait(false);
-                pause = pause * 2 < _lastRetry ? pause * 2 : _lastRetry;
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            return; // the node is stopping: its ring stays in its folder
+            // The node is stopping.
         }
-        finally
-        {
-            Volatile.Write(ref _mirroringAfterReconnect, 0);
-        }
+    }
 
-        if (_reconnected)
+    /// <returns>True when Redis answered and took every key it lacked.</returns>
+    private async Task<bool> TryWriteBackAsync(CancellationToken stopping)
+    {
+        await circuit.Closed.WaitAsync(stopping).ConfigureAwait(false);
+        try
         {
-            await MirrorAfterReconnectAsync(stopping).ConfigureAwait(false); // a reconnect came as the loop ended
+            var (_, written, complete) = await Task.Run(Mirror, stopping).ConfigureAwait(false);
+            if (written > 0)
+            {
+                Log.WrittenBack(logger, written);
+            }
+
+            return complete;
+        }
+        catch (Exception e) when (!stopping.IsCancellationRequested)
+        {
+            // Whatever failed (the local folder unreadable, the connection disposed under it), the write-back is tried again.
+            Log.WriteBackFailed(logger, e.Message);
+            return false;
         }
     }
 
@@ -188,5 +213,8 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
 
         [LoggerMessage(52, LogLevel.Information, "Wrote {Count} keys of this node's key ring back to Redis after the connection came back")]
         public static partial void WrittenBack(ILogger logger, int count);
+
+        [LoggerMessage(53, LogLevel.Warning, "Could not mirror the key ring after the connection to Redis came back ({Problem}); trying again")]
+        public static partial void WriteBackFailed(ILogger logger, string problem);
     }
 }

@@ -36,6 +36,9 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public byte[] SigningKey { get; }
 
+    /// <summary>This node's own copy of the key ring (LinkGateway:Shield:KeyRingPath).</summary>
+    public string KeyRingFolder => _keyRing;
+
     public CapturingSink Log { get; }
 
     public OriginLedger Ledger => _origin.Services.GetRequiredService<OriginLedger>();

@@ -5,7 +5,8 @@ namespace LinkGateway.Infrastructure;
 
 /// <summary>
 /// A loopback TCP relay between the gateway and Redis: it counts round trips, and can hold back Redis's answers to INFO
-/// (<see cref="HoldInfoAnswers"/>: a Redis that answers PING in time and INFO late, which no real one does on demand).
+/// (<see cref="HoldInfoAnswers"/>: a Redis that answers the store probe in time and INFO late, which no real one does on
+/// demand). It holds every connection's INFO, also the one StackExchange.Redis sends while it connects.
 /// <para>
 /// Round trips: A round trip starts when the client
 /// sends a command while it waits for no reply: commands pipelined together are one round trip even when TCP delivers

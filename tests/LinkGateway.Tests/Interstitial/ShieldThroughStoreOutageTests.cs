@@ -137,6 +137,54 @@ public sealed class ShieldThroughStoreOutageTests
         Assert.Equal(1, await db.ListLengthAsync(ring));
     }
 
+    [Fact]
+    public async Task KeyRing_WriteBack_SurvivesAFailureOfItsOwn_AndIsTriedAgain()
+    {
+        await using var redis = await RedisServer.StartAsync(local: true);
+        var prefix = $"lg:ring-local-{Guid.NewGuid():N}:";
+        await using var node = await GatewayHost.StartAsync(redis.Configuration, prefix, time: ShieldClient.Clock());
+        var ring = (StackExchange.Redis.RedisKey)$"{prefix}dataprotection-keys";
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},allowAdmin=true");
+        var db = admin.GetDatabase();
+        Assert.True(await db.ListLengthAsync(ring) > 0);
+
+        // Redis lost the ring, and this node's folder holds a file that is not XML (a disk error, a hand edit): reading the
+        // folder throws, which is no Redis error, and the write-back must neither end silently nor give up.
+        var broken = Path.Combine(node.KeyRingFolder, "key-broken.xml");
+        await File.WriteAllTextAsync(broken, "<key");
+        await db.KeyDeleteAsync(ring);
+        await db.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        await node.Log.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("Could not mirror the key ring", StringComparison.Ordinal));
+
+        File.Delete(broken);
+
+        await node.Log.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("Wrote {Count} keys of this node's key ring back", StringComparison.Ordinal));
+        Assert.Equal(1, await db.ListLengthAsync(ring));
+    }
+
+    [Fact]
+    public async Task KeyRing_WriteBack_StopsWithTheNode()
+    {
+        await using var redis = await RedisServer.StartAsync(local: true);
+        var prefix = $"lg:ring-stop-{Guid.NewGuid():N}:";
+        var node = await GatewayHost.StartAsync(redis.Configuration, prefix, time: ShieldClient.Clock());
+        var ring = (StackExchange.Redis.RedisKey)$"{prefix}dataprotection-keys";
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},allowAdmin=true");
+        var db = admin.GetDatabase();
+        await db.KeyDeleteAsync(ring);
+        await db.StringSetAsync(ring, "not a list");
+        await db.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        static bool Refused(Serilog.Events.LogEvent e) => e.MessageTemplate.Text.StartsWith("The shared key ring in Redis did not answer", StringComparison.Ordinal);
+        await node.Log.WaitForAsync(Refused);
+
+        await node.DisposeAsync(); // disposed, as tests and hosts that are not run to their end do: no StopAsync
+        var refusedWhenStopped = node.Log.Events.Count(Refused);
+
+        // A write-back still running would try again 1 s after its first try; nothing signals that it did not.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(refusedWhenStopped, node.Log.Events.Count(Refused));
+    }
+
     /// <summary>GET the page, read it, press the button, follow the 303 with the cookie: the origin's answer.</summary>
     private static async Task<HttpResponseMessage> PersonUnsubscribesAsync(GatewayHost host, FakeTimeProvider clock, string path)
     {
