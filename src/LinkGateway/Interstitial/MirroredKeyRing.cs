@@ -26,6 +26,7 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
     private readonly SemaphoreSlim _reconnected = new(0, 1);
     private readonly CancellationTokenSource _disposed = new(); // cancelled when the node stops
     private int _writeBackStarted;
+    private Task? _writeBack;
 
     public IReadOnlyCollection<XElement> GetAllElements() => Mirror().Elements;
 
@@ -40,7 +41,7 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
     {
         if (Interlocked.Exchange(ref _writeBackStarted, 1) == 0)
         {
-            _ = Task.Run(WriteBackAsync);
+            _writeBack = Task.Run(WriteBackAsync);
         }
 
         try
@@ -58,6 +59,9 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
     /// disposed: neither holds a timer or a wait handle, and a reconnect announced while the node stops must find them.
     /// </summary>
     public void Dispose() => _disposed.Cancel();
+
+    /// <summary>The write-back loop, once a reconnect has started it: it completes when the node stops.</summary>
+    internal Task? WriteBack => _writeBack;
 
     /// <summary>One loop per node for its lifetime: waits for a reconnect, then mirrors until Redis took every key.</summary>
     private async Task WriteBackAsync()
@@ -77,9 +81,17 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
                 }
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (Exception) when (stopping.IsCancellationRequested)
         {
-            // The node is stopping.
+            // The node is stopping (a try under way may fail as the connection is disposed under it).
+        }
+        finally
+        {
+            // Only a logger that throws ends the loop otherwise: the next reconnect starts another.
+            if (!stopping.IsCancellationRequested)
+            {
+                Volatile.Write(ref _writeBackStarted, 0);
+            }
         }
     }
 
@@ -99,7 +111,7 @@ internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemX
         }
         catch (Exception e) when (!stopping.IsCancellationRequested)
         {
-            // Whatever failed (the local folder unreadable, the connection disposed under it), the write-back is tried again.
+            // Whatever failed (the local folder unreadable, a Redis error beyond the ones the mirror logs), it is tried again.
             Log.WriteBackFailed(logger, e.Message);
             return false;
         }
