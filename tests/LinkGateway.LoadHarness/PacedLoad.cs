@@ -86,11 +86,17 @@ internal static partial class PacedLoad
         return 0;
     }
 
+    private static readonly string[] _platforms = ["Windows NT 10.0; Win64; x64", "Macintosh; Intel Mac OS X 10_15_7"];
+    private static readonly string[] _versions = ["128.0.0.0", "129.0.0.0", "130.0.0.0", "131.0.0.0"];
+
     private static async Task SendAsync(HttpClient client, int n, long due, double[] fromDue, double[] service, bool[] failed)
     {
+        // The clicks of tests/load/browser.lua (which says why the User-Agent changes with each pass over the /24s).
         var address = $"100.{64 + (n % 60)}.{n / 60 % 250}.{(n / 15000 % 250) + 1}";
+        var pass = n / 15000;
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/c/m-paced/r-{n}/l-1");
-        request.Headers.TryAddWithoutValidation("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
+        request.Headers.TryAddWithoutValidation("User-Agent",
+            $"Mozilla/5.0 ({_platforms[pass % 2]}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{_versions[pass / 2 % 4]} Safari/537.36");
         request.Headers.TryAddWithoutValidation("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
         request.Headers.TryAddWithoutValidation("Accept-Language", "en-GB,en;q=0.9");
         request.Headers.TryAddWithoutValidation("Sec-Fetch-Mode", "navigate");

@@ -5,5 +5,5 @@ local counter = tonumber(os.getenv("BASE") or "0")
 
 request = function()
   counter = counter + 1
-  return wrk.format("GET", string.format("/c/m-%d/r-%d/l-1", counter, counter), browser.headers(browser.address(counter)))
+  return wrk.format("GET", string.format("/c/m-%d/r-%d/l-1", counter, counter), browser.headers(counter))
 end

@@ -12,5 +12,5 @@ end
 request = function()
   counter = counter + 1
   local n = id * 10000000 + counter
-  return wrk.format("GET", string.format("/c/m-load/r-%d/l-1", n), browser.headers(browser.address(n)))
+  return wrk.format("GET", string.format("/c/m-load/r-%d/l-1", n), browser.headers(n))
 end

@@ -13,7 +13,7 @@ function delay()
 end
 
 local function person(n)
-  return browser.headers(browser.address(n))
+  return browser.headers(n)
 end
 
 request = function()
