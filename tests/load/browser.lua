@@ -5,7 +5,8 @@
 -- 30 s is a burst (burst.domain), 15 in a minute a fan-out. With one User-Agent every /24 came back every 15,000 clicks,
 -- so past 60,000 clicks the gateway judged this "human" load suspect, and later tagged its addresses (2026-11-29): each
 -- pass over the /24s now uses the next of 8 Chrome builds, and a client recurs every 120,000 clicks (11 s at 11,000
--- req/s: 3 recipients in 30 s, 6 in a minute). PacedLoad.cs in the load harness sends the same.
+-- req/s: 3 recipients in 30 s, 6 in a minute; it stays human up to about 16,000 req/s sustained for burst.domain and
+-- 28,000 for the fan-out). PacedLoad.cs in the load harness sends the same.
 local browser = {}
 
 local platforms = { "Windows NT 10.0; Win64; x64", "Macintosh; Intel Mac OS X 10_15_7" }
