@@ -48,7 +48,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
             Ask(stream, timeout);
             return (Stopwatch.GetElapsedTime(started), null);
         }
-        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut })
+        catch (Exception e) when (TimedOut(e))
         {
             Close(); // a reply that may still arrive must not be read as the next question's
             return (null, $"{Format(endpoint)} did not answer within {timeout.TotalMilliseconds:0} ms");
@@ -78,10 +78,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
         try
         {
-            var deadline = After(timeout);
-            stream.WriteTimeout = Milliseconds(timeout);
-            stream.Write(_serverInfo);
-            var head = ReadLine(stream, deadline);
+            var (head, deadline) = Send(stream, _serverInfo, timeout);
             if (head.StartsWith("-LOADING", StringComparison.Ordinal) || head.StartsWith("-BUSY", StringComparison.Ordinal))
             {
                 return (null, false, head); // for now: worth asking again
@@ -116,8 +113,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         catch (Exception e) when (e is SocketException or IOException or InvalidDataException or TimeoutException or ObjectDisposedException)
         {
             Close(); // the next Ping connects again, and reads no stale reply
-            return (null, false, e is IOException { InnerException: SocketException { SocketErrorCode: SocketError.TimedOut } }
-                ? $"no answer within {timeout.TotalMilliseconds:0} ms" : e.Message);
+            return (null, false, TimedOut(e) ? $"no answer within {timeout.TotalMilliseconds:0} ms" : e.Message);
         }
     }
 
@@ -175,14 +171,23 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
     private static void Ask(Stream stream, TimeSpan timeout)
     {
-        var deadline = After(timeout);
-        stream.WriteTimeout = Milliseconds(timeout);
-        stream.Write(_question);
-        if (ReadLine(stream, deadline) is var reply && reply != ":1")
+        if (Send(stream, _question, timeout).Head is var reply && reply != ":1")
         {
             throw new InvalidDataException($"answered \"{reply}\" to EVAL \"return 1\" 0");
         }
     }
+
+    /// <summary>Sends a command and reads the first line of its answer; the rest of the answer is due by the same deadline.</summary>
+    private static (string Head, Deadline Deadline) Send(Stream stream, byte[] command, TimeSpan timeout)
+    {
+        var deadline = After(timeout);
+        stream.WriteTimeout = Milliseconds(timeout);
+        stream.Write(command);
+        return (ReadLine(stream, deadline), deadline);
+    }
+
+    /// <summary>What a read past its deadline throws (a socket timeout, or <see cref="Deadline.ReadTimeout"/>'s).</summary>
+    private static bool TimedOut(Exception e) => e is IOException { InnerException: SocketException { SocketErrorCode: SocketError.TimedOut } };
 
     private static byte[] Command(string[] parts)
     {

@@ -11,10 +11,9 @@ namespace LinkGateway.Memory;
 internal sealed partial class RedisProbe(IConnectionMultiplexer redis, ConfigurationOptions options, StoreCircuit circuit, LinkGateway.Memory.RedisOptions settings,
     ILogger<RedisProbe> logger) : IHostedService, IDisposable
 {
-    private readonly Dictionary<string, RedisPing> _pings = new(StringComparer.Ordinal);
-    // Per master: how often its hz was asked (a timeout is worth asking again, a few times; an answer ends the asking).
+    // How often a master's hz is asked at most: a timeout is worth asking again, a few times; an answer ends the asking.
     private const int ExpiryPassesAsks = 3;
-    private readonly Dictionary<string, int> _expiryPassesAsked = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Master> _masters = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Thread? _thread;
     private DateTimeOffset _lastLogged;
@@ -47,9 +46,9 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 
         _stopping.Cancel();
         _thread?.Join(TimeSpan.FromSeconds(2)); // the probe's sockets are its own until it has stopped
-        foreach (var ping in _pings.Values)
+        foreach (var master in _masters.Values)
         {
-            ping.Dispose();
+            master.Ping.Dispose();
         }
 
         _stopping.Dispose();
@@ -82,10 +81,12 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         foreach (var endpoint in Masters())
         {
             var key = endpoint.ToString() ?? string.Empty;
-            if (!_pings.TryGetValue(key, out var ping))
+            if (!_masters.TryGetValue(key, out var master))
             {
-                _pings[key] = ping = new RedisPing(endpoint, options);
+                _masters[key] = master = new Master(new RedisPing(endpoint, options));
             }
+
+            var ping = master.Ping;
 
             var (roundTrip, failure) = ping.Ping(settings.Budget);
             if (roundTrip is not { } took)
@@ -99,9 +100,9 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
             else
             {
                 slowest = took > slowest ? took : slowest;
-                if (_expiryPassesAsked.GetValueOrDefault(key) is var asked && asked < ExpiryPassesAsks)
+                if (master.ExpiryPassesAsked < ExpiryPassesAsks)
                 {
-                    _expiryPassesAsked[key] = SayExpiryPasses(ping) ? ExpiryPassesAsks : asked + 1;
+                    master.ExpiryPassesAsked = SayExpiryPasses(ping) ? ExpiryPassesAsks : master.ExpiryPassesAsked + 1;
                 }
             }
         }
@@ -185,6 +186,14 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 
         var masters = known.Where(endpoint => redis.GetServer(endpoint) is { IsConnected: true, IsReplica: false }).ToList();
         return masters.Count > 0 ? masters : options.EndPoints;
+    }
+
+    /// <summary>A master the probe asks: its own connection, and how often its hz was asked so far.</summary>
+    private sealed class Master(RedisPing ping)
+    {
+        public RedisPing Ping { get; } = ping;
+
+        public int ExpiryPassesAsked { get; set; }
     }
 
     private static partial class Log
