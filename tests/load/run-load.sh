@@ -35,19 +35,20 @@ per_request() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { d = b - a; printf "%.
 # One measured run of a proxy: throughput, latency, and per request the proxy's CPU (/proc), the origin's, Redis's
 # (INFO cpu), and the scripts Redis ran (INFO commandstats); for the gateway, degraded verdicts and store timeouts.
 measure() { # name port pid
-  local p0 j0 g0 o0 r0 s0 seen0 degraded0 t0 c0 rps p50 p99 n p1 j1 g1 o1 r1 s1 seen1 degraded1 t1 c1
+  local p0 j0 g0 o0 r0 s0 seen0 degraded0 t0 c0 rps p50 p99 n p1 j1 g1 o1 r1 s1 seen1 degraded1 t1 c1 redis
   p0=$(cpu_us "$3"); j0=$(threads_cpu_us "$3" ".NET Tiered Com"); g0=$(threads_cpu_us "$3" ".NET Server GC")
   o0=$(cpu_us "$origin_pid"); r0=$(redis_cpu_us); s0=$(evalsha); read -r seen0 degraded0 < <(origin_counts); t0=$(store_timeouts); c0=$(stateless_said)
   read -r rps p50 p99 < <(run "http://127.0.0.1:$2" tests/load/human.lua "$CONNECTIONS" "$DURATION")
   n=$(requests); p1=$(cpu_us "$3"); j1=$(threads_cpu_us "$3" ".NET Tiered Com"); g1=$(threads_cpu_us "$3" ".NET Server GC")
   o1=$(cpu_us "$origin_pid"); r1=$(redis_cpu_us); s1=$(evalsha); read -r seen1 degraded1 < <(origin_counts); t1=$(store_timeouts); c1=$(stateless_said)
+  redis=$(per_request "$r0" "$r1" "$n")
   printf "%-6s %-8s %9s %7s %7s   CPU µs/request: proxy %4.0f (JIT %.1f, GC %.1f), origin %3.0f, Redis %3.0f (%.2f scripts)" "$round" "$1" "$rps" "$p50" "$p99" \
     "$(per_request "$p0" "$p1" "$n")" "$(per_request "$j0" "$j1" "$n")" "$(per_request "$g0" "$g1" "$n")" \
-    "$(per_request "$o0" "$o1" "$n")" "$(per_request "$r0" "$r1" "$n")" "$(per_request "$s0" "$s1" "$n")"
+    "$(per_request "$o0" "$o1" "$n")" "$redis" "$(per_request "$s0" "$s1" "$n")"
   [ "$1" = gateway ] && printf "; degraded %d of %d, store timeouts %d (%d of them saying verdicts are stateless)" "$((degraded1 - degraded0))" "$((seen1 - seen0))" "$((t1 - t0))" "$((c1 - c0))"
   printf "\n"
   echo "$rps" >> "$work/rps.$1"
-  per_request "$r0" "$r1" "$n" >> "$work/redis.$1"; echo >> "$work/redis.$1"
+  echo "$redis" >> "$work/redis.$1"
   echo "$((t1 - t0))" >> "$work/timeouts.$1"
 }
 

@@ -14,6 +14,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly WebApplication _gateway;
     private readonly WebApplication _origin;
     private readonly string _keyRing;
+    private int _disposed;
 
     private GatewayHost(WebApplication gateway, WebApplication origin, byte[] signingKey, CapturingSink log, string keyRing)
     {
@@ -103,8 +104,14 @@ public sealed class GatewayHost : IAsyncDisposable
         return new GatewayHost(gateway, origin, signingKey, log, keyRing);
     }
 
+    // A test may stop a node itself (to see what stopping does) before its own disposal does it again.
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Client.Dispose();
         await _gateway.DisposeAsync();
         await _origin.DisposeAsync();

@@ -114,78 +114,68 @@ public sealed class ShieldThroughStoreOutageTests
     [Fact]
     public async Task KeyRing_WriteBack_IsTriedAgain_UntilRedisTakesIt()
     {
-        await using var redis = await RedisServer.StartAsync(local: true);
-        var prefix = $"lg:ring-retry-{Guid.NewGuid():N}:";
-        await using var node = await GatewayHost.StartAsync(redis.Configuration, prefix, time: ShieldClient.Clock());
-        var ring = (StackExchange.Redis.RedisKey)$"{prefix}dataprotection-keys";
-        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},allowAdmin=true");
-        var db = admin.GetDatabase();
-        Assert.True(await db.ListLengthAsync(ring) > 0);
+        await using var ring = await RingNode.StartAsync("ring-retry");
+        Assert.True(await ring.Redis.ListLengthAsync(ring.Key) > 0);
 
         // The ring lost and its key taken by a value of another type (a mistaken operator; on a busy node, a read that
         // missed its timeout fails the same way): the node's first write-back after its reconnect fails.
-        await db.KeyDeleteAsync(ring);
-        await db.StringSetAsync(ring, "not a list");
-        await db.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
-        await node.Log.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("The shared key ring in Redis did not answer", StringComparison.Ordinal)
+        await ring.Redis.KeyDeleteAsync(ring.Key);
+        await ring.Redis.StringSetAsync(ring.Key, "not a list");
+        await ring.DropConnectionsAsync();
+        await ring.Node.Log.WaitForAsync(e => RingRefused(e)
             && e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("WRONGTYPE", StringComparison.Ordinal));
 
-        await db.KeyDeleteAsync(ring); // what the operator mends; nothing on the node reads the ring again for a day
+        await ring.Redis.KeyDeleteAsync(ring.Key); // what the operator mends; nothing on the node reads the ring again for a day
 
-        var written = await node.Log.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("Wrote {Count} keys of this node's key ring back", StringComparison.Ordinal));
+        var written = await ring.Node.Log.WaitForAsync(RingWrittenBack);
         Assert.Equal("1", written.Properties["Count"].ToString());
-        Assert.Equal(1, await db.ListLengthAsync(ring));
+        Assert.Equal(1, await ring.Redis.ListLengthAsync(ring.Key));
     }
 
     [Fact]
     public async Task KeyRing_WriteBack_SurvivesAFailureOfItsOwn_AndIsTriedAgain()
     {
-        await using var redis = await RedisServer.StartAsync(local: true);
-        var prefix = $"lg:ring-local-{Guid.NewGuid():N}:";
-        await using var node = await GatewayHost.StartAsync(redis.Configuration, prefix, time: ShieldClient.Clock());
-        var ring = (StackExchange.Redis.RedisKey)$"{prefix}dataprotection-keys";
-        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},allowAdmin=true");
-        var db = admin.GetDatabase();
-        Assert.True(await db.ListLengthAsync(ring) > 0);
+        await using var ring = await RingNode.StartAsync("ring-local");
+        Assert.True(await ring.Redis.ListLengthAsync(ring.Key) > 0);
 
         // Redis lost the ring, and this node's folder holds a file that is not XML (a disk error, a hand edit): reading the
         // folder throws, which is no Redis error, and the write-back must neither end silently nor give up.
-        var broken = Path.Combine(node.KeyRingFolder, "key-broken.xml");
+        var broken = Path.Combine(ring.Node.KeyRingFolder, "key-broken.xml");
         await File.WriteAllTextAsync(broken, "<key");
-        await db.KeyDeleteAsync(ring);
-        await db.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
-        await node.Log.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("Could not mirror the key ring", StringComparison.Ordinal));
+        await ring.Redis.KeyDeleteAsync(ring.Key);
+        await ring.DropConnectionsAsync();
+        await ring.Node.Log.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("Could not mirror the key ring", StringComparison.Ordinal));
 
         File.Delete(broken);
 
-        await node.Log.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("Wrote {Count} keys of this node's key ring back", StringComparison.Ordinal));
-        Assert.Equal(1, await db.ListLengthAsync(ring));
+        await ring.Node.Log.WaitForAsync(RingWrittenBack);
+        Assert.Equal(1, await ring.Redis.ListLengthAsync(ring.Key));
     }
 
     [Fact]
     public async Task KeyRing_WriteBack_StopsWithTheNode()
     {
-        await using var redis = await RedisServer.StartAsync(local: true);
-        var prefix = $"lg:ring-stop-{Guid.NewGuid():N}:";
-        var node = await GatewayHost.StartAsync(redis.Configuration, prefix, time: ShieldClient.Clock());
-        var ring = (StackExchange.Redis.RedisKey)$"{prefix}dataprotection-keys";
-        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},allowAdmin=true");
-        var db = admin.GetDatabase();
-        await db.KeyDeleteAsync(ring);
-        await db.StringSetAsync(ring, "not a list");
-        await db.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
-        static bool Refused(Serilog.Events.LogEvent e) => e.MessageTemplate.Text.StartsWith("The shared key ring in Redis did not answer", StringComparison.Ordinal);
-        await node.Log.WaitForAsync(Refused);
+        await using var ring = await RingNode.StartAsync("ring-stop");
+        await ring.Redis.KeyDeleteAsync(ring.Key);
+        await ring.Redis.StringSetAsync(ring.Key, "not a list");
+        await ring.DropConnectionsAsync();
+        await ring.Node.Log.WaitForAsync(RingRefused);
 
-        var writeBack = node.Services.GetRequiredService<MirroredKeyRing>().WriteBack;
+        var writeBack = ring.Node.Services.GetRequiredService<MirroredKeyRing>().WriteBack;
         Assert.NotNull(writeBack);
         Assert.False(writeBack.IsCompleted); // retrying: Redis refuses the ring
 
-        await node.DisposeAsync(); // disposed, as tests and hosts that are not run to their end do: no StopAsync
+        await ring.Node.DisposeAsync(); // disposed, as tests and hosts that are not run to their end do: no StopAsync
 
         await writeBack.WaitAsync(TimeSpan.FromSeconds(10)); // ended, not waiting out its pause to try again
         Assert.True(writeBack.IsCompletedSuccessfully);
     }
+
+    private static bool RingRefused(Serilog.Events.LogEvent e) =>
+        e.MessageTemplate.Text.StartsWith("The shared key ring in Redis did not answer", StringComparison.Ordinal);
+
+    private static bool RingWrittenBack(Serilog.Events.LogEvent e) =>
+        e.MessageTemplate.Text.StartsWith("Wrote {Count} keys of this node's key ring back", StringComparison.Ordinal);
 
     /// <summary>GET the page, read it, press the button, follow the 303 with the cookie: the origin's answer.</summary>
     private static async Task<HttpResponseMessage> PersonUnsubscribesAsync(GatewayHost host, FakeTimeProvider clock, string path)
@@ -212,6 +202,36 @@ public sealed class ShieldThroughStoreOutageTests
             }
 
             await Task.Delay(50, deadline.Token);
+        }
+    }
+
+    /// <summary>A node on a Redis of its own, an admin connection to that Redis, and the key of the node's shared key ring.</summary>
+    private sealed class RingNode(RedisServer server, GatewayHost node, StackExchange.Redis.ConnectionMultiplexer admin, StackExchange.Redis.RedisKey key)
+        : IAsyncDisposable
+    {
+        public GatewayHost Node => node;
+
+        public StackExchange.Redis.RedisKey Key => key;
+
+        public StackExchange.Redis.IDatabase Redis => admin.GetDatabase();
+
+        public static async Task<RingNode> StartAsync(string name)
+        {
+            var server = await RedisServer.StartAsync(local: true);
+            var prefix = $"lg:{name}-{Guid.NewGuid():N}:";
+            var node = await GatewayHost.StartAsync(server.Configuration, prefix, time: ShieldClient.Clock());
+            var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{server.Configuration},allowAdmin=true");
+            return new RingNode(server, node, admin, $"{prefix}dataprotection-keys");
+        }
+
+        /// <summary>Closes the node's connections (Redis stays up, with its data): they come back, and the write-back runs.</summary>
+        public Task DropConnectionsAsync() => Redis.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+
+        public async ValueTask DisposeAsync()
+        {
+            await admin.DisposeAsync();
+            await node.DisposeAsync();
+            await server.DisposeAsync();
         }
     }
 }

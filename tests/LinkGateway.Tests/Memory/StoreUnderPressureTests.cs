@@ -91,16 +91,8 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
         Assert.Equal(level, passes.Level);
         Assert.Contains(said, passes.RenderMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
-        // Once: three more probes (every 100 ms) ask nothing more. The probe signals nothing per probe; its count is read.
-        var circuit = host.Services.GetRequiredService<StoreCircuit>();
-        var probed = circuit.State().Probes;
-        var waited = Stopwatch.StartNew();
-        while (circuit.State().Probes < probed + 3 && waited.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.True(circuit.State().Probes >= probed + 3, "the probe stopped probing");
+        // Once: three more probes (every 100 ms) ask nothing more.
+        await WaitForProbesAsync(host.Services.GetRequiredService<StoreCircuit>(), more: 3);
         Assert.Single(host.Log.Events, e => e.MessageTemplate.Text.Contains("removes expired keys in passes", StringComparison.Ordinal));
     }
 
@@ -126,14 +118,7 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
         // budget its first probes failed even with nothing held).
         var failedBefore = circuit.State().ProbeFailures;
         await host.Log.WaitForAsync(NotTold, count: 3);
-        var probed = circuit.State().Probes;
-        var waited = Stopwatch.StartNew();
-        while (circuit.State().Probes < probed + 5 && waited.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20); // the probe signals nothing per probe; its count is read
-        }
-
-        Assert.True(circuit.State().Probes >= probed + 5, "the probe stopped probing");
+        await WaitForProbesAsync(circuit, more: 5);
         Assert.Equal(3, host.Log.Events.Count(NotTold));
         Assert.DoesNotContain(host.Log.Events, e => e.MessageTemplate.Text.Contains("removes expired keys in passes", StringComparison.Ordinal));
         // No late INFO answer was read as the next probe's (that failure says what it read: answered "…").
@@ -151,6 +136,19 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
 
         var first = Assert.Single(stack.Ledger);
         Assert.Null(first.Header("X-Bot-Degraded"));
+    }
+
+    /// <summary>Waits (up to 10 s) until the probe has probed <paramref name="more"/> times more: it signals nothing per probe, its count is read.</summary>
+    private static async Task WaitForProbesAsync(StoreCircuit circuit, int more)
+    {
+        var until = circuit.State().Probes + more;
+        var waited = Stopwatch.StartNew();
+        while (circuit.State().Probes < until && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(circuit.State().Probes >= until, "the probe stopped probing");
     }
 
     private static async Task<OriginEvent> ClickAsync(GatewayHost host, string recipient)
