@@ -171,6 +171,20 @@ public sealed class ShieldThroughStoreOutageTests
         Assert.True(writeBack.IsCompletedSuccessfully);
     }
 
+    // A shared ring holding an entry that is not XML (a hand edit, another application on the same prefix): the node cannot
+    // read Redis's copy, keeps trying at its pace, and a person's unsubscribe goes through on the node's own keys.
+    [Fact]
+    public async Task KeyRing_WithAnEntryInRedisThatIsNotXml_APersonStillUnsubscribes()
+    {
+        await using var ring = await RingNode.StartAsync("ring-garbage");
+        await ring.Redis.ListRightPushAsync(ring.Key, "<key id=");
+        await ring.DropConnectionsAsync();
+        await ring.Node.Log.WaitForAsync(RingRefused);
+
+        Assert.Equal(HttpStatusCode.OK, (await PersonUnsubscribesAsync(ring.Node, ring.Clock, "/u/m-garbage/r-1")).StatusCode);
+        Assert.Equal("r-1", Assert.Single(ring.Node.Ledger.Events, e => e.Action == "unsubscribe").RecipientId);
+    }
+
     private static bool RingRefused(Serilog.Events.LogEvent e) =>
         e.MessageTemplate.Text.StartsWith("The shared key ring in Redis did not answer", StringComparison.Ordinal);
 
@@ -206,10 +220,13 @@ public sealed class ShieldThroughStoreOutageTests
     }
 
     /// <summary>A node on a Redis of its own, an admin connection to that Redis, and the key of the node's shared key ring.</summary>
-    private sealed class RingNode(RedisServer server, GatewayHost node, StackExchange.Redis.ConnectionMultiplexer admin, StackExchange.Redis.RedisKey key)
-        : IAsyncDisposable
+    private sealed class RingNode(RedisServer server, GatewayHost node, StackExchange.Redis.ConnectionMultiplexer admin, StackExchange.Redis.RedisKey key,
+        FakeTimeProvider clock) : IAsyncDisposable
     {
         public GatewayHost Node => node;
+
+        /// <summary>The node's clock (a person's reading time is advanced on it).</summary>
+        public FakeTimeProvider Clock => clock;
 
         public StackExchange.Redis.RedisKey Key => key;
 
@@ -219,9 +236,10 @@ public sealed class ShieldThroughStoreOutageTests
         {
             var server = await RedisServer.StartAsync(local: true);
             var prefix = $"lg:{name}-{Guid.NewGuid():N}:";
-            var node = await GatewayHost.StartAsync(server.Configuration, prefix, time: ShieldClient.Clock());
+            var clock = ShieldClient.Clock();
+            var node = await GatewayHost.StartAsync(server.Configuration, prefix, time: clock);
             var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{server.Configuration},allowAdmin=true");
-            return new RingNode(server, node, admin, $"{prefix}dataprotection-keys");
+            return new RingNode(server, node, admin, $"{prefix}dataprotection-keys", clock);
         }
 
         /// <summary>Closes the node's connections (Redis stays up, with its data): they come back, and the write-back runs.</summary>
