@@ -196,6 +196,7 @@ public static class AdminApp
             lastPingMs = state.LastRoundTrip?.TotalMilliseconds,
             state.LastAnsweredAt,
             state.ProbeFailures,
+            state.LateAnswers,
             state.TimesOpened,
             state.BudgetExceeded,
             state.LastProblem,

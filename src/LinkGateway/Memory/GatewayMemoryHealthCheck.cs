@@ -18,6 +18,7 @@ internal sealed class GatewayMemoryHealthCheck(IGatewayMemory memory, StoreCircu
             ["circuit"] = state.IsOpen ? "open" : "closed",
             ["probes"] = state.Probes,
             ["probeFailures"] = state.ProbeFailures,
+            ["lateAnswers"] = state.LateAnswers,
             ["timesOpened"] = state.TimesOpened,
             ["budgetExceeded"] = state.BudgetExceeded,
             ["backlog"] = backlog.Count,

@@ -35,11 +35,12 @@ public static class MemoryServiceCollectionExtensions
             return multiplexer;
         });
         services.AddSingleton(sp => new StoreCircuit(sp.GetRequiredService<TimeProvider>(), redisOptions.CircuitFailures));
-        services.AddSingleton(sp => new RedisProbe(sp.GetRequiredService<IConnectionMultiplexer>(), redis, sp.GetRequiredService<StoreCircuit>(), redisOptions,
-            sp.GetRequiredService<ILogger<RedisProbe>>()));
+        services.AddSingleton<StoreAnswers>();
+        services.AddSingleton(sp => new RedisProbe(sp.GetRequiredService<IConnectionMultiplexer>(), redis, sp.GetRequiredService<StoreCircuit>(),
+            sp.GetRequiredService<StoreAnswers>(), redisOptions, sp.GetRequiredService<ILogger<RedisProbe>>()));
         services.AddHostedService(sp => sp.GetRequiredService<RedisProbe>());
         services.AddSingleton<IGatewayMemory>(sp => new RedisGatewayMemory(
-            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>()));
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<MemoryKeys>(), sp.GetRequiredService<StoreAnswers>()));
         return services;
     }
 }

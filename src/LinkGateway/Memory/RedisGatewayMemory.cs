@@ -150,15 +150,18 @@ public sealed class RedisGatewayMemory : IGatewayMemory
 
     private readonly IConnectionMultiplexer _redis;
     private readonly MemoryKeys _keys;
+    private readonly StoreAnswers _answers;
 
     // Whether the servers are known to be one standalone Redis (whole-plan script) or not: unknown until a server has
     // answered, and again after the connection changes (a failover or a reconfiguration may change the topology).
     private volatile Topology _topology;
 
-    public RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys keys)
+    /// <param name="answers">Where each answered round trip is counted, for the store probe (null: counted nowhere).</param>
+    public RedisGatewayMemory(IConnectionMultiplexer redis, MemoryKeys keys, StoreAnswers? answers = null)
     {
         _redis = redis;
         _keys = keys;
+        _answers = answers ?? new StoreAnswers();
         redis.ConnectionRestored += (_, _) => _topology = Topology.Unknown;
         redis.ConfigurationChanged += (_, _) => _topology = Topology.Unknown;
     }
@@ -253,11 +256,14 @@ public sealed class RedisGatewayMemory : IGatewayMemory
                 WriteStep(plan, step, keys.AsSpan(KeyAt(step) - 1, _keyCounts[(int)step]), args.AsSpan(ArgAt(step) - 1, _argCounts[(int)step]));
             }
 
-            return Read((RedisResult[])(await _planScript.EvaluateAsync(db, db, keys, args).ConfigureAwait(false))!);
+            var reply = await _planScript.EvaluateAsync(db, db, keys, args).ConfigureAwait(false);
+            _answers.Answered(0);
+            return Read((RedisResult[])reply!);
         }
 
         var batch = db.CreateBatch();
         var pending = new Task<RedisResult>?[_steps.Length];
+        var slots = new int[_steps.Length];
         foreach (var step in _steps)
         {
             var stepKeys = new RedisKey[_keyCounts[(int)step]];
@@ -266,11 +272,26 @@ public sealed class RedisGatewayMemory : IGatewayMemory
             if (WriteStep(plan, step, stepKeys, stepArgs.AsSpan(1)))
             {
                 pending[(int)step] = _entityScripts[(int)step].EvaluateAsync(batch, db, stepKeys, stepArgs);
+                slots[(int)step] = _redis.HashSlot(stepKeys[0]);
             }
         }
 
         batch.Execute();
-        await Task.WhenAll(pending.OfType<Task>()).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(pending.OfType<Task>()).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Each master that answered, also when another did not: the probe judges each by its own answers.
+            foreach (var step in _steps)
+            {
+                if (pending[(int)step] is { IsCompletedSuccessfully: true })
+                {
+                    _answers.Answered(slots[(int)step]);
+                }
+            }
+        }
 
         // Each entity's values at their places in the whole plan's flat reply; an absent step's stay empty (found nothing).
         var address = Reply(Step.Address);

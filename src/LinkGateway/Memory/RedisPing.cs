@@ -31,8 +31,13 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     public EndPoint EndPoint => endpoint;
 
     /// <summary>The question's round trip (the exchange alone, not a connection made for it), or why it did not come back in time.</summary>
-    public (TimeSpan? RoundTrip, string? Problem) Ping(TimeSpan timeout)
+    /// <param name="patience">
+    /// Asked once when <paramref name="timeout"/> has passed before the answer began: how much longer to wait for it (zero:
+    /// no longer). The probe waits longer for a Redis that is answering the gateway's requests meanwhile.
+    /// </param>
+    public (TimeSpan? RoundTrip, string? Problem) Ping(TimeSpan timeout, Func<TimeSpan>? patience = null)
     {
+        var waited = timeout;
         try
         {
             // A local: Dispose, on another thread at shutdown, may clear the field while this waits.
@@ -40,24 +45,32 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
             if (stream is null)
             {
                 // A new connection: its handshake, and the first exchange's cold code paths, are not Redis's answer time.
+                // A busy Redis answers this exchange late too: the same patience, or a probe that failed once never connects again.
                 _stream = stream = Connect(timeout);
-                Ask(stream, timeout);
+                Ask(stream, timeout, patience is null ? null : More);
             }
 
             var started = Stopwatch.GetTimestamp();
-            Ask(stream, timeout);
+            Ask(stream, timeout, patience is null ? null : More);
             return (Stopwatch.GetElapsedTime(started), null);
         }
         catch (Exception e) when (TimedOut(e))
         {
             Close(); // a reply that may still arrive must not be read as the next question's
-            return (null, $"{Format(endpoint)} did not answer within {timeout.TotalMilliseconds:0} ms");
+            return (null, $"{Format(endpoint)} did not answer within {waited.TotalMilliseconds:0} ms");
         }
         catch (Exception e) when (e is SocketException or IOException or InvalidDataException or System.Security.Authentication.AuthenticationException
                                       or TimeoutException or ObjectDisposedException)
         {
             Close();
             return (null, $"{Format(endpoint)}: {e.Message}");
+        }
+
+        TimeSpan More()
+        {
+            var more = patience?.Invoke() ?? TimeSpan.Zero;
+            waited += more > TimeSpan.Zero ? more : TimeSpan.Zero;
+            return more;
         }
     }
 
@@ -169,20 +182,31 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         return stream;
     }
 
-    private static void Ask(Stream stream, TimeSpan timeout)
+    private void Ask(Stream stream, TimeSpan timeout, Func<TimeSpan>? patience = null)
     {
-        if (Send(stream, _question, timeout).Head is var reply && reply != ":1")
+        if (Send(stream, _question, timeout, patience).Head is var reply && reply != ":1")
         {
             throw new InvalidDataException($"answered \"{reply}\" to EVAL \"return 1\" 0");
         }
     }
 
-    /// <summary>Sends a command and reads the first line of its answer; the rest of the answer is due by the same deadline.</summary>
-    private static (string Head, Deadline Deadline) Send(Stream stream, byte[] command, TimeSpan timeout)
+    /// <summary>
+    /// Sends a command and reads the first line of its answer. The answer must begin within <paramref name="timeout"/>
+    /// (or the more time <paramref name="patience"/> gives then); once begun, the rest is due by the same timeout.
+    /// </summary>
+    private (string Head, Deadline Deadline) Send(Stream stream, byte[] command, TimeSpan timeout, Func<TimeSpan>? patience = null)
     {
-        var deadline = After(timeout);
+        var socket = _socket ?? throw new ObjectDisposedException(nameof(RedisPing));
         stream.WriteTimeout = Milliseconds(timeout);
         stream.Write(command);
+        // Waiting on the socket, not in a read: a TLS stream whose read timed out cannot be read again. Nothing of an
+        // earlier answer is left buffered in the stream (each is read to its end), so the socket says when this one begins.
+        if (!socket.Poll(timeout, SelectMode.SelectRead) && !(patience?.Invoke() is { } more && more > TimeSpan.Zero && socket.Poll(more, SelectMode.SelectRead)))
+        {
+            throw new IOException("no answer in time", new SocketException((int)SocketError.TimedOut));
+        }
+
+        var deadline = After(timeout);
         return (ReadLine(stream, deadline), deadline);
     }
 

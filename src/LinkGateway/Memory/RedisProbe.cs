@@ -6,10 +6,13 @@ namespace LinkGateway.Memory;
 /// Asks every Redis master "are you there?" every <see cref="LinkGateway.Memory.RedisOptions.ProbeInterval"/> on a thread of its own
 /// (<see cref="RedisPing"/>), and tells the <see cref="StoreCircuit"/>: an answer within the budget is a success,
 /// anything else a failure. This is what "the store is slow" means to the gateway — Redis not answering in time — however
-/// busy the gateway's own CPU is.
+/// busy the gateway's own CPU is. A Redis that answers late while it goes on answering the gateway's requests
+/// (<see cref="StoreAnswers"/>) is busy, not stalled: its queue holds the gateway's own scripts, or its core is shared with
+/// a saturated gateway. The probe then waits for its answer as long as a request would (MaxWait): stateless verdicts would
+/// not make it faster, and a saturated gateway is when a wave of scanners most needs remembering.
 /// </summary>
-internal sealed partial class RedisProbe(IConnectionMultiplexer redis, ConfigurationOptions options, StoreCircuit circuit, LinkGateway.Memory.RedisOptions settings,
-    ILogger<RedisProbe> logger) : IHostedService, IDisposable
+internal sealed partial class RedisProbe(IConnectionMultiplexer redis, ConfigurationOptions options, StoreCircuit circuit, StoreAnswers answers,
+    LinkGateway.Memory.RedisOptions settings, ILogger<RedisProbe> logger) : IHostedService, IDisposable
 {
     // How often a master's hz is asked at most: a timeout is worth asking again, a few times; an answer ends the asking.
     private const int ExpiryPassesAsks = 3;
@@ -17,6 +20,7 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     private readonly CancellationTokenSource _stopping = new();
     private Thread? _thread;
     private DateTimeOffset _lastLogged;
+    private DateTimeOffset _lastLoggedLate;
     private int _disposed;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -78,7 +82,7 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         // restart): requests would fail at once, so the circuit stays open until both hold.
         string? problem = redis.IsConnected ? null : "the gateway's connection to Redis is down (reconnecting)";
         var slowest = TimeSpan.Zero;
-        foreach (var endpoint in Masters())
+        foreach (var (endpoint, slots) in Masters())
         {
             var key = endpoint.ToString() ?? string.Empty;
             if (!_masters.TryGetValue(key, out var master))
@@ -87,19 +91,27 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
             }
 
             var ping = master.Ping;
+            var answeredBefore = answers.Count(slots);
+            bool AnsweringRequests() => answers.Count(slots) != answeredBefore;
 
-            var (roundTrip, failure) = ping.Ping(settings.Budget);
+            var (roundTrip, failure) = ping.Ping(settings.Budget, () => AnsweringRequests() ? settings.MaxWait - settings.Budget : TimeSpan.Zero);
             if (roundTrip is not { } took)
             {
                 problem ??= failure;
             }
-            else if (took > settings.Budget)
+            else if (took > settings.Budget && !AnsweringRequests())
             {
                 problem ??= $"{RedisPing.Format(endpoint)} answered in {took.TotalMilliseconds:0.0} ms, over the budget of {settings.Budget.TotalMilliseconds:0} ms";
             }
             else
             {
                 slowest = took > slowest ? took : slowest;
+                if (took > settings.Budget && DateTimeOffset.UtcNow - _lastLoggedLate > TimeSpan.FromSeconds(10))
+                {
+                    _lastLoggedLate = DateTimeOffset.UtcNow;
+                    Log.AnsweredLateWhileBusy(logger, RedisPing.Format(endpoint), took.TotalMilliseconds, settings.Budget.TotalMilliseconds);
+                }
+
                 if (master.ExpiryPassesAsked < ExpiryPassesAsks)
                 {
                     master.ExpiryPassesAsked = SayExpiryPasses(ping) ? ExpiryPassesAsks : master.ExpiryPassesAsked + 1;
@@ -109,7 +121,7 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 
         if (problem is null)
         {
-            if (circuit.ProbeSucceeded(slowest))
+            if (circuit.ProbeSucceeded(slowest, late: slowest > settings.Budget))
             {
                 Log.Recovered(logger, slowest.TotalMilliseconds);
             }
@@ -168,24 +180,25 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     }
 
     /// <summary>
-    /// The masters that serve data: of a cluster, those holding slots in the multiplexer's latest view (a failed master's
-    /// slots move to its promoted replica); of standalone servers, the connected one that is not a replica; when none is
-    /// (before the first connection, the primary down), every configured endpoint. A listed server that is down and was
-    /// never reached has no known role: probing it as a master would make every verdict stateless while the primary answers.
+    /// The masters that serve data, each with its slots (null: all of them): of a cluster, those holding slots in the
+    /// multiplexer's latest view (a failed master's slots move to its promoted replica); of standalone servers, the
+    /// connected one that is not a replica; when none is (before the first connection, the primary down), every configured
+    /// endpoint. A listed server that is down and was never reached has no known role: probing it as a master would make
+    /// every verdict stateless while the primary answers.
     /// </summary>
-    private IEnumerable<System.Net.EndPoint> Masters()
+    private IEnumerable<(System.Net.EndPoint EndPoint, IList<SlotRange>? Slots)> Masters()
     {
         var known = redis.GetEndPoints();
         foreach (var endpoint in known)
         {
             if (redis.GetServer(endpoint) is { ServerType: ServerType.Cluster, IsConnected: true, ClusterConfiguration: { } cluster })
             {
-                return cluster.Nodes.Where(n => !n.IsReplica && n.Slots.Count > 0 && n.EndPoint is not null).Select(n => n.EndPoint!).ToList();
+                return cluster.Nodes.Where(n => !n.IsReplica && n.Slots.Count > 0 && n.EndPoint is not null).Select(n => (n.EndPoint!, (IList<SlotRange>?)n.Slots)).ToList();
             }
         }
 
-        var masters = known.Where(endpoint => redis.GetServer(endpoint) is { IsConnected: true, IsReplica: false }).ToList();
-        return masters.Count > 0 ? masters : options.EndPoints;
+        IList<System.Net.EndPoint> masters = known.Where(endpoint => redis.GetServer(endpoint) is { IsConnected: true, IsReplica: false }).ToList();
+        return (masters.Count > 0 ? masters : options.EndPoints).Select(endpoint => (endpoint, (IList<SlotRange>?)null));
     }
 
     /// <summary>A master the probe asks: its own connection, and how often its hz was asked so far.</summary>
@@ -212,6 +225,9 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 
         [LoggerMessage(35, LogLevel.Warning, "Redis at {Endpoint} removes expired keys in passes {Hz} times a second (its hz), each up to {PassMs:0.0} ms when many keys expire: more than a quarter of the store budget ({BudgetMs:0} ms), which requests wait behind; set hz {EnoughHz} or more (docs/operations/deploy.md, \"Redis\")")]
         public static partial void LongExpiryPasses(ILogger logger, string endpoint, int hz, double passMs, double budgetMs, int enoughHz);
+
+        [LoggerMessage(37, LogLevel.Information, "Redis at {Endpoint} answered the store probe in {RoundTripMs:0.0} ms, over the budget of {BudgetMs:0} ms, while it answered this gateway's requests: busy, not stalled; verdicts stay stateful and requests wait for it (up to Redis:MaxWait)")]
+        public static partial void AnsweredLateWhileBusy(ILogger logger, string endpoint, double roundTripMs, double budgetMs);
 
         [LoggerMessage(36, LogLevel.Debug, "Redis at {Endpoint} did not say how often it removes expired keys: {Problem}")]
         public static partial void ExpiryPassesUnknown(ILogger logger, string endpoint, string problem);

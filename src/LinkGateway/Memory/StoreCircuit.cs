@@ -20,6 +20,7 @@ public sealed class StoreCircuit
     private long _probeFailures;
     private long _timesOpened;
     private long _budgetExceeded;
+    private long _lateAnswers;
     private double _lastRoundTripMs = double.NaN;
     private DateTimeOffset? _lastAnsweredAt;
     private DateTimeOffset? _openSince;
@@ -77,12 +78,14 @@ public sealed class StoreCircuit
         _lookNow.Set();
     }
 
+    /// <param name="late">Redis answered past the budget while it answered requests: busy, not stalled.</param>
     /// <returns>True when this closed the circuit.</returns>
-    public bool ProbeSucceeded(TimeSpan roundTrip)
+    public bool ProbeSucceeded(TimeSpan roundTrip, bool late = false)
     {
         lock (_gate)
         {
             _probes++;
+            _lateAnswers += late ? 1 : 0;
             _lastRoundTripMs = roundTrip.TotalMilliseconds;
             _lastAnsweredAt = _time.GetUtcNow();
             _failuresInARow = 0;
@@ -136,7 +139,7 @@ public sealed class StoreCircuit
         lock (_gate)
         {
             return new StoreCircuitState(_isOpen, _openSince, double.IsNaN(_lastRoundTripMs) ? null : TimeSpan.FromMilliseconds(_lastRoundTripMs),
-                _lastAnsweredAt, _probes, _probeFailures, _timesOpened, Interlocked.Read(ref _budgetExceeded), _lastProblem);
+                _lastAnsweredAt, _probes, _probeFailures, _lateAnswers, _timesOpened, Interlocked.Read(ref _budgetExceeded), _lastProblem);
         }
     }
 
@@ -169,6 +172,7 @@ public sealed class StoreCircuit
 /// <summary>What readiness and the dashboard show of the store.</summary>
 /// <param name="LastRoundTrip">How long the last answered probe took; null before the first, or with no probe (in-process store).</param>
 /// <param name="LastAnsweredAt">When the store last answered the probe.</param>
+/// <param name="LateAnswers">Probes Redis answered past the budget while it answered requests (busy, not stalled: they count as answered).</param>
 /// <param name="BudgetExceeded">Requests whose round trip took longer than the budget (each woke the probe; most are the gateway's own queue).</param>
 public sealed record StoreCircuitState(bool IsOpen, DateTimeOffset? OpenSince, TimeSpan? LastRoundTrip, DateTimeOffset? LastAnsweredAt, long Probes,
-    long ProbeFailures, long TimesOpened, long BudgetExceeded, string? LastProblem);
+    long ProbeFailures, long LateAnswers, long TimesOpened, long BudgetExceeded, string? LastProblem);

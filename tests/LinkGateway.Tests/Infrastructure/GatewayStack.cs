@@ -24,6 +24,9 @@ public sealed class GatewayStack : IAsyncDisposable
 
     public Uri Gateway { get; }
 
+    /// <summary>What the gateway logged so far (warnings and errors: the stack starts it at Warning).</summary>
+    public string GatewayLog => _gateway.Output;
+
     public IReadOnlyList<OriginEvent> Ledger => _origin.Services.GetRequiredService<OriginLedger>().Events;
 
     public static async Task<GatewayStack> StartAsync()

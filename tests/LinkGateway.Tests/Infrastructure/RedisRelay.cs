@@ -4,9 +4,10 @@ using System.Net.Sockets;
 namespace LinkGateway.Infrastructure;
 
 /// <summary>
-/// A loopback TCP relay between the gateway and Redis: it counts round trips, and can hold back Redis's answers to INFO
-/// (<see cref="HoldInfoAnswers"/>: a Redis that answers the store probe in time and INFO late, which no real one does on
-/// demand). It holds every connection's INFO, also the one StackExchange.Redis sends while it connects.
+/// A loopback TCP relay between the gateway and Redis: it counts round trips, and can hold back Redis's answers to the
+/// commands that name a text (<see cref="HoldAnswers"/>): a Redis that answers the store probe in time and INFO late, or
+/// the probe late and requests at once, which no real one does on demand. It holds every connection's answers to such a
+/// command, also those to the INFO StackExchange.Redis sends while it connects.
 /// <para>
 /// Round trips: A round trip starts when the client
 /// sends a command while it waits for no reply: commands pipelined together are one round trip even when TCP delivers
@@ -37,8 +38,10 @@ public sealed class RedisRelay : IAsyncDisposable
     /// <summary>host:port of the relay, for the gateway's Redis configuration.</summary>
     public string Configuration => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
-    /// <summary>How long an answer to a command that names INFO waits in the relay before it goes on (zero: none).</summary>
-    public TimeSpan HoldInfoAnswers { get; set; }
+    private volatile Hold _hold = new([], TimeSpan.Zero);
+
+    /// <summary>From now on, answers to commands that name <paramref name="naming"/> wait <paramref name="delay"/> in the relay before they go on.</summary>
+    public void HoldAnswers(string naming, TimeSpan delay) => _hold = new Hold(System.Text.Encoding.ASCII.GetBytes(naming), delay);
 
     /// <summary>Round trips that carry at least one script call.</summary>
     public long ScriptRoundTrips => Interlocked.Read(ref _scriptRoundTrips);
@@ -71,12 +74,12 @@ public sealed class RedisRelay : IAsyncDisposable
             lock (_pumps)
             {
                 _pumps.Add(PumpAsync(client, server, conversation.ClientSent, () => false));
-                _pumps.Add(PumpAsync(server, client, conversation.ServerSent, conversation.TakeInfoAsked));
+                _pumps.Add(PumpAsync(server, client, conversation.ServerSent, conversation.TakeHeldAsked));
             }
         }
     }
 
-    /// <param name="hold">Asked before bytes go on: true holds them back for <see cref="HoldInfoAnswers"/>.</param>
+    /// <param name="hold">Asked before bytes go on: true holds them back (<see cref="HoldAnswers"/>).</param>
     private async Task PumpAsync(TcpClient from, TcpClient to, Action<ReadOnlyMemory<byte>> observe, Func<bool> hold)
     {
         var buffer = new byte[64 * 1024];
@@ -94,9 +97,9 @@ public sealed class RedisRelay : IAsyncDisposable
 
                 // Observed before it is passed on, so a reply can never be counted ahead of its command.
                 observe(buffer.AsMemory(0, read));
-                if (HoldInfoAnswers > TimeSpan.Zero && hold())
+                if (_hold.Delay > TimeSpan.Zero && hold())
                 {
-                    await Task.Delay(HoldInfoAnswers, _stop.Token);
+                    await Task.Delay(_hold.Delay, _stop.Token);
                 }
 
                 await output.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
@@ -119,15 +122,15 @@ public sealed class RedisRelay : IAsyncDisposable
         private readonly RespReader _commands = new();
         private readonly RespReader _replies = new();
         private bool _scriptInRoundTrip;
-        private bool _infoAsked;
+        private bool _heldAsked;
 
-        /// <summary>Whether the client named INFO since the last time this was asked.</summary>
-        public bool TakeInfoAsked()
+        /// <summary>Whether the client named the held text since the last time this was asked.</summary>
+        public bool TakeHeldAsked()
         {
             lock (_gate)
             {
-                var asked = _infoAsked;
-                _infoAsked = false;
+                var asked = _heldAsked;
+                _heldAsked = false;
                 return asked;
             }
         }
@@ -148,7 +151,7 @@ public sealed class RedisRelay : IAsyncDisposable
                     _commands.Feed(b);
                 }
 
-                _infoAsked |= bytes.Span.IndexOf("INFO"u8) >= 0;
+                _heldAsked |= relay._hold.Naming is { Length: > 0 } naming && bytes.Span.IndexOf(naming) >= 0;
                 if (!_scriptInRoundTrip && bytes.Span.IndexOf("EVAL"u8) >= 0)
                 {
                     _scriptInRoundTrip = true;
@@ -168,6 +171,8 @@ public sealed class RedisRelay : IAsyncDisposable
             }
         }
     }
+
+    private sealed record Hold(byte[] Naming, TimeSpan Delay);
 
     /// <summary>
     /// Follows a RESP2/RESP3 byte stream one byte at a time and counts its top-level values: started (first byte

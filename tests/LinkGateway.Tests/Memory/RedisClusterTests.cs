@@ -41,4 +41,26 @@ public sealed class RedisClusterTests(RedisCluster cluster) : IClassFixture<Redi
         var holders = admin.GetEndPoints().Count(endpoint => admin.GetServer(endpoint).Keys(pattern: prefix + "*").Any());
         Assert.True(holders >= 2, $"keys on {holders} master(s)");
     }
+
+    // The store probe judges each master by its own answers (a late master that answers requests is busy, not stalled):
+    // every answered script counts on its slot, and each master's slots hold its share.
+    [Fact]
+    public async Task AnswersAreCounted_PerMaster_BySlot()
+    {
+        await using var node = await GatewayHost.StartAsync(cluster.Configuration, $"lg:answers-{Guid.NewGuid():N}:");
+        var answers = node.Services.GetRequiredService<StoreAnswers>();
+        var before = answers.Count(null);
+        for (var i = 0; i < 30; i++)
+        {
+            await node.Client.SendAsync(Clients.Browser($"/c/m-answers-{i}/r-{i}/l-1", Clients.NextAddress()));
+        }
+
+        var redis = node.Services.GetRequiredService<IConnectionMultiplexer>();
+        var masters = redis.GetServer(redis.GetEndPoints()[0]).ClusterConfiguration!.Nodes.Where(n => !n.IsReplica && n.Slots.Count > 0).ToList();
+        var byMaster = masters.Select(m => answers.Count(m.Slots)).ToList();
+        Assert.Equal(3, masters.Count);
+        Assert.All(byMaster, count => Assert.True(count > 0, $"a master with no answers counted: {string.Join(", ", byMaster)}"));
+        Assert.Equal(answers.Count(null), byMaster.Sum());
+        Assert.True(answers.Count(null) - before >= 30 * 5, $"{answers.Count(null) - before} answers for 30 clicks of five entities or more each");
+    }
 }

@@ -40,6 +40,8 @@ public sealed class SaturationTests(ITestOutputHelper output)
 
         await load.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         output.WriteLine(await loadOutput);
+        output.WriteLine(stack.GatewayLog); // what the probe saw, when a verdict was stateless
+        output.WriteLine(await (await probe.GetAsync("/readyz")).Content.ReadAsStringAsync()); // its late answers, while Redis was busy
         var second = probes.Where(e => e.LinkId == "l-2").ToList();
         var caught = second.Count(e => e.Header("X-Bot-Reasons")!.Split(',').Contains("burst.links"));
         var loadEvents = stack.Ledger.Where(e => e.MessageId == "m-load").ToList();

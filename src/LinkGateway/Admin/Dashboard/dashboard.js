@@ -125,6 +125,7 @@ function store(section, state, minutes, totals) {
     ["degraded share, last hour", share(totals.degraded, hour)],
     ["requests past the budget", state.budgetExceeded.toLocaleString()],
     ["probe failures · times opened", `${state.probeFailures.toLocaleString()} · ${state.timesOpened.toLocaleString()}`],
+    ["late answers while busy", state.lateAnswers.toLocaleString()],
     ["backlog (waiting · written · dropped)", `${state.backlog.toLocaleString()} · ${state.backlogWritten.toLocaleString()} · ${state.backlogDropped.toLocaleString()}`],
   ];
   if (state.lastProblem) rows.push(["last problem", state.lastProblem]);
