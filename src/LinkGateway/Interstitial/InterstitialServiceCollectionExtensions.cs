@@ -3,7 +3,6 @@ using LinkGateway.Guard;
 using LinkGateway.Interstitial;
 using LinkGateway.Memory;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.DataProtection;
 using StackExchange.Redis;
@@ -24,7 +23,7 @@ public static class InterstitialServiceCollectionExtensions
         var protection = services.AddDataProtection().SetApplicationName("LinkGateway");
         if (string.IsNullOrWhiteSpace(redisOptions.Configuration))
         {
-            protection.PersistKeysToFileSystem(folder);
+            services.AddOptions<KeyManagementOptions>().Configure<ILoggerFactory>((keys, loggers) => keys.XmlRepository = new LocalKeyRing(folder, loggers));
         }
         else
         {
@@ -34,7 +33,7 @@ public static class InterstitialServiceCollectionExtensions
             {
                 var redis = sp.GetRequiredService<IConnectionMultiplexer>();
                 var loggers = sp.GetRequiredService<ILoggerFactory>();
-                var ring = new MirroredKeyRing(new RedisXmlRepository(() => redis.GetDatabase(), key), new FileSystemXmlRepository(folder, loggers),
+                var ring = new MirroredKeyRing(new RedisXmlRepository(() => redis.GetDatabase(), key), new LocalKeyRing(folder, loggers),
                     sp.GetRequiredService<StoreCircuit>(), loggers.CreateLogger<MirroredKeyRing>());
                 // A Redis restarted empty has lost the ring: this node writes its copy back, so nodes started since can read it.
                 redis.ConnectionRestored += (_, _) => ring.Reconnected();

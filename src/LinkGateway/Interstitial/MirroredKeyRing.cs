@@ -12,7 +12,7 @@ namespace LinkGateway.Interstitial;
 /// without Redis and without a folder of its own makes a key of its own: its pages are accepted by itself until the keys
 /// meet in Redis (a person whose button lands on another node sees the page once more).
 /// </summary>
-internal sealed partial class MirroredKeyRing(IXmlRepository shared, FileSystemXmlRepository local, StoreCircuit circuit, ILogger<MirroredKeyRing> logger)
+internal sealed partial class MirroredKeyRing(IXmlRepository shared, LocalKeyRing local, StoreCircuit circuit, ILogger<MirroredKeyRing> logger)
     : IXmlRepository, IDisposable
 {
     private static readonly TimeSpan _sharedTimeout = TimeSpan.FromSeconds(1);

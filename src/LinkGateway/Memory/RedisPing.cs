@@ -22,6 +22,9 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     private static readonly byte[] _question = "*3\r\n$4\r\nEVAL\r\n$8\r\nreturn 1\r\n$1\r\n0\r\n"u8.ToArray();
     private static readonly byte[] _serverInfo = "*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"u8.ToArray();
 
+    // How often a wait for an answer looks whether the probe is stopping.
+    private static readonly TimeSpan _stopLook = TimeSpan.FromMilliseconds(100);
+
     // INFO server is about 1.5 KB; a longer answer is not one to parse.
     private const int MaxInfoLength = 16 * 1024;
 
@@ -31,11 +34,9 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     public EndPoint EndPoint => endpoint;
 
     /// <summary>The question's round trip (the exchange alone, not a connection made for it), or why it did not come back in time.</summary>
-    /// <param name="patience">
-    /// Asked once when <paramref name="timeout"/> has passed before the answer began: how much longer to wait for it (zero:
-    /// no longer). The probe waits longer for a Redis that is answering the gateway's requests meanwhile.
-    /// </param>
-    public (TimeSpan? RoundTrip, string? Problem) Ping(TimeSpan timeout, Func<TimeSpan>? patience = null)
+    /// <param name="patience">How much longer than <paramref name="timeout"/> to wait for a busy Redis (null: not at all).</param>
+    /// <param name="stopping">Ends a wait for the answer early (the probe stopping); the ping then reports no answer.</param>
+    public (TimeSpan? RoundTrip, string? Problem) Ping(TimeSpan timeout, Patience? patience = null, CancellationToken stopping = default)
     {
         var waited = timeout;
         try
@@ -44,14 +45,19 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
             var stream = _stream;
             if (stream is null)
             {
-                // A new connection: its handshake, and the first exchange's cold code paths, are not Redis's answer time.
-                // A busy Redis answers this exchange late too: the same patience, or a probe that failed once never connects again.
-                _stream = stream = Connect(timeout);
-                Ask(stream, timeout, patience is null ? null : More);
+                // A new connection: its handshake, and the first exchange's cold code paths, are not Redis's answer time. A busy
+                // Redis is late with all of them (TLS, AUTH and this exchange are answered by its one thread): they get what
+                // the patience allows for a connection, and this exchange more if requests are answered meanwhile, or a probe
+                // that failed once would not connect again until Redis idles.
+                var connecting = patience?.Connecting is { } allowed && allowed > timeout ? allowed : timeout;
+                waited = connecting;
+                _stream = stream = Connect(connecting);
+                Ask(stream, connecting, patience is null ? null : More, stopping);
+                waited = timeout;
             }
 
             var started = Stopwatch.GetTimestamp();
-            Ask(stream, timeout, patience is null ? null : More);
+            Ask(stream, timeout, patience is null ? null : More, stopping);
             return (Stopwatch.GetElapsedTime(started), null);
         }
         catch (Exception e) when (TimedOut(e))
@@ -60,7 +66,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
             return (null, $"{Format(endpoint)} did not answer within {waited.TotalMilliseconds:0} ms");
         }
         catch (Exception e) when (e is SocketException or IOException or InvalidDataException or System.Security.Authentication.AuthenticationException
-                                      or TimeoutException or ObjectDisposedException)
+                                      or TimeoutException or ObjectDisposedException or OperationCanceledException)
         {
             Close();
             return (null, $"{Format(endpoint)}: {e.Message}");
@@ -68,7 +74,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
         TimeSpan More()
         {
-            var more = patience?.Invoke() ?? TimeSpan.Zero;
+            var more = patience.More();
             waited += more > TimeSpan.Zero ? more : TimeSpan.Zero;
             return more;
         }
@@ -182,9 +188,9 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         return stream;
     }
 
-    private void Ask(Stream stream, TimeSpan timeout, Func<TimeSpan>? patience = null)
+    private void Ask(Stream stream, TimeSpan timeout, Func<TimeSpan>? patience = null, CancellationToken stopping = default)
     {
-        if (Send(stream, _question, timeout, patience).Head is var reply && reply != ":1")
+        if (Send(stream, _question, timeout, patience, stopping).Head is var reply && reply != ":1")
         {
             throw new InvalidDataException($"answered \"{reply}\" to EVAL \"return 1\" 0");
         }
@@ -194,20 +200,41 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     /// Sends a command and reads the first line of its answer. The answer must begin within <paramref name="timeout"/>
     /// (or the more time <paramref name="patience"/> gives then); once begun, the rest is due by the same timeout.
     /// </summary>
-    private (string Head, Deadline Deadline) Send(Stream stream, byte[] command, TimeSpan timeout, Func<TimeSpan>? patience = null)
+    private (string Head, Deadline Deadline) Send(Stream stream, byte[] command, TimeSpan timeout, Func<TimeSpan>? patience = null,
+        CancellationToken stopping = default)
     {
         var socket = _socket ?? throw new ObjectDisposedException(nameof(RedisPing));
         stream.WriteTimeout = Milliseconds(timeout);
         stream.Write(command);
         // Waiting on the socket, not in a read: a TLS stream whose read timed out cannot be read again. Nothing of an
         // earlier answer is left buffered in the stream (each is read to its end), so the socket says when this one begins.
-        if (!socket.Poll(timeout, SelectMode.SelectRead) && !(patience?.Invoke() is { } more && more > TimeSpan.Zero && socket.Poll(more, SelectMode.SelectRead)))
+        if (!Readable(socket, timeout, stopping) && !(patience?.Invoke() is { } more && more > TimeSpan.Zero && Readable(socket, more, stopping)))
         {
             throw new IOException("no answer in time", new SocketException((int)SocketError.TimedOut));
         }
 
         var deadline = After(timeout);
         return (ReadLine(stream, deadline), deadline);
+    }
+
+    /// <summary>Whether the socket has something to read within <paramref name="wait"/>, looking at the stop token at least every 100 ms.</summary>
+    private static bool Readable(Socket socket, TimeSpan wait, CancellationToken stopping)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            stopping.ThrowIfCancellationRequested();
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
+            if (socket.Poll(left < _stopLook ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : _stopLook, SelectMode.SelectRead))
+            {
+                return true;
+            }
+
+            if (left <= _stopLook)
+            {
+                return false;
+            }
+        }
     }
 
     /// <summary>What a read past its deadline throws (a socket timeout, or <see cref="Deadline.ReadTimeout"/>'s).</summary>
@@ -280,6 +307,11 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
                 : throw new IOException("no whole answer in time", new SocketException((int)SocketError.TimedOut));
         }
     }
+
+    /// <summary>How much longer than its budget the probe waits for a busy Redis (the probe decides what busy is).</summary>
+    /// <param name="Connecting">How long a new connection may take: connect, TLS, AUTH and its first exchange together.</param>
+    /// <param name="More">Asked once when the budget has passed before the answer began: how much longer to wait (zero: no longer).</param>
+    public sealed record Patience(TimeSpan Connecting, Func<TimeSpan> More);
 
     /// <summary>An endpoint as "host:port" (a <see cref="DnsEndPoint"/>'s own text starts "Unspecified/").</summary>
     public static string Format(EndPoint endpoint) => endpoint is DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : endpoint.ToString() ?? "?";

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 
 namespace LinkGateway.Memory;
@@ -8,8 +9,8 @@ namespace LinkGateway.Memory;
 /// anything else a failure. This is what "the store is slow" means to the gateway — Redis not answering in time — however
 /// busy the gateway's own CPU is. A Redis that answers late while it goes on answering the gateway's requests
 /// (<see cref="StoreAnswers"/>) is busy, not stalled: its queue holds the gateway's own scripts, or its core is shared with
-/// a saturated gateway. The probe then waits for its answer as long as a request would (MaxWait): stateless verdicts would
-/// not make it faster, and a saturated gateway is when a wave of scanners most needs remembering.
+/// a saturated gateway. The probe then waits for its answer as long as a request would (MaxWait): opening the circuit would
+/// shed load, but make every verdict stateless when a saturated gateway (a wave of scanners) most needs remembering.
 /// </summary>
 internal sealed partial class RedisProbe(IConnectionMultiplexer redis, ConfigurationOptions options, StoreCircuit circuit, StoreAnswers answers,
     LinkGateway.Memory.RedisOptions settings, ILogger<RedisProbe> logger) : IHostedService, IDisposable
@@ -49,7 +50,14 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         }
 
         _stopping.Cancel();
-        _thread?.Join(TimeSpan.FromSeconds(2)); // the probe's sockets are its own until it has stopped
+        // The probe's sockets and stop token are its own until it has stopped. Its waits look at the token every 100 ms, but
+        // a read under way ends only at its deadline: a thread still running keeps them (it is a background thread, and
+        // the process is ending), rather than meet them disposed under it.
+        if (_thread is { } thread && !thread.Join(TimeSpan.FromSeconds(2)))
+        {
+            return;
+        }
+
         foreach (var master in _masters.Values)
         {
             master.Ping.Dispose();
@@ -82,8 +90,17 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         // restart): requests would fail at once, so the circuit stays open until both hold.
         string? problem = redis.IsConnected ? null : "the gateway's connection to Redis is down (reconnecting)";
         var slowest = TimeSpan.Zero;
+        // However many masters are busy, one round waits for them MaxWait at most beyond its budgets: a stall of another
+        // master is found in the next round, not after each busy one's full wait.
+        var patienceEnds = Stopwatch.GetTimestamp() + (long)(settings.MaxWait.TotalSeconds * Stopwatch.Frequency);
+        TimeSpan PatienceLeft(TimeSpan most) => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), patienceEnds) is var left && left < most ? left : most;
         foreach (var (endpoint, slots) in Masters())
         {
+            if (_stopping.IsCancellationRequested)
+            {
+                return true; // stopping: no verdict to give
+            }
+
             var key = endpoint.ToString() ?? string.Empty;
             if (!_masters.TryGetValue(key, out var master))
             {
@@ -92,9 +109,15 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 
             var ping = master.Ping;
             var answeredBefore = answers.Count(slots);
+            // Busy: answering requests since this master was last looked at (a new connection is judged by that, before
+            // it can see anything), or since this question was sent (the question's own wait).
+            var answeredLately = answeredBefore != master.AnsweredAtLastLook;
+            master.AnsweredAtLastLook = answeredBefore;
             bool AnsweringRequests() => answers.Count(slots) != answeredBefore;
+            var patience = new RedisPing.Patience(answeredLately ? PatienceLeft(settings.MaxWait) : settings.Budget,
+                () => AnsweringRequests() ? PatienceLeft(settings.MaxWait - settings.Budget) : TimeSpan.Zero);
 
-            var (roundTrip, failure) = ping.Ping(settings.Budget, () => AnsweringRequests() ? settings.MaxWait - settings.Budget : TimeSpan.Zero);
+            var (roundTrip, failure) = ping.Ping(settings.Budget, patience, _stopping.Token);
             if (roundTrip is not { } took)
             {
                 problem ??= failure;
@@ -201,12 +224,14 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         return (masters.Count > 0 ? masters : options.EndPoints).Select(endpoint => (endpoint, (IList<SlotRange>?)null));
     }
 
-    /// <summary>A master the probe asks: its own connection, and how often its hz was asked so far.</summary>
+    /// <summary>A master the probe asks: its own connection, how often its hz was asked so far, its answers when last looked at.</summary>
     private sealed class Master(RedisPing ping)
     {
         public RedisPing Ping { get; } = ping;
 
         public int ExpiryPassesAsked { get; set; }
+
+        public long AnsweredAtLastLook { get; set; }
     }
 
     private static partial class Log
