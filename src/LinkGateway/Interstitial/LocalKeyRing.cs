@@ -7,15 +7,23 @@ namespace LinkGateway.Interstitial;
 /// <summary>
 /// This node's copy of the Data Protection key ring: one XML file per key in LinkGateway:Shield:KeyRingPath, written by
 /// Data Protection's own <see cref="FileSystemXmlRepository"/>. Read here file by file, because that repository throws on
-/// the first file it cannot read, and with it every page and button of the shield: measured on 2026-11-29, a one-line
-/// file "&lt;key" in the folder stopped the gateway at start-up (its warm-up issues a pass), and after start would have
-/// failed each shielded request at the next daily refresh. A file that is not XML (a hand edit, a copy cut short by a full
-/// disk) is left out and named in the log; the other keys are used, and a pass sealed with the lost key shows its page again.
+/// the first file that is not XML, and with it every page and button of the shield: measured on 2026-11-29, a one-line
+/// file "&lt;key" in the folder stopped the gateway at start-up (its warm-up issues a pass). A file that is not a key — not
+/// XML (a hand edit, a copy cut short by a full disk), empty, or not a file of a key's size (a device, a FIFO, which would
+/// block the read) — is left out and named in the log once; the other keys are used, and a pass sealed with the lost key
+/// shows its page again. A file that cannot be read now (no access, an I/O error) is no damaged key: that read fails as
+/// Data Protection's does, which keeps its ring and tries again, so a key or a revocation is not dropped for a day.
 /// </summary>
 public sealed partial class LocalKeyRing(DirectoryInfo folder, ILoggerFactory loggers) : IXmlRepository
 {
+    // Data Protection's key files are 1–3 KB; a larger "key" is not one of them.
+    private const long MaxKeyFileBytes = 64 * 1024;
     private readonly FileSystemXmlRepository _files = new(folder, loggers);
     private readonly ILogger _logger = loggers.CreateLogger<LocalKeyRing>();
+
+    // Files already named, by path and time written: the ring is read again for every pass with a key id it does not know
+    // (for two minutes after start), and a client sending forged ones must not write a warning each time.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, DateTime Written), bool> _named = new();
 
     public IReadOnlyCollection<XElement> GetAllElements()
     {
@@ -25,18 +33,36 @@ public sealed partial class LocalKeyRing(DirectoryInfo folder, ILoggerFactory lo
         var elements = new List<XElement>();
         foreach (var file in folder.EnumerateFiles("*.xml", SearchOption.TopDirectoryOnly))
         {
+            if (file.Length is 0 or > MaxKeyFileBytes)
+            {
+                LeftOut(file, file.Length == 0 ? "empty, or not a regular file" : $"{file.Length:N0} bytes, more than a key's");
+                continue;
+            }
+
             try
             {
                 using var stream = file.OpenRead();
                 elements.Add(XElement.Load(stream));
             }
-            catch (Exception e) when (e is XmlException or IOException or UnauthorizedAccessException)
+            catch (XmlException e)
             {
-                Log.UnreadableKeyFile(_logger, file.FullName, e.Message);
+                LeftOut(file, e.Message);
+            }
+            catch (FileNotFoundException)
+            {
+                // gone since the folder was listed: nothing to read
             }
         }
 
         return elements;
+    }
+
+    private void LeftOut(FileInfo file, string problem)
+    {
+        if (_named.TryAdd((file.FullName, file.LastWriteTimeUtc), true))
+        {
+            Log.UnreadableKeyFile(_logger, file.FullName, problem);
+        }
     }
 
     public void StoreElement(XElement element, string friendlyName) => _files.StoreElement(element, friendlyName);

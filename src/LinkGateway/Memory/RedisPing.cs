@@ -52,7 +52,15 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
                 var connecting = patience?.Connecting is { } allowed && allowed > timeout ? allowed : timeout;
                 waited = connecting;
                 _stream = stream = Connect(connecting);
+                var first = Stopwatch.GetTimestamp();
                 Ask(stream, connecting, patience is null ? null : More, stopping);
+                if (Stopwatch.GetElapsedTime(first) is var late && late > timeout)
+                {
+                    // Late, so no cold path: Redis's own time. A second question would have to wait for a busy Redis again,
+                    // with what is left of the round's patience.
+                    return (late, null);
+                }
+
                 waited = timeout;
             }
 

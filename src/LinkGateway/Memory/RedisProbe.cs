@@ -22,6 +22,7 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     private Thread? _thread;
     private DateTimeOffset _lastLogged;
     private DateTimeOffset _lastLoggedLate;
+    private int _rounds;
     private int _disposed;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -94,7 +95,10 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         // master is found in the next round, not after each busy one's full wait.
         var patienceEnds = Stopwatch.GetTimestamp() + (long)(settings.MaxWait.TotalSeconds * Stopwatch.Frequency);
         TimeSpan PatienceLeft(TimeSpan most) => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), patienceEnds) is var left && left < most ? left : most;
-        foreach (var (endpoint, slots) in Masters())
+        // Each round starts at another master: a busy one first in every round would leave the others none of its patience.
+        var masters = Masters().ToList();
+        var first = masters.Count > 0 ? (int)(unchecked((uint)_rounds++) % (uint)masters.Count) : 0;
+        foreach (var (endpoint, slots) in masters.Skip(first).Concat(masters.Take(first)))
         {
             if (_stopping.IsCancellationRequested)
             {
@@ -118,6 +122,11 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
                 () => AnsweringRequests() ? PatienceLeft(settings.MaxWait - settings.Budget) : TimeSpan.Zero);
 
             var (roundTrip, failure) = ping.Ping(settings.Budget, patience, _stopping.Token);
+            if (_stopping.IsCancellationRequested)
+            {
+                return true; // a wait cut short by the stop is no verdict on Redis
+            }
+
             if (roundTrip is not { } took)
             {
                 problem ??= failure;

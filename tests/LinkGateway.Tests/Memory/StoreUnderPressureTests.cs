@@ -92,11 +92,13 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
         // Clicks flowing first (the first ones after start-up are slow, and a cold process's first probes through the relay
         // may fail: what counts is what happens once the probe's question is held), then the probe's question held.
         var warm = new List<OriginEvent>();
-        while (warm.Count < 20 || circuit.State().IsOpen)
+        var warming = Stopwatch.StartNew();
+        while ((warm.Count < 20 || circuit.State().IsOpen) && warming.Elapsed < TimeSpan.FromSeconds(20))
         {
             warm.Add(await ClickAsync(host, $"warm-{warm.Count}"));
         }
 
+        Assert.False(circuit.State().IsOpen, "the circuit stayed open with nothing held");
         var before = circuit.State();
         relay.HoldAnswers("return 1", TimeSpan.FromMilliseconds(300)); // the probe's question; MaxWait is 500 ms
         var clicks = new List<OriginEvent>();
@@ -152,9 +154,8 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
 
         output.WriteLine($"circuit opened {(opened.Timestamp - pausedAt).TotalMilliseconds:0} ms into the 2-s pause");
         Assert.True(opened.Timestamp < pausedAt + TimeSpan.FromSeconds(2), "the circuit opened only after Redis woke");
-        // Each failure waited its budget only: none took the stall for a busy Redis.
-        Assert.All(host.Log.Events.Where(e => e.MessageTemplate.Text.StartsWith("The store probe failed", StringComparison.Ordinal)),
-            e => Assert.Contains("did not answer within 50 ms", e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        // The failure that opened it waited its budget only: it did not take the stall for a busy Redis.
+        Assert.Contains("did not answer within 50 ms", opened.RenderMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
     }
 
     // Every key the gateway writes expires; at Redis's default hz 10 a pass over expired keys may hold Redis for 25 ms,
