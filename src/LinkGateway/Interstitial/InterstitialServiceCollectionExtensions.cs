@@ -20,10 +20,11 @@ public static class InterstitialServiceCollectionExtensions
     public static IServiceCollection AddInterstitialShield(this IServiceCollection services, ShieldOptions shield, RedisOptions redisOptions, BrandBook brands)
     {
         var folder = new DirectoryInfo(shield.KeyRingFolder(redisOptions));
-        var protection = services.AddDataProtection().SetApplicationName("LinkGateway");
+        services.AddDataProtection().SetApplicationName("LinkGateway");
+        services.AddSingleton(sp => new LocalKeyRing(folder, sp.GetRequiredService<ILoggerFactory>()));
         if (string.IsNullOrWhiteSpace(redisOptions.Configuration))
         {
-            services.AddOptions<KeyManagementOptions>().Configure<ILoggerFactory>((keys, loggers) => keys.XmlRepository = new LocalKeyRing(folder, loggers));
+            services.AddOptions<KeyManagementOptions>().Configure<LocalKeyRing>((keys, local) => keys.XmlRepository = local);
         }
         else
         {
@@ -32,9 +33,8 @@ public static class InterstitialServiceCollectionExtensions
             services.AddSingleton(sp =>
             {
                 var redis = sp.GetRequiredService<IConnectionMultiplexer>();
-                var loggers = sp.GetRequiredService<ILoggerFactory>();
-                var ring = new MirroredKeyRing(new RedisXmlRepository(() => redis.GetDatabase(), key), new LocalKeyRing(folder, loggers),
-                    sp.GetRequiredService<StoreCircuit>(), loggers.CreateLogger<MirroredKeyRing>());
+                var ring = new MirroredKeyRing(new RedisXmlRepository(() => redis.GetDatabase(), key), sp.GetRequiredService<LocalKeyRing>(),
+                    sp.GetRequiredService<StoreCircuit>(), sp.GetRequiredService<ILogger<MirroredKeyRing>>());
                 // A Redis restarted empty has lost the ring: this node writes its copy back, so nodes started since can read it.
                 redis.ConnectionRestored += (_, _) => ring.Reconnected();
                 return ring;

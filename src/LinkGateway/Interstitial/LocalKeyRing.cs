@@ -21,9 +21,9 @@ public sealed partial class LocalKeyRing(DirectoryInfo folder, ILoggerFactory lo
     private readonly FileSystemXmlRepository _files = new(folder, loggers);
     private readonly ILogger _logger = loggers.CreateLogger<LocalKeyRing>();
 
-    // Files already named, by path and time written: the ring is read again for every pass with a key id it does not know
-    // (for two minutes after start), and a client sending forged ones must not write a warning each time.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, DateTime Written), bool> _named = new();
+    // Each file already named, with the time it was written then: the ring is read again for every pass with a key id it
+    // does not know (for two minutes after start), and a client sending forged ones must not write a warning each time.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _named = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<XElement> GetAllElements()
     {
@@ -59,8 +59,10 @@ public sealed partial class LocalKeyRing(DirectoryInfo folder, ILoggerFactory lo
 
     private void LeftOut(FileInfo file, string problem)
     {
-        if (_named.TryAdd((file.FullName, file.LastWriteTimeUtc), true))
+        var written = file.LastWriteTimeUtc;
+        if (!_named.TryGetValue(file.FullName, out var named) || named != written)
         {
+            _named[file.FullName] = written; // one entry per file, however often it is written
             Log.UnreadableKeyFile(_logger, file.FullName, problem);
         }
     }

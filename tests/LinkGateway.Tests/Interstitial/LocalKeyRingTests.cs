@@ -66,7 +66,8 @@ public sealed class LocalKeyRingTests : IDisposable
         Assert.Single(_log.Events, Named(empty));
     }
 
-    private static Predicate<Serilog.Events.LogEvent> Named(string file) =>
+    /// <summary>The warning that names <paramref name="file"/> as left out of the key ring (also read by the gateway-level test).</summary>
+    internal static Predicate<Serilog.Events.LogEvent> Named(string file) =>
         e => e.MessageTemplate.Text.StartsWith("A file in the key ring folder is not a readable key", StringComparison.Ordinal)
              && e.Properties.TryGetValue("File", out var named) && named.ToString() == $"\"{file}\"";
 }

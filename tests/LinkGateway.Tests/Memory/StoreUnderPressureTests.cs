@@ -117,8 +117,7 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
             .EndsWith("busy, not stalled; verdicts stay stateful and requests wait for it (up to Redis:MaxWait)", StringComparison.Ordinal));
 
         // No requests now: the probe's late answers are all there is to judge Redis by.
-        static bool Opened(LogEvent e) => e.MessageTemplate.Text.EndsWith("verdicts are stateless until Redis answers in time again", StringComparison.Ordinal);
-        await host.Log.WaitForAsync(Opened, count: host.Log.Events.Count(Opened) + 1);
+        await host.Log.WaitForAsync(CircuitOpened, count: host.Log.Events.Count(CircuitOpened) + 1);
         Assert.Equal("store-unavailable", (await ClickAsync(host, "idle")).Header("X-Bot-Degraded"));
     }
 
@@ -148,7 +147,7 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
 
         await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "2000", "ALL");
         var pausedAt = DateTimeOffset.Now; // the pause is in force when its OK comes back
-        var opened = await host.Log.WaitForAsync(e => e.MessageTemplate.Text.EndsWith("verdicts are stateless until Redis answers in time again", StringComparison.Ordinal));
+        var opened = await host.Log.WaitForAsync(CircuitOpened);
         await stop.CancelAsync();
         await Task.WhenAll(clickers);
 
@@ -223,6 +222,9 @@ public sealed class StoreUnderPressureTests(ITestOutputHelper output)
         var first = Assert.Single(stack.Ledger);
         Assert.Null(first.Header("X-Bot-Degraded"));
     }
+
+    /// <summary>The probe's warning that it opened the circuit (log id 30).</summary>
+    private static bool CircuitOpened(LogEvent e) => e.MessageTemplate.Text.EndsWith("verdicts are stateless until Redis answers in time again", StringComparison.Ordinal);
 
     /// <summary>Waits (up to 10 s) until the probe has probed <paramref name="more"/> times more: it signals nothing per probe, its count is read.</summary>
     private static async Task WaitForProbesAsync(StoreCircuit circuit, int more)
