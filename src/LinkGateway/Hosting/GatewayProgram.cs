@@ -35,6 +35,14 @@ public static class GatewayProgram
             }
 
             await app.WaitForShutdownAsync();
+            if (FailedBackgroundService(app.Services) is { } failed)
+            {
+                // A background service that fails stops the host (the runtime's default): the gateway has not been
+                // stopped by an operator, so it must not exit 0, or a supervisor that restarts on failure would not.
+                await Console.Error.WriteLineAsync($"error: the gateway stopped because {failed}");
+                return 1;
+            }
+
             return 0;
         }
         finally
@@ -50,7 +58,7 @@ public static class GatewayProgram
     /// Starts a host. A port already taken, an address this machine does not have or a port it may not open is the
     /// operator's to change, so it is one line naming the setting, not a stack trace.
     /// </summary>
-    private static async Task ListenAsync(WebApplication app, string setting)
+    internal static async Task ListenAsync(WebApplication app, string setting)
     {
         try
         {
@@ -58,12 +66,23 @@ public static class GatewayProgram
         }
         catch (Exception e) when (e is not GatewayConfigurationException)
         {
-            // Kestrel reads its endpoints' certificates as it starts: a missing or unreadable one is the setting's problem too.
-            throw new GatewayConfigurationException([ListenFailure(e) is { } problem ? $"{setting}: {problem}"
+            // A background service that fails while the host starts stops it, and Kestrel's start then reports only that
+            // it was cancelled: the service's failure is the cause. Kestrel reads its endpoints' certificates as it
+            // starts: a missing or unreadable one is the setting's problem too.
+            throw new GatewayConfigurationException([FailedBackgroundService(app.Services) is { } failed ? $"start-up failed: {failed}"
+                : ListenFailure(e) is { } problem ? $"{setting}: {problem}"
                 : e.StackTrace?.Contains("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal) == true ? $"{setting}: {OneLine(e.Message)}"
                 : StartFailure(e)]);
         }
     }
+
+    /// <summary>The first of the host's background services that ended with an exception, named with it; null when none did.</summary>
+    internal static string? FailedBackgroundService(IServiceProvider services) => services.GetServices<IHostedService>()
+        .OfType<BackgroundService>()
+        .Select(s => (Service: s.GetType().Name, Error: s.ExecuteTask?.Exception?.GetBaseException()))
+        .Where(f => f.Error is not null)
+        .Select(f => $"{f.Service} failed: {f.Error!.GetType().Name}: {OneLine(f.Error.Message)}")
+        .FirstOrDefault();
 
     /// <summary>
     /// Builds the gateway. Anything that stops it before it runs is a start-up error: one line and exit code 2 (an operator

@@ -27,8 +27,9 @@ public static class GatewayUsage
         healthcheck GETs /healthz (or URL) on loopback at the port of ASPNETCORE_URLS, ASPNETCORE_HTTP(S)_PORTS or 5000,
         and exits 0 when it answers 200, 1 otherwise: the container's HEALTHCHECK, as the image has no curl.
 
-        Exit codes: 0 stopped normally; 1 healthcheck failed; 2 anything that stopped start-up: a usage or configuration
-        error, an address or certificate that cannot be used (one line on stderr per problem, naming the switch or key).
+        Exit codes: 0 stopped normally; 1 healthcheck failed, or the running gateway stopped because one of its services
+        failed (one line on stderr naming it); 2 anything that stopped start-up: a usage or configuration error, an address
+        or certificate that cannot be used (one line on stderr per problem, naming the switch or key).
 
         Examples:
           LinkGateway --demo
