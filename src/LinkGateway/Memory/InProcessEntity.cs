@@ -243,7 +243,7 @@ internal sealed class InProcessEntity
 
     /// <summary>A honeypot hit within the window of <paramref name="now"/>.</summary>
     public bool NearHoneypot(DateTimeOffset now, TimeSpan window) =>
-        _honeypotExpire > 0 && now.UtcTicks - _honeypotAt <= window.Ticks;
+        _honeypotExpire > 0 && now.UtcTicks - _honeypotAt < window.Ticks;
 
     /// <summary>Estimated bytes of a recent request held in a list (its strings counted as its own).</summary>
     public static long RecentBytes(RecentRequest entry) =>

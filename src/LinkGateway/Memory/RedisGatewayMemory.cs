@@ -24,24 +24,26 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     // not a table: both kinds of script return one flat array (Read), and a nested reply costs Redis more to convert
     // (an empty script returning the old nested shape cost 1.9 µs more per call than a flat one, 2026-11-29).
     // window: adds a member to a sorted set scored by time, drops those older than the window and, past the cap
-    // (WindowSetCaps), the oldest, and counts the rest. A set that did not exist (its PEXPIRE says so) holds only the
-    // new member: nothing to drop or count (three commands instead of four). Most sets of a person's click are new.
+    // (WindowSetCaps), the oldest, and counts the rest (add). A set that did not exist (its PEXPIRE says so) holds only the
+    // new member: nothing to drop or count (three commands instead of four).
     // address: its tag, its fan-out per client, its recent requests. A tag is set once (NX) and never renewed, so one
     // scanner cannot keep a shared address tagged forever; when it is set, the tagging client's recent requests are handed
     // back for fold-back and the other clients' stay (entries name their client in JSON: "client":"…"). The recent list is
     // trimmed only once it is longer than its cap (LPUSH returns the length).
+    // fanout: the address's distinct recipients of one client. Creating a key (and expiring it later) costs Redis more
+    // than anything else a click does, and a person's click is most often its client's only one at its address, so the
+    // set is made at the client's second recipient in the window; until then that one recipient is known from the
+    // client's counted entry in the recent list: an entry of a request that counted toward fan-out is stored as
+    // "clientrecipienttime" before its JSON (ids are printable, so  cannot occur in them, nor raw in JSON).
+    // When the tag takes a client's entries, their fan-out part stays in the list (the prefix alone, no JSON). What this
+    // does not keep exact: a client's one counted entry pushed out of the list by FoldBackMaxEntries newer requests at its
+    // address within the fan-out window; its next recipient then counts one less (docs/concepts/memory.md).
     // tag: a client shape's or a prefix's tag, read and set once when there is a new one; the shape's fan-out.
     // message: one recipient's message: the links this client fetched in the burst window, and the honeypot mark.
     // seen: when the message was first seen (a layout whose links carry no send time).
     private const string Steps = """
-        local function window(now, set, member, windowMs, cap)
-          cap = tonumber(cap)
-          local existed = redis.call('PEXPIRE', set, windowMs) == 1
+        local function add(now, set, member, windowMs, cap)
           redis.call('ZADD', set, now, member)
-          if not existed and tonumber(windowMs) > 0 then
-            redis.call('PEXPIRE', set, windowMs)
-            return 1 -- a new set holds only this member, inside its window and under any cap (at least 64)
-          end
           redis.call('ZREMRANGEBYSCORE', set, '-inf', now - windowMs)
           local count = redis.call('ZCARD', set)
           if count > cap then
@@ -51,17 +53,57 @@ public sealed class RedisGatewayMemory : IGatewayMemory
           return count
         end
 
+        local function window(now, set, member, windowMs, cap)
+          cap = tonumber(cap)
+          if redis.call('PEXPIRE', set, windowMs) == 1 then return add(now, set, member, windowMs, cap) end
+          redis.call('ZADD', set, now, member)
+          redis.call('PEXPIRE', set, windowMs)
+          return 1 -- a new set holds only this member, inside its window and under any cap (at least 64)
+        end
+
+        -- A recent entry's fan-out part: its client, recipient and time, and where its JSON starts; nil for other entries.
+        local function counted(entry)
+          return string.match(entry, '^\31([^\31]*)\31([^\31]*)\31(%d+)\31()')
+        end
+
+        -- `lone`: this request's entry is pushed as a counted one, so a first recipient needs no set.
+        local function fanout(now, recent, set, member, windowMs, cap, client, lone)
+          cap = tonumber(cap)
+          if redis.call('PEXPIRE', set, windowMs) == 1 then return add(now, set, member, windowMs, cap) end
+          local since, earlier, others = now - windowMs, {}, false
+          for _, entry in ipairs(redis.call('LRANGE', recent, 0, -1)) do
+            local c, m, at = counted(entry)
+            if c == client and tonumber(at) > since then
+              earlier[#earlier + 1] = {at, m}
+              others = others or m ~= member
+            end
+          end
+          if lone and not others then return 1 end
+          if #earlier == 0 then return window(now, set, member, windowMs, cap) end
+          for i = #earlier, 1, -1 do redis.call('ZADD', set, earlier[i][1], earlier[i][2]) end -- oldest first: a repeat keeps its latest time
+          local count = add(now, set, member, windowMs, cap)
+          redis.call('PEXPIRE', set, windowMs)
+          return count
+        end
+
         local function address(now, tag, recent, recipients, recipient, fanoutMs, fanoutCap, newTag, ttlMs, entry, recentMs, recentMax, client)
           local before = redis.call('GET', tag)
-          local fanout = 0
-          if recipient ~= '' then fanout = window(now, recipients, recipient, fanoutMs, fanoutCap) end
+          local pushing = newTag == '' and entry ~= ''
+          local fanoutCount = 0
+          if recipient ~= '' then fanoutCount = fanout(now, recent, recipients, recipient, fanoutMs, fanoutCap, client, pushing) end
           local taken = {}
           if newTag ~= '' then
             if redis.call('SET', tag, newTag, 'NX', 'PX', ttlMs) then
               local keep = {}
               local mark = '"client":"' .. client .. '"'
               for _, entry in ipairs(redis.call('LRANGE', recent, 0, -1)) do
-                if string.find(entry, mark, 1, true) then taken[#taken + 1] = entry else keep[#keep + 1] = entry end
+                local c, m, at, json = counted(entry)
+                if string.find(entry, mark, json or 1, true) then
+                  taken[#taken + 1] = entry
+                  if c then keep[#keep + 1] = '\31' .. c .. '\31' .. m .. '\31' .. at .. '\31' end
+                else
+                  keep[#keep + 1] = entry
+                end
               end
               if #taken > 0 then
                 redis.call('DEL', recent)
@@ -71,11 +113,12 @@ public sealed class RedisGatewayMemory : IGatewayMemory
                 end
               end
             end
-          elseif entry ~= '' then
+          elseif pushing then
+            if recipient ~= '' then entry = '\31' .. client .. '\31' .. recipient .. '\31' .. now .. '\31' .. entry end
             if redis.call('LPUSH', recent, entry) > tonumber(recentMax) then redis.call('LTRIM', recent, 0, recentMax - 1) end
             redis.call('PEXPIRE', recent, recentMs)
           end
-          return before or '', fanout, unpack(taken)
+          return before or '', fanoutCount, unpack(taken)
         end
 
         local function tag(now, key, recipients, recipient, fanoutMs, fanoutCap, newTag, ttlMs)
@@ -92,7 +135,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
           if hit == '1' then redis.call('SET', honey, now, 'PX', honeyMs) end
           local near = 0
           local at = redis.call('GET', honey)
-          if at and (now - at) <= tonumber(honeyMs) then near = 1 end
+          if at and (now - at) < tonumber(honeyMs) then near = 1 end -- as a window: at its end, out (as in process)
           return count, near
         end
 
@@ -219,7 +262,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         batch.Execute();
         var stored = await tag.ConfigureAwait(false);
         var left = await timeToLive.ConfigureAwait(false);
-        var requests = (await recent.ConfigureAwait(false)).Select(r => RecentRequest.Parse(r!)).OfType<RecentRequest>().ToList();
+        var requests = (await recent.ConfigureAwait(false)).Select(r => StoredRecent(r!)).OfType<RecentRequest>().ToList();
         return stored.IsNullOrEmpty
             ? new EntityLookup(null, TimeSpan.Zero, requests)
             : new EntityLookup(AddressTag.Parse(stored), left ?? TimeSpan.Zero, requests);
@@ -323,7 +366,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         switch (step)
         {
             case Step.Address when plan.Address is { } a:
-                Write(a, keys, args);
+                Write(a, plan.Observation.Behaviour.FanoutWindow, keys, args);
                 return true;
             case Step.Shape when plan.Shape is { } s:
                 Write(s.TagKey, s.NewTag, s.TagTtl, s.Fanout, keys, args);
@@ -371,7 +414,8 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         return standalone;
     }
 
-    private static void Write(AddressStep a, Span<RedisKey> keys, Span<RedisValue> args)
+    /// <param name="fanoutWindow">How long a counted recent entry stands for its client's fan-out (the script's fanout).</param>
+    private static void Write(AddressStep a, TimeSpan fanoutWindow, Span<RedisKey> keys, Span<RedisValue> args)
     {
         keys[0] = a.TagKey;
         keys[1] = a.RecentKey;
@@ -380,7 +424,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         args[3] = a.NewTag?.Serialize() ?? string.Empty;
         args[4] = Milliseconds(a.TagTtl);
         args[5] = a.Entry is { } entry ? entry.ToUtf8Json() : RedisValue.EmptyString;
-        args[6] = Milliseconds(a.RecentWindow);
+        args[6] = Milliseconds(a.RecentWindow > fanoutWindow ? a.RecentWindow : fanoutWindow); // the list outlives neither use of it
         args[7] = a.RecentMax;
         args[8] = a.Client;
     }
@@ -421,7 +465,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     private static StepResults Read(RedisResult[] r) => new(
         AddressTag: IsEmpty(r[Found.AddressTag]) ? null : AddressTag.Parse((string?)r[Found.AddressTag]),
         AddressFanout: Count(r[Found.AddressFanout]),
-        Taken: r.Length <= Found.Taken ? [] : r.Skip(Found.Taken).Select(t => RecentRequest.Parse((string)t!)).OfType<RecentRequest>().ToList(),
+        Taken: r.Length <= Found.Taken ? [] : r.Skip(Found.Taken).Select(t => StoredRecent((string)t!)).OfType<RecentRequest>().ToList(),
         ShapeTagged: !IsEmpty(r[Found.ShapeTag]),
         ShapeFanout: Count(r[Found.ShapeFanout]),
         NetworkTagged: !IsEmpty(r[Found.NetworkTag]),
@@ -431,6 +475,16 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         FirstSeen: IsEmpty(r[Found.FirstSeen]) || !long.TryParse((string?)r[Found.FirstSeen], NumberStyles.None, CultureInfo.InvariantCulture, out var at) || at <= 0
             ? null
             : DateTimeOffset.FromUnixTimeMilliseconds(at));
+
+    /// <summary>
+    /// A recent request as the address step stores it: its JSON, after the fan-out part of a request that counted toward
+    /// fan-out (the script's fanout); null for a fan-out part alone, which a tag's fold-back left behind.
+    /// </summary>
+    internal static RecentRequest? StoredRecent(string stored)
+    {
+        var json = stored.LastIndexOf('\u001f') + 1;
+        return json == 0 ? RecentRequest.Parse(stored) : json == stored.Length ? null : RecentRequest.Parse(stored[json..]);
+    }
 
     // A count, where an absent step's place holds an empty string.
     private static int Count(RedisResult result) => IsEmpty(result) ? 0 : (int)result;
