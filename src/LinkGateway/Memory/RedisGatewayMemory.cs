@@ -31,13 +31,14 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     // back for fold-back and the other clients' stay (entries name their client in JSON: "client":"…"). The recent list is
     // trimmed only once it is longer than its cap (LPUSH returns the length).
     // fanout: the address's distinct recipients of one client. Creating a key (and expiring it later) costs Redis more
-    // than anything else a click does, and a person's click is most often its client's only one at its address, so the
-    // set is made at the client's second recipient in the window; until then that one recipient is known from the
-    // client's counted entry in the recent list: an entry of a request that counted toward fan-out is stored as
-    // "clientrecipienttime" before its JSON (ids are printable, so  cannot occur in them, nor raw in JSON).
-    // When the tag takes a client's entries, their fan-out part stays in the list (the prefix alone, no JSON). What this
-    // does not keep exact: a client's one counted entry pushed out of the list by FoldBackMaxEntries newer requests at its
-    // address within the fan-out window; its next recipient then counts one less (docs/concepts/memory.md).
+    // than anything else a click does, and a person's click is most often the only recent request at its address, so
+    // then no set is made: the click's entry in the recent list carries its recipient, as "\31client\31recipient\31time\31"
+    // before its JSON (ids are printable, so \31 cannot occur in them, nor raw in JSON). A request that finds the list not
+    // empty and no set of its client makes that set (once per window) from its client's carrying entries there; its own
+    // entry then carries nothing, so entries stay as short as before for every later request. When the tag takes a
+    // client's entries, what they carry stays in the list (the prefix alone, no JSON). What this does not keep exact: a
+    // carrying entry pushed out of the list by FoldBackMaxEntries newer requests of other clients within the fan-out
+    // window; its client's next recipient then counts one less (docs/concepts/memory.md).
     // tag: a client shape's or a prefix's tag, read and set once when there is a new one; the shape's fan-out.
     // message: one recipient's message: the links this client fetched in the burst window, and the honeypot mark.
     // seen: when the message was first seen (a layout whose links carry no send time).
@@ -62,61 +63,58 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         end
 
         -- A recent entry's fan-out part: its client, recipient and time, and where its JSON starts; nil for other entries.
-        local function counted(entry)
+        local function carried(entry)
           return string.match(entry, '^\31([^\31]*)\31([^\31]*)\31(%d+)\31()')
         end
 
-        -- `lone`: this request's entry is pushed as a counted one, so a first recipient needs no set.
-        local function fanout(now, recent, set, member, windowMs, cap, client, lone)
+        -- `pushing`: this request's entry goes to the recent list. Returns the count and whether the entry must carry the
+        -- recipient (no set was made: the list was empty).
+        local function fanout(now, recent, set, member, windowMs, cap, client, pushing)
           cap = tonumber(cap)
-          if redis.call('PEXPIRE', set, windowMs) == 1 then return add(now, set, member, windowMs, cap) end
-          local since, earlier, others = now - windowMs, {}, false
+          if redis.call('PEXPIRE', set, windowMs) == 1 then return add(now, set, member, windowMs, cap), false end
+          if pushing and redis.call('LLEN', recent) == 0 then return 1, true end
+          local since, earlier = now - windowMs, {}
           for _, entry in ipairs(redis.call('LRANGE', recent, 0, -1)) do
-            local c, m, at = counted(entry)
-            if c == client and tonumber(at) > since then
-              earlier[#earlier + 1] = {at, m}
-              others = others or m ~= member
-            end
+            local c, m, at = carried(entry)
+            if c == client and m ~= member and tonumber(at) > since then earlier[#earlier + 1] = {at, m} end
           end
-          if lone and not others then return 1 end
-          if #earlier == 0 then return window(now, set, member, windowMs, cap) end
+          if #earlier == 0 then return window(now, set, member, windowMs, cap), false end
           for i = #earlier, 1, -1 do redis.call('ZADD', set, earlier[i][1], earlier[i][2]) end -- oldest first: a repeat keeps its latest time
           local count = add(now, set, member, windowMs, cap)
           redis.call('PEXPIRE', set, windowMs)
-          return count
+          return count, false
         end
 
         local function address(now, tag, recent, recipients, recipient, fanoutMs, fanoutCap, newTag, ttlMs, entry, recentMs, recentMax, client)
           local before = redis.call('GET', tag)
           local pushing = newTag == '' and entry ~= ''
-          local fanoutCount = 0
-          if recipient ~= '' then fanoutCount = fanout(now, recent, recipients, recipient, fanoutMs, fanoutCap, client, pushing) end
-          local taken = {}
-          if newTag ~= '' then
-            if redis.call('SET', tag, newTag, 'NX', 'PX', ttlMs) then
-              local keep = {}
-              local mark = '"client":"' .. client .. '"'
-              for _, entry in ipairs(redis.call('LRANGE', recent, 0, -1)) do
-                local c, m, at, json = counted(entry)
-                if string.find(entry, mark, json or 1, true) then
-                  taken[#taken + 1] = entry
-                  if c then keep[#keep + 1] = '\31' .. c .. '\31' .. m .. '\31' .. at .. '\31' end
-                else
-                  keep[#keep + 1] = entry
-                end
-              end
-              if #taken > 0 then
-                redis.call('DEL', recent)
-                if #keep > 0 then
-                  redis.call('RPUSH', recent, unpack(keep))
-                  redis.call('PEXPIRE', recent, recentMs)
-                end
-              end
-            end
-          elseif pushing then
-            if recipient ~= '' then entry = '\31' .. client .. '\31' .. recipient .. '\31' .. now .. '\31' .. entry end
+          local fanoutCount, carries = 0, false
+          if recipient ~= '' then fanoutCount, carries = fanout(now, recent, recipients, recipient, fanoutMs, fanoutCap, client, pushing) end
+          if pushing then
+            if carries then entry = '\31' .. client .. '\31' .. recipient .. '\31' .. now .. '\31' .. entry end
             if redis.call('LPUSH', recent, entry) > tonumber(recentMax) then redis.call('LTRIM', recent, 0, recentMax - 1) end
             redis.call('PEXPIRE', recent, recentMs)
+          end
+          local taken = {}
+          if newTag ~= '' and redis.call('SET', tag, newTag, 'NX', 'PX', ttlMs) then
+            local keep = {}
+            local mark = '"client":"' .. client .. '"'
+            for _, entry in ipairs(redis.call('LRANGE', recent, 0, -1)) do
+              local c, m, at, json = carried(entry)
+              if string.find(entry, mark, json or 1, true) then
+                taken[#taken + 1] = entry
+                if c then keep[#keep + 1] = '\31' .. c .. '\31' .. m .. '\31' .. at .. '\31' end
+              else
+                keep[#keep + 1] = entry
+              end
+            end
+            if #taken > 0 then
+              redis.call('DEL', recent)
+              if #keep > 0 then
+                redis.call('RPUSH', recent, unpack(keep))
+                redis.call('PEXPIRE', recent, recentMs)
+              end
+            end
           end
           return before or '', fanoutCount, unpack(taken)
         end

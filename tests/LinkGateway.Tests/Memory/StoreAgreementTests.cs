@@ -73,7 +73,8 @@ public sealed class StoreAgreementTests(RedisFixture redis) : IAsyncLifetime
             var newTag = random.Next(12) == 0 ? new AddressTag(94, "ua.library", time.GetUtcNow()) : null;
             var observation = new MemoryObservation(time.GetUtcNow(), Guid.CreateVersion7().ToString("N"), random.Next(30) == 0 ? LinkKind.Honeypot : LinkKind.Click,
                 address, NetworkPrefix.Of(address),
-                new LinkIdentity(messages[random.Next(messages.Length)], _recipients[random.Next(_recipients.Length)], _links[random.Next(_links.Length)], null),
+                new LinkIdentity(messages[random.Next(messages.Length)], _recipients[random.Next(_recipients.Length)], _links[random.Next(_links.Length)],
+                    random.Next(6) == 0 ? time.GetUtcNow() - TimeSpan.FromDays(8) : null), // now and then a click past the delivery window: no fan-out
                 _clients[random.Next(_clients.Length)], newTag, newTag, HoneypotHit: false, TimeSpan.FromHours(24), _behaviour,
                 PersonRelay: random.Next(20) == 0);
             observation = observation with { HoneypotHit = observation.Kind == LinkKind.Honeypot };
