@@ -32,13 +32,14 @@ public sealed class RedisGatewayMemory : IGatewayMemory
     // trimmed only once it is longer than its cap (LPUSH returns the length).
     // fanout: the address's distinct recipients of one client. Creating a key (and expiring it later) costs Redis more
     // than anything else a click does, and a person's click is most often the only recent request at its address, so
-    // then no set is made: the click's entry in the recent list carries its recipient, as "\31client\31recipient\31time\31"
-    // before its JSON (ids are printable, so \31 cannot occur in them, nor raw in JSON). A request that finds the list not
-    // empty and no set of its client makes that set (once per window) from its client's carrying entries there; its own
-    // entry then carries nothing, so entries stay as short as before for every later request. When the tag takes a
-    // client's entries, what they carry stays in the list (the prefix alone, no JSON). What this does not keep exact: a
-    // carrying entry pushed out of the list by FoldBackMaxEntries newer requests of other clients within the fan-out
-    // window; its client's next recipient then counts one less (docs/concepts/memory.md).
+    // then no set is made: the click's entry in the recent list carries its recipient, as
+    // "\31client\31recipient\31time\31window\31" before its JSON (ids are printable, so \31 cannot occur in them, nor raw
+    // in JSON). Only an entry pushed to an empty list carries, so it is the list's last (oldest) entry, and a request
+    // whose client has no set reads that one entry (LINDEX), not the list, to make the set; its own entry then carries
+    // nothing. When the tag takes a client's entries, what they carry stays in the list (the prefix alone, no JSON). What
+    // this does not keep exact: a carrying entry pushed out of the list by FoldBackMaxEntries newer requests that made
+    // no set of its client within the fan-out window; its client's next recipient then counts one less
+    // (docs/concepts/memory.md).
     // tag: a client shape's or a prefix's tag, read and set once when there is a new one; the shape's fan-out.
     // message: one recipient's message: the links this client fetched in the burst window, and the honeypot mark.
     // seen: when the message was first seen (a layout whose links carry no send time).
@@ -62,9 +63,10 @@ public sealed class RedisGatewayMemory : IGatewayMemory
           return 1 -- a new set holds only this member, inside its window and under any cap (at least 64)
         end
 
-        -- A recent entry's fan-out part: its client, recipient and time, and where its JSON starts; nil for other entries.
+        -- What a recent entry carries for fan-out: its client, recipient, time and the window it was counted in (a reload may
+        -- change the window later: a set expires by the window it had), and where its JSON starts; nil for others.
         local function carried(entry)
-          return string.match(entry, '^\31([^\31]*)\31([^\31]*)\31(%d+)\31()')
+          return string.match(entry, '^\31([^\31]*)\31([^\31]*)\31(%d+)\31(%d+)\31()')
         end
 
         -- `pushing`: this request's entry goes to the recent list. Returns the count and whether the entry must carry the
@@ -73,13 +75,12 @@ public sealed class RedisGatewayMemory : IGatewayMemory
           cap = tonumber(cap)
           if redis.call('PEXPIRE', set, windowMs) == 1 then return add(now, set, member, windowMs, cap), false end
           if pushing and redis.call('LLEN', recent) == 0 then return 1, true end
-          local since, earlier = now - windowMs, {}
-          for _, entry in ipairs(redis.call('LRANGE', recent, 0, -1)) do
-            local c, m, at = carried(entry)
-            if c == client and m ~= member and tonumber(at) > since then earlier[#earlier + 1] = {at, m} end
+          -- Only an entry pushed to an empty list carries, so the one that may is the oldest: the list's last.
+          local c, m, at, counted = carried(redis.call('LINDEX', recent, -1) or '')
+          if c ~= client or m == member or tonumber(at) <= now - windowMs or at + counted <= tonumber(now) then
+            return window(now, set, member, windowMs, cap), false
           end
-          if #earlier == 0 then return window(now, set, member, windowMs, cap), false end
-          for i = #earlier, 1, -1 do redis.call('ZADD', set, earlier[i][1], earlier[i][2]) end -- oldest first: a repeat keeps its latest time
+          redis.call('ZADD', set, at, m)
           local count = add(now, set, member, windowMs, cap)
           redis.call('PEXPIRE', set, windowMs)
           return count, false
@@ -91,7 +92,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
           local fanoutCount, carries = 0, false
           if recipient ~= '' then fanoutCount, carries = fanout(now, recent, recipients, recipient, fanoutMs, fanoutCap, client, pushing) end
           if pushing then
-            if carries then entry = '\31' .. client .. '\31' .. recipient .. '\31' .. now .. '\31' .. entry end
+            if carries then entry = '\31' .. client .. '\31' .. recipient .. '\31' .. now .. '\31' .. fanoutMs .. '\31' .. entry end
             if redis.call('LPUSH', recent, entry) > tonumber(recentMax) then redis.call('LTRIM', recent, 0, recentMax - 1) end
             redis.call('PEXPIRE', recent, recentMs)
           end
@@ -100,10 +101,10 @@ public sealed class RedisGatewayMemory : IGatewayMemory
             local keep = {}
             local mark = '"client":"' .. client .. '"'
             for _, entry in ipairs(redis.call('LRANGE', recent, 0, -1)) do
-              local c, m, at, json = carried(entry)
+              local c, m, at, counted, json = carried(entry)
               if string.find(entry, mark, json or 1, true) then
                 taken[#taken + 1] = entry
-                if c then keep[#keep + 1] = '\31' .. c .. '\31' .. m .. '\31' .. at .. '\31' end
+                if c then keep[#keep + 1] = '\31' .. c .. '\31' .. m .. '\31' .. at .. '\31' .. counted .. '\31' end
               else
                 keep[#keep + 1] = entry
               end
@@ -412,7 +413,7 @@ public sealed class RedisGatewayMemory : IGatewayMemory
         return standalone;
     }
 
-    /// <param name="fanoutWindow">How long a counted recent entry stands for its client's fan-out (the script's fanout).</param>
+    /// <param name="fanoutWindow">How long a recent entry that carries its recipient stands for its client's fan-out (the script's fanout).</param>
     private static void Write(AddressStep a, TimeSpan fanoutWindow, Span<RedisKey> keys, Span<RedisValue> args)
     {
         keys[0] = a.TagKey;
@@ -475,8 +476,8 @@ public sealed class RedisGatewayMemory : IGatewayMemory
             : DateTimeOffset.FromUnixTimeMilliseconds(at));
 
     /// <summary>
-    /// A recent request as the address step stores it: its JSON, after the fan-out part of a request that counted toward
-    /// fan-out (the script's fanout); null for a fan-out part alone, which a tag's fold-back left behind.
+    /// A recent request as the address step stores it: its JSON, after the recipient it carries when it was alone at its
+    /// address (the script's fanout); null for what a carrying entry leaves behind when a tag's fold-back took it.
     /// </summary>
     internal static RecentRequest? StoredRecent(string stored)
     {

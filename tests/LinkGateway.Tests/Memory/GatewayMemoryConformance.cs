@@ -116,6 +116,25 @@ public abstract class GatewayMemoryConformance
         Assert.DoesNotContain(first.RequestId, (await Memory.LookupAsync(MemoryKeys.AddressEntity(address), default)).Recent.Select(r => r.RequestId));
     }
 
+    /// <summary>
+    /// A reload that lengthens the fan-out window counts from the next request on, as a set's members are counted; a
+    /// recipient whose window had ended before the reload stays gone (Redis keeps a lone click's recipient in its recent
+    /// request, which outlives the window: it carries the window's end).
+    /// </summary>
+    [Fact]
+    public async Task Fanout_AfterAReloadLengthensItsWindow_DoesNotReviveARecipientWhoseWindowHadEnded()
+    {
+        var address = Address();
+        var start = Now;
+        var shorter = BehaviourOptions.Default with { FanoutWindow = TimeSpan.FromSeconds(1) };
+        var longer = BehaviourOptions.Default with { FanoutWindow = TimeSpan.FromSeconds(3) };
+        await Memory.ObserveAsync(Request(address, Unique("m"), "r1", "l1") with { Behaviour = shorter }, default);
+
+        var afterReload = await Memory.ObserveAsync(Request(address, Unique("m"), "r2", "l1") with { Now = start + TimeSpan.FromSeconds(1.5), Behaviour = longer }, default);
+
+        Assert.Equal(1, afterReload.Facts.AddressRecipients);
+    }
+
     /// <summary>A recipient id is the client's to choose: one that spells another client's name takes nothing of that client's.</summary>
     [Fact]
     public async Task FoldBack_TakesOnlyTheTaggedClientsRequests_WhatEverAnotherClientsIdsSpell()

@@ -1,5 +1,9 @@
 using System.Globalization;
+using System.Net;
+using LinkGateway.Fingerprinting;
 using LinkGateway.Infrastructure;
+using LinkGateway.Links;
+using LinkGateway.Signals;
 using StackExchange.Redis;
 
 namespace LinkGateway.Memory;
@@ -119,6 +123,38 @@ public sealed class RedisCostTests(RedisFixture redis)
         Assert.Equal(0, calls2.GetValueOrDefault("eval") - calls1.GetValueOrDefault("eval") - (probes2 - probes1)); // then the digest again
         Assert.Equal(1, calls2.GetValueOrDefault("evalsha") - calls1.GetValueOrDefault("evalsha"));
         Assert.Equal(0, calls2.GetValueOrDefault("script|load") - calls0.GetValueOrDefault("script|load")); // the text went once, as that EVAL
+    }
+
+    /// <summary>
+    /// A client with no fan-out set at an address looks for its recipient only in the entry that can carry one, the list's
+    /// oldest: a client that sends a new User-Agent with every request at a busy address (a new client each time) must not
+    /// make Redis read the whole recent list each time (up to Behaviour:FoldBackMaxEntries, 10,000, entries: 7 ms a request
+    /// when the review of 2026-11-29 found it).
+    /// </summary>
+    [Fact]
+    public async Task ANewClientAtAFullAddress_ReadsOneRecentEntry_NotTheList()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration + ",allowAdmin=true");
+        var server = connection.GetServer(connection.GetEndPoints()[0]);
+        var memory = new RedisGatewayMemory(connection, new MemoryKeys($"lg:cost-{Guid.NewGuid():N}:"));
+        var address = IPAddress.Parse(Clients.NextAddress());
+        var behaviour = BehaviourOptions.Default with { FoldBackMaxEntries = 500 };
+        MemoryObservation Click(string client, int i) => new(DateTimeOffset.UtcNow, Guid.CreateVersion7().ToString("N"), LinkKind.Click, address,
+            NetworkPrefix.Of(address), new LinkIdentity("m-full", $"r-{i}", "l-1", null), client, null, null, false, TimeSpan.FromHours(24), behaviour, false);
+        for (var i = 0; i < behaviour.FoldBackMaxEntries; i++)
+        {
+            await memory.ObserveAsync(Click("filler", i), default);
+        }
+
+        var before = await CommandCallsAsync(server);
+        for (var i = 0; i < Requests; i++)
+        {
+            Assert.Equal(1, (await memory.ObserveAsync(Click($"new-{i}", i), default)).Facts.AddressRecipients);
+        }
+
+        var after = await CommandCallsAsync(server);
+        Assert.Equal(0, after.GetValueOrDefault("lrange") - before.GetValueOrDefault("lrange"));
+        Assert.Equal(Requests, after.GetValueOrDefault("lindex") - before.GetValueOrDefault("lindex"));
     }
 
     private static async Task<Dictionary<string, long>> CommandCallsAsync(IServer server)
