@@ -76,10 +76,16 @@ public sealed class RedisGatewayMemory : IGatewayMemory
           if redis.call('PEXPIRE', set, windowMs) == 1 then return add(now, set, member, windowMs, cap), false end
           if pushing and redis.call('LLEN', recent) == 0 then return 1, true end
           -- Only an entry pushed to an empty list carries, so the one that may is the oldest: the list's last.
-          local c, m, at, counted = carried(redis.call('LINDEX', recent, -1) or '')
-          if c ~= client or m == member or tonumber(at) <= now - windowMs or at + counted <= tonumber(now) then
-            return window(now, set, member, windowMs, cap), false
+          local last = redis.call('LINDEX', recent, -1) or ''
+          local c, m, at, counted, json = carried(last)
+          if c ~= client then return window(now, set, member, windowMs, cap), false end
+          local counts = m ~= member and tonumber(at) > now - windowMs and at + counted > tonumber(now)
+          if counted ~= '0' then
+            -- The set made now holds what the entry carried: it must not count again once the set is gone (a reload that
+            -- shortened the window may end the set before the entry's own window ends).
+            redis.call('LSET', recent, -1, '\31' .. c .. '\31' .. m .. '\31' .. at .. '\31' .. '0\31' .. string.sub(last, json))
           end
+          if not counts then return window(now, set, member, windowMs, cap), false end
           redis.call('ZADD', set, at, m)
           local count = add(now, set, member, windowMs, cap)
           redis.call('PEXPIRE', set, windowMs)

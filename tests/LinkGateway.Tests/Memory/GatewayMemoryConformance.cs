@@ -758,6 +758,28 @@ public sealed class RedisGatewayMemoryTests : GatewayMemoryConformance, IAsyncLi
         Assert.InRange(listLife!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
     }
 
+    /// <summary>
+    /// A set made from a lone click's carried recipient holds it from then on: once that set is gone (here deleted, as its
+    /// TTL would end it early after a reload that shortened the fan-out window), the entry must not count it again when a
+    /// reload lengthens the window (the review of 2026-11-29: r3 counted 2, the in-process store 1).
+    /// </summary>
+    [Fact]
+    public async Task ARecipientCarriedIntoASet_DoesNotCountAgainOnceTheSetIsGone()
+    {
+        var address = Address();
+        var start = Now;
+        var longer = BehaviourOptions.Default with { FanoutWindow = TimeSpan.FromSeconds(3) };
+        var shorter = BehaviourOptions.Default with { FanoutWindow = TimeSpan.FromMilliseconds(200) };
+        await _memory.ObserveAsync(Request(address, "m1", "r1", "l1") with { Behaviour = longer }, default);
+        var madeTheSet = await _memory.ObserveAsync(Request(address, "m1", "r2", "l1") with { Now = start + TimeSpan.FromMilliseconds(300), Behaviour = shorter }, default);
+        Assert.True(await _connection.GetDatabase().KeyDeleteAsync($"{_prefix}{{ip:{address}}}:rcpt:shape-{address}"));
+
+        var afterReload = await _memory.ObserveAsync(Request(address, "m1", "r3", "l1") with { Now = start + TimeSpan.FromMilliseconds(1200), Behaviour = longer }, default);
+
+        Assert.Equal(1, madeTheSet.Facts.AddressRecipients); // r1 had left the 200-ms window
+        Assert.Equal(1, afterReload.Facts.AddressRecipients);
+    }
+
     [Fact]
     public async Task EveryKey_IsNamespacedHashTaggedAndExpires_WhateverItsIdsHold()
     {
