@@ -119,15 +119,14 @@ public abstract class GatewayMemoryConformance
     /// <summary>
     /// A reload that lengthens the fan-out window counts from the next request on, as a set's members are counted; a
     /// recipient whose window had ended before the reload stays gone (Redis keeps a lone click's recipient in its recent
-    /// request, which outlives the window: it carries the window's end).
+    /// request, which outlives the window: it carries the window it was counted in).
     /// </summary>
     [Fact]
     public async Task Fanout_AfterAReloadLengthensItsWindow_DoesNotReviveARecipientWhoseWindowHadEnded()
     {
         var address = Address();
         var start = Now;
-        var shorter = BehaviourOptions.Default with { FanoutWindow = TimeSpan.FromSeconds(1) };
-        var longer = BehaviourOptions.Default with { FanoutWindow = TimeSpan.FromSeconds(3) };
+        var (shorter, longer) = (FanoutWindowOf(TimeSpan.FromSeconds(1)), FanoutWindowOf(TimeSpan.FromSeconds(3)));
         await Memory.ObserveAsync(Request(address, Unique("m"), "r1", "l1") with { Behaviour = shorter }, default);
 
         var afterReload = await Memory.ObserveAsync(Request(address, Unique("m"), "r2", "l1") with { Now = start + TimeSpan.FromSeconds(1.5), Behaviour = longer }, default);
@@ -594,6 +593,9 @@ public abstract class GatewayMemoryConformance
         return await Task.WhenAll(calls);
     }
 
+    /// <summary>The default behaviour with another fan-out window, as a reload would set it.</summary>
+    protected static BehaviourOptions FanoutWindowOf(TimeSpan window) => BehaviourOptions.Default with { FanoutWindow = window };
+
     protected static IPAddress Address() => IPAddress.Parse(Clients.NextAddress());
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
@@ -741,7 +743,7 @@ public sealed class RedisGatewayMemoryTests : GatewayMemoryConformance, IAsyncLi
     public async Task AnAddresssFirstRecentRequest_MakesNoFanoutSet_TheNextDoes_AndTheRecentListOutlivesTheFanoutWindow()
     {
         var address = Address();
-        var behaviour = BehaviourOptions.Default with { FanoutWindow = TimeSpan.FromMinutes(10), FoldBackWindow = TimeSpan.FromMinutes(1) };
+        var behaviour = FanoutWindowOf(TimeSpan.FromMinutes(10)) with { FoldBackWindow = TimeSpan.FromMinutes(1) };
         var db = _connection.GetDatabase();
         var set = $"{_prefix}{{ip:{address}}}:rcpt:shape-{address}";
 
@@ -768,8 +770,7 @@ public sealed class RedisGatewayMemoryTests : GatewayMemoryConformance, IAsyncLi
     {
         var address = Address();
         var start = Now;
-        var longer = BehaviourOptions.Default with { FanoutWindow = TimeSpan.FromSeconds(3) };
-        var shorter = BehaviourOptions.Default with { FanoutWindow = TimeSpan.FromMilliseconds(200) };
+        var (shorter, longer) = (FanoutWindowOf(TimeSpan.FromMilliseconds(200)), FanoutWindowOf(TimeSpan.FromSeconds(3)));
         await _memory.ObserveAsync(Request(address, "m1", "r1", "l1") with { Behaviour = longer }, default);
         var madeTheSet = await _memory.ObserveAsync(Request(address, "m1", "r2", "l1") with { Now = start + TimeSpan.FromMilliseconds(300), Behaviour = shorter }, default);
         Assert.True(await _connection.GetDatabase().KeyDeleteAsync($"{_prefix}{{ip:{address}}}:rcpt:shape-{address}"));
