@@ -9,8 +9,8 @@ using StackExchange.Redis;
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// The two stores keep different layouts (Redis keeps a client's first recipient at an address in its recent request, not
-/// in a set), so beside the conformance suite's cases they are driven through the same random sequences of clicks, tags
+/// The two stores keep different layouts (Redis keeps the recipient of a click alone at its address in its recent request,
+/// not in a set), so beside the conformance suite's cases they are driven through the same random sequences of clicks, tags
 /// and fold-back — a few addresses, clients, recipients and links — and must recall the same facts and fold back the same
 /// requests at every step. Time moves on in steps that land on the windows' ends (3 s links, 10 s honeypot, 30 s domain,
 /// 60 s fan-out), where a store that counts a member at its window's end differs; the delivery window is a week, so no
