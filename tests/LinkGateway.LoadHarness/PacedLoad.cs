@@ -8,8 +8,9 @@ using System.Runtime.InteropServices;
 /// and its latency runs from when it was due, not from when it went out, so a proxy that stalls is charged for every request
 /// that had to wait behind the stall (coordinated omission, Gil Tene). People's clicks, as tests/load/human.lua sends them:
 /// a browser's headers, a new recipient and a new client address (X-Forwarded-For, trusted from loopback) per request.
-///   paced --target http://127.0.0.1:PORT --rate 5000 --seconds 10 [--warmup 5] [--connections 32] [--timeline FILE]
-/// --warmup sends that many seconds first, at the same rate, counted nowhere. --timeline writes one line per request,
+///   paced --target http://127.0.0.1:PORT --rate 5000 --seconds 10 [--warmup 5] [--connections 32] [--base 0] [--timeline FILE]
+/// --base numbers the clicks from there (their addresses and recipients follow the number), so a run after another sends
+/// new clicks, not the same again. --warmup sends that many seconds first, at the same rate, counted nowhere. --timeline writes one line per request,
 /// "due-ms latency-ms service-ms", in the order they were due (the warm-up's with negative due times): where a tail comes
 /// from (one stall, a period, spread) shows there and nowhere in the percentiles.
 /// Prints one line: "sent N (after W not counted) rate R/s (whole run) errors E (warm-up E) p50 X p90 X p99 X p99.9 X max X ms (from due time); service p99 X ms".
@@ -24,9 +25,10 @@ internal static partial class PacedLoad
             || !int.TryParse(options.GetValueOrDefault("rate"), CultureInfo.InvariantCulture, out var rate) || rate is < 1 or > 1_000_000
             || !int.TryParse(options.GetValueOrDefault("seconds", "10"), CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 600
             || !int.TryParse(options.GetValueOrDefault("warmup", "5"), CultureInfo.InvariantCulture, out var warmupSeconds) || warmupSeconds is < 0 or > 60
-            || !int.TryParse(options.GetValueOrDefault("connections", "32"), CultureInfo.InvariantCulture, out var connections) || connections is < 1 or > 10_000)
+            || !int.TryParse(options.GetValueOrDefault("connections", "32"), CultureInfo.InvariantCulture, out var connections) || connections is < 1 or > 10_000
+            || !int.TryParse(options.GetValueOrDefault("base", "0"), CultureInfo.InvariantCulture, out var clickBase) || clickBase is < 0 or > 1_000_000_000)
         {
-            Console.Error.WriteLine("usage: paced --target http://127.0.0.1:PORT (loopback only) --rate 1..1000000 --seconds 1..600 [--warmup 0..60] [--connections 1..10000] [--timeline FILE]");
+            Console.Error.WriteLine("usage: paced --target http://127.0.0.1:PORT (loopback only) --rate 1..1000000 --seconds 1..600 [--warmup 0..60] [--connections 1..10000] [--base 0..1000000000] [--timeline FILE]");
             return 2;
         }
 
@@ -62,7 +64,7 @@ internal static partial class PacedLoad
                 while (next < total && start + (long)(next * ticksPerRequest) <= now)
                 {
                     var i = next++;
-                    sends[i] = SendAsync(client, i, start + (long)(i * ticksPerRequest), fromDue, service, failed);
+                    sends[i] = SendAsync(client, i, clickBase + i, start + (long)(i * ticksPerRequest), fromDue, service, failed);
                 }
 
                 Nap();
@@ -89,7 +91,7 @@ internal static partial class PacedLoad
     private static readonly string[] _platforms = ["Windows NT 10.0; Win64; x64", "Macintosh; Intel Mac OS X 10_15_7"];
     private static readonly string[] _versions = ["128.0.0.0", "129.0.0.0", "130.0.0.0", "131.0.0.0"];
 
-    private static async Task SendAsync(HttpClient client, int n, long due, double[] fromDue, double[] service, bool[] failed)
+    private static async Task SendAsync(HttpClient client, int i, int n, long due, double[] fromDue, double[] service, bool[] failed)
     {
         // The clicks of tests/load/browser.lua (which says why the User-Agent changes with each pass over the /24s).
         var address = $"100.{64 + (n % 60)}.{n / 60 % 250}.{(n / 15000 % 250) + 1}";
@@ -109,17 +111,17 @@ internal static partial class PacedLoad
             using var response = await client.SendAsync(request).ConfigureAwait(false);
             if ((int)response.StatusCode >= 400)
             {
-                failed[n] = true;
+                failed[i] = true;
             }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            failed[n] = true;
+            failed[i] = true;
         }
 
         var done = Stopwatch.GetTimestamp();
-        fromDue[n] = Stopwatch.GetElapsedTime(due, done).TotalMilliseconds;
-        service[n] = Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds;
+        fromDue[i] = Stopwatch.GetElapsedTime(due, done).TotalMilliseconds;
+        service[i] = Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds;
     }
 
     private static void Nap()

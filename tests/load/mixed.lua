@@ -3,7 +3,8 @@
 -- small pool), 1 machine open (no Accept-Language, pool of addresses), 1 person's unsubscribe page
 -- and 1 scanner's unsubscribe (shielded). Traffic stays on loopback (X-Forwarded-For is trusted there).
 -- DELAY_MS (default 0) paces each connection, so a long soak runs at a steady rate, not flat out.
-local counter = 0
+-- BASE numbers the requests from there, so a segment after another sends new people's clicks (stack.sh's `run`).
+local counter = tonumber(os.getenv("BASE") or "0")
 local pause = tonumber(os.getenv("DELAY_MS") or "0")
 
 local browser = dofile("tests/load/browser.lua")

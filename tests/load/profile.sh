@@ -21,7 +21,7 @@ target_port=${TARGET}_port target_pid=${TARGET}_pid
 target_port=${!target_port} target_pid=${!target_pid}
 
 run "http://127.0.0.1:$target_port" tests/load/human.lua "$CONNECTIONS" "$WARMUP" >/dev/null
-wrk -t1 -c"$CONNECTIONS" -d"$((DURATION + 4))"s -s tests/load/human.lua "http://127.0.0.1:$target_port" > "$work/wrk.txt" &
+BASE=$(clicks) wrk -t1 -c"$CONNECTIONS" -d"$((DURATION + 4))"s -s tests/load/human.lua "http://127.0.0.1:$target_port" > "$work/wrk.txt" &
 load=$!
 sleep 2
 perf record -e cpu-clock -F 499 -g -p "$target_pid" -o "$work/perf.data" -- sleep "$DURATION" 2>/dev/null

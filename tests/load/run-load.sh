@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-10} CONNECTIONS=${CONNECTIONS:-16}
-# Each proxy first serves WARMUP seconds of the same clicks, unmeasured. The runtime compiles a method first quickly, then
+# Each proxy first serves WARMUP seconds of such clicks, unmeasured. The runtime compiles a method first quickly, then
 # again with optimizations on a thread of its own once it is hot. Under full load on the 2 shared cores that second pass
 # outlasts a short warm-up: after 3 s it took 40 of the gateway's 204 µs per request in the first 8-s round, after 10 s
 # still 5 % of its CPU (profile.sh); after 30 s about 1 µs. Each run prints that thread's CPU ("JIT") and the garbage
@@ -72,7 +72,11 @@ printf "median of rounds: plain %.0f, floor %.0f, gateway %.0f req/s; floor/plai
 # PACED_RATE sets other rates, "1000 2000 4000" one after another (the generator shares the 2 cores: at high rates it
 # measures itself too).
 p99_of() { awk '{ for (i = 1; i < NF; i++) if ($i == "p99") { print $(i + 1); exit } }'; }
-paced() { dotnet "$harness" paced --target "http://127.0.0.1:$1" --rate "$2" --seconds "$DURATION" --connections "$CONNECTIONS"; }
+paced() {
+  local base; base=$(clicks)
+  sent $(($2 * (DURATION + 5))) # the generator's 5 s of warm-up, then DURATION s, at the rate
+  dotnet "$harness" paced --target "http://127.0.0.1:$1" --rate "$2" --seconds "$DURATION" --warmup 5 --connections "$CONNECTIONS" --base "$base"
+}
 half_peak=$(printf "%.0f" "$(echo "$plain / 2" | bc -l)")
 for rate in ${PACED_RATE:-$half_peak}; do
   pp=$(paced "$plain_port" "$rate"); fp=$(paced "$floor_port" "$rate"); gp=$(paced "$gateway_port" "$rate")

@@ -48,9 +48,19 @@ for port in "$origin_port" "$plain_port" "$floor_port" "$gateway_port"; do
     echo "nothing answers on port $port after 10 s; the gateway's log:" >&2; tail -20 "$work/gateway.log" >&2; exit 1; }
 done
 
+# The clicks every run has sent so far: each run's clicks start where the last one's ended (human.lua's BASE, the paced
+# generator's --base), so a round sends people's first clicks, not the warm-up's or the last round's addresses, recipients
+# and clients again 15-30 s later (each wrk run starts its script's counter afresh; until 2026-11-29 every run sent the same
+# clicks). An address recurs after 3.75 million clicks (browser.lua), all proxies' together.
+echo 0 > "$work/clicks"
+clicks() { cat "$work/clicks"; }
+sent() { echo $(($(clicks) + $1)) > "$work/clicks"; }
+
 # wrk, then "req/s p50 p99" in milliseconds.
 run() { # url script connections duration
-  wrk -t1 -c"$3" -d"$4"s --latency -s "$2" "$1" > "$work/wrk.txt"
+  BASE=$(clicks) wrk -t1 -c"$3" -d"$4"s --latency -s "$2" "$1" > "$work/wrk.txt"
+  # wrk counts the requests that completed; those still in flight at the end (at most one per connection) had numbers too.
+  sent $(($(awk '/requests in/ { print $1 }' "$work/wrk.txt") + $3))
   awk '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /Requests\/sec/ { rps = $2 } / 50%/ { p50 = ms($2) } / 99%/ { p99 = ms($2) }

@@ -1,7 +1,6 @@
 using System.Net;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Infrastructure;
-using LinkGateway.Links;
 using LinkGateway.Signals;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
@@ -14,7 +13,7 @@ namespace LinkGateway.Memory;
 /// </summary>
 public abstract class GatewayMemoryConformance
 {
-    protected static readonly TimeSpan Ttl = TimeSpan.FromHours(24);
+    protected static readonly TimeSpan Ttl = Observations.TagTtl;
 
     protected abstract IGatewayMemory Memory { get; }
 
@@ -558,9 +557,7 @@ public abstract class GatewayMemoryConformance
     /// <param name="client">The client's shape key (its software from its network); one per address unless given.</param>
     protected MemoryObservation Request(IPAddress address, string? message = null, string? recipient = null, string? link = null,
         AddressTag? newTag = null, bool honeypot = false, string? client = null, DateTimeOffset? sentAt = null, bool personRelay = false) =>
-        new(Now, Guid.CreateVersion7().ToString("N"), honeypot ? LinkKind.Honeypot : LinkKind.Click, address, NetworkPrefix.Of(address),
-            new LinkIdentity(message, recipient, link, sentAt), client ?? $"shape-{address}", newTag, newTag, honeypot, Ttl, BehaviourOptions.Default,
-            personRelay);
+        Observations.Click(Now, address, message, recipient, link, newTag, honeypot, client, sentAt, personRelay);
 
     /// <summary>A request that brings the window set its <paramref name="i"/>th member: a link, or a recipient.</summary>
     private MemoryObservation NewMember(WindowSet set, IPAddress address, string message, int i) => set == WindowSet.MessageLinks

@@ -1,8 +1,5 @@
 using System.Net;
-using LinkGateway.Fingerprinting;
 using LinkGateway.Infrastructure;
-using LinkGateway.Links;
-using LinkGateway.Signals;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -21,10 +18,8 @@ public sealed class InProcessTableTests(ITestOutputHelper output)
         var observations = Enumerable.Range(0, requests).Select(i =>
         {
             var address = new IPAddress([10, (byte)(i >> 16), (byte)(i >> 8), (byte)i]);
-            var prefix = NetworkPrefix.Of(address);
-            return new MemoryObservation(time.GetUtcNow(), Guid.CreateVersion7().ToString("N"), LinkKind.Click, address, prefix,
-                new LinkIdentity($"m-{i:D8}", $"r-{i:D8}", "l-1", null), $"{i:x16}", bots ? new AddressTag(90, "ua.library,hdr.accept-any", time.GetUtcNow()) : null,
-                bots ? new AddressTag(90, "ua.library,hdr.accept-any", time.GetUtcNow()) : null, false, TimeSpan.FromHours(24), BehaviourOptions.Default, PersonRelay: false);
+            return Observations.Click(time.GetUtcNow(), address, $"m-{i:D8}", $"r-{i:D8}", "l-1",
+                bots ? new AddressTag(90, "ua.library,hdr.accept-any", time.GetUtcNow()) : null, client: $"{i:x16}");
         }).ToList(); // made before measuring: the store's share of them is what it keeps
 
         // The heap with the store, then without it, each settled: measured before and after filling it instead, whatever

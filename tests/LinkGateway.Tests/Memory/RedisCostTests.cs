@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Net;
-using LinkGateway.Fingerprinting;
 using LinkGateway.Infrastructure;
-using LinkGateway.Links;
 using LinkGateway.Signals;
 using StackExchange.Redis;
 
@@ -139,8 +137,7 @@ public sealed class RedisCostTests(RedisFixture redis)
         var memory = new RedisGatewayMemory(connection, new MemoryKeys($"lg:cost-{Guid.NewGuid():N}:"));
         var address = IPAddress.Parse(Clients.NextAddress());
         var behaviour = BehaviourOptions.Default with { FoldBackMaxEntries = 500 };
-        MemoryObservation Click(string client, int i) => new(DateTimeOffset.UtcNow, Guid.CreateVersion7().ToString("N"), LinkKind.Click, address,
-            NetworkPrefix.Of(address), new LinkIdentity("m-full", $"r-{i}", "l-1", null), client, null, null, false, TimeSpan.FromHours(24), behaviour, false);
+        MemoryObservation Click(string client, int i) => Observations.Click(DateTimeOffset.UtcNow, address, "m-full", $"r-{i}", "l-1", client: client, behaviour: behaviour);
         for (var i = 0; i < behaviour.FoldBackMaxEntries; i++)
         {
             await memory.ObserveAsync(Click("filler", i), default);

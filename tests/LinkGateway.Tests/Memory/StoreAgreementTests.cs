@@ -1,7 +1,5 @@
 using System.Net;
-using LinkGateway.Fingerprinting;
 using LinkGateway.Infrastructure;
-using LinkGateway.Links;
 using LinkGateway.Signals;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
@@ -71,13 +69,12 @@ public sealed class StoreAgreementTests(RedisFixture redis) : IAsyncLifetime
 
             var address = addresses[random.Next(addresses.Length)];
             var newTag = random.Next(12) == 0 ? new AddressTag(94, "ua.library", time.GetUtcNow()) : null;
-            var observation = new MemoryObservation(time.GetUtcNow(), Guid.CreateVersion7().ToString("N"), random.Next(30) == 0 ? LinkKind.Honeypot : LinkKind.Click,
-                address, NetworkPrefix.Of(address),
-                new LinkIdentity(messages[random.Next(messages.Length)], _recipients[random.Next(_recipients.Length)], _links[random.Next(_links.Length)],
-                    random.Next(6) == 0 ? time.GetUtcNow() - TimeSpan.FromDays(8) : null), // now and then a click past the delivery window: no fan-out
-                _clients[random.Next(_clients.Length)], newTag, newTag, HoneypotHit: false, TimeSpan.FromHours(24), _behaviour,
-                PersonRelay: random.Next(20) == 0);
-            observation = observation with { HoneypotHit = observation.Kind == LinkKind.Honeypot };
+            // Drawn in the order the sequences were first drawn in, so each seed still makes the same sequence.
+            var (honeypot, message, recipient, link) = (random.Next(30) == 0, messages[random.Next(messages.Length)], _recipients[random.Next(_recipients.Length)],
+                _links[random.Next(_links.Length)]);
+            var sentAt = random.Next(6) == 0 ? time.GetUtcNow() - TimeSpan.FromDays(8) : (DateTimeOffset?)null; // now and then past the delivery window: no fan-out
+            var observation = Observations.Click(time.GetUtcNow(), address, message, recipient, link, newTag, honeypot, _clients[random.Next(_clients.Length)], sentAt,
+                personRelay: random.Next(20) == 0, _behaviour);
 
             var expected = await inProcess.ObserveAsync(observation, default);
             var actual = await inRedis.ObserveAsync(observation, default);
