@@ -5,8 +5,8 @@ namespace LinkGateway.Memory;
 /// <summary>
 /// Readiness of the store, as its probe sees it (<see cref="StoreCircuit"/>): no second opinion taken through the
 /// multiplexer, whose timings a busy gateway would distort. An open circuit is Degraded, not Unhealthy: the gateway
-/// still answers every request from stateless signals. /readyz maps Degraded to 503 so a load balancer prefers nodes
-/// that do have their memory.
+/// still answers every request from stateless signals. /readyz answers Degraded with 200 and says "degraded" in its body:
+/// every node shares the store, so taking nodes out for it would take the links down too (LinkGatewayComposition).
 /// </summary>
 internal sealed class GatewayMemoryHealthCheck(IGatewayMemory memory, StoreCircuit circuit, ObservationBacklog backlog) : IHealthCheck
 {
@@ -36,7 +36,7 @@ internal sealed class GatewayMemoryHealthCheck(IGatewayMemory memory, StoreCircu
         }
 
         return Task.FromResult(state.IsOpen
-            ? HealthCheckResult.Degraded($"{memory.Name} store does not answer in time ({state.LastProblem}); verdicts are stateless", data: data)
+            ? HealthCheckResult.Degraded($"{memory.Name} store fails the probe ({state.LastProblem}); verdicts are stateless", data: data)
             : HealthCheckResult.Healthy(state.LastRoundTrip is { } ping ? $"{memory.Name} store answers the probe in {ping.TotalMilliseconds:0.0} ms" : $"{memory.Name} store", data));
     }
 }

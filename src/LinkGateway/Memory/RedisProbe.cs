@@ -89,7 +89,8 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     {
         // Redis answering the probe is not enough when the gateway's own connection to it is down (reconnecting after a
         // restart): requests would fail at once, so the circuit stays open until both hold.
-        string? problem = redis.IsConnected ? null : "the gateway's connection to Redis is down (reconnecting)";
+        var disconnected = !redis.IsConnected;
+        string? problem = null;
         var slowest = TimeSpan.Zero;
         // However many masters are busy, one round waits for them MaxWait at most beyond its budgets: a stall of another
         // master is found in the next round, not after each busy one's full wait.
@@ -149,6 +150,15 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
                     master.ExpiryPassesAsked = SayExpiryPasses(ping) ? ExpiryPassesAsks : master.ExpiryPassesAsked + 1;
                 }
             }
+        }
+
+        if (disconnected)
+        {
+            // The probe connects as the gateway does (TLS, AUTH), so its own failure says why: a certificate not trusted, a
+            // password refused, a port closed. "Reconnecting" alone would not tell an operator what to mend.
+            problem = problem is null
+                ? "the gateway's connection to Redis is down (reconnecting), though Redis answers the probe"
+                : $"the gateway's connection to Redis is down (reconnecting), and the probe's: {problem}";
         }
 
         if (problem is null)

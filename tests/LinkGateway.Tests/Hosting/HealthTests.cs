@@ -24,6 +24,23 @@ public sealed class HealthTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task WithAPasswordRedisRefuses_ReadyAndDegraded_NamingTheRefusal()
+    {
+        await using var guarded = await RedisServer.StartAsync(local: true, extraArgs: ["--requirepass", "the-right-one"]);
+        await using var host = await GatewayHost.StartAsync($"{guarded.Configuration},password=a-wrong-one,connectTimeout=500",
+            settings: new Dictionary<string, string?> { ["LinkGateway:Redis:WaitAtStart"] = "1s" }, waitUntilWarm: false);
+        await host.Services.GetRequiredService<GatewayWarmUp>().Warm.WaitAsync(TimeSpan.FromSeconds(30));
+
+        using var body = System.Text.Json.JsonDocument.Parse(await (await host.Client.GetAsync("/readyz")).Content.ReadAsStringAsync());
+
+        // "Reconnecting" would send an operator to look at the network: the probe, which connects as the gateway does, says why.
+        var store = Assert.Single(body.RootElement.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "store");
+        Assert.Equal("degraded", store.GetProperty("status").GetString());
+        Assert.Contains("WRONGPASS", store.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("a-wrong-one", body.RootElement.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WithRedisUnreachable_WaitsForItAtStart_ThenReadyAndDegraded_AndRequestsStillPass()
     {
         var deadPort = RedisServer.FreeLoopbackPort();

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using LinkGateway.Infrastructure;
+using StackExchange.Redis;
+
+namespace LinkGateway.Memory;
+
+/// <summary>
+/// The store over TLS, as managed Redis services offer it (and some require it): a real redis-server with a TLS port and a
+/// certificate from a certificate authority made here, and the gateway's real entry point as a child process, which trusts
+/// that authority only when its environment says so (<c>SSL_CERT_FILE</c>, read by .NET's certificate chain on Linux).
+/// Both the gateway's connection (StackExchange.Redis) and the store probe's own (<see cref="RedisPing"/>) speak TLS.
+/// </summary>
+public sealed class RedisTlsTests : IAsyncLifetime
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("lg-redis-tls-");
+    private readonly int _tlsPort = RedisServer.FreeLoopbackPort();
+    private RedisServer _redis = null!;
+
+    private string AuthorityFile => Path.Combine(_folder.FullName, "ca.pem");
+
+    public async Task InitializeAsync()
+    {
+        WriteCertificates();
+        // The plain port stays open for the fixture's readiness and for this test's own look at the keys.
+        _redis = await RedisServer.StartAsync(local: true, extraArgs:
+        [
+            "--tls-port", _tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", Path.Combine(_folder.FullName, "server.pem"), "--tls-key-file", Path.Combine(_folder.FullName, "server.key"),
+            "--tls-ca-cert-file", AuthorityFile, "--tls-auth-clients", "no",
+        ]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _redis.DisposeAsync();
+        _folder.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task ARedisOverTls_WhoseCertificateTheGatewayTrusts_KeepsVerdictsStateful()
+    {
+        await using var origin = new RecordingOrigin();
+        var prefix = $"lg:tls-{Guid.NewGuid():N}:";
+        var (gateway, client) = await StartGatewayAsync(origin, prefix, trustAuthority: true);
+        await using var _ = gateway;
+        using var __ = client;
+
+        var ready = await WaitForReadinessAsync(client, "healthy");
+        using var response = await client.SendAsync(Clients.Browser("/c/m-tls/r-1/l-1", Clients.NextAddress()));
+
+        Assert.Equal("healthy", ready.Store.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = origin.Single("/c/m-tls/r-1/l-1");
+        Assert.Equal("human", forwarded.Value("X-Bot-Verdict"));
+        Assert.Null(forwarded.Value("X-Bot-Degraded"));
+        // What the click left in Redis went over TLS: read back on the plain port.
+        await using var plain = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        Assert.NotEmpty(plain.GetServer(plain.GetEndPoints()[0]).Keys(pattern: prefix + "*"));
+    }
+
+    [Fact]
+    public async Task ARedisOverTls_WhoseCertificateTheGatewayDoesNotTrust_IsNamedInReadiness_AndClicksStillPass()
+    {
+        await using var origin = new RecordingOrigin();
+        var (gateway, client) = await StartGatewayAsync(origin, $"lg:tls-{Guid.NewGuid():N}:", trustAuthority: false);
+        await using var _ = gateway;
+        using var __ = client;
+
+        var ready = await WaitForReadinessAsync(client, "degraded");
+        using var response = await client.SendAsync(Clients.Browser("/c/m-tls/r-2/l-1", Clients.NextAddress()));
+
+        // "Reconnecting" alone would not tell an operator what to mend: the probe's own handshake says why.
+        var description = ready.Store.GetProperty("description").GetString();
+        Assert.Contains("certificate", description, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{_tlsPort}", description, StringComparison.Ordinal);
+        await gateway.WaitForOutputAsync("certificate");
+        // Never fail: the click goes through, judged without memory, and says so.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("store-unavailable", origin.Single("/c/m-tls/r-2/l-1").Value("X-Bot-Degraded"));
+    }
+
+    private async Task<(RunningGateway Gateway, HttpClient Client)> StartGatewayAsync(RecordingOrigin origin, string prefix, bool trustAuthority)
+    {
+        var port = RedisServer.FreeLoopbackPort();
+        var start = GatewayProcess.StartInfo("--config", RepoFiles.ConfigFile, "--urls", $"http://127.0.0.1:{port}",
+            $"--LinkGateway:Redis:Configuration=127.0.0.1:{_tlsPort},ssl=true,sslHost=localhost,connectTimeout=1000",
+            $"--LinkGateway:Redis:KeyPrefix={prefix}", "--LinkGateway:Redis:WaitAtStart=00:00:02",
+            $"--ReverseProxy:Clusters:origin:Destinations:primary:Address={origin.Address}",
+            $"--LinkGateway:Signing:Key={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
+            $"--LinkGateway:Shield:KeyRingPath={Path.Combine(_folder.FullName, $"keys-{port}")}");
+        if (trustAuthority)
+        {
+            start.Environment["SSL_CERT_FILE"] = AuthorityFile;
+        }
+
+        var gateway = await GatewayProcess.StartAsync([new Uri($"http://127.0.0.1:{port}/healthz")], start);
+        return (gateway, new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
+    }
+
+    /// <summary>Asks /readyz until it answers 200 with <paramref name="status"/> (warm-up over), 30 s at most.</summary>
+    private static async Task<(JsonElement Body, JsonElement Store)> WaitForReadinessAsync(HttpClient client, string status)
+    {
+        var body = string.Empty;
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(100))
+        {
+            using var response = await client.GetAsync("/readyz");
+            body = await response.Content.ReadAsStringAsync();
+            var root = JsonDocument.Parse(body).RootElement;
+            if (response.StatusCode == HttpStatusCode.OK && root.GetProperty("status").GetString() == status)
+            {
+                return (root, root.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "store"));
+            }
+        }
+
+        Assert.Fail($"/readyz did not say \"{status}\" within 30 s; last: {body}");
+        return default;
+    }
+
+    /// <summary>A certificate authority, and a certificate it signed for localhost and 127.0.0.1, as PEM files.</summary>
+    private void WriteCertificates()
+    {
+        using var authorityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var authorityRequest = new CertificateRequest("CN=LinkGateway test authority", authorityKey, HashAlgorithmName.SHA256);
+        authorityRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        authorityRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var authority = authorityRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
+
+        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var serverRequest = new CertificateRequest("CN=localhost", serverKey, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        serverRequest.CertificateExtensions.Add(names.Build());
+        serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false)); // server authentication
+        using var server = serverRequest.Create(authority, DateTimeOffset.UtcNow.AddMinutes(-30), DateTimeOffset.UtcNow.AddHours(12), RandomNumberGenerator.GetBytes(16));
+
+        File.WriteAllText(AuthorityFile, authority.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(_folder.FullName, "server.pem"), server.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(_folder.FullName, "server.key"), serverKey.ExportPkcs8PrivateKeyPem());
+    }
+}
