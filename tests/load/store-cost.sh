@@ -8,14 +8,16 @@
 #      (INFO cpu) per call while they run and per call while their windows expire (EXPIRY seconds idle after), keys and
 #      memory before and after.
 # SCRIPT=file.lua replays the same calls into another script (same keys and arguments), to compare a change of the
-# script alone. Traffic stays on loopback; every step is bounded in time.
-#   bash tests/load/store-cost.sh            CAPTURE=5 CALLS=200000 EXPIRY=75 RUNS=2 SCRIPT=
+# script alone; KEEP=DIR keeps the captured script (plan.lua) and the calls (calls.resp) there, to write such a change from.
+# Traffic stays on loopback; every step is bounded in time.
+#   bash tests/load/store-cost.sh            CAPTURE=5 CALLS=200000 EXPIRY=75 RUNS=2 SCRIPT= KEEP=
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-GATEWAY_ARGS=${GATEWAY_ARGS:-} CAPTURE=${CAPTURE:-5} CALLS=${CALLS:-200000} EXPIRY=${EXPIRY:-75} RUNS=${RUNS:-2} SCRIPT=${SCRIPT:-}
+GATEWAY_ARGS=${GATEWAY_ARGS:-} CAPTURE=${CAPTURE:-5} CALLS=${CALLS:-200000} EXPIRY=${EXPIRY:-75} RUNS=${RUNS:-2} SCRIPT=${SCRIPT:-} KEEP=${KEEP:-}
 for name in CAPTURE CALLS RUNS; do [[ ${!name} =~ ^[1-9][0-9]*$ ]] || { echo "$name: a whole number, at least 1" >&2; exit 2; }; done
 [[ $EXPIRY =~ ^[0-9]+$ ]] || { echo "EXPIRY: whole seconds" >&2; exit 2; }
 [ -z "$SCRIPT" ] || [ -r "$SCRIPT" ] || { echo "SCRIPT: cannot read $SCRIPT" >&2; exit 2; }
+[ -z "$KEEP" ] || { [ -d "$KEEP" ] && [ -w "$KEEP" ]; } || { echo "KEEP: $KEEP is not a writable folder" >&2; exit 2; }
 WARMUP=1 source tests/load/stack.sh
 
 # 1. Capture (MONITOR shows the first call of each connection as EVAL with the script's text: NOSCRIPT on a new Redis).
@@ -70,6 +72,8 @@ with open(out, 'wb') as f:
         f.write(resp([b'EVALSHA', sha] + parts))
 print(f'{len(calls)} calls captured; {count} replayed; script {len(script)} bytes, sha {sha.decode()}')
 EOF
+
+[ -z "$KEEP" ] || cp "$work/plan.lua" "$work/calls.resp" "$KEEP/"
 
 # 3. Replay into fresh Redis servers.
 cpu() { redis-cli -p "$1" INFO cpu | awk -F: '/used_cpu_(user|sys):/ { s += $2 } END { printf "%.6f", s }'; }
