@@ -39,15 +39,16 @@ done
 cpu_us() { redis-cli -p "$1" INFO cpu | awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { printf "%.0f", s * 1000000 }'; }
 # Both gateways get the same clicks in a round, and each round new ones (human.lua's BASE: the numbers after the last
 # round's), so neither measures repeated addresses.
+# run prints the requests that completed and how far human.lua numbered.
 base=0
-run() { BASE=$base wrk -t1 -c"$CONNECTIONS" -d"$2"s -s tests/load/human.lua "http://127.0.0.1:$1" | awk '/requests in/ { print $1 }'; }
-next_base() { base=$((base + ($1 > $2 ? $1 : $2) + CONNECTIONS)); }
+run() { BASE=$base wrk -t1 -c"$CONNECTIONS" -d"$2"s -s tests/load/human.lua "http://127.0.0.1:$1" | awk '/requests in/ { r = $1 } /^numbered / { n = $2 } END { print r, n }'; }
+next_base() { base=$((base + ($1 > $2 ? $1 : $2))); }
 commands() { redis-cli -p "$1" INFO commandstats | awk -F'[:=,]' -v n="$2" '/calls=/ { printf "  %-26s %6.2f per request, %6.2f us each\n", $1, $3 / n, $7 }'; }
-a=$(run "$gateway_a" "$WARMUP"); b=$(run "$gateway_b" "$WARMUP"); next_base "$a" "$b"
+read -r _ na < <(run "$gateway_a" "$WARMUP"); read -r _ nb < <(run "$gateway_b" "$WARMUP"); next_base "$na" "$nb"
 for port in "$redis_a" "$redis_b"; do redis-cli -p "$port" CONFIG RESETSTAT >/dev/null; done
 start_a=$(cpu_us "$redis_a"); start_b=$(cpu_us "$redis_b"); total_a=0; total_b=0
 for round in $(seq 1 "$ROUNDS"); do
-  a=$(run "$gateway_a" "$DURATION"); b=$(run "$gateway_b" "$DURATION"); next_base "$a" "$b"
+  read -r a na < <(run "$gateway_a" "$DURATION"); read -r b nb < <(run "$gateway_b" "$DURATION"); next_base "$na" "$nb"
   total_a=$((total_a + a)); total_b=$((total_b + b))
   echo "round $round: A (baseline) $((a / DURATION)) req/s, B (this checkout) $((b / DURATION)) req/s"
 done

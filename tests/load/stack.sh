@@ -59,8 +59,8 @@ sent() { echo $(($(clicks) + $1)) > "$work/clicks"; }
 # wrk, then "req/s p50 p99" in milliseconds.
 run() { # url script connections duration
   BASE=$(clicks) wrk -t1 -c"$3" -d"$4"s --latency -s "$2" "$1" > "$work/wrk.txt"
-  # wrk counts the requests that completed; those still in flight at the end (at most one per connection) had numbers too.
-  sent $(($(awk '/requests in/ { print $1 }' "$work/wrk.txt") + $3))
+  # How far the script numbered (human.lua says); else the requests that completed and one in flight per connection.
+  sent "$(awk -v c="$3" '/^numbered / { n = $2 } /requests in/ { r = $1 + c } END { print (n != "" ? n : r) }' "$work/wrk.txt")"
   awk '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /Requests\/sec/ { rps = $2 } / 50%/ { p50 = ms($2) } / 99%/ { p99 = ms($2) }

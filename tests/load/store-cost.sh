@@ -8,16 +8,16 @@
 #      (INFO cpu) per call while they run and per call while their windows expire (EXPIRY seconds idle after), keys and
 #      memory before and after.
 # SCRIPT=file.lua replays the same calls into another script (same keys and arguments), to compare a change of the
-# script alone; KEEP=DIR keeps the captured script (plan.lua) and the calls (calls.resp) there, to write such a change from.
+# script alone; KEEP_DIR=DIR keeps the captured script (plan.lua) and the calls (calls.resp) there, to write such a change from.
 # Traffic stays on loopback; every step is bounded in time.
-#   bash tests/load/store-cost.sh            CAPTURE=5 CALLS=200000 EXPIRY=75 RUNS=2 SCRIPT= KEEP=
+#   bash tests/load/store-cost.sh            CAPTURE=5 CALLS=200000 EXPIRY=75 RUNS=2 SCRIPT= KEEP_DIR=
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-GATEWAY_ARGS=${GATEWAY_ARGS:-} CAPTURE=${CAPTURE:-5} CALLS=${CALLS:-200000} EXPIRY=${EXPIRY:-75} RUNS=${RUNS:-2} SCRIPT=${SCRIPT:-} KEEP=${KEEP:-}
+GATEWAY_ARGS=${GATEWAY_ARGS:-} CAPTURE=${CAPTURE:-5} CALLS=${CALLS:-200000} EXPIRY=${EXPIRY:-75} RUNS=${RUNS:-2} SCRIPT=${SCRIPT:-} KEEP_DIR=${KEEP_DIR:-}
 for name in CAPTURE CALLS RUNS; do [[ ${!name} =~ ^[1-9][0-9]*$ ]] || { echo "$name: a whole number, at least 1" >&2; exit 2; }; done
 [[ $EXPIRY =~ ^[0-9]+$ ]] || { echo "EXPIRY: whole seconds" >&2; exit 2; }
 [ -z "$SCRIPT" ] || [ -r "$SCRIPT" ] || { echo "SCRIPT: cannot read $SCRIPT" >&2; exit 2; }
-[ -z "$KEEP" ] || { [ -d "$KEEP" ] && [ -w "$KEEP" ]; } || { echo "KEEP: $KEEP is not a writable folder" >&2; exit 2; }
+[ -z "$KEEP_DIR" ] || { mkdir -p "$KEEP_DIR" && [ -w "$KEEP_DIR" ]; } || { echo "KEEP_DIR: cannot write to $KEEP_DIR" >&2; exit 2; }
 WARMUP=1 source tests/load/stack.sh
 
 # 1. Capture (MONITOR shows the first call of each connection as EVAL with the script's text: NOSCRIPT on a new Redis).
@@ -73,7 +73,7 @@ with open(out, 'wb') as f:
 print(f'{len(calls)} calls captured; {count} replayed; script {len(script)} bytes, sha {sha.decode()}')
 EOF
 
-[ -z "$KEEP" ] || cp "$work/plan.lua" "$work/calls.resp" "$KEEP/"
+[ -z "$KEEP_DIR" ] || cp "$work/plan.lua" "$work/calls.resp" "$KEEP_DIR/"
 
 # 3. Replay into fresh Redis servers.
 cpu() { redis-cli -p "$1" INFO cpu | awk -F: '/used_cpu_(user|sys):/ { s += $2 } END { printf "%.6f", s }'; }
@@ -83,7 +83,7 @@ for run in $(seq 1 "$RUNS"); do
   port=$(free_port)
   redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --hz 100 >/dev/null & replay_pid=$!; pids+=($replay_pid)
   for attempt in $(seq 1 50); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.1; done
-  redis-cli -p "$port" SCRIPT LOAD "$(cat "$work/plan.lua")" >/dev/null
+  redis-cli -p "$port" -x SCRIPT LOAD < "$work/plan.lua" >/dev/null # every byte: "$(cat …)" would drop a last newline, and the SHA-1 with it
   before=$(cpu "$port")
   errors=$(timeout 600 redis-cli -p "$port" --pipe < "$work/calls.resp" | awk '/errors:/ { gsub(",", ""); print $2 }')
   ran=$(cpu "$port"); keys=$(redis-cli -p "$port" DBSIZE); used=$(memory "$port")

@@ -169,18 +169,31 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         {
         }
 
-        if (!socket.Poll((int)Math.Max(1, timeout.TotalMicroseconds), SelectMode.SelectWrite)
-            || socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error && error != 0)
+        if (!socket.Poll((int)Math.Max(1, timeout.TotalMicroseconds), SelectMode.SelectWrite))
         {
             throw new TimeoutException($"no connection within {timeout.TotalMilliseconds:0} ms");
+        }
+
+        // Writable also when the connection failed: then the socket holds why (a port closed is not a Redis that is late).
+        if (socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error && error != 0)
+        {
+            throw new SocketException(error);
         }
 
         socket.Blocking = true;
         Stream stream = new NetworkStream(socket, ownsSocket: false) { ReadTimeout = Milliseconds(timeout), WriteTimeout = Milliseconds(timeout) };
         if (options.Ssl)
         {
+            // The configuration string's host name and protocols, and the system's trusted authorities. No revocation check:
+            // StackExchange.Redis's own handshake accepts a private authority's certificate that names no revocation list,
+            // and an online check here failed it (2026-11-29, RedisTlsTests). Certificates StackExchange.Redis would take from
+            // its SERedis_* environment variables are not read here (docs/operations/deploy.md, "Redis").
             var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-            tls.AuthenticateAsClient(new SslClientAuthenticationOptions { TargetHost = options.SslHost ?? host });
+            tls.AuthenticateAsClient(new SslClientAuthenticationOptions
+            {
+                TargetHost = options.SslHost ?? host,
+                EnabledSslProtocols = options.SslProtocols ?? System.Security.Authentication.SslProtocols.None,
+            });
             stream = tls;
         }
 
@@ -189,7 +202,9 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
             stream.Write(Command(options.User is { Length: > 0 } user ? ["AUTH", user, options.Password] : ["AUTH", options.Password]));
             if (ReadLine(stream, After(timeout)) is var answer && answer != "+OK")
             {
-                throw new InvalidDataException($"answered \"{answer}\" to AUTH");
+                // The error's code alone: a server may echo the command's arguments ("-ERR unknown command 'AUTH', with args
+                // beginning with: 'the password'"), and this text reaches the log and /readyz.
+                throw new InvalidDataException($"answered {ErrorCode(answer)} to AUTH");
             }
         }
 
@@ -278,7 +293,15 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
             if (next == '\n' && length > 0 && line[length - 1] == '\r')
             {
-                return Encoding.ASCII.GetString(line[..(length - 1)]);
+                // What a server wrote goes to the log and /readyz: no control character of its own (a line feed that forges a
+                // log line, a terminal's escape sequences) and nothing beyond ASCII.
+                var text = line[..(length - 1)];
+                foreach (ref var b in text)
+                {
+                    b = b is < 0x20 or >= 0x7F ? (byte)'?' : b;
+                }
+
+                return Encoding.ASCII.GetString(text);
             }
 
             if (length == line.Length)
@@ -288,6 +311,13 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
             line[length++] = (byte)next;
         }
+    }
+
+    /// <summary>An error reply's code ("WRONGPASS", "NOAUTH", "ERR"), or "an unexpected answer".</summary>
+    private static string ErrorCode(string answer)
+    {
+        var code = answer.StartsWith('-') ? answer[1..].Split(' ')[0] : string.Empty;
+        return code.Length is > 0 and <= 32 && code.All(char.IsAsciiLetterUpper) ? code : "an unexpected answer";
     }
 
     private static int Milliseconds(TimeSpan timeout) => (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds), 1, int.MaxValue);

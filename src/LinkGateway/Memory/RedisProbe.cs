@@ -156,9 +156,8 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         {
             // The probe connects as the gateway does (TLS, AUTH), so its own failure says why: a certificate not trusted, a
             // password refused, a port closed. "Reconnecting" alone would not tell an operator what to mend.
-            problem = problem is null
-                ? "the gateway's connection to Redis is down (reconnecting), though Redis answers the probe"
-                : $"the gateway's connection to Redis is down (reconnecting), and the probe's: {problem}";
+            const string Down = "the gateway's connection to Redis is down (reconnecting)";
+            problem = problem is null ? $"{Down}, though Redis answers the probe" : $"{Down}; the probe: {problem}";
         }
 
         if (problem is null)

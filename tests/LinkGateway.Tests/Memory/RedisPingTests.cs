@@ -141,8 +141,52 @@ public sealed class RedisPingTests
         }
     }
 
+    // What a server answers reaches the log and /readyz: a hostile or broken one cannot forge a log line (a bare line feed)
+    // or send a terminal's escape sequences through it.
+    [Fact]
+    public async Task Ping_AnAnswerWithControlCharacters_ComesBackAsPrintableText()
+    {
+        await using var server = new ScriptedRedis([], TimeSpan.Zero, evalAnswer: "-ERR \e[2J\e[31mred\n[20:00:00 INF] The store answers again\r\n"u8.ToArray());
+        using var ping = new RedisPing(server.EndPoint, new ConfigurationOptions());
+
+        var (roundTrip, problem) = ping.Ping(_timeout);
+
+        Assert.Null(roundTrip);
+        Assert.Equal($"{server.EndPoint}: answered \"-ERR ?[2J?[31mred?[20:00:00 INF] The store answers again\" to EVAL \"return 1\" 0", problem);
+    }
+
+    // A Redis that refuses the password says so by its error's code alone: a server may echo the command's arguments (here
+    // AUTH renamed away: "-ERR unknown command 'AUTH', with args beginning with: '<the password>'"), and the problem
+    // reaches the log and /readyz.
+    [Theory]
+    [InlineData(false, "WRONGPASS")]
+    [InlineData(true, "ERR")]
+    public async Task Auth_Refused_NamesTheErrorsCode_NeverWhatTheServerEchoed(bool authRenamed, string code)
+    {
+        string[] args = authRenamed ? ["--requirepass", "the-right-one", "--rename-command", "AUTH", ""] : ["--requirepass", "the-right-one"];
+        await using var redis = await RedisServer.StartAsync(local: true, extraArgs: args);
+        using var ping = new RedisPing(new IPEndPoint(IPAddress.Loopback, redis.Port), ConfigurationOptions.Parse($"{redis.Configuration},password=S3cret-probe"));
+
+        var (roundTrip, problem) = ping.Ping(_timeout);
+
+        Assert.Null(roundTrip);
+        Assert.Equal($"127.0.0.1:{redis.Port}: answered {code} to AUTH", problem);
+    }
+
+    // A port nothing listens on refuses at once: that is not a Redis that answered late.
+    [Fact]
+    public void Ping_AClosedPort_SaysItRefused()
+    {
+        using var ping = new RedisPing(new IPEndPoint(IPAddress.Loopback, RedisServer.FreeLoopbackPort()), new ConfigurationOptions());
+
+        var (roundTrip, problem) = ping.Ping(_timeout);
+
+        Assert.Null(roundTrip);
+        Assert.Contains("refused", problem, StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>
-    /// A loopback server speaking just enough RESP for the probe: ":1" to every EVAL, the given bytes to INFO; with a
+    /// A loopback server speaking just enough RESP for the probe: ":1" to every EVAL (or <c>evalAnswer</c>), the given bytes to INFO; with a
     /// <c>byteDelay</c>, INFO's answer (or with <c>trickleEval</c> EVAL's) goes one byte at a time, that far apart.
     /// </summary>
     private sealed class ScriptedRedis : IAsyncDisposable
@@ -151,8 +195,11 @@ public sealed class RedisPingTests
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _serving;
 
-        public ScriptedRedis(byte[] infoAnswer, TimeSpan byteDelay, bool trickleEval = false)
+        private readonly byte[] _evalAnswer;
+
+        public ScriptedRedis(byte[] infoAnswer, TimeSpan byteDelay, bool trickleEval = false, byte[]? evalAnswer = null)
         {
+            _evalAnswer = evalAnswer ?? ":1\r\n"u8.ToArray();
             _listener.Start();
             _serving = ServeAsync(infoAnswer, byteDelay, trickleEval);
         }
@@ -202,7 +249,7 @@ public sealed class RedisPingTests
                     }
 
                     var info = parts[0] == "INFO";
-                    var answer = info ? infoAnswer : ":1\r\n"u8.ToArray();
+                    var answer = info ? infoAnswer : _evalAnswer;
                     if (byteDelay == TimeSpan.Zero || info == trickleEval)
                     {
                         await stream.WriteAsync(answer, _stop.Token);
