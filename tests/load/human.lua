@@ -1,10 +1,10 @@
 -- A person's click: browser headers, a new recipient every request, client addresses varying through
 -- X-Forwarded-For (trusted from loopback). Traffic itself stays on loopback.
--- BASE offsets the click numbers: a run that starts where the one before ended sends people's first clicks, not the same
--- addresses, recipients and clients again (each wrk run starts this counter afresh; stack.sh's `run` passes it).
+-- The clicks are numbered from BASE, as the paced generator's from `--base` (a second thread, -t2, from BASE + 10,000,000):
+-- a run that starts where the one before ended sends people's first clicks, not the same addresses, recipients and clients
+-- again (stack.sh's `run` passes it). At the end the run prints how far it numbered ("numbered N"): wrk counts only the
+-- requests that completed.
 local browser = dofile("tests/load/browser.lua")
--- The numbers go from BASE as the paced generator's do (`--base`); a second thread (-t2) numbers from BASE + 10,000,000.
--- At the end the run prints how far it numbered ("numbered N"), wrk's own count being of completed requests only.
 local base = tonumber(os.getenv("BASE") or "0")
 counter = 0 -- a global, so that done() can read each thread's (thread:get)
 local thread_id = 0
