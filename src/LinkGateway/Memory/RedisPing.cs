@@ -19,6 +19,14 @@ namespace LinkGateway.Memory;
 /// </summary>
 internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options) : IDisposable
 {
+    // The TLS settings as StackExchange.Redis's own handshake reads them (the host name for an endpoint a cluster announced
+    // by address, protocols, and the certificates of its SERedis_* environment variables), so the probe trusts what the
+    // gateway's connection trusts. StackExchange.Redis marks this view experimental (SER009): should it change, the build
+    // says so here, and RedisTlsTests checks the handshake it makes.
+#pragma warning disable SER009
+    private readonly StackExchange.Redis.Configuration.TlsOptions _tls = new(options);
+#pragma warning restore SER009
+
     private static readonly byte[] _question = "*3\r\n$4\r\nEVAL\r\n$8\r\nreturn 1\r\n$1\r\n0\r\n"u8.ToArray();
     private static readonly byte[] _serverInfo = "*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"u8.ToArray();
 
@@ -73,11 +81,12 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
             Close(); // a reply that may still arrive must not be read as the next question's
             return (null, $"{Format(endpoint)} did not answer within {waited.TotalMilliseconds:0} ms");
         }
-        catch (Exception e) when (e is SocketException or IOException or InvalidDataException or System.Security.Authentication.AuthenticationException
-                                      or TimeoutException or ObjectDisposedException or OperationCanceledException)
+        // Anything else that goes wrong is the probe's answer too, never the end of its thread (an exception there ends the
+        // process: a host name too long for DNS threw ArgumentOutOfRangeException). A failed handshake says why inside.
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             Close();
-            return (null, $"{Format(endpoint)}: {e.Message}");
+            return (null, $"{Format(endpoint)}: {e.Message}{(e is System.Security.Authentication.AuthenticationException { InnerException.Message: { } why } ? $" ({why})" : string.Empty)}");
         }
 
         TimeSpan More()
@@ -108,12 +117,14 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
             var (head, deadline) = Send(stream, _serverInfo, timeout);
             if (head.StartsWith("-LOADING", StringComparison.Ordinal) || head.StartsWith("-BUSY", StringComparison.Ordinal))
             {
-                return (null, false, head); // for now: worth asking again
+                return (null, false, $"answered {ErrorCode(head)} to INFO"); // for now: worth asking again
             }
 
             if (head.StartsWith('-') || head == "$-1")
             {
-                return (null, true, head); // refused, renamed (unknown command), or not allowed to this user: nothing left to read
+                // Refused, renamed (unknown command), or not allowed to this user (whose name Redis's text may give): nothing
+                // left to read.
+                return (null, true, $"answered {(head == "$-1" ? "nothing" : ErrorCode(head))} to INFO");
             }
 
             if (head is not ['$', .. var size] || !int.TryParse(size, out var length) || length is < 0 or > MaxInfoLength)
@@ -137,7 +148,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
             var hz = fields["configured_hz"].Concat(fields["hz"]).Select(v => int.TryParse(v, out var n) ? n : 0).FirstOrDefault(n => n > 0);
             return hz > 0 ? (hz, true, null) : (null, true, "INFO names no hz");
         }
-        catch (Exception e) when (e is SocketException or IOException or InvalidDataException or TimeoutException or ObjectDisposedException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             Close(); // the next Ping connects again, and reads no stale reply
             return (null, false, TimedOut(e) ? $"no answer within {timeout.TotalMilliseconds:0} ms" : e.Message);
@@ -182,17 +193,15 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
         socket.Blocking = true;
         Stream stream = new NetworkStream(socket, ownsSocket: false) { ReadTimeout = Milliseconds(timeout), WriteTimeout = Milliseconds(timeout) };
-        if (options.Ssl)
+        if (_tls.IsEnabled)
         {
-            // The configuration string's host name and protocols, and the system's trusted authorities. No revocation check:
-            // StackExchange.Redis's own handshake accepts a private authority's certificate that names no revocation list,
-            // and an online check here failed it (2026-11-29, RedisTlsTests). Certificates StackExchange.Redis would take from
-            // its SERedis_* environment variables are not read here (docs/operations/deploy.md, "Redis").
-            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false, _tls.CertificateValidationCallback, _tls.CertificateSelectionCallback);
             tls.AuthenticateAsClient(new SslClientAuthenticationOptions
             {
-                TargetHost = options.SslHost ?? host,
-                EnabledSslProtocols = options.SslProtocols ?? System.Security.Authentication.SslProtocols.None,
+                TargetHost = _tls.ResolveHost(endpoint),
+                EnabledSslProtocols = _tls.SslProtocols ?? System.Security.Authentication.SslProtocols.None,
+                // No revocation check: StackExchange.Redis's own handshake accepts a private authority's certificate that names
+                // no revocation list, and an online check here failed it (RedisTlsTests, 2026-11-29).
             });
             stream = tls;
         }
@@ -200,7 +209,8 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         if (!string.IsNullOrEmpty(options.Password))
         {
             stream.Write(Command(options.User is { Length: > 0 } user ? ["AUTH", user, options.Password] : ["AUTH", options.Password]));
-            if (ReadLine(stream, After(timeout)) is var answer && answer != "+OK")
+            // A Redis without a password answers AUTH with an error, and StackExchange.Redis connects to it all the same.
+            if (ReadLine(stream, After(timeout)) is var answer && answer != "+OK" && !NoPasswordSet(answer))
             {
                 // The error's code alone: a server may echo the command's arguments ("-ERR unknown command 'AUTH', with args
                 // beginning with: 'the password'"), and this text reaches the log and /readyz.
@@ -215,7 +225,8 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     {
         if (Send(stream, _question, timeout, patience, stopping).Head is var reply && reply != ":1")
         {
-            throw new InvalidDataException($"answered \"{reply}\" to EVAL \"return 1\" 0");
+            // An error's code alone: Redis's text may name the user ("-NOPERM User … has no permissions …").
+            throw new InvalidDataException($"answered {(reply.StartsWith('-') ? ErrorCode(reply) : $"\"{reply}\"")} to EVAL \"return 1\" 0");
         }
     }
 
@@ -312,6 +323,11 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
             line[length++] = (byte)next;
         }
     }
+
+    // Redis 6 and later: "-ERR AUTH <password> called without any password configured for the default user…" (the words
+    // "<password>" as written); before 6: "-ERR Client sent AUTH, but no password is set".
+    private static bool NoPasswordSet(string answer) => answer.StartsWith("-ERR", StringComparison.Ordinal)
+        && (answer.Contains("without any password configured", StringComparison.Ordinal) || answer.Contains("no password is set", StringComparison.Ordinal));
 
     /// <summary>An error reply's code ("WRONGPASS", "NOAUTH", "ERR"), or "an unexpected answer".</summary>
     private static string ErrorCode(string answer)

@@ -75,12 +75,25 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         {
             // After a failure the next probe goes at once, and a request that has waited the budget wakes the probe early
             // (at most once per budget): a stalled Redis opens the circuit within a few budgets of the stall.
-            if (ProbeOnce() || circuit.IsOpen)
+            if (ProbeOnceOrFail() || circuit.IsOpen)
             {
                 var pause = settings.Budget < settings.ProbeInterval ? settings.Budget : settings.ProbeInterval;
                 stopping.WaitHandle.WaitOne(pause);
                 WaitHandle.WaitAny(wake, settings.ProbeInterval - pause);
             }
+        }
+    }
+
+    // This thread must outlive any surprise (an exception on it ends the process): one is a failed probe.
+    private bool ProbeOnceOrFail()
+    {
+        try
+        {
+            return ProbeOnce();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Failed($"the probe itself failed: {e.GetType().Name}: {e.Message}");
         }
     }
 
@@ -170,6 +183,12 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
             return true;
         }
 
+        return Failed(problem);
+    }
+
+    /// <summary>Tells the circuit, and says so (at once when the circuit opens, else at most every 10 s).</summary>
+    private bool Failed(string problem)
+    {
         if (circuit.ProbeFailed(problem) || DateTimeOffset.UtcNow - _lastLogged > TimeSpan.FromSeconds(10))
         {
             _lastLogged = DateTimeOffset.UtcNow;

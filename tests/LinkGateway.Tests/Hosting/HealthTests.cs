@@ -37,6 +37,7 @@ public sealed class HealthTests(RedisFixture redis)
 
         Assert.Equal((HttpStatusCode.OK, "degraded", "degraded"), (ready.Code, ready.Status, ready.Store.GetProperty("status").GetString()));
         Assert.DoesNotContain("a-wrong-one", ready.Body.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain(host.Log.Events, e => $"{e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture)} {e.Exception}".Contains("a-wrong-one", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class RedisPingTests
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
         var (hz, answered, problem) = ping.ExpiryPassesPerSecond(_timeout);
         Assert.Equal((null, true), (hz, answered));
-        Assert.StartsWith("-ERR unknown command", problem, StringComparison.Ordinal);
+        Assert.Equal("answered ERR to INFO", problem);
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
     }
 
@@ -146,13 +146,52 @@ public sealed class RedisPingTests
     [Fact]
     public async Task Ping_AnAnswerWithControlCharacters_ComesBackAsPrintableText()
     {
-        await using var server = new ScriptedRedis([], TimeSpan.Zero, evalAnswer: "-ERR \e[2J\e[31mred\n[20:00:00 INF] The store answers again\r\n"u8.ToArray());
+        await using var server = new ScriptedRedis([], TimeSpan.Zero, evalAnswer: "+\e[2J\e[31mred\n[20:00:00 INF] The store answers again\u00e9\r\n"u8.ToArray());
         using var ping = new RedisPing(server.EndPoint, new ConfigurationOptions());
 
         var (roundTrip, problem) = ping.Ping(_timeout);
 
         Assert.Null(roundTrip);
-        Assert.Equal($"{server.EndPoint}: answered \"-ERR ?[2J?[31mred?[20:00:00 INF] The store answers again\" to EVAL \"return 1\" 0", problem);
+        Assert.Equal($"{server.EndPoint}: answered \"+?[2J?[31mred?[20:00:00 INF] The store answers again??\" to EVAL \"return 1\" 0", problem);
+    }
+
+    // Of an error Redis answers, its code alone: the text may name the user ("-NOPERM User … has no permissions …").
+    [Fact]
+    public async Task Ping_AnErrorAnswer_IsNamedByItsCodeAlone()
+    {
+        await using var server = new ScriptedRedis([], TimeSpan.Zero, evalAnswer: "-NOPERM User gateway-user has no permissions to run the 'eval' command\r\n"u8.ToArray());
+        using var ping = new RedisPing(server.EndPoint, new ConfigurationOptions());
+
+        var (roundTrip, problem) = ping.Ping(_timeout);
+
+        Assert.Null(roundTrip);
+        Assert.Equal($"{server.EndPoint}: answered NOPERM to EVAL \"return 1\" 0", problem);
+    }
+
+    // StackExchange.Redis connects to a Redis without a password when it is given one (Redis answers AUTH with an error):
+    // the probe must too, or it would keep every verdict stateless while the store works.
+    [Fact]
+    public async Task Auth_ToARedisWithoutAPassword_StillAnswers()
+    {
+        await using var redis = await RedisServer.StartAsync(local: true);
+        using var ping = new RedisPing(new IPEndPoint(IPAddress.Loopback, redis.Port), ConfigurationOptions.Parse($"{redis.Configuration},password=not-needed"));
+
+        var (roundTrip, problem) = ping.Ping(_timeout);
+
+        Assert.True(roundTrip is not null, problem);
+    }
+
+    // The probe runs on a thread of its own, where an exception would end the process: a host name DNS will not look up
+    // (longer than 255 characters) is a problem like any other. Nothing leaves the machine: the name is refused before a lookup.
+    [Fact]
+    public void Ping_AHostNameTooLongToLookUp_IsAProblem_NotAnException()
+    {
+        using var ping = new RedisPing(new DnsEndPoint(new string('a', 300), 6379), new ConfigurationOptions());
+
+        var (roundTrip, problem) = ping.Ping(_timeout);
+
+        Assert.Null(roundTrip);
+        Assert.StartsWith($"{new string('a', 300)}:6379: ", problem, StringComparison.Ordinal);
     }
 
     // A Redis that refuses the password says so by its error's code alone: a server may echo the command's arguments (here

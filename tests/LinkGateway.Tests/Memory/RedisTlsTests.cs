@@ -85,6 +85,31 @@ public sealed class RedisTlsTests : IAsyncLifetime
         Assert.Equal("store-unavailable", origin.Single("/c/m-tls/r-2/l-1").Value("X-Bot-Degraded"));
     }
 
+    // The probe makes the handshake the gateway's connection makes: a cluster announces its nodes by address, and the
+    // certificate names the host of the configuration string; the configuration's own validation is asked (here it sees the
+    // chain untrusted, as this test process does not trust the authority, and accepts only a certificate that names the host).
+    [Fact]
+    public void TheProbe_FollowsTheConnectionsTlsSettings_TheConfiguredHostForAnAddress_AndTheValidation()
+    {
+        var options = ConfigurationOptions.Parse($"localhost:{_tlsPort},ssl=true");
+        var seen = new List<System.Net.Security.SslPolicyErrors>();
+        options.CertificateValidation += (_, _, _, errors) =>
+        {
+            lock (seen)
+            {
+                seen.Add(errors);
+            }
+
+            return (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) == System.Net.Security.SslPolicyErrors.None;
+        };
+        using var ping = new RedisPing(new IPEndPoint(IPAddress.Loopback, _tlsPort), options);
+
+        var (roundTrip, problem) = ping.Ping(TimeSpan.FromSeconds(5));
+
+        Assert.True(roundTrip is not null, problem);
+        Assert.NotEmpty(seen);
+    }
+
     private async Task<(RunningGateway Gateway, HttpClient Client)> StartGatewayAsync(RecordingOrigin origin, string prefix, bool trustAuthority)
     {
         var port = RedisServer.FreeLoopbackPort();
