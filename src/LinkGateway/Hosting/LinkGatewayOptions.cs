@@ -60,7 +60,7 @@ public sealed class LinkGatewayOptions
     /// <summary>Fold-back besides the stream: the webhook (docs/concepts/memory.md, "Fold-back webhooks").</summary>
     public FoldBackOptions FoldBack { get; set; } = new();
 
-    public TlsOptions Tls { get; set; } = new();
+    public GatewayTlsOptions Tls { get; set; } = new();
 
     /// <summary>Per tracking domain ("links.example.com", "*.example.com", "*"): shield, weights, brand, Host forwarding (docs/reference/configuration.md, "Hosts").</summary>
     public Dictionary<string, HostPolicyOptions> Hosts { get; set; } = new(StringComparer.OrdinalIgnoreCase);

@@ -9,7 +9,7 @@ public static class TlsFingerprintExtensions
     /// LinkGateway:Tls:CertificateFolder, certificates chosen by SNI from that folder. Kestrel keeps one set of HTTPS defaults,
     /// so both are set here together.
     /// </summary>
-    public static WebApplicationBuilder AddGatewayTls(this WebApplicationBuilder builder, TlsOptions options, string configDirectory)
+    public static WebApplicationBuilder AddGatewayTls(this WebApplicationBuilder builder, GatewayTlsOptions options, string configDirectory)
     {
         var folder = options.CertificateFolderPath(configDirectory);
         if (folder is not null)
@@ -35,6 +35,6 @@ public static class TlsFingerprintExtensions
     }
 
     /// <summary>Reads the JA4 a trusted TLS-terminating balancer passes (LinkGateway:Tls:Ja4Header), and strips that header from every request.</summary>
-    public static IApplicationBuilder UseTrustedJa4Header(this IApplicationBuilder app, TlsOptions options) =>
+    public static IApplicationBuilder UseTrustedJa4Header(this IApplicationBuilder app, GatewayTlsOptions options) =>
         string.IsNullOrWhiteSpace(options.Ja4Header) ? app : app.UseMiddleware<TrustedJa4HeaderMiddleware>(options.Ja4Header);
 }

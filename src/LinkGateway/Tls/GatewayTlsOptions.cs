@@ -1,10 +1,11 @@
 namespace LinkGateway.Tls;
 
 /// <summary>
-/// LinkGateway:Tls. HTTPS itself is Kestrel's (Kestrel:Endpoints); the certificates come from Kestrel's configuration, or by
-/// SNI from <see cref="CertificateFolder"/>. Read at start-up; the folder's files are watched.
+/// LinkGateway:Tls: the gateway's own listeners (the Redis connection's TLS is its configuration string's). HTTPS itself is
+/// Kestrel's (Kestrel:Endpoints); the certificates come from Kestrel's configuration, or by SNI from
+/// <see cref="CertificateFolder"/>. Read at start-up; the folder's files are watched.
 /// </summary>
-public sealed class TlsOptions
+public sealed class GatewayTlsOptions
 {
     /// <summary>
     /// A header in which a TLS-terminating load balancer passes the client's JA4 (e.g. "X-JA4"); read only from
