@@ -20,6 +20,18 @@ public static class InterstitialServiceCollectionExtensions
     public static IServiceCollection AddInterstitialShield(this IServiceCollection services, ShieldOptions shield, RedisOptions redisOptions, BrandBook brands)
     {
         var folder = new DirectoryInfo(shield.KeyRingFolder(redisOptions));
+        if (shield.FormerKeyRingFolder(redisOptions) is { } former)
+        {
+            try
+            {
+                LocalKeyRing.CopyKeys(new DirectoryInfo(former), folder); // the default folder's former name (ShieldOptions)
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not copied: the keys are in Redis too, and a folder that cannot be written stops start-up with its key.
+            }
+        }
+
         services.AddDataProtection().SetApplicationName("LinkGateway");
         services.AddSingleton(sp => new LocalKeyRing(folder, sp.GetRequiredService<ILoggerFactory>()));
         if (string.IsNullOrWhiteSpace(redisOptions.Configuration))

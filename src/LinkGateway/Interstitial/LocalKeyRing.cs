@@ -69,6 +69,32 @@ public sealed partial class LocalKeyRing(DirectoryInfo folder, ILoggerFactory lo
 
     public void StoreElement(XElement element, string friendlyName) => _files.StoreElement(element, friendlyName);
 
+    /// <summary>Copies the key files of <paramref name="former"/> that <paramref name="folder"/> lacks; how many.</summary>
+    public static int CopyKeys(DirectoryInfo former, DirectoryInfo folder)
+    {
+        if (!former.Exists || string.Equals(former.FullName, folder.FullName, StringComparison.Ordinal))
+        {
+            return 0;
+        }
+
+        folder.Create();
+        var copied = 0;
+        foreach (var file in former.EnumerateFiles("*.xml", SearchOption.TopDirectoryOnly))
+        {
+            try
+            {
+                file.CopyTo(Path.Combine(folder.FullName, file.Name), overwrite: false);
+                copied++;
+            }
+            catch (IOException) when (File.Exists(Path.Combine(folder.FullName, file.Name)))
+            {
+                // there already: this node's own, or another node's copy a moment earlier
+            }
+        }
+
+        return copied;
+    }
+
     private static partial class Log
     {
         [LoggerMessage(54, LogLevel.Warning, "A file in the key ring folder is not a readable key and is left out: {File} ({Problem}); the shield uses the other keys — remove or restore the file")]

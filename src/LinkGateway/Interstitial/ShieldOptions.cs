@@ -36,21 +36,42 @@ public sealed class ShieldOptions
     public string? KeyRingPath { get; set; }
 
     /// <summary>The key ring folder in force: <see cref="KeyRingPath"/>, or the default for this store.</summary>
-    public string KeyRingFolder(LinkGateway.Memory.RedisOptions store)
-    {
-        if (!string.IsNullOrWhiteSpace(KeyRingPath))
-        {
-            return System.IO.Path.GetFullPath(KeyRingPath);
-        }
+    public string KeyRingFolder(LinkGateway.Memory.RedisOptions store) => !string.IsNullOrWhiteSpace(KeyRingPath)
+        ? System.IO.Path.GetFullPath(KeyRingPath)
+        : DefaultFolder(store, string.IsNullOrWhiteSpace(store.Configuration) ? "in-process" : Digest(Endpoints(store.Configuration)));
 
+    /// <summary>
+    /// The default folder as it was named until 2026-11-29, from a hash of the whole configuration string, password and all
+    /// (twelve hex digits of it let guesses of a weak password be tested offline, and the name is shown in errors); null
+    /// when there is none. Its keys are copied into the folder in force once (<see cref="LocalKeyRing.CopyKeys"/>), so a
+    /// node upgraded while Redis is away still accepts the passes it issued before.
+    /// </summary>
+    public string? FormerKeyRingFolder(LinkGateway.Memory.RedisOptions store) =>
+        string.IsNullOrWhiteSpace(KeyRingPath) && !string.IsNullOrWhiteSpace(store.Configuration) ? DefaultFolder(store, Digest(store.Configuration)) : null;
+
+    private static string DefaultFolder(LinkGateway.Memory.RedisOptions store, string deployment)
+    {
         var data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
         var root = string.IsNullOrEmpty(data) ? System.IO.Path.GetTempPath() : data;
         var prefix = string.Concat(store.KeyPrefix.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
-        var deployment = string.IsNullOrWhiteSpace(store.Configuration)
-            ? "in-process"
-            : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(store.Configuration)))[..12];
         return System.IO.Path.Combine(root, "LinkGateway", "keys", $"{prefix}-{deployment}");
     }
+
+    // The deployment is its servers: the rest of the configuration string holds the password.
+    private static string Endpoints(string configuration)
+    {
+        try
+        {
+            return string.Join(',', StackExchange.Redis.ConfigurationOptions.Parse(configuration).EndPoints.Select(LinkGateway.Memory.RedisPing.Format));
+        }
+        catch (ArgumentException)
+        {
+            return string.Empty; // no gateway starts with it: the store's registration names the mistake
+        }
+    }
+
+    private static string Digest(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..12];
 
     /// <summary>The key ring must be writable here, or no node could issue a pass while Redis is away.</summary>
     public void Validate(LinkGateway.Memory.RedisOptions store, List<string> errors)
