@@ -3,9 +3,20 @@
 -- small pool), 1 machine open (no Accept-Language, pool of addresses), 1 person's unsubscribe page
 -- and 1 scanner's unsubscribe (shielded). Traffic stays on loopback (X-Forwarded-For is trusted there).
 -- DELAY_MS (default 0) paces each connection, so a long soak runs at a steady rate, not flat out.
--- BASE numbers the requests from there, so a segment after another sends new people's clicks (stack.sh's `run`).
-local counter = tonumber(os.getenv("BASE") or "0")
+-- BASE numbers the requests from there, so a segment after another sends new people's clicks (stack.sh's `run`); at the
+-- end the run prints how far it numbered ("numbered N", as human.lua does). One wrk thread (-t1), as the soak runs it.
+local base = tonumber(os.getenv("BASE") or "0")
+counter = base -- a global, so that done() can read it (thread:get)
 local pause = tonumber(os.getenv("DELAY_MS") or "0")
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("numbered %d\n", threads[1]:get("counter") - base))
+end
 
 local browser = dofile("tests/load/browser.lua")
 

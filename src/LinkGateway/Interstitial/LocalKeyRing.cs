@@ -69,7 +69,13 @@ public sealed partial class LocalKeyRing(DirectoryInfo folder, ILoggerFactory lo
 
     public void StoreElement(XElement element, string friendlyName) => _files.StoreElement(element, friendlyName);
 
-    /// <summary>Copies the key files of <paramref name="former"/> that <paramref name="folder"/> lacks; how many.</summary>
+    /// <summary>
+    /// Copies the key files of <paramref name="former"/> that <paramref name="folder"/> lacks (a default folder renamed); how
+    /// many. Only what could be a key, as this ring reads them (a regular file of a key's size): opening a FIFO would block
+    /// start-up, a device would be copied without end. Each goes under a temporary name first and is then moved into place,
+    /// so a node reading the folder meanwhile sees a whole key or none; one that cannot be read or written now is skipped,
+    /// and the others are copied (the keys are in Redis too).
+    /// </summary>
     public static int CopyKeys(DirectoryInfo former, DirectoryInfo folder)
     {
         if (!former.Exists || string.Equals(former.FullName, folder.FullName, StringComparison.Ordinal))
@@ -81,14 +87,32 @@ public sealed partial class LocalKeyRing(DirectoryInfo folder, ILoggerFactory lo
         var copied = 0;
         foreach (var file in former.EnumerateFiles("*.xml", SearchOption.TopDirectoryOnly))
         {
+            var target = Path.Combine(folder.FullName, file.Name);
+            if (file.Length is 0 or > MaxKeyFileBytes || File.Exists(target))
+            {
+                continue;
+            }
+
+            var partial = Path.Combine(folder.FullName, $".{file.Name}.{Guid.NewGuid():N}.copying"); // not *.xml: never read as a key
             try
             {
-                file.CopyTo(Path.Combine(folder.FullName, file.Name), overwrite: false);
+                file.CopyTo(partial);
+                File.Move(partial, target, overwrite: false);
                 copied++;
             }
-            catch (IOException) when (File.Exists(Path.Combine(folder.FullName, file.Name)))
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // there already: this node's own, or another node's copy a moment earlier
+                // skipped: there already (another node's copy a moment earlier), or not readable or writable now
+            }
+            finally
+            {
+                try
+                {
+                    File.Delete(partial); // gone once moved
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                }
             }
         }
 

@@ -30,21 +30,22 @@ public sealed class ShieldOptions
     /// <summary>
     /// The folder where this node keeps the interstitial's Data Protection key ring (with Redis, a mirror of Redis's copy,
     /// used while Redis is away). Default: LinkGateway/keys/{key prefix}-{store} under the user's local application data
-    /// folder, where {store} names the Redis deployment (a hash of its endpoints) or "in-process", so a demo and a production
-    /// gateway run by one user never share keys. Must be writable; on a read-only root filesystem, point it at a volume.
+    /// folder, where {store} names the Redis deployment (a hash of its servers, Sentinel service, database, user and TLS, not
+    /// its password) or "in-process", so a demo and a production gateway run by one user never share keys. Must be
+    /// writable; on a read-only root filesystem, point it at a volume.
     /// </summary>
     public string? KeyRingPath { get; set; }
 
     /// <summary>The key ring folder in force: <see cref="KeyRingPath"/>, or the default for this store.</summary>
     public string KeyRingFolder(LinkGateway.Memory.RedisOptions store) => !string.IsNullOrWhiteSpace(KeyRingPath)
         ? System.IO.Path.GetFullPath(KeyRingPath)
-        : DefaultFolder(store, string.IsNullOrWhiteSpace(store.Configuration) ? "in-process" : Digest(Endpoints(store.Configuration)));
+        : DefaultFolder(store, string.IsNullOrWhiteSpace(store.Configuration) ? "in-process" : Digest(Deployment(store.Configuration)));
 
     /// <summary>
     /// The default folder as it was named until 2026-11-29, from a hash of the whole configuration string, password and all
     /// (twelve hex digits of it let guesses of a weak password be tested offline, and the name is shown in errors); null
-    /// when there is none. Its keys are copied into the folder in force once (<see cref="LocalKeyRing.CopyKeys"/>), so a
-    /// node upgraded while Redis is away still accepts the passes it issued before.
+    /// when there is none. At each start the keys of it that the folder in force lacks are copied there
+    /// (<see cref="LocalKeyRing.CopyKeys"/>), so a node upgraded while Redis is away still accepts the passes it issued before.
     /// </summary>
     public string? FormerKeyRingFolder(LinkGateway.Memory.RedisOptions store) =>
         string.IsNullOrWhiteSpace(KeyRingPath) && !string.IsNullOrWhiteSpace(store.Configuration) ? DefaultFolder(store, Digest(store.Configuration)) : null;
@@ -57,16 +58,20 @@ public sealed class ShieldOptions
         return System.IO.Path.Combine(root, "LinkGateway", "keys", $"{prefix}-{deployment}");
     }
 
-    // The deployment is its servers: the rest of the configuration string holds the password.
-    private static string Endpoints(string configuration)
+    // What names the deployment in the configuration string, without its secret: the servers, and what tells deployments on
+    // the same servers apart (a Sentinel service, a database, a user, TLS). Two deployments sharing a folder would share a
+    // key ring (the mirror writes local keys to Redis), and accept each other's passes.
+    private static string Deployment(string configuration)
     {
         try
         {
-            return string.Join(',', StackExchange.Redis.ConfigurationOptions.Parse(configuration).EndPoints.Select(LinkGateway.Memory.RedisPing.Format));
+            var options = StackExchange.Redis.ConfigurationOptions.Parse(configuration);
+            return string.Join(',', options.EndPoints.Select(LinkGateway.Memory.RedisPing.Format))
+                   + $"|{options.ServiceName}|{options.DefaultDatabase}|{options.User}|{options.Ssl}";
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            return string.Empty; // no gateway starts with it: the store's registration names the mistake
+            return string.Empty; // no gateway starts with it: LinkGateway:Redis:Configuration's check names the mistake
         }
     }
 

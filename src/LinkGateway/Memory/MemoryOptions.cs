@@ -70,7 +70,7 @@ public sealed class RedisOptions
                 errors.Add($"LinkGateway:Redis:Configuration: names no host:port {Example}");
             }
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or FormatException) // "tunnel=bogus": UriFormatException
         {
             errors.Add($"LinkGateway:Redis:Configuration: {e.Message} {Example}");
         }

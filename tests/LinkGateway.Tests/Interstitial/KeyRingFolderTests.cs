@@ -35,6 +35,43 @@ public sealed class KeyRingFolderTests : IDisposable
         Assert.Null(shield.FormerKeyRingFolder(Store(string.Empty)));
     }
 
+    // Two deployments sharing a folder would share a key ring (the mirror writes local keys to Redis) and accept each
+    // other's passes: what tells deployments on the same servers apart, but is no secret, names the folder too.
+    [Theory]
+    [InlineData("redis-a:6379,defaultDatabase=1")]
+    [InlineData("redis-a:6379,serviceName=staging")]
+    [InlineData("redis-a:6379,user=staging,password=x")]
+    [InlineData("redis-a:6379,ssl=true")]
+    [InlineData("redis-b:6379")]
+    public void DefaultFolder_OfAnotherDeploymentOnTheSameServers_IsAnother(string configuration)
+    {
+        var shield = new ShieldOptions();
+
+        Assert.NotEqual(shield.KeyRingFolder(new RedisOptions { Configuration = "redis-a:6379" }), shield.KeyRingFolder(new RedisOptions { Configuration = configuration }));
+    }
+
+    // What is in the former folder was written by a gateway, but a folder is the operator's: what could not be a key is not
+    // copied (a FIFO would block start-up until something wrote to it), and the keys beside it are.
+    [Fact]
+    public async Task CopyKeys_LeavesWhatCannotBeAKey_AndCopiesTheKeysBesideIt()
+    {
+        var former = _scratch.CreateSubdirectory("former");
+        var folder = new DirectoryInfo(Path.Combine(_scratch.FullName, "current"));
+        File.WriteAllText(Path.Combine(former.FullName, "key-1.xml"), "<key id=\"1\" />");
+        File.WriteAllText(Path.Combine(former.FullName, "key-empty.xml"), string.Empty);
+        File.WriteAllBytes(Path.Combine(former.FullName, "key-huge.xml"), new byte[100 * 1024]);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(former.FullName, "key-fifo.xml")))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var copied = await Task.Run(() => LocalKeyRing.CopyKeys(former, folder)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, copied);
+        Assert.Equal(["key-1.xml"], folder.GetFiles().Select(f => f.Name));
+    }
+
     [Fact]
     public void CopyKeys_BringsTheFormerFoldersKeys_AndKeepsTheOnesAlreadyThere()
     {
