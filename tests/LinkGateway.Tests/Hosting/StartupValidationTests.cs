@@ -70,6 +70,7 @@ public class StartupValidationTests
     [InlineData("urls", "http://127.0.0.300:8080", "--urls (or ASPNETCORE_URLS): \"http://127.0.0.300:8080\" has host \"127.0.0.300\", which is not an IP address")]
     [InlineData("Kestrel:Endpoints:main:Url", "http://[::1]:70000", "Kestrel:Endpoints:main:Url: \"http://[::1]:70000\" has port 70000, not one from 0 to 65535")]
     [InlineData("LinkGateway:Redis:Configuration", "127.0.0.1:notaport", "LinkGateway:Redis:Configuration: names no host:port")]
+    [InlineData("LinkGateway:Redis:Configuration", "127.0.0.1:6379,tunnel=bogus", "LinkGateway:Redis:Configuration: ")] // a UriFormatException
     [InlineData("LinkGateway:FoldBack:Webhook:Url", "ftp://analytics.example/foldback", "LinkGateway:FoldBack:Webhook:Url: \"ftp://analytics.example/foldback\" is not an absolute http or https URL")]
     [InlineData("LinkGateway:FoldBack:Webhook:Url", "/foldback", "LinkGateway:FoldBack:Webhook:Url: \"/foldback\" is not an absolute http or https URL")]
     [InlineData("LinkGateway:FoldBack:Webhook:Url", "https://user:secret@analytics.example/foldback", "LinkGateway:FoldBack:Webhook:Url: must not carry a user name or password")]
