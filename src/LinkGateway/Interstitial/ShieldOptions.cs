@@ -39,7 +39,7 @@ public sealed class ShieldOptions
     /// <summary>The key ring folder in force: <see cref="KeyRingPath"/>, or the default for this store.</summary>
     public string KeyRingFolder(LinkGateway.Memory.RedisOptions store) => !string.IsNullOrWhiteSpace(KeyRingPath)
         ? System.IO.Path.GetFullPath(KeyRingPath)
-        : DefaultFolder(store, string.IsNullOrWhiteSpace(store.Configuration) ? "in-process" : Digest(Deployment(store.Configuration)));
+        : DefaultFolder(store, string.IsNullOrWhiteSpace(store.Configuration) ? "in-process" : Digest(Deployment(store)));
 
     /// <summary>
     /// The default folder as it was named until 2026-11-29, from a hash of the whole configuration string, password and all
@@ -61,19 +61,11 @@ public sealed class ShieldOptions
     // What names the deployment in the configuration string, without its secret: the servers, and what tells deployments on
     // the same servers apart (a Sentinel service, a database, a user, TLS). Two deployments sharing a folder would share a
     // key ring (the mirror writes local keys to Redis), and accept each other's passes.
-    private static string Deployment(string configuration)
-    {
-        try
-        {
-            var options = StackExchange.Redis.ConfigurationOptions.Parse(configuration);
-            return string.Join(',', options.EndPoints.Select(LinkGateway.Memory.RedisPing.Format))
-                   + $"|{options.ServiceName}|{options.DefaultDatabase}|{options.User}|{options.Ssl}";
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            return string.Empty; // no gateway starts with it: LinkGateway:Redis:Configuration's check names the mistake
-        }
-    }
+    // A string that cannot be read names no deployment (empty): no gateway starts with it, LinkGateway:Redis:Configuration's
+    // check names the mistake.
+    private static string Deployment(LinkGateway.Memory.RedisOptions store) => store.Parse().Parsed is { } options
+        ? string.Join(',', options.EndPoints.Select(LinkGateway.Memory.RedisPing.Format)) + $"|{options.ServiceName}|{options.DefaultDatabase}|{options.User}|{options.Ssl}"
+        : string.Empty;
 
     private static string Digest(string text) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..12];

@@ -62,17 +62,32 @@ public sealed class RedisOptions
         }
 
         const string Example = "(expected e.g. \"redis:6379\" or \"host1:6379,host2:6379,password=...\")";
+        var (parsed, problem) = Parse();
+        if (problem is not null)
+        {
+            errors.Add($"LinkGateway:Redis:Configuration: {problem} {Example}");
+        }
+        else if (parsed is { EndPoints.Count: 0 })
+        {
+            errors.Add($"LinkGateway:Redis:Configuration: names no host:port {Example}");
+        }
+    }
+
+    /// <summary>The configuration string as StackExchange.Redis reads it, or why it cannot (both null: the in-process store).</summary>
+    public (StackExchange.Redis.ConfigurationOptions? Parsed, string? Problem) Parse()
+    {
+        if (string.IsNullOrWhiteSpace(Configuration))
+        {
+            return (null, null);
+        }
+
         try
         {
-            var parsed = StackExchange.Redis.ConfigurationOptions.Parse(Configuration);
-            if (parsed.EndPoints.Count == 0)
-            {
-                errors.Add($"LinkGateway:Redis:Configuration: names no host:port {Example}");
-            }
+            return (StackExchange.Redis.ConfigurationOptions.Parse(Configuration), null);
         }
         catch (Exception e) when (e is ArgumentException or FormatException) // "tunnel=bogus": UriFormatException
         {
-            errors.Add($"LinkGateway:Redis:Configuration: {e.Message} {Example}");
+            return (null, e.Message);
         }
     }
 }
