@@ -215,3 +215,14 @@ public class SigningBenchmarks
     [Benchmark]
     public string Sign() => _signature.Sign(94, "bot", "ua.library,hdr.no-accept-language,hdr.accept-any", null, "GET", "/c/m-1001/r-42/l-1?t=1795395119", 1795395135);
 }
+
+/// <summary>A request's id: the runtime's version-7 <see cref="Guid"/> (a /dev/urandom read each) against <see cref="Guard.RequestId"/>.</summary>
+[MemoryDiagnoser]
+public class RequestIdBenchmarks
+{
+    [Benchmark(Baseline = true)]
+    public string GuidVersion7() => Guid.CreateVersion7().ToString("N");
+
+    [Benchmark]
+    public string RequestId() => Guard.RequestId.New(DateTimeOffset.UtcNow);
+}

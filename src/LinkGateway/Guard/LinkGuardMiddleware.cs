@@ -50,8 +50,9 @@ internal sealed class LinkGuardMiddleware
             return;
         }
 
-        var requestId = Guid.CreateVersion7().ToString("N");
-        var fingerprint = FingerprintReader.Read(context, policy.Kind, snapshot.Identities.For(policy), _time.GetUtcNow());
+        var receivedAt = _time.GetUtcNow();
+        var requestId = RequestId.New(receivedAt);
+        var fingerprint = FingerprintReader.Read(context, policy.Kind, snapshot.Identities.For(policy), receivedAt);
         var input = await _interstitial.ReadAsync(context, policy, fingerprint).ConfigureAwait(false);
         switch (input.Refusal)
         {
