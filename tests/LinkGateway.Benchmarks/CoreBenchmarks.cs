@@ -216,7 +216,7 @@ public class SigningBenchmarks
     public string Sign() => _signature.Sign(94, "bot", "ua.library,hdr.no-accept-language,hdr.accept-any", null, "GET", "/c/m-1001/r-42/l-1?t=1795395119", 1795395135);
 }
 
-/// <summary>A request's id: the runtime's version-7 <see cref="Guid"/> (a /dev/urandom read each) against <see cref="Guard.RequestId"/>.</summary>
+/// <summary>A request's id: the runtime's version-7 <see cref="Guid"/> (a /dev/urandom read each) against <see cref="Guard.RequestIds"/>.</summary>
 [MemoryDiagnoser]
 public class RequestIdBenchmarks
 {
@@ -224,5 +224,5 @@ public class RequestIdBenchmarks
     public string GuidVersion7() => Guid.CreateVersion7().ToString("N");
 
     [Benchmark]
-    public string RequestId() => Guard.RequestId.New(DateTimeOffset.UtcNow);
+    public string RequestId() => Guard.RequestIds.New(DateTimeOffset.UtcNow);
 }

@@ -51,7 +51,7 @@ internal sealed class LinkGuardMiddleware
         }
 
         var receivedAt = _time.GetUtcNow();
-        var requestId = RequestId.New(receivedAt);
+        var requestId = RequestIds.New(receivedAt);
         var fingerprint = FingerprintReader.Read(context, policy.Kind, snapshot.Identities.For(policy), receivedAt);
         var input = await _interstitial.ReadAsync(context, policy, fingerprint).ConfigureAwait(false);
         switch (input.Refusal)

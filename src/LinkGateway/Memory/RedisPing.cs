@@ -39,6 +39,9 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     private Socket? _socket;
     private Stream? _stream;
 
+    // A new TLS connection on which the gateway presented no client certificate, until its first exchange succeeds.
+    private bool _newWithoutCertificate;
+
     public EndPoint EndPoint => endpoint;
 
     /// <summary>The question's round trip (the exchange alone, not a connection made for it), or why it did not come back in time.</summary>
@@ -62,6 +65,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
                 _stream = stream = Connect(connecting);
                 var first = Stopwatch.GetTimestamp();
                 Ask(stream, connecting, patience is null ? null : More, stopping);
+                _newWithoutCertificate = false;
                 if (Stopwatch.GetElapsedTime(first) is var late && late > timeout)
                 {
                     // Late, so no cold path: Redis's own time. A second question would have to wait for a busy Redis again,
@@ -85,8 +89,17 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         // process: a host name too long for DNS threw ArgumentOutOfRangeException). A failed handshake says why inside.
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // With TLS 1.3 a server that requires a client certificate checks it after the handshake has succeeded for the
+            // client, and then closes the connection: the client sees only a reset or an end on its first write or read.
+            var why = e switch
+            {
+                System.Security.Authentication.AuthenticationException { InnerException.Message: { } inner } => $" ({inner})",
+                IOException when _newWithoutCertificate => " (right after a TLS handshake in which the gateway presented no client certificate: " +
+                    "does Redis ask for one? StackExchange.Redis presents the one that SERedis_ClientCertPfxPath names)",
+                _ => string.Empty,
+            };
             Close();
-            return (null, $"{Format(endpoint)}: {e.Message}{(e is System.Security.Authentication.AuthenticationException { InnerException.Message: { } why } ? $" ({why})" : string.Empty)}");
+            return (null, $"{Format(endpoint)}: {e.Message}{why}");
         }
 
         TimeSpan More()
@@ -204,6 +217,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
                 // no revocation list, and an online check here failed it (RedisTlsTests, 2026-11-29).
             });
             stream = tls;
+            _newWithoutCertificate = tls.LocalCertificate is null;
         }
 
         if (!string.IsNullOrEmpty(options.Password))
@@ -372,6 +386,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
     private void Close()
     {
+        _newWithoutCertificate = false;
         _stream?.Dispose();
         _stream = null;
         _socket?.Dispose();

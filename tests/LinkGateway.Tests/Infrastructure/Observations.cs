@@ -23,7 +23,7 @@ public static class Observations
     public static MemoryObservation Click(DateTimeOffset now, IPAddress address, string? message = null, string? recipient = null, string? link = null,
         AddressTag? newTag = null, bool honeypot = false, string? client = null, DateTimeOffset? sentAt = null, bool personRelay = false,
         BehaviourOptions? behaviour = null) =>
-        new(now, RequestId.New(now), honeypot ? LinkKind.Honeypot : LinkKind.Click, address, NetworkPrefix.Of(address),
+        new(now, RequestIds.New(now), honeypot ? LinkKind.Honeypot : LinkKind.Click, address, NetworkPrefix.Of(address),
             new LinkIdentity(message, recipient, link, sentAt), client ?? $"shape-{address}", newTag, newTag, honeypot, TagTtl,
             behaviour ?? BehaviourOptions.Default, personRelay);
 }

@@ -18,7 +18,11 @@ public sealed class RedisTlsTests : IAsyncLifetime
     private readonly int _tlsPort = RedisServer.FreeLoopbackPort();
     private RedisServer? _redis;
 
+    private const string ClientCertificatePassword = "test-only";
+
     private string AuthorityFile => Path.Combine(_folder.FullName, "ca.pem");
+
+    private string ClientCertificateFile => Path.Combine(_folder.FullName, "client.pfx");
 
     public async Task InitializeAsync()
     {
@@ -110,25 +114,92 @@ public sealed class RedisTlsTests : IAsyncLifetime
         Assert.NotEmpty(seen);
     }
 
-    private async Task<(RunningGateway Gateway, HttpClient Client)> StartGatewayAsync(RecordingOrigin origin, string prefix, bool trustAuthority)
+    // A Redis that asks every client for a certificate (tls-auth-clients yes), as some private deployments do. The gateway
+    // has no setting of its own for it: StackExchange.Redis reads a client certificate (SERedis_ClientCertPfxPath, with
+    // SERedis_ClientCertPassword) and an authority to trust (SERedis_IssuerCertPath) from the environment, and the probe's
+    // own connection must present and trust the same, or the probe would call a store the gateway uses "away".
+    [Fact]
+    public async Task ARedisThatAsksForAClientCertificate_GetsTheOneTheEnvironmentNames_OnTheConnectionAndTheProbe()
+    {
+        var tlsPort = RedisServer.FreeLoopbackPort();
+        await using var redis = await StartRedisAskingForClientCertificatesAsync(tlsPort);
+        await using var origin = new RecordingOrigin();
+        var prefix = $"lg:mtls-{Guid.NewGuid():N}:";
+        var (gateway, client) = await StartGatewayAsync(origin, prefix, tlsPort, new()
+        {
+            ["SERedis_ClientCertPfxPath"] = ClientCertificateFile,
+            ["SERedis_ClientCertPassword"] = ClientCertificatePassword,
+            ["SERedis_IssuerCertPath"] = AuthorityFile, // trusted through StackExchange.Redis alone: no SSL_CERT_FILE
+        });
+        await using var _ = gateway;
+        using var __ = client;
+
+        var ready = await ReadyzAnswer.WaitAsync(client, r => r.Code == HttpStatusCode.OK && r.Status == "healthy", "healthy");
+        using var response = await client.SendAsync(Clients.Browser("/c/m-mtls/r-1/l-1", Clients.NextAddress()));
+
+        Assert.Equal("healthy", ready.Store.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(origin.Single("/c/m-mtls/r-1/l-1").Value("X-Bot-Degraded"));
+        await using var plain = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        Assert.NotEmpty(plain.GetServer(plain.GetEndPoints()[0]).Keys(pattern: prefix + "*"));
+    }
+
+    [Fact]
+    public async Task ARedisThatAsksForAClientCertificate_WhenTheGatewayHasNone_IsDegraded_AndClicksStillPass()
+    {
+        var tlsPort = RedisServer.FreeLoopbackPort();
+        await using var redis = await StartRedisAskingForClientCertificatesAsync(tlsPort);
+        await using var origin = new RecordingOrigin();
+        var (gateway, client) = await StartGatewayAsync(origin, $"lg:mtls-{Guid.NewGuid():N}:", tlsPort, new() { ["SSL_CERT_FILE"] = AuthorityFile });
+        await using var _ = gateway;
+        using var __ = client;
+
+        var ready = await ReadyzAnswer.WaitAsync(client, r => r.Code == HttpStatusCode.OK && r.StoreDescription?.Contains("the probe: ", StringComparison.Ordinal) == true,
+            "the probe's failure, once warm");
+        using var response = await client.SendAsync(Clients.Browser("/c/m-mtls/r-2/l-1", Clients.NextAddress()));
+
+        Assert.Equal((HttpStatusCode.OK, "degraded"), (ready.Code, ready.Status));
+        Assert.Contains($"the probe: 127.0.0.1:{tlsPort}: ", ready.StoreDescription, StringComparison.Ordinal);
+        // A reset after the handshake says nothing by itself: the probe says what it likely means.
+        Assert.Contains("presented no client certificate", ready.StoreDescription, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("store-unavailable", origin.Single("/c/m-mtls/r-2/l-1").Value("X-Bot-Degraded"));
+    }
+
+    private Task<RedisServer> StartRedisAskingForClientCertificatesAsync(int tlsPort) =>
+        RedisServer.StartAsync(local: true, extraArgs:
+        [
+            "--tls-port", tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", Path.Combine(_folder.FullName, "server.pem"), "--tls-key-file", Path.Combine(_folder.FullName, "server.key"),
+            "--tls-ca-cert-file", AuthorityFile, "--tls-auth-clients", "yes",
+        ]);
+
+    private Task<(RunningGateway Gateway, HttpClient Client)> StartGatewayAsync(RecordingOrigin origin, string prefix, bool trustAuthority) =>
+        StartGatewayAsync(origin, prefix, _tlsPort, trustAuthority ? new() { ["SSL_CERT_FILE"] = AuthorityFile } : []);
+
+    private async Task<(RunningGateway Gateway, HttpClient Client)> StartGatewayAsync(RecordingOrigin origin, string prefix, int tlsPort,
+        Dictionary<string, string> environment)
     {
         var port = RedisServer.FreeLoopbackPort();
         var start = GatewayProcess.StartInfo("--config", RepoFiles.ConfigFile, "--urls", $"http://127.0.0.1:{port}",
-            $"--LinkGateway:Redis:Configuration=127.0.0.1:{_tlsPort},ssl=true,sslHost=localhost,connectTimeout=1000",
+            $"--LinkGateway:Redis:Configuration=127.0.0.1:{tlsPort},ssl=true,sslHost=localhost,connectTimeout=1000",
             $"--LinkGateway:Redis:KeyPrefix={prefix}", "--LinkGateway:Redis:WaitAtStart=00:00:02",
             $"--ReverseProxy:Clusters:origin:Destinations:primary:Address={origin.Address}",
             $"--LinkGateway:Signing:Key={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
             $"--LinkGateway:Shield:KeyRingPath={Path.Combine(_folder.FullName, $"keys-{port}")}");
-        if (trustAuthority)
+        foreach (var (name, value) in environment)
         {
-            start.Environment["SSL_CERT_FILE"] = AuthorityFile;
+            start.Environment[name] = value;
         }
 
         var gateway = await GatewayProcess.StartAsync([new Uri($"http://127.0.0.1:{port}/healthz")], start);
         return (gateway, new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
     }
 
-    /// <summary>A certificate authority, and a certificate it signed for localhost and 127.0.0.1, as PEM files.</summary>
+    /// <summary>
+    /// A certificate authority, a certificate it signed for localhost and 127.0.0.1 (PEM files), and one it signed for a
+    /// client (a PFX with its key).
+    /// </summary>
     private void WriteCertificates()
     {
         using var authorityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -145,6 +216,13 @@ public sealed class RedisTlsTests : IAsyncLifetime
         serverRequest.CertificateExtensions.Add(names.Build());
         serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false)); // server authentication
         using var server = serverRequest.Create(authority, DateTimeOffset.UtcNow.AddMinutes(-30), DateTimeOffset.UtcNow.AddHours(12), RandomNumberGenerator.GetBytes(16));
+
+        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var clientRequest = new CertificateRequest("CN=LinkGateway test client", clientKey, HashAlgorithmName.SHA256);
+        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false)); // client authentication
+        using var clientCertificate = clientRequest.Create(authority, DateTimeOffset.UtcNow.AddMinutes(-30), DateTimeOffset.UtcNow.AddHours(12), RandomNumberGenerator.GetBytes(16));
+        using var clientWithKey = clientCertificate.CopyWithPrivateKey(clientKey);
+        File.WriteAllBytes(ClientCertificateFile, clientWithKey.Export(X509ContentType.Pfx, ClientCertificatePassword));
 
         File.WriteAllText(AuthorityFile, authority.ExportCertificatePem());
         File.WriteAllText(Path.Combine(_folder.FullName, "server.pem"), server.ExportCertificatePem());

@@ -2,14 +2,14 @@ using System.Collections.Concurrent;
 
 namespace LinkGateway.Guard;
 
-public class RequestIdTests
+public class RequestIdsTests
 {
     private static readonly DateTimeOffset _at = new(2026, 11, 29, 23, 30, 0, 123, TimeSpan.Zero);
 
     [Fact]
     public void AnId_IsAVersion7UuidOfItsTime_In32LowerCaseHexDigits()
     {
-        var id = RequestId.New(_at);
+        var id = RequestIds.New(_at);
 
         Assert.Matches("^[0-9a-f]{32}$", id);
         var uuid = Guid.ParseExact(id, "N");
@@ -21,7 +21,7 @@ public class RequestIdTests
     [Fact]
     public void Ids_SortByTime()
     {
-        var ids = Enumerable.Range(0, 1000).Select(i => (At: _at.AddMilliseconds(i * 7919 % 1000), Id: RequestId.New(_at.AddMilliseconds(i * 7919 % 1000)))).ToList();
+        var ids = Enumerable.Range(0, 1000).Select(i => (At: _at.AddMilliseconds(i * 7919 % 1000), Id: RequestIds.New(_at.AddMilliseconds(i * 7919 % 1000)))).ToList();
 
         Assert.Equal(ids.OrderBy(e => e.At).Select(e => e.At), ids.OrderBy(e => e.Id, StringComparer.Ordinal).Select(e => e.At));
     }
@@ -33,13 +33,13 @@ public class RequestIdTests
         var ids = new ConcurrentBag<string>();
         Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
         {
-            for (var i = 0; i < RequestId.IdsPerFill * 40; i++)
+            for (var i = 0; i < RequestIds.IdsPerFill * 40; i++)
             {
-                ids.Add(RequestId.New(_at));
+                ids.Add(RequestIds.New(_at));
             }
         });
 
-        Assert.Equal(8 * RequestId.IdsPerFill * 40, ids.Distinct().Count());
+        Assert.Equal(8 * RequestIds.IdsPerFill * 40, ids.Distinct().Count());
         // Each of the 74 random bits takes both values: none is fixed by mistake.
         var bits = ids.Select(id => Convert.FromHexString(id)).Aggregate((Or: new byte[16], And: Enumerable.Repeat((byte)0xFF, 16).ToArray()),
             (acc, b) => (acc.Or.Zip(b, (x, y) => (byte)(x | y)).ToArray(), acc.And.Zip(b, (x, y) => (byte)(x & y)).ToArray()));
