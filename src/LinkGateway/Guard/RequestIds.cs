@@ -11,7 +11,7 @@ namespace LinkGateway.Guard;
 /// Not <see cref="Guid.CreateVersion7()"/>: on Linux each new <see cref="Guid"/> reads /dev/urandom, a system call per
 /// request that a profile under load put at 1.9 % of the gateway's CPU (2026-11-29). The random bits come from the
 /// runtime's cryptographic generator, for <see cref="IdsPerFill"/> ids at a time per thread: one call to it (OpenSSL's) cost
-/// 3.7 µs for one id's 10 bytes; so, an id costs 0.09 µs in all against the Guid's 1.6 (`RequestIdBenchmarks`).
+/// 3.7 µs for one id's 10 bytes; so, an id costs 0.09 µs in all against the Guid's 1.6 (<c>RequestIdBenchmarks</c>).
 /// </para>
 /// </summary>
 public static class RequestIds
