@@ -39,7 +39,8 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     private Socket? _socket;
     private Stream? _stream;
 
-    // A new TLS connection on which the gateway presented no client certificate, until its first exchange succeeds.
+    // A new TLS connection on which the gateway presented no client certificate and had none to present (no SERedis_*
+    // variable or callback names one), until its first exchange succeeds.
     private bool _newWithoutCertificate;
 
     public EndPoint EndPoint => endpoint;
@@ -90,12 +91,14 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // With TLS 1.3 a server that requires a client certificate checks it after the handshake has succeeded for the
-            // client, and then closes the connection: the client sees only a reset or an end on its first write or read.
+            // client, and then closes the connection: the client sees only a reset or an end on its first write or read. So
+            // does a TLS proxy whose Redis is away, which the client cannot tell apart: the hint names both, and only when
+            // the gateway had no certificate to give.
             var why = e switch
             {
                 System.Security.Authentication.AuthenticationException { InnerException.Message: { } inner } => $" ({inner})",
-                IOException when _newWithoutCertificate => " (right after a TLS handshake in which the gateway presented no client certificate: " +
-                    "does Redis ask for one? StackExchange.Redis presents the one that SERedis_ClientCertPfxPath names)",
+                IOException when _newWithoutCertificate => " (right after the TLS handshake: a Redis that asks for a client certificate does that " +
+                    "when given none, and StackExchange.Redis gives the one SERedis_ClientCertPfxPath names; so does a TLS proxy whose Redis is away)",
                 _ => string.Empty,
             };
             Close();
@@ -217,7 +220,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
                 // no revocation list, and an online check here failed it (RedisTlsTests, 2026-11-29).
             });
             stream = tls;
-            _newWithoutCertificate = tls.LocalCertificate is null;
+            _newWithoutCertificate = tls.LocalCertificate is null && _tls.CertificateSelectionCallback is null;
         }
 
         if (!string.IsNullOrEmpty(options.Password))

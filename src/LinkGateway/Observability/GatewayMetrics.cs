@@ -42,7 +42,7 @@ public sealed class GatewayMetrics : IMetricsAtZero
     private readonly Histogram<double> _originDuration;
     private readonly Counter<long> _originResponses;
 
-    public GatewayMetrics(IMeterFactory meters, TimeProvider time, StoreCircuit circuit)
+    public GatewayMetrics(IMeterFactory meters, TimeProvider time, StoreCircuit circuit, LogQueue log)
     {
         var meter = meters.Create(MeterName);
         _requests = meter.CreateCounter<long>("linkgateway.requests", "{request}", "Requests judged, by route kind, verdict and action taken");
@@ -65,6 +65,9 @@ public sealed class GatewayMetrics : IMetricsAtZero
         meter.CreateObservableGauge("linkgateway.build.info", () => new Measurement<int>(1, build), description: "Always 1; the labels say which build runs");
         meter.CreateObservableGauge("linkgateway.store.circuit", () => circuit.IsOpen ? 1 : 0, description: "1 while the store's circuit is open (verdicts stateless), 0 while closed");
         meter.CreateObservableGauge("linkgateway.store.degraded_share", () => Board.DegradedShare(), description: "Share of this node's verdicts in the last 5 minutes that were stateless (0..1)");
+        meter.CreateObservableCounter("linkgateway.log.dropped", () => log.Dropped, "{event}",
+            "Log lines dropped because the log's sinks (the console) fell behind by LogQueue.Capacity lines");
+        meter.CreateObservableGauge("linkgateway.log.waiting", () => log.Waiting, "{event}", "Log lines waiting to be written to the log's sinks");
     }
 
     /// <summary>The version and commit the running assembly was built from (<see cref="BuildVersion"/>).</summary>

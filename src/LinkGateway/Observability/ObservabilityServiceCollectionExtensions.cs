@@ -1,4 +1,5 @@
 using LinkGateway.Observability;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -8,6 +9,7 @@ public static class ObservabilityServiceCollectionExtensions
     public static IServiceCollection AddGatewayMetrics(this IServiceCollection services)
     {
         services.AddMetrics();
+        services.TryAddSingleton<LogQueue>(); // the host's logger may have asked for it first (GatewayApp)
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<IMetricsAtZero>(sp => sp.GetRequiredService<GatewayMetrics>());
         return services;

@@ -234,7 +234,7 @@ public sealed partial class DocsTests
         };
         listener.Start();
 
-        _ = new GatewayMetrics(factory, TimeProvider.System, Memory.StoreCircuit.AlwaysClosed(TimeProvider.System));
+        _ = new GatewayMetrics(factory, TimeProvider.System, Memory.StoreCircuit.AlwaysClosed(TimeProvider.System), new LogQueue());
         _ = new FoldBackHooks.FoldBackWebhookMetrics(factory);
 
         Assert.NotEmpty(instruments);

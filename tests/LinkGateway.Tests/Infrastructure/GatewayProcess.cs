@@ -45,7 +45,9 @@ public static class GatewayProcess
         StartAsync(listening, network is null ? StartInfo(args) : network.Wrap(StartInfo(args)), network);
 
     /// <summary>The same for a start prepared by the caller (another user, another environment), from <see cref="StartInfo"/>.</summary>
-    public static async Task<RunningGateway> StartAsync(IReadOnlyList<Uri> listening, ProcessStartInfo start, PrivateNetwork? network = null)
+    /// <param name="readOutput">False leaves the gateway's stdout unread once the pipe is full, as a stalled log shipper does.</param>
+    public static async Task<RunningGateway> StartAsync(IReadOnlyList<Uri> listening, ProcessStartInfo start, PrivateNetwork? network = null,
+        bool readOutput = true)
     {
         var process = Process.Start(start)!;
         // Both pipes are drained as the child writes, so a chatty gateway never blocks on a full pipe.
@@ -53,7 +55,11 @@ public static class GatewayProcess
         var running = new RunningGateway(process);
         process.OutputDataReceived += (_, line) => running.Append(line.Data);
         process.ErrorDataReceived += (_, line) => { lock (errors) { errors.AppendLine(line.Data); } };
-        process.BeginOutputReadLine();
+        if (readOutput)
+        {
+            process.BeginOutputReadLine();
+        }
+
         process.BeginErrorReadLine();
         using var client = network?.Client(listening[0], PrivateNetwork.GatewayAddress) ?? new HttpClient();
         client.Timeout = TimeSpan.FromSeconds(2);

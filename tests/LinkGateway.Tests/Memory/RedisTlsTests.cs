@@ -161,9 +161,49 @@ public sealed class RedisTlsTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, "degraded"), (ready.Code, ready.Status));
         Assert.Contains($"the probe: 127.0.0.1:{tlsPort}: ", ready.StoreDescription, StringComparison.Ordinal);
         // A reset after the handshake says nothing by itself: the probe says what it likely means.
-        Assert.Contains("presented no client certificate", ready.StoreDescription, StringComparison.Ordinal);
+        Assert.Contains("a Redis that asks for a client certificate", ready.StoreDescription, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("store-unavailable", origin.Single("/c/m-mtls/r-2/l-1").Value("X-Bot-Degraded"));
+    }
+
+    // A TLS proxy whose Redis is away ends the connection right after the handshake too, asking for no certificate: the
+    // probe cannot tell the two apart and says so; a gateway that has a client certificate to give is not told to get one.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AConnectionEndedRightAfterTheHandshake_MentionsClientCertificates_OnlyWhenTheGatewayHasNone(bool hasClientCertificate)
+    {
+        using var certificate = X509Certificate2.CreateFromPemFile(Path.Combine(_folder.FullName, "server.pem"), Path.Combine(_folder.FullName, "server.key"));
+        using var clientCertificate = X509CertificateLoader.LoadPkcs12FromFile(ClientCertificateFile, ClientCertificatePassword);
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var proxy = Task.Run(async () =>
+            {
+                using var connection = await listener.AcceptTcpClientAsync();
+                await using var tls = new System.Net.Security.SslStream(connection.GetStream());
+                await tls.AuthenticateAsServerAsync(certificate, clientCertificateRequired: false, System.Security.Authentication.SslProtocols.None, checkCertificateRevocation: false);
+            }); // and closes: nothing behind it
+            var options = ConfigurationOptions.Parse("localhost,ssl=true");
+            options.CertificateValidation += (_, _, _, _) => true;
+            if (hasClientCertificate)
+            {
+                options.CertificateSelection += (_, _, _, _, _) => clientCertificate;
+            }
+
+            using var ping = new RedisPing((IPEndPoint)listener.LocalEndpoint, options);
+
+            var (roundTrip, problem) = ping.Ping(TimeSpan.FromSeconds(5));
+            await proxy;
+
+            Assert.Null(roundTrip);
+            Assert.Equal(!hasClientCertificate, problem!.Contains("client certificate", StringComparison.Ordinal));
+        }
+        finally
+        {
+            listener.Stop();
+        }
     }
 
     private Task<RedisServer> StartRedisAskingForClientCertificatesAsync(int tlsPort) =>

@@ -86,7 +86,7 @@ public sealed class UntrustedForwardersTests
     private UntrustedForwarders Create()
     {
         var metrics = new GatewayMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), _time,
-            Memory.StoreCircuit.AlwaysClosed(_time));
+            Memory.StoreCircuit.AlwaysClosed(_time), new LogQueue());
         return new UntrustedForwarders(metrics, _time, _log);
     }
 

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using LinkGateway.Infrastructure;
+
+namespace LinkGateway.Observability;
+
+/// <summary>
+/// The request log is written to stdout, which in production is a pipe to a log shipper (a container runtime, journald, a
+/// sidecar). When the shipper stops reading, the pipe fills: the gateway must go on answering clicks, and say in its
+/// metrics what it could not log. The real entry point as a child process whose stdout this test never reads.
+/// </summary>
+public sealed class LogQueueTests
+{
+    [Fact]
+    public async Task WhenNobodyReadsTheGatewaysStdout_ClicksAreStillAnswered_AndTheLinesItCouldNotWriteAreCounted()
+    {
+        await using var origin = new RecordingOrigin();
+        var port = RedisServer.FreeLoopbackPort();
+        var adminPort = RedisServer.FreeLoopbackPort();
+        var folder = Directory.CreateTempSubdirectory("lg-log-queue-");
+        try
+        {
+            var start = GatewayProcess.StartInfo("--config", RepoFiles.ConfigFile, "--urls", $"http://127.0.0.1:{port}",
+                "--LinkGateway:Redis:Configuration=", $"--ReverseProxy:Clusters:origin:Destinations:primary:Address={origin.Address}",
+                $"--LinkGateway:Signing:Key={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
+                $"--LinkGateway:Admin:Urls=http://127.0.0.1:{adminPort}", $"--LinkGateway:Admin:Token={AdminEndpoint.Token}",
+                $"--LinkGateway:Shield:KeyRingPath={folder.FullName}");
+            await using var gateway = await GatewayProcess.StartAsync([new Uri($"http://127.0.0.1:{port}/healthz")], start, readOutput: false);
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+
+            // A line per request, about a kilobyte each: the pipe (64 KB) is full after a few dozen, the queue after
+            // LogQueue.Capacity more; this sends past both. Before the queue, requests stopped being answered at the first.
+            var sent = LogQueue.Capacity + 1_500;
+            var answered = 0;
+            await Parallel.ForAsync(0, sent, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            {
+                using var response = await client.SendAsync(Clients.Browser($"/c/m-log/r-{i}/l-1", Clients.NextAddress()));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    Interlocked.Increment(ref answered);
+                }
+            });
+
+            using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
+            admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminEndpoint.Token);
+            var metrics = await admin.GetStringAsync("/metrics");
+
+            Assert.Equal(sent, answered);
+            Assert.Equal(sent, origin.Requests.Count(r => r.RequestLine.Contains("/c/m-log/", StringComparison.Ordinal)));
+            Assert.Equal(LogQueue.Capacity, Sample(metrics, "linkgateway_log_waiting"));
+            Assert.InRange(Sample(metrics, "linkgateway_log_dropped_total"), 1, sent);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static long Sample(string metrics, string name) =>
+        long.Parse(Regex.Match(metrics, $@"^{name}\{{[^}}]*\}} (\d+)$", RegexOptions.Multiline).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+}
