@@ -50,24 +50,34 @@ public static class GatewayApp
         // gateway silent: its start-up summary, warnings and request log go to the console then, as with the shipped file.
         var namesASink = builder.Configuration.GetSection("Serilog:WriteTo").GetChildren().Any();
         // The sinks (the configuration's Serilog:WriteTo, else the console) are written through LogQueue, never in the request:
-        // a log that cannot be written (stdout a pipe nobody drains) must not stop clicks. The levels, enrichers and filters
-        // stay with the logger that makes the events, so what no sink would write is never made; sinks registered as
-        // services (the tests' capture) stay direct.
-        var withoutSinks = new ConfigurationBuilder().AddInMemoryCollection(builder.Configuration.AsEnumerable()
-            .Where(e => !e.Key.Equals("Serilog:WriteTo", StringComparison.OrdinalIgnoreCase) && !e.Key.StartsWith("Serilog:WriteTo:", StringComparison.OrdinalIgnoreCase)))
-            .Build();
+        // a log that cannot be written (stdout a pipe nobody drains) must not stop clicks. Everything else of the Serilog
+        // section — levels and their overrides, enrichers, filters — stays with the logger that makes the events, so what no
+        // sink would write is never made, and each runs once: the queue's logger reads only the sinks (a sub-logger applies
+        // its own minimum level but no overrides: it must pass all it is given). Sinks registered as services (the tests'
+        // capture) and Serilog:AuditTo (synchronous by Serilog's design: an audit sink's failure fails the call) stay direct.
+        var (sinks, others) = SplitSinks(builder.Configuration);
         var logQueue = new LogQueue();
         builder.Services.AddSingleton(logQueue);
         builder.Services.AddSerilog((services, logger) => logger
-            .WriteTo.Async(sinks => sinks.Logger(written => _ = namesASink ? written.ReadFrom.Configuration(builder.Configuration) : written.WriteTo.Console()),
-                LogQueue.Capacity, blockWhenFull: false, logQueue)
+            .WriteTo.Async(queue => queue.Logger(written =>
+            {
+                written.MinimumLevel.Verbose();
+                if (namesASink)
+                {
+                    written.ReadFrom.Configuration(sinks);
+                }
+                else
+                {
+                    written.WriteTo.Console();
+                }
+            }), LogQueue.Capacity, blockWhenFull: false, logQueue)
             // ASP.NET Core starts an Activity for every request while its hosting diagnostics logger is enabled at any level,
             // and HttpClient then a second one and a traceparent of its own for the origin. The gateway exports no traces:
             // that was 2 % of its CPU and about 0.8 KB per click (2026-11-29). A client's trace context still reaches the
             // origin as sent. An operator who wants the hosting's request lines (and the Activity) back overrides this
             // category in the Serilog section.
             .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
-            .ReadFrom.Configuration(withoutSinks)
+            .ReadFrom.Configuration(others)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             // The host logs a failed start (an address it could not open, a certificate it could not read) with its stack
@@ -82,5 +92,21 @@ public static class GatewayApp
         app.Services.GetRequiredService<PhysicalFileProvider>(); // created through the factory now, so the container owns it
         app.UseLinkGateway();
         return app;
+    }
+
+    /// <summary>
+    /// The configuration's Serilog sinks (<c>Serilog:WriteTo</c>, with the <c>Using</c> assemblies and <c>LevelSwitches</c>
+    /// they may name), and everything else; keys compared as configuration compares them, ignoring case. Copies, read once:
+    /// the Serilog section is not part of the gateway's reload (docs/operations/tuning.md).
+    /// </summary>
+    private static (IConfiguration Sinks, IConfiguration Others) SplitSinks(IConfiguration configuration)
+    {
+        static bool Under(string key, string section) =>
+            key.Equals(section, StringComparison.OrdinalIgnoreCase) || key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase);
+
+        var all = configuration.AsEnumerable().ToList();
+        var sinks = all.Where(e => Under(e.Key, "Serilog:WriteTo") || Under(e.Key, "Serilog:Using") || Under(e.Key, "Serilog:LevelSwitches"));
+        var others = all.Where(e => !Under(e.Key, "Serilog:WriteTo"));
+        return (new ConfigurationBuilder().AddInMemoryCollection(sinks).Build(), new ConfigurationBuilder().AddInMemoryCollection(others).Build());
     }
 }

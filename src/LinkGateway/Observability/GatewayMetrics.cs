@@ -66,7 +66,7 @@ public sealed class GatewayMetrics : IMetricsAtZero
         meter.CreateObservableGauge("linkgateway.store.circuit", () => circuit.IsOpen ? 1 : 0, description: "1 while the store's circuit is open (verdicts stateless), 0 while closed");
         meter.CreateObservableGauge("linkgateway.store.degraded_share", () => Board.DegradedShare(), description: "Share of this node's verdicts in the last 5 minutes that were stateless (0..1)");
         meter.CreateObservableCounter("linkgateway.log.dropped", () => log.Dropped, "{event}",
-            "Log lines dropped because the log's sinks (the console) fell behind by LogQueue.Capacity lines");
+            "Log lines dropped because the log's sinks fell behind by LogQueue.Capacity lines");
         meter.CreateObservableGauge("linkgateway.log.waiting", () => log.Waiting, "{event}", "Log lines waiting to be written to the log's sinks");
     }
 

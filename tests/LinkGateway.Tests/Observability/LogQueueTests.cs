@@ -58,6 +58,36 @@ public sealed class LogQueueTests
         }
     }
 
+    // A quiet log that keeps the request log (Default Warning, the request log's category at Information): the levels and
+    // their overrides decide what reaches the queue's sinks, as they did when the sinks were written in the request.
+    [Fact]
+    public async Task AQuietLogThatKeepsTheRequestLog_WritesEachRequestsLine_AndNothingBelowItsLevel()
+    {
+        await using var origin = new RecordingOrigin();
+        var port = RedisServer.FreeLoopbackPort();
+        var folder = Directory.CreateTempSubdirectory("lg-log-levels-");
+        try
+        {
+            var start = GatewayProcess.StartInfo("--config", RepoFiles.ConfigFile, "--urls", $"http://127.0.0.1:{port}",
+                "--LinkGateway:Redis:Configuration=", $"--ReverseProxy:Clusters:origin:Destinations:primary:Address={origin.Address}",
+                $"--LinkGateway:Signing:Key={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
+                $"--LinkGateway:Shield:KeyRingPath={folder.FullName}", "--Serilog:MinimumLevel:Default=Warning",
+                "--Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware=Information");
+            await using var gateway = await GatewayProcess.StartAsync([new Uri($"http://127.0.0.1:{port}/healthz")], start);
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+            using var response = await client.SendAsync(Clients.Browser("/c/m-quiet/r-1/l-1", Clients.NextAddress()));
+            await gateway.WaitForOutputAsync("GET /c/m-quiet/r-1/l-1 responded 200");
+            await gateway.WaitForOutputAsync("INF] Now listening on"); // the file's own override: Microsoft.Hosting at Information
+
+            Assert.DoesNotContain("/healthz", gateway.Output, StringComparison.Ordinal); // logged at Debug, below the override
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     private static long Sample(string metrics, string name) =>
         long.Parse(Regex.Match(metrics, $@"^{name}\{{[^}}]*\}} (\d+)$", RegexOptions.Multiline).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 }
