@@ -11,51 +11,43 @@ namespace LinkGateway.Observability;
 /// sidecar). When the shipper stops reading, the pipe fills: the gateway must go on answering clicks, and say in its
 /// metrics what it could not log. The real entry point as a child process whose stdout this test never reads.
 /// </summary>
-public sealed class LogQueueTests
+public sealed class LogQueueTests : IDisposable
 {
+    private readonly DirectoryInfo _keyRing = Directory.CreateTempSubdirectory("lg-log-queue-");
+
+    public void Dispose() => _keyRing.Delete(recursive: true);
+
     [Fact]
     public async Task WhenNobodyReadsTheGatewaysStdout_ClicksAreStillAnswered_AndTheLinesItCouldNotWriteAreCounted()
     {
         await using var origin = new RecordingOrigin();
-        var port = RedisServer.FreeLoopbackPort();
         var adminPort = RedisServer.FreeLoopbackPort();
-        var folder = Directory.CreateTempSubdirectory("lg-log-queue-");
-        try
-        {
-            var start = GatewayProcess.StartInfo("--config", RepoFiles.ConfigFile, "--urls", $"http://127.0.0.1:{port}",
-                "--LinkGateway:Redis:Configuration=", $"--ReverseProxy:Clusters:origin:Destinations:primary:Address={origin.Address}",
-                $"--LinkGateway:Signing:Key={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
-                $"--LinkGateway:Admin:Urls=http://127.0.0.1:{adminPort}", $"--LinkGateway:Admin:Token={AdminEndpoint.Token}",
-                $"--LinkGateway:Shield:KeyRingPath={folder.FullName}");
-            await using var gateway = await GatewayProcess.StartAsync([new Uri($"http://127.0.0.1:{port}/healthz")], start, readOutput: false);
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        var (gateway, client) = await StartGatewayAsync(origin, readOutput: false,
+            $"--LinkGateway:Admin:Urls=http://127.0.0.1:{adminPort}", $"--LinkGateway:Admin:Token={AdminEndpoint.Token}");
+        await using var _ = gateway;
+        using var __ = client;
 
-            // A line per request, about a kilobyte each: the pipe (64 KB) is full after a few dozen, the queue after
-            // LogQueue.Capacity more; this sends past both. Before the queue, requests stopped being answered at the first.
-            var sent = LogQueue.Capacity + 1_500;
-            var answered = 0;
-            await Parallel.ForAsync(0, sent, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        // A line per request, about a kilobyte each: the pipe (64 KB) is full after a few dozen, the queue after
+        // LogQueue.Capacity more; this sends past both. Before the queue, requests stopped being answered at the first.
+        var sent = LogQueue.Capacity + 1_500;
+        var answered = 0;
+        await Parallel.ForAsync(0, sent, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            using var response = await client.SendAsync(Clients.Browser($"/c/m-log/r-{i}/l-1", Clients.NextAddress()));
+            if (response.StatusCode == HttpStatusCode.OK)
             {
-                using var response = await client.SendAsync(Clients.Browser($"/c/m-log/r-{i}/l-1", Clients.NextAddress()));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    Interlocked.Increment(ref answered);
-                }
-            });
+                Interlocked.Increment(ref answered);
+            }
+        });
 
-            using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
-            admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminEndpoint.Token);
-            var metrics = await admin.GetStringAsync("/metrics");
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminEndpoint.Token);
+        var metrics = await admin.GetStringAsync("/metrics");
 
-            Assert.Equal(sent, answered);
-            Assert.Equal(sent, origin.Requests.Count(r => r.RequestLine.Contains("/c/m-log/", StringComparison.Ordinal)));
-            Assert.Equal(LogQueue.Capacity, Sample(metrics, "linkgateway_log_waiting"));
-            Assert.InRange(Sample(metrics, "linkgateway_log_dropped_total"), 1, sent);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Assert.Equal(sent, answered);
+        Assert.Equal(sent, origin.Requests.Count(r => r.RequestLine.Contains("/c/m-log/", StringComparison.Ordinal)));
+        Assert.Equal(LogQueue.Capacity, Sample(metrics, "linkgateway_log_waiting"));
+        Assert.InRange(Sample(metrics, "linkgateway_log_dropped_total"), 1, sent);
     }
 
     // A quiet log that keeps the request log (Default Warning, the request log's category at Information): the levels and
@@ -64,28 +56,29 @@ public sealed class LogQueueTests
     public async Task AQuietLogThatKeepsTheRequestLog_WritesEachRequestsLine_AndNothingBelowItsLevel()
     {
         await using var origin = new RecordingOrigin();
+        var (gateway, client) = await StartGatewayAsync(origin, readOutput: true,
+            "--Serilog:MinimumLevel:Default=Warning", "--Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware=Information");
+        await using var _ = gateway;
+        using var __ = client;
+
+        using var response = await client.SendAsync(Clients.Browser("/c/m-quiet/r-1/l-1", Clients.NextAddress()));
+        await gateway.WaitForOutputAsync("GET /c/m-quiet/r-1/l-1 responded 200");
+        await gateway.WaitForOutputAsync("INF] Now listening on"); // the file's own override: Microsoft.Hosting at Information
+
+        Assert.DoesNotContain("/healthz", gateway.Output, StringComparison.Ordinal); // logged at Debug, below the override
+    }
+
+    /// <summary>The gateway's real entry point with the shipped file and the in-process store, in front of <paramref name="origin"/>.</summary>
+    /// <param name="readOutput">False: its stdout is never read once the pipe is full.</param>
+    private async Task<(RunningGateway Gateway, HttpClient Client)> StartGatewayAsync(RecordingOrigin origin, bool readOutput, params string[] more)
+    {
         var port = RedisServer.FreeLoopbackPort();
-        var folder = Directory.CreateTempSubdirectory("lg-log-levels-");
-        try
-        {
-            var start = GatewayProcess.StartInfo("--config", RepoFiles.ConfigFile, "--urls", $"http://127.0.0.1:{port}",
-                "--LinkGateway:Redis:Configuration=", $"--ReverseProxy:Clusters:origin:Destinations:primary:Address={origin.Address}",
-                $"--LinkGateway:Signing:Key={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
-                $"--LinkGateway:Shield:KeyRingPath={folder.FullName}", "--Serilog:MinimumLevel:Default=Warning",
-                "--Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware=Information");
-            await using var gateway = await GatewayProcess.StartAsync([new Uri($"http://127.0.0.1:{port}/healthz")], start);
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-
-            using var response = await client.SendAsync(Clients.Browser("/c/m-quiet/r-1/l-1", Clients.NextAddress()));
-            await gateway.WaitForOutputAsync("GET /c/m-quiet/r-1/l-1 responded 200");
-            await gateway.WaitForOutputAsync("INF] Now listening on"); // the file's own override: Microsoft.Hosting at Information
-
-            Assert.DoesNotContain("/healthz", gateway.Output, StringComparison.Ordinal); // logged at Debug, below the override
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        var start = GatewayProcess.StartInfo(["--config", RepoFiles.ConfigFile, "--urls", $"http://127.0.0.1:{port}",
+            "--LinkGateway:Redis:Configuration=", $"--ReverseProxy:Clusters:origin:Destinations:primary:Address={origin.Address}",
+            $"--LinkGateway:Signing:Key={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}",
+            $"--LinkGateway:Shield:KeyRingPath={Path.Combine(_keyRing.FullName, port.ToString(System.Globalization.CultureInfo.InvariantCulture))}", .. more]);
+        var gateway = await GatewayProcess.StartAsync([new Uri($"http://127.0.0.1:{port}/healthz")], start, readOutput: readOutput);
+        return (gateway, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) });
     }
 
     private static long Sample(string metrics, string name) =>
