@@ -48,7 +48,6 @@ public static class GatewayApp
         // tests) never write into each other's logs through Serilog's static Log.Logger.
         // A configuration file that names no sink (an operator's own, written from the README's routes) must not make the
         // gateway silent: its start-up summary, warnings and request log go to the console then, as with the shipped file.
-        var namesASink = builder.Configuration.GetSection("Serilog:WriteTo").GetChildren().Any();
         // The sinks (the configuration's Serilog:WriteTo, else the console) are written through LogQueue, never in the request:
         // a log that cannot be written (stdout a pipe nobody drains) must not stop clicks. Everything else of the Serilog
         // section — levels and their overrides, enrichers, filters — stays with the logger that makes the events, so what no
@@ -56,6 +55,7 @@ public static class GatewayApp
         // its own minimum level but no overrides: it must pass all it is given). Sinks registered as services (the tests'
         // capture) and Serilog:AuditTo (synchronous by Serilog's design: an audit sink's failure fails the call) stay direct.
         var (sinks, others) = SplitSinks(builder.Configuration);
+        var namesASink = sinks.GetSection("Serilog:WriteTo").GetChildren().Any();
         var logQueue = new LogQueue();
         builder.Services.AddSingleton(logQueue);
         builder.Services.AddSerilog((services, logger) => logger

@@ -77,16 +77,8 @@ public sealed class RedisTlsTests : IAsyncLifetime
         using var __ = client;
 
         // "Reconnecting" alone would not tell an operator what to mend: the probe's own handshake says why.
-        var ready = await ReadyzAnswer.WaitAsync(client, r => r.Code == HttpStatusCode.OK && r.StoreDescription?.Contains("certificate", StringComparison.Ordinal) == true,
-            "the certificate, once warm");
-        using var response = await client.SendAsync(Clients.Browser("/c/m-tls/r-2/l-1", Clients.NextAddress()));
-
-        Assert.Equal((HttpStatusCode.OK, "degraded"), (ready.Code, ready.Status));
-        Assert.Contains($"the probe: 127.0.0.1:{_tlsPort}: ", ready.StoreDescription, StringComparison.Ordinal);
+        await AssertRefusedAsync(client, origin, _tlsPort, "/c/m-tls/r-2/l-1", "certificate");
         await gateway.WaitForOutputAsync("certificate");
-        // Never fail: the click goes through, judged without memory, and says so.
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("store-unavailable", origin.Single("/c/m-tls/r-2/l-1").Value("X-Bot-Degraded"));
     }
 
     // The probe makes the handshake the gateway's connection makes: a cluster announces its nodes by address, and the
@@ -154,16 +146,25 @@ public sealed class RedisTlsTests : IAsyncLifetime
         await using var _ = gateway;
         using var __ = client;
 
-        var ready = await ReadyzAnswer.WaitAsync(client, r => r.Code == HttpStatusCode.OK && r.StoreDescription?.Contains("the probe: ", StringComparison.Ordinal) == true,
-            "the probe's failure, once warm");
-        using var response = await client.SendAsync(Clients.Browser("/c/m-mtls/r-2/l-1", Clients.NextAddress()));
+        // A reset after the handshake says nothing by itself: the probe says what it likely means.
+        await AssertRefusedAsync(client, origin, tlsPort, "/c/m-mtls/r-2/l-1", "a Redis that asks for a client certificate");
+    }
+
+    /// <summary>
+    /// A Redis that refuses the gateway's TLS connection: <c>/readyz</c> says degraded and names the probe's problem, which
+    /// holds <paramref name="why"/>; and never fail: a person's click at <paramref name="path"/> goes through, judged without
+    /// memory, and says so.
+    /// </summary>
+    private static async Task AssertRefusedAsync(HttpClient client, RecordingOrigin origin, int tlsPort, string path, string why)
+    {
+        var ready = await ReadyzAnswer.WaitAsync(client, r => r.Code == HttpStatusCode.OK && r.StoreDescription?.Contains(why, StringComparison.Ordinal) == true,
+            $"\"{why}\", once warm");
+        using var response = await client.SendAsync(Clients.Browser(path, Clients.NextAddress()));
 
         Assert.Equal((HttpStatusCode.OK, "degraded"), (ready.Code, ready.Status));
         Assert.Contains($"the probe: 127.0.0.1:{tlsPort}: ", ready.StoreDescription, StringComparison.Ordinal);
-        // A reset after the handshake says nothing by itself: the probe says what it likely means.
-        Assert.Contains("a Redis that asks for a client certificate", ready.StoreDescription, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("store-unavailable", origin.Single("/c/m-mtls/r-2/l-1").Value("X-Bot-Degraded"));
+        Assert.Equal("store-unavailable", origin.Single(path).Value("X-Bot-Degraded"));
     }
 
     // A TLS proxy whose Redis is away ends the connection right after the handshake too, asking for no certificate: the
