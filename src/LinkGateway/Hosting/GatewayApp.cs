@@ -58,33 +58,35 @@ public static class GatewayApp
         var namesASink = sinks.GetSection("Serilog:WriteTo").GetChildren().Any();
         var logQueue = new LogQueue();
         builder.Services.AddSingleton(logQueue);
-        builder.Services.AddSerilog((services, logger) => logger
-            .WriteTo.Async(queue => queue.Logger(written =>
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.WriteTo.Async(queue => queue.Logger(written =>
             {
                 written.MinimumLevel.Verbose();
                 if (namesASink)
                 {
-                    written.ReadFrom.Configuration(sinks);
+                    SerilogSettings.Read(sinks, () => written.ReadFrom.Configuration(sinks));
                 }
                 else
                 {
                     written.WriteTo.Console();
                 }
-            }), LogQueue.Capacity, blockWhenFull: false, logQueue)
+            }), LogQueue.Capacity, blockWhenFull: false, logQueue);
+
             // ASP.NET Core starts an Activity for every request while its hosting diagnostics logger is enabled at any level,
             // and HttpClient then a second one and a traceparent of its own for the origin. The gateway exports no traces:
             // that was 2 % of its CPU and about 0.8 KB per click (2026-11-29). A client's trace context still reaches the
             // origin as sent. An operator who wants the hosting's request lines (and the Activity) back overrides this
             // category in the Serilog section.
-            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
-            .ReadFrom.Configuration(others)
-            .ReadFrom.Services(services)
-            .Enrich.FromLogContext()
-            // The host logs a failed start (an address it could not open, a certificate it could not read) with its stack
-            // trace; GatewayProgram says it in one line instead.
-            .Filter.ByExcluding(e => e.Exception is not null && e.MessageTemplate.Text == "Hosting failed to start"
-                && e.Properties.TryGetValue("SourceContext", out var source) && source.ToString() == "\"Microsoft.Extensions.Hosting.Internal.Host\""),
-            preserveStaticLogger: true);
+            logger.MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off);
+            SerilogSettings.Read(others, () => logger.ReadFrom.Configuration(others));
+            logger.ReadFrom.Services(services)
+                .Enrich.FromLogContext()
+                // The host logs a failed start (an address it could not open, a certificate it could not read) with its stack
+                // trace; GatewayProgram says it in one line instead.
+                .Filter.ByExcluding(e => e.Exception is not null && e.MessageTemplate.Text == "Hosting failed to start"
+                    && e.Properties.TryGetValue("SourceContext", out var source) && source.ToString() == "\"Microsoft.Extensions.Hosting.Internal.Host\"");
+        }, preserveStaticLogger: true);
         builder.AddLinkGateway(config, launch);
         configure?.Invoke(builder);
 

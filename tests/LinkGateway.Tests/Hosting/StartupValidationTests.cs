@@ -262,12 +262,34 @@ public class StartupValidationTests
     [InlineData("--urls=http://192.0.2.1:8080", "config error: --urls, ASPNETCORE_URLS or Kestrel:Endpoints: cannot listen there: Cannot assign requested address")]
     [InlineData("--LinkGateway:Redis:Configuration=127.0.0.1:notaport", "config error: LinkGateway:Redis:Configuration: names no host:port")]
     [InlineData("--ReverseProxy:Clusters:origin:LoadBalancingPolicy=Fastest", "config error: ReverseProxy: No matching ILoadBalancingPolicy found for the load balancing policy 'Fastest' set on the cluster 'origin'.")]
+    // Serilog's reader only tells its self-log what it cannot use: a gateway with a misspelt sink ran and logged nothing.
+    [InlineData("--Serilog:WriteTo:0:Name=Consol", "config error: Serilog:WriteTo:0:Name: \"Consol\" is nothing Serilog can find in the assemblies it loaded (did you mean Console?)")]
+    [InlineData("--Serilog:Enrich:0=FromLogContxt", "config error: Serilog:Enrich:0: \"FromLogContxt\" is nothing Serilog can find in the assemblies it loaded (did you mean FromLogContext?)")]
+    [InlineData("--Serilog:WriteTo:1:Name=File", "config error: Serilog:WriteTo:1:Args: Serilog's \"File\" cannot be called with no arguments (a required one missing?)")]
+    [InlineData("--Serilog:Using:0=Serilog.Sinks.Consol", "config error: Serilog:Using:0: Could not load file or assembly 'Serilog.Sinks.Consol")]
+    [InlineData("--Serilog:MinimumLevel:Default=Informaton", "config error: Serilog:MinimumLevel:Default: The value Informaton is not a valid Serilog level.")]
     public async Task Process_WithAMistakeInTheConfiguration_ExitsWithCode2AndOneLineNamingTheKey(string setting, string expected)
     {
         var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0", $"--LinkGateway:Signing:Key={_validKey}", setting);
 
         Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
         Assert.StartsWith(expected, Assert.Single(stderr.Split('\n')));
+    }
+
+    [Fact]
+    public async Task Process_WithAFileSinkItCannotOpen_ExitsWithCode2AndOneLineNamingThePath_WithoutTheStackTrace()
+    {
+        // Serilog's file sink tells its self-log with the exception's stack trace, and the gateway then ran without it.
+        var path = Path.Combine(RepoFiles.ConfigFile, "gateway.log"); // a folder that cannot be made: its parent is a file
+
+        var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0", $"--LinkGateway:Signing:Key={_validKey}",
+            "--Serilog:WriteTo:1:Name=File", $"--Serilog:WriteTo:1:Args:path={path}");
+
+        Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
+        var line = Assert.Single(stderr.Split('\n'));
+        Assert.StartsWith("config error: Serilog:WriteTo:1:Args:path: ", line);
+        Assert.Contains($"unable to open file sink for {path}", line);
+        Assert.DoesNotContain(" at ", line);
     }
 
     [Theory]
