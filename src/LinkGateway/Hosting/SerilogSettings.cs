@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using LinkGateway.Contracts;
-using Serilog.Debugging;
+using LinkGateway.Observability;
 
 namespace LinkGateway.Hosting;
 
@@ -12,40 +12,28 @@ namespace LinkGateway.Hosting;
 /// </summary>
 internal static partial class SerilogSettings
 {
-    // Serilog's self-log is one process-wide writer. The gateway sets it once and keeps only what is said on the thread that
-    // is reading a gateway's settings at that moment (several gateways start in one process in the tests). Anything said
-    // elsewhere (a sink that fails on the log queue's thread) is dropped, as it was before: written to stderr it could
-    // block, and the log queue exists so that nothing about the log can stop a click.
-    [ThreadStatic]
-    private static List<string>? _heard;
-
-    // Each self-log line starts with the time it was written (ISO 8601), then the message.
-    static SerilogSettings() => SelfLog.Enable(line => _heard?.Add(line.IndexOf(' ', StringComparison.Ordinal) is var space and > 0 ? line[(space + 1)..] : line));
-
     /// <summary>Runs <paramref name="read"/> (a <c>ReadFrom.Configuration</c> of <paramref name="configuration"/>); throws
     /// <see cref="GatewayConfigurationException"/> with one line per entry Serilog's reader could not use, or for what it threw
     /// (an assembly in <c>Using</c> that is not there, a level that is none, a sink that could not be made).</summary>
     public static void Read(IConfiguration configuration, Action read)
     {
-        var heard = new List<string>();
-        _heard = heard;
-        try
+        string? thrown = null;
+        var heard = SerilogSelfLog.Listen(() =>
         {
-            read();
-        }
-        catch (Exception e) when (e is not GatewayConfigurationException)
+            try
+            {
+                read();
+            }
+            catch (Exception e) when (e is not GatewayConfigurationException)
+            {
+                // A sink's constructor is called through reflection: its own exception is the inner one.
+                thrown = (e is TargetInvocationException { InnerException: { } inner } ? inner : e).Message;
+            }
+        });
+        var problems = thrown is null ? heard : [.. heard, thrown];
+        if (problems.Count > 0)
         {
-            // A sink's constructor is called through reflection: its own exception is the inner one.
-            heard.Add((e is TargetInvocationException { InnerException: { } inner } ? inner : e).Message);
-        }
-        finally
-        {
-            _heard = null;
-        }
-
-        if (heard.Count > 0)
-        {
-            throw new GatewayConfigurationException(heard.Select(message => Explain(message, configuration)).Distinct().ToList());
+            throw new GatewayConfigurationException(problems.Select(message => Explain(message, configuration)).Distinct().ToList());
         }
     }
 

@@ -68,6 +68,8 @@ public sealed class GatewayMetrics : IMetricsAtZero
         meter.CreateObservableCounter("linkgateway.log.dropped", () => log.Dropped, "{event}",
             "Log lines dropped because the log's sinks fell behind by LogQueue.Capacity lines");
         meter.CreateObservableGauge("linkgateway.log.waiting", () => log.Waiting, "{event}", "Log lines waiting to be written to the log's sinks");
+        meter.CreateObservableCounter("linkgateway.log.problems", () => SerilogSelfLog.Problems, "{problem}",
+            "What Serilog could not do while writing the log, as its self-log told it (most often a sink that failed to write a line); the process's count");
     }
 
     /// <summary>The version and commit the running assembly was built from (<see cref="BuildVersion"/>).</summary>

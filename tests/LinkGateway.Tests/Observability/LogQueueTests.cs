@@ -68,6 +68,35 @@ public sealed class LogQueueTests : IDisposable
         Assert.DoesNotContain("/healthz", gateway.Output, StringComparison.Ordinal); // logged at Debug, below the override
     }
 
+    // A sink that fails (a File sink on a full disk: /dev/full answers every write with ENOSPC) loses its lines; Serilog
+    // tells only its self-log. The clicks go on, the other sink (the console) still writes, and the loss is counted.
+    [Fact]
+    public async Task ASinkThatFailsToWrite_LosesItsLinesCounted_WhileClicksAndTheOtherSinkGoOn()
+    {
+        await using var origin = new RecordingOrigin();
+        var adminPort = RedisServer.FreeLoopbackPort();
+        var (gateway, client) = await StartGatewayAsync(origin, readOutput: true,
+            "--Serilog:WriteTo:1:Name=File", "--Serilog:WriteTo:1:Args:path=/dev/full",
+            $"--LinkGateway:Admin:Urls=http://127.0.0.1:{adminPort}", $"--LinkGateway:Admin:Token={AdminEndpoint.Token}");
+        await using var _ = gateway;
+        using var __ = client;
+
+        const int sent = 20;
+        for (var i = 0; i < sent; i++)
+        {
+            using var response = await client.SendAsync(Clients.Browser($"/c/m-full/r-{i}/l-1", Clients.NextAddress()));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await gateway.WaitForOutputAsync($"GET /c/m-full/r-{sent - 1}/l-1 responded 200");
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminEndpoint.Token);
+        var metrics = await admin.GetStringAsync("/metrics");
+
+        Assert.Equal(sent, origin.Requests.Count(r => r.RequestLine.Contains("/c/m-full/", StringComparison.Ordinal)));
+        Assert.True(Sample(metrics, "linkgateway_log_problems_total") >= sent, metrics); // each request's line, at least
+    }
+
     /// <summary>The gateway's real entry point with the shipped file and the in-process store, in front of <paramref name="origin"/>.</summary>
     /// <param name="readOutput">False: its stdout is never read once the pipe is full.</param>
     private async Task<(RunningGateway Gateway, HttpClient Client)> StartGatewayAsync(RecordingOrigin origin, bool readOutput, params string[] more)
