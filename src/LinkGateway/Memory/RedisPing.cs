@@ -14,7 +14,7 @@ namespace LinkGateway.Memory;
 /// the multiplexer can tell a slow Redis from a busy gateway; this one can. The question is the smallest script,
 /// <c>EVAL "return 1" 0</c>, not PING: requests run scripts, and a Redis that answers PING while it holds scripts back
 /// (<c>CLIENT PAUSE … WRITE</c>, a long script running) is a Redis that cannot answer requests. It speaks the least of RESP
-/// that this needs (AUTH, EVAL, TLS when the configuration asks for it, and INFO for <see cref="ExpiryPassesPerSecond"/>),
+/// that this needs (AUTH, EVAL, TLS when the configuration asks for it, and INFO for <see cref="ServerFacts"/>),
 /// nothing else.
 /// </summary>
 internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options) : IDisposable
@@ -28,13 +28,16 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 #pragma warning restore SER009
 
     private static readonly byte[] _question = "*3\r\n$4\r\nEVAL\r\n$8\r\nreturn 1\r\n$1\r\n0\r\n"u8.ToArray();
-    private static readonly byte[] _serverInfo = "*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"u8.ToArray();
+    // INFO with no section: its default sections (server and memory among them) on every Redis version; "INFO server
+    // memory" would be refused by a Redis before 7.0.
+    private static readonly byte[] _info = "*1\r\n$4\r\nINFO\r\n"u8.ToArray();
 
     // How often a wait for an answer looks whether the probe is stopping.
     private static readonly TimeSpan _stopLook = TimeSpan.FromMilliseconds(100);
 
-    // INFO server is about 1.5 KB; a longer answer is not one to parse.
-    private const int MaxInfoLength = 16 * 1024;
+    // INFO's default sections are 4–6 KB (a line per database and per kind of error among them); a longer answer is not
+    // one to parse.
+    private const int MaxInfoLength = 64 * 1024;
 
     private Socket? _socket;
     private Stream? _stream;
@@ -114,13 +117,13 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     }
 
     /// <summary>
-    /// How many times a second the server runs its background tasks, passes over expired keys among them (its configured
-    /// <c>hz</c>), asked on the probe's connection after a successful <see cref="Ping"/>: StackExchange.Redis sends INFO only
-    /// in admin mode. <c>Answered</c> is false when no whole answer came back within <paramref name="timeout"/>, or Redis
-    /// was loading or busy (worth asking again); an answer without a number (INFO renamed or refused) is an answer.
-    /// <c>Problem</c> says why there is no number.
+    /// What the server says of itself that the gateway acts on (<see cref="RedisServerFacts"/>), asked on the probe's
+    /// connection after a successful <see cref="Ping"/>: StackExchange.Redis sends INFO only in admin mode.
+    /// <c>Answered</c> is false when no whole answer came back within <paramref name="timeout"/>, or Redis was loading or
+    /// busy (worth asking again); an answer that says nothing usable (INFO renamed or refused) is an answer, and
+    /// <c>Problem</c> says why there are no facts.
     /// </summary>
-    public (int? Hz, bool Answered, string? Problem) ExpiryPassesPerSecond(TimeSpan timeout)
+    public (RedisServerFacts? Facts, bool Answered, string? Problem) ServerFacts(TimeSpan timeout)
     {
         var stream = _stream;
         if (stream is null)
@@ -130,7 +133,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
 
         try
         {
-            var (head, deadline) = Send(stream, _serverInfo, timeout);
+            var (head, deadline) = Send(stream, _info, timeout);
             if (head.StartsWith("-LOADING", StringComparison.Ordinal) || head.StartsWith("-BUSY", StringComparison.Ordinal))
             {
                 return (null, false, $"answered {ErrorCode(head)} to INFO"); // for now: worth asking again
@@ -158,11 +161,8 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
                 read += got > 0 ? got : throw new IOException("the connection closed");
             }
 
-            // "configured_hz" is what the operator set; "hz" may be raised for a while by Redis itself (dynamic-hz), and is
-            // all that a Redis before 5.0 says.
-            var fields = Encoding.UTF8.GetString(text).Split("\r\n").Select(line => line.Split(':', 2)).Where(f => f.Length == 2).ToLookup(f => f[0], f => f[1]);
-            var hz = fields["configured_hz"].Concat(fields["hz"]).Select(v => int.TryParse(v, out var n) ? n : 0).FirstOrDefault(n => n > 0);
-            return hz > 0 ? (hz, true, null) : (null, true, "INFO names no hz");
+            var facts = RedisServerFacts.Read(Encoding.UTF8.GetString(text));
+            return facts.Hz is null && facts.MaxMemory is null ? (null, true, "INFO names neither hz nor maxmemory") : (facts, true, null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -15,8 +15,8 @@ namespace LinkGateway.Memory;
 internal sealed partial class RedisProbe(IConnectionMultiplexer redis, ConfigurationOptions options, StoreCircuit circuit, StoreAnswers answers,
     LinkGateway.Memory.RedisOptions settings, ILogger<RedisProbe> logger) : IHostedService, IDisposable
 {
-    // How often a master's hz is asked at most: a timeout is worth asking again, a few times; an answer ends the asking.
-    private const int ExpiryPassesAsks = 3;
+    // How often a master's INFO (hz, memory limit) is asked at most: a timeout is worth asking again, a few times; an answer ends the asking.
+    private const int ServerFactsAsks = 3;
     private readonly Dictionary<string, Master> _masters = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Thread? _thread;
@@ -158,9 +158,9 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
                     Log.AnsweredLateWhileBusy(logger, RedisPing.Format(endpoint), took.TotalMilliseconds, settings.Budget.TotalMilliseconds);
                 }
 
-                if (master.ExpiryPassesAsked < ExpiryPassesAsks)
+                if (master.ServerFactsAsked < ServerFactsAsks)
                 {
-                    master.ExpiryPassesAsked = SayExpiryPasses(ping) ? ExpiryPassesAsks : master.ExpiryPassesAsked + 1;
+                    master.ServerFactsAsked = SayServerFacts(ping) ? ServerFactsAsks : master.ServerFactsAsked + 1;
                 }
             }
         }
@@ -211,13 +211,20 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     /// Says, once per master, how long Redis's passes over expired keys may hold it: up to a quarter of 1/hz (25 ms at
     /// Redis's default hz 10). Every key the gateway writes expires, so after busy hours they expire by the hundred
     /// thousand, and a pass longer than the budget delays every request and fails probes (docs/operations/deploy.md, "Redis").
+    /// And what Redis does when its memory is full, when that harms the gateway: no limit at all, writes refused (Redis's
+    /// own default policy, noeviction), or keys without a time to live evicted (<see cref="RedisServerFacts.MemoryProblem"/>).
     /// </summary>
     /// <returns>False when the master gave no whole answer in time (the probe asks again after a later success).</returns>
-    private bool SayExpiryPasses(RedisPing ping)
+    private bool SayServerFacts(RedisPing ping)
     {
         var endpoint = RedisPing.Format(ping.EndPoint);
-        var (hz, answered, problem) = ping.ExpiryPassesPerSecond(settings.Budget);
-        if (hz is not { } passes)
+        var (facts, answered, problem) = ping.ServerFacts(settings.Budget);
+        if (facts?.MemoryProblem is { } memory)
+        {
+            Log.MemoryProblem(logger, endpoint, memory);
+        }
+
+        if (facts?.Hz is not { } passes)
         {
             Log.ExpiryPassesUnknown(logger, endpoint, problem ?? "no hz");
             return answered;
@@ -261,12 +268,12 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         return (masters.Count > 0 ? masters : options.EndPoints).Select(endpoint => (endpoint, (IList<SlotRange>?)null));
     }
 
-    /// <summary>A master the probe asks: its own connection, how often its hz was asked so far, its answers when last looked at.</summary>
+    /// <summary>A master the probe asks: its own connection, how often its INFO was asked so far, its answers when last looked at.</summary>
     private sealed class Master(RedisPing ping)
     {
         public RedisPing Ping { get; } = ping;
 
-        public int ExpiryPassesAsked { get; set; }
+        public int ServerFactsAsked { get; set; }
 
         public long AnsweredAtLastLook { get; set; }
     }
@@ -290,6 +297,9 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 
         [LoggerMessage(37, LogLevel.Information, "Redis at {Endpoint} answered the store probe in {RoundTripMs:0.0} ms, over the budget of {BudgetMs:0} ms, while it answered this gateway's requests: busy, not stalled; verdicts stay stateful and requests wait for it (up to Redis:MaxWait)")]
         public static partial void AnsweredLateWhileBusy(ILogger logger, string endpoint, double roundTripMs, double budgetMs);
+
+        [LoggerMessage(38, LogLevel.Warning, "Redis at {Endpoint} {Problem}; set maxmemory with maxmemory-policy volatile-lru (docs/operations/deploy.md, \"Redis\")")]
+        public static partial void MemoryProblem(ILogger logger, string endpoint, string problem);
 
         [LoggerMessage(36, LogLevel.Debug, "Redis at {Endpoint} did not say how often it removes expired keys: {Problem}")]
         public static partial void ExpiryPassesUnknown(ILogger logger, string endpoint, string problem);

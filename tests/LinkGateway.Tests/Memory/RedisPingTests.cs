@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace LinkGateway.Memory;
 
 /// <summary>
-/// The probe's own connection: what it reads of a server's expiry passes (from a real redis-server, and from a scripted
+/// The probe's own connection: what it reads of a server's expiry passes and memory limit (from a real redis-server, and from a scripted
 /// server for the answers no real Redis gives), and that reading it leaves the connection fit for the next probe whatever
 /// the server answers.
 /// </summary>
@@ -19,26 +19,64 @@ public sealed class RedisPingTests
     [Theory]
     [InlineData(10)]
     [InlineData(100)]
-    public async Task ExpiryPassesPerSecond_IsTheConfiguredHz(int hz)
+    public async Task ServerFacts_HzIsTheConfiguredHz(int hz)
     {
         await using var redis = await RedisServer.StartAsync(local: true, extraArgs: ["--hz", hz.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         using var ping = new RedisPing(new IPEndPoint(IPAddress.Loopback, redis.Port), ConfigurationOptions.Parse(redis.Configuration));
 
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
-        Assert.Equal((hz, true, null), ping.ExpiryPassesPerSecond(_timeout));
+        var (facts, answered, problem) = ping.ServerFacts(_timeout);
+        Assert.Equal((hz, true, null), (facts?.Hz, answered, problem));
         Assert.NotNull(ping.Ping(_timeout).RoundTrip); // nothing of the long reply left to be read as the next answer
+    }
+
+    // Redis's own default: no memory limit, and when one is set, writes refused once it is reached (noeviction).
+    [Theory]
+    [InlineData(new string[0], 0L, "noeviction", "has no memory limit (maxmemory 0)")]
+    [InlineData(new[] { "--maxmemory", "64mb" }, 67108864L, "noeviction", "refuses writes once it holds 64 MB (maxmemory-policy noeviction)")]
+    [InlineData(new[] { "--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru" }, 67108864L, "allkeys-lru", "evicts any key once it holds 64 MB (maxmemory-policy allkeys-lru)")]
+    [InlineData(new[] { "--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru" }, 67108864L, "volatile-lru", null)]
+    public async Task ServerFacts_SayWhatRedisDoesWhenFull(string[] args, long maxMemory, string policy, string? problem)
+    {
+        await using var redis = await RedisServer.StartAsync(local: true, extraArgs: args);
+        using var ping = new RedisPing(new IPEndPoint(IPAddress.Loopback, redis.Port), ConfigurationOptions.Parse(redis.Configuration));
+
+        Assert.NotNull(ping.Ping(_timeout).RoundTrip);
+        var facts = ping.ServerFacts(_timeout).Facts!;
+        Assert.Equal((maxMemory, policy), (facts.MaxMemory, facts.EvictionPolicy));
+        if (problem is null)
+        {
+            Assert.Null(facts.MemoryProblem);
+        }
+        else
+        {
+            Assert.StartsWith(problem, facts.MemoryProblem);
+        }
+    }
+
+    // What INFO may say of memory: a number that is none, a policy that is not a word (a hostile server's escape codes).
+    [Theory]
+    [InlineData("maxmemory:-1\r\nmaxmemory_policy:noeviction\r\n", null, "noeviction")]
+    [InlineData("maxmemory:1048576\r\nmaxmemory_policy:noeviction\u001b[2J\r\n", 1048576L, null)]
+    [InlineData("maxmemory:1048576\r\n", 1048576L, null)]
+    public void ServerFacts_ReadOnlyANumberAndAPolicyName(string info, long? maxMemory, string? policy)
+    {
+        var facts = RedisServerFacts.Read("# Memory\r\n" + info);
+
+        Assert.Equal((maxMemory, policy), (facts.MaxMemory, facts.EvictionPolicy));
+        Assert.Null(facts.MemoryProblem); // nothing said for what was not read
     }
 
     // A managed or hardened Redis may rename or refuse INFO: the probe learns nothing, and goes on probing.
     [Fact]
-    public async Task ExpiryPassesPerSecond_IsUnknown_WhenInfoIsRenamed_AndTheProbeGoesOn()
+    public async Task ServerFacts_AreUnknown_WhenInfoIsRenamed_AndTheProbeGoesOn()
     {
         await using var redis = await RedisServer.StartAsync(local: true, extraArgs: ["--rename-command", "INFO", "info-renamed"]);
         using var ping = new RedisPing(new IPEndPoint(IPAddress.Loopback, redis.Port), ConfigurationOptions.Parse(redis.Configuration));
 
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
-        var (hz, answered, problem) = ping.ExpiryPassesPerSecond(_timeout);
-        Assert.Equal((null, true), (hz, answered));
+        var (facts, answered, problem) = ping.ServerFacts(_timeout);
+        Assert.Equal((null, true), (facts, answered));
         Assert.Equal("answered ERR to INFO", problem);
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
     }
@@ -50,15 +88,15 @@ public sealed class RedisPingTests
     [InlineData("# Server\r\nconfigured_hz:0\r\nhz:-5\r\n", null)]
     [InlineData("# Server\r\nconfigured_hz:ten\r\nhz:99999999999\r\n", null)]
     [InlineData("# Server\r\nredis_version:7.0.15\r\n", null)]
-    public async Task ExpiryPassesPerSecond_ReadsOnlyAWholePositiveHz(string info, int? hz)
+    public async Task ServerFacts_ReadOnlyAWholePositiveHz(string info, int? hz)
     {
         var body = Encoding.ASCII.GetBytes(info);
         await using var server = new ScriptedRedis([.. Encoding.ASCII.GetBytes($"${body.Length}\r\n"), .. body, .. "\r\n"u8], byteDelay: TimeSpan.Zero);
         using var ping = new RedisPing(server.EndPoint, new ConfigurationOptions());
 
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
-        var (read, answered, _) = ping.ExpiryPassesPerSecond(_timeout);
-        Assert.Equal((hz, true), (read, answered));
+        var (read, answered, _) = ping.ServerFacts(_timeout);
+        Assert.Equal((hz, true), (read?.Hz, answered));
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
     }
 
@@ -68,14 +106,14 @@ public sealed class RedisPingTests
     [InlineData("=20\r\ntxt:# Server\r\nhz:10\r\n")]
     [InlineData("*1\r\n$5\r\nhz:10\r\n")]
     [InlineData("$100000\r\n# Server\r\nhz:10\r\n")]
-    public async Task ExpiryPassesPerSecond_OnAnUnexpectedAnswer_LeavesNothingForTheNextProbe(string answer)
+    public async Task ServerFacts_OnAnUnexpectedAnswer_LeaveNothingForTheNextProbe(string answer)
     {
         await using var server = new ScriptedRedis(Encoding.ASCII.GetBytes(answer), byteDelay: TimeSpan.Zero);
         using var ping = new RedisPing(server.EndPoint, new ConfigurationOptions());
 
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
-        var (hz, answered, _) = ping.ExpiryPassesPerSecond(_timeout);
-        Assert.Equal((null, true), (hz, answered));
+        var (facts, answered, _) = ping.ServerFacts(_timeout);
+        Assert.Equal((null, true), (facts, answered));
         var next = ping.Ping(_timeout);
         Assert.True(next.RoundTrip is not null, next.Problem);
     }
@@ -83,17 +121,17 @@ public sealed class RedisPingTests
     // A server that sends its answer a byte at a time holds the probe's thread about the timeout (at most twice it), not
     // for every byte's: the whole answer, sent 50 ms a byte, would take 2.2 s (44 bytes), and each read alone would be in time.
     [Fact]
-    public async Task ExpiryPassesPerSecond_GivesUpAtTheTimeout_OnAnAnswerThatTrickles()
+    public async Task ServerFacts_GiveUpAtTheTimeout_OnAnAnswerThatTrickles()
     {
         await using var server = new ScriptedRedis(Encoding.ASCII.GetBytes("$37\r\n# Server\r\nconfigured_hz:10\r\nhz:10\r\nxx\r\n"), byteDelay: TimeSpan.FromMilliseconds(50));
         using var ping = new RedisPing(server.EndPoint, new ConfigurationOptions());
         Assert.NotNull(ping.Ping(_timeout).RoundTrip);
 
         var asked = Stopwatch.StartNew();
-        var (hz, answered, problem) = ping.ExpiryPassesPerSecond(TimeSpan.FromMilliseconds(300));
+        var (facts, answered, problem) = ping.ServerFacts(TimeSpan.FromMilliseconds(300));
         asked.Stop();
 
-        Assert.Equal((null, false, "no answer within 300 ms"), (hz, answered, problem));
+        Assert.Equal((null, false, "no answer within 300 ms"), (facts, answered, problem));
         Assert.True(asked.Elapsed < TimeSpan.FromSeconds(1.2), $"held the probe for {asked.Elapsed}");
         Assert.NotNull(ping.Ping(_timeout).RoundTrip); // a new connection: no stale bytes
     }
