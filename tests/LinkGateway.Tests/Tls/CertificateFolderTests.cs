@@ -235,7 +235,10 @@ public sealed class CertificateFolderTests : IAsyncLifetime
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        var (from, until) = (DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(60));
+        // A certificate may not outlive its signer, whose end X.509 keeps to the second: a "now + 60 days" taken a moment
+        // later crossed into the next second once (2026-11-30) and the intermediate could not be made.
+        var from = DateTimeOffset.UtcNow.AddDays(-1);
+        var until = signer is null ? DateTimeOffset.UtcNow.AddDays(60) : new DateTimeOffset(signer.NotAfter);
         if (signer is null)
         {
             return request.CreateSelfSigned(from, until);
