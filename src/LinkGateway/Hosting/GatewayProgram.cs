@@ -19,7 +19,8 @@ public static class GatewayProgram
                 (origin, overrides) = await DemoMode.StartOriginAsync(launch);
             }
 
-            await using var app = Starting(() => GatewayApp.Build(launch, overrides));
+            var app = Starting(() => GatewayApp.Build(launch, overrides));
+            await using var stop = new BoundedStop(app);
             await ListenAsync(app, "--urls, ASPNETCORE_URLS or Kestrel:Endpoints");
             var admin = app.Services.GetRequiredService<LinkGatewayOptions>().Admin;
             await using var adminApp = admin.Enabled ? Admin.AdminApp.Build(app.Services, admin) : null;
@@ -50,6 +51,32 @@ public static class GatewayProgram
             if (origin is not null)
             {
                 await origin.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>How long a stopped gateway waits to write out its log's queue before it exits anyway.</summary>
+    internal static readonly TimeSpan LogFlushLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Disposes the gateway, which writes out its log's queue (up to <see cref="Observability.LogQueue.Capacity"/> lines,
+    /// well under a second to a stdout that is read). A log that cannot be written, stdout a pipe nobody drains, kept a
+    /// stopped gateway from exiting until it was killed (2026-11-30: still running 30 s after SIGTERM, where a container
+    /// runtime waits 10 s and Kubernetes 30); after <see cref="LogFlushLimit"/> it exits, and the lines still queued are
+    /// lost, as they would be to the kill.
+    /// </summary>
+    private sealed class BoundedStop(WebApplication app) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                // On a thread of its own: the host disposes the logger synchronously, blocked for as long as the sink is.
+                await Task.Run(() => app.DisposeAsync().AsTask()).WaitAsync(LogFlushLimit);
+            }
+            catch (TimeoutException)
+            {
+                // Nothing is written about it: stderr is most often the same stalled reader's.
             }
         }
     }

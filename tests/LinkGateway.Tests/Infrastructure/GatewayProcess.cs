@@ -159,6 +159,29 @@ public sealed class RunningGateway(Process process) : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the gateway as a container runtime or systemd does (SIGTERM) and waits up to <paramref name="within"/> for it
+    /// to exit; its exit code, or null when it was still running then.
+    /// </summary>
+    public async Task<int?> TerminateAsync(TimeSpan within)
+    {
+        Assert.Equal(0, Kill(process.Id, Sigterm));
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(within);
+            return process.ExitCode;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    private const int Sigterm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     public async ValueTask DisposeAsync()
     {
         if (!process.HasExited)

@@ -48,6 +48,10 @@ public sealed class LogQueueTests : IDisposable
         Assert.Equal(sent, origin.Requests.Count(r => r.RequestLine.Contains("/c/m-log/", StringComparison.Ordinal)));
         Assert.Equal(LogQueue.Capacity, Sample(metrics, "linkgateway_log_waiting"));
         Assert.InRange(Sample(metrics, "linkgateway_log_dropped_total"), 1, sent);
+
+        // Stopped now, it cannot write out its queue: it gives up after GatewayProgram.LogFlushLimit (5 s) and exits as
+        // stopped. Before (2026-11-30) it waited for the sink until it was killed.
+        Assert.Equal(0, await gateway.TerminateAsync(TimeSpan.FromSeconds(30)));
     }
 
     // A quiet log that keeps the request log (Default Warning, the request log's category at Information): the levels and
