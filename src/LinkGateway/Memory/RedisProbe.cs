@@ -298,7 +298,7 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         [LoggerMessage(37, LogLevel.Information, "Redis at {Endpoint} answered the store probe in {RoundTripMs:0.0} ms, over the budget of {BudgetMs:0} ms, while it answered this gateway's requests: busy, not stalled; verdicts stay stateful and requests wait for it (up to Redis:MaxWait)")]
         public static partial void AnsweredLateWhileBusy(ILogger logger, string endpoint, double roundTripMs, double budgetMs);
 
-        [LoggerMessage(38, LogLevel.Warning, "Redis at {Endpoint} {Problem}; set maxmemory with maxmemory-policy volatile-lru (docs/operations/deploy.md, \"Redis\")")]
+        [LoggerMessage(38, LogLevel.Warning, "Redis at {Endpoint} {Problem} (docs/operations/deploy.md, \"Redis\")")]
         public static partial void MemoryProblem(ILogger logger, string endpoint, string problem);
 
         [LoggerMessage(36, LogLevel.Debug, "Redis at {Endpoint} did not say how often it removes expired keys: {Problem}")]

@@ -32,12 +32,16 @@ public sealed record RedisServerFacts(int? Hz, long? MaxMemory, string? Eviction
     public string? MemoryProblem => (MaxMemory, EvictionPolicy) switch
     {
         (null, _) => null,
-        (0, _) => "has no memory limit (maxmemory 0): clients can make the gateway keep keys (made-up message ids, windows), and a flood grows Redis until the host runs out of memory",
-        (_, "noeviction") => $"refuses writes once it holds {Megabytes} (maxmemory-policy noeviction): the gateway's new tags then fail, and scanners are no longer remembered",
+        (0, _) => "has no memory limit (maxmemory 0): clients can make the gateway keep keys (made-up message ids, windows), and a flood "
+            + "grows Redis until the host runs out of memory; set maxmemory, with maxmemory-policy volatile-lru",
+        (_, "noeviction") => $"refuses writes once it holds {Megabytes} (maxmemory-policy noeviction): then the gateway's round trips that "
+            + "begin with a write Redis refuses fail and its verdicts go stateless, and those that begin with one it never refuses (a window's "
+            + "expiry) write on past the limit, so a flood still grows Redis; set maxmemory-policy volatile-lru",
         (_, { } policy) when policy.StartsWith("allkeys-", StringComparison.Ordinal) =>
-            $"evicts any key once it holds {Megabytes} (maxmemory-policy {policy}): the shared key ring and the fold-back stream too, which have no time to live",
+            $"evicts any key once it holds {Megabytes} (maxmemory-policy {policy}): the shared key ring and the fold-back stream too, which "
+            + "have no time to live; set maxmemory-policy volatile-lru",
         _ => null,
     };
 
-    private string Megabytes => $"{MaxMemory / (1024.0 * 1024):0.#} MB";
+    private string Megabytes => string.Create(CultureInfo.InvariantCulture, $"{MaxMemory / (1024.0 * 1024):0.#} MB");
 }

@@ -21,15 +21,19 @@ public static class SerilogSelfLog
     // Each line starts with the time it was written (ISO 8601), then the message.
     static SerilogSelfLog() => SelfLog.Enable(line =>
     {
+        var message = line.IndexOf(' ', StringComparison.Ordinal) is var space and > 0 ? line[(space + 1)..] : line;
         if (_heard is { } heard)
         {
-            heard.Add(line.IndexOf(' ', StringComparison.Ordinal) is var space and > 0 ? line[(space + 1)..] : line);
+            heard.Add(message);
         }
-        else
+        else if (!message.Contains(LogQueueFull, StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _problems);
         }
     });
+
+    // Serilog.Sinks.Async tells each line it drops from a full queue; LogQueue counts those (linkgateway_log_dropped_total).
+    private const string LogQueueFull = "unable to enqueue, capacity";
 
     /// <summary>What Serilog's self-log told outside a <see cref="Listen"/> so far, in this process.</summary>
     public static long Problems => Interlocked.Read(ref _problems);
@@ -38,6 +42,7 @@ public static class SerilogSelfLog
     public static IReadOnlyList<string> Listen(Action action)
     {
         var heard = new List<string>();
+        var outer = _heard;
         _heard = heard;
         try
         {
@@ -45,7 +50,7 @@ public static class SerilogSelfLog
         }
         finally
         {
-            _heard = null;
+            _heard = outer;
         }
 
         return heard;

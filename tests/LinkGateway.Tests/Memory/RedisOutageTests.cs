@@ -32,7 +32,7 @@ public sealed class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output
 
         // A person's late click (its mail sent yesterday, the usual case) writes its address's recent list first, which
         // Redis refuses; clicks at delivery write a window's expiry first, which Redis never refuses, and once a script has
-        // written Redis lets it write on (Redis 7.0), so those are stateful, past the limit.
+        // written Redis lets it write on (7.0.15 here), so those are stateful, past the limit.
         var sentYesterday = DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds();
         var clicks = new List<OriginEvent>();
         for (var i = 0; i < 20; i++)

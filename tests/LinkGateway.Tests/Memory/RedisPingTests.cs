@@ -54,6 +54,27 @@ public sealed class RedisPingTests
         }
     }
 
+    // INFO holds a line per kind of error Redis has answered, and a script names its errors freely: thousands of kinds make
+    // an INFO of well over 64 KB (167 KB for 3,000), which a first version refused to read, saying neither hz nor memory.
+    [Fact]
+    public async Task ServerFacts_AreRead_FromAnInfoSwollenByErrorKinds()
+    {
+        await using var redis = await RedisServer.StartAsync(local: true, extraArgs: ["--hz", "100"]);
+        await using (var client = await ConnectionMultiplexer.ConnectAsync(redis.Configuration + ",allowAdmin=true"))
+        {
+            var db = client.GetDatabase();
+            await Task.WhenAll(Enumerable.Range(0, 3000).Select(i => db.ScriptEvaluateAsync($"return {{err='E{i:D5}XXXXXXXXXXXXXXXXXXXXXXXX boom'}}")
+                .ContinueWith(t => t.Exception, TaskScheduler.Default)));
+            Assert.True((await client.GetServer(client.GetEndPoints()[0]).InfoRawAsync())!.Length > 64 * 1024);
+        }
+
+        using var ping = new RedisPing(new IPEndPoint(IPAddress.Loopback, redis.Port), ConfigurationOptions.Parse(redis.Configuration));
+        Assert.NotNull(ping.Ping(_timeout).RoundTrip);
+        var (facts, answered, problem) = ping.ServerFacts(_timeout);
+
+        Assert.Equal((100, 0L, true, null), (facts?.Hz, facts?.MaxMemory, answered, problem));
+    }
+
     // What INFO may say of memory: a number that is none, a policy that is not a word (a hostile server's escape codes).
     [Theory]
     [InlineData("maxmemory:-1\r\nmaxmemory_policy:noeviction\r\n", null, "noeviction")]
@@ -105,7 +126,7 @@ public sealed class RedisPingTests
     [Theory]
     [InlineData("=20\r\ntxt:# Server\r\nhz:10\r\n")]
     [InlineData("*1\r\n$5\r\nhz:10\r\n")]
-    [InlineData("$100000\r\n# Server\r\nhz:10\r\n")]
+    [InlineData("$2000000\r\n# Server\r\nhz:10\r\n")]
     public async Task ServerFacts_OnAnUnexpectedAnswer_LeaveNothingForTheNextProbe(string answer)
     {
         await using var server = new ScriptedRedis(Encoding.ASCII.GetBytes(answer), byteDelay: TimeSpan.Zero);

@@ -48,6 +48,7 @@ public sealed class LogQueueTests : IDisposable
         Assert.Equal(sent, origin.Requests.Count(r => r.RequestLine.Contains("/c/m-log/", StringComparison.Ordinal)));
         Assert.Equal(LogQueue.Capacity, Sample(metrics, "linkgateway_log_waiting"));
         Assert.InRange(Sample(metrics, "linkgateway_log_dropped_total"), 1, sent);
+        Assert.Equal(0, Sample(metrics, "linkgateway_log_problems_total")); // a line dropped is not a sink that failed
 
         // Stopped now, it cannot write out its queue: it gives up after GatewayProgram.LogFlushLimit (5 s) and exits as
         // stopped. Before (2026-11-30) it waited for the sink until it was killed.
