@@ -78,6 +78,11 @@ public static class GatewayProgram
             {
                 // Nothing is written about it: stderr is most often the same stalled reader's.
             }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // A sink that cannot write out its last lines (a File sink on a full disk flushes as it closes): they are
+                // lost, and the stop goes on; the exception escaped with its stack trace before (2026-11-30).
+            }
         }
     }
 
@@ -129,7 +134,8 @@ public static class GatewayProgram
 
     private static string StartFailure(Exception e) => $"start-up failed: {e.GetType().Name}: {OneLine(e.Message)}";
 
-    private static string OneLine(string message) => string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    /// <summary>A message of several lines as one: start-up errors are one line each.</summary>
+    internal static string OneLine(string message) => string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>What went wrong when Kestrel could not open a listen address, in the operator's words; null for any other failure.</summary>
     internal static string? ListenFailure(Exception e) => e switch

@@ -12,12 +12,21 @@ namespace LinkGateway.Hosting;
 /// </summary>
 internal static partial class SerilogSettings
 {
+    private static readonly string[] _levels = ["Verbose", "Debug", "Information", "Warning", "Error", "Fatal"];
+
     /// <summary>Runs <paramref name="read"/> (a <c>ReadFrom.Configuration</c> of <paramref name="configuration"/>); throws
-    /// <see cref="GatewayConfigurationException"/> with one line per entry Serilog's reader could not use, or for what it threw
+    /// <see cref="GatewayConfigurationException"/> with one line per key Serilog's reader could not use, or for what it threw
     /// (an assembly in <c>Using</c> that is not there, a level that is none, a sink that could not be made).</summary>
     public static void Read(IConfiguration configuration, Action read)
     {
-        string? thrown = null;
+        var entries = configuration.AsEnumerable().Where(e => e.Key.StartsWith("Serilog:", StringComparison.OrdinalIgnoreCase) && e.Value is not null)
+            .ToDictionary(e => e.Key, e => e.Value!, StringComparer.OrdinalIgnoreCase);
+        if (FilePathProblems(entries).ToList() is { Count: > 0 } paths)
+        {
+            throw new GatewayConfigurationException(paths);
+        }
+
+        Exception? thrown = null;
         var heard = SerilogSelfLog.Listen(() =>
         {
             try
@@ -27,55 +36,140 @@ internal static partial class SerilogSettings
             catch (Exception e) when (e is not GatewayConfigurationException)
             {
                 // A sink's constructor is called through reflection: its own exception is the inner one.
-                thrown = (e is TargetInvocationException { InnerException: { } inner } ? inner : e).Message;
+                thrown = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
             }
         });
-        var problems = thrown is null ? heard : [.. heard, thrown];
+        // One line per key; what was thrown says it best (a File sink in AuditTo throws, and tells its self-log as well).
+        var problems = heard.Select(message => Explain(message, null, entries)).Concat(thrown is null ? [] : [Explain(thrown.Message, thrown, entries)])
+            .GroupBy(p => p.Key, StringComparer.OrdinalIgnoreCase)
+            .Select(g => $"{g.Key}: {g.Last().Problem}")
+            .ToList();
         if (problems.Count > 0)
         {
-            throw new GatewayConfigurationException(problems.Select(message => Explain(message, configuration)).Distinct().ToList());
+            throw new GatewayConfigurationException(problems);
         }
     }
 
-    /// <summary>One of Serilog's complaints as a configuration error, named by the key it is about, else by the Serilog section.</summary>
-    internal static string Explain(string message, IConfiguration configuration)
+    /// <summary>
+    /// A File sink opens its file at start-up, and its failure reaches the self-log while the settings are read; a rolling
+    /// one (<c>rollingInterval</c>, <c>rollOnFileSizeLimit</c>) only at its first line, on the log queue's thread, where a
+    /// folder it cannot make loses every line. So each File sink's file, when it is there, must open for appending now, and
+    /// otherwise its folder must be one the gateway can write in. Names are matched wherever a sink may be configured (WriteTo, AuditTo, and inside Async or Logger).
+    /// </summary>
+    private static IEnumerable<string> FilePathProblems(Dictionary<string, string> entries)
     {
-        var entries = configuration.AsEnumerable().Where(e => e.Key.StartsWith("Serilog:", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(e.Value)).ToList();
-        var lines = message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (MissingMethod().Match(lines[0]) is not { Success: true } missing)
+        foreach (var (key, value) in entries)
         {
-            // Name the key whose value the message quotes (an assembly, a level, a path); the longest, so that "Console"
-            // does not stand for "Serilog.Sinks.Console".
-            var quoted = entries.Where(e => e.Value!.Length >= 3 && lines[0].Contains(e.Value, StringComparison.Ordinal))
-                .OrderByDescending(e => e.Value!.Length)
-                .Select(e => e.Key)
-                .FirstOrDefault();
-            // A sink that could not be made (a file sink's folder that cannot be created) is told with its exception: the
-            // message without the stack trace.
-            return $"{quoted ?? "Serilog"}: {string.Join(' ', lines.TakeWhile(l => !l.StartsWith("at ", StringComparison.Ordinal)))}";
+            if (!key.EndsWith(":Name", StringComparison.OrdinalIgnoreCase) || !value.Equals("File", StringComparison.OrdinalIgnoreCase)
+                || !entries.TryGetValue(key[..^":Name".Length] + ":Args:path", out var path) || path.Length == 0)
+            {
+                continue;
+            }
+
+            var pathKey = key[..^":Name".Length] + ":Args:path";
+            string? problem = null;
+            string? folder = null;
+            var probe = string.Empty;
+            try
+            {
+                // Serilog's reader expands environment variables in string arguments, and the sink resolves the path from
+                // the working directory.
+                var full = Path.GetFullPath(Environment.ExpandEnvironmentVariables(path));
+                folder = Path.GetDirectoryName(full)!;
+                if (File.Exists(full))
+                {
+                    // A file there (or /dev/stdout, which a File sink may name to write JSON to the console): opened as the sink opens it.
+                    using var appended = new FileStream(full, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+                }
+                else
+                {
+                    Directory.CreateDirectory(folder);
+                    probe = Path.Combine(folder, $".linkgateway-{Guid.NewGuid():N}.tmp");
+                    using var written = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                var reason = GatewayProgram.OneLine(e.Message);
+                problem = $"{pathKey}: the File sink cannot write in {folder ?? path}: {(probe.Length > 0 ? reason.Replace(probe, folder, StringComparison.Ordinal) : reason)}";
+            }
+
+            if (problem is not null)
+            {
+                yield return problem;
+            }
+        }
+    }
+
+    /// <summary>One of Serilog's complaints as a configuration problem: the key it is about (else the Serilog section), and what is wrong.</summary>
+    internal static (string Key, string Problem) Explain(string message, Exception? thrown, IReadOnlyDictionary<string, string> entries)
+    {
+        var lines = message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var first = lines.Length > 0 ? lines[0] : string.Empty;
+        if (MissingMethod().Match(first) is { Success: true } missing)
+        {
+            return Missing(missing, lines, entries);
         }
 
+        // With the self-log on, Serilog's reader passes a message holding a name with braces to it as a format: that throws.
+        if (thrown is FormatException && entries.FirstOrDefault(e => IsName(e.Key) && e.Value.AsSpan().IndexOfAny('{', '}') >= 0) is { Key: not null } braced)
+        {
+            return (braced.Key, $"\"{braced.Value}\" is nothing Serilog can find (a name has no braces)");
+        }
+
+        if (first.StartsWith("No LoggingLevelSwitch has been declared with name", StringComparison.Ordinal)
+            && entries.FirstOrDefault(e => e.Key.Contains(":MinimumLevel", StringComparison.OrdinalIgnoreCase) && first.Contains($"\"{e.Value}\"", StringComparison.Ordinal)) is { Key: not null } level)
+        {
+            return (level.Key, $"\"{level.Value}\" is no level ({string.Join(", ", _levels)}) and no switch declared in Serilog:LevelSwitches");
+        }
+
+        // Name the key the message is about: the argument an ArgumentException names, else the key whose value the message
+        // quotes as a word of its own (an assembly, a level, a path); the longest, so that "Console" does not stand for
+        // "Serilog.Sinks.Console", nor "File" for "retainedFileCountLimit".
+        var key = thrown is ArgumentException { ParamName: { Length: > 0 } parameter }
+            ? entries.Keys.FirstOrDefault(k => k.EndsWith($":Args:{parameter}", StringComparison.OrdinalIgnoreCase))
+            : null;
+        key ??= entries.Where(e => e.Value.Length >= 3 && Regex.IsMatch(first, $@"(?<!\w){Regex.Escape(e.Value)}(?!\w)"))
+            .OrderByDescending(e => e.Value.Length)
+            .Select(e => e.Key)
+            .FirstOrDefault();
+        // A sink that could not be made (a file sink's folder that cannot be created) is told with its exception: the
+        // message without the stack trace, and without what Serilog's File sink puts around it.
+        var text = GatewayProgram.OneLine(string.Join('\n', lines.TakeWhile(l => !l.StartsWith("at ", StringComparison.Ordinal))))
+            .Replace("System.RuntimeType: ", string.Empty, StringComparison.Ordinal)
+            .Replace(" (Final, unspecified events)", string.Empty, StringComparison.Ordinal);
+        return (key ?? "Serilog", text);
+    }
+
+    private static (string Key, string Problem) Missing(Match missing, string[] lines, IReadOnlyDictionary<string, string> entries)
+    {
         var name = missing.Groups["name"].Value;
-        var key = entries.Where(e => string.Equals(e.Value, name, StringComparison.OrdinalIgnoreCase))
+        var key = entries.Where(e => IsName(e.Key) && string.Equals(e.Value, name, StringComparison.OrdinalIgnoreCase))
             .Select(e => e.Key)
             .OrderBy(k => k.EndsWith(":Name", StringComparison.OrdinalIgnoreCase) ? 0 : 1)
             .FirstOrDefault() ?? "Serilog";
         var candidates = lines.Skip(1).Select(l => CandidateMethod().Match(l)).Where(m => m.Success).Select(m => m.Groups["name"].Value).Distinct().ToList();
-        if (candidates.Contains(name, StringComparer.OrdinalIgnoreCase))
+        if (name.Length > 0 && candidates.Contains(name, StringComparer.OrdinalIgnoreCase))
         {
             // Serilog has the sink but none of its overloads takes the arguments given (a required one is missing).
             var given = missing.Groups["arguments"].Success ? $"the arguments {missing.Groups["arguments"].Value}" : "no arguments";
             var args = key.EndsWith(":Name", StringComparison.OrdinalIgnoreCase) ? key[..^":Name".Length] + ":Args" : key;
-            return $"{args}: Serilog's \"{name}\" cannot be called with {given} (a required one missing?)";
+            return (args, $"Serilog's \"{name}\" cannot be called with {given} (a required one missing?)");
         }
 
         var hint = candidates.Count > 0 ? ConfigNames.Hint(name, candidates) : "is its package's assembly in Serilog:Using?";
-        return $"{key}: \"{name}\" is nothing Serilog can find in the assemblies it loaded ({hint})";
+        return name.Length == 0
+            ? (key, $"no name given ({hint})")
+            : (key, $"\"{name}\" is nothing Serilog can find in the assemblies it loaded ({hint})");
     }
 
+    // Where a sink, enricher, filter or destructuring policy is named: "…:Name", or an element of a list of names ("Enrich:0").
+    private static bool IsName(string key) =>
+        key.EndsWith(":Name", StringComparison.OrdinalIgnoreCase) || char.IsAsciiDigit(key[^1]) && key[(key.LastIndexOf(':') + 1)..].All(char.IsAsciiDigit);
+
     // "Unable to find a method called File with no supplied arguments. Candidate methods are:", "… called X for supplied
-    // arguments: a, b. No candidates found." (Serilog.Settings.Configuration 10)
-    [GeneratedRegex(@"^Unable to find a method called (?<name>[^.\s]+)(?: with no supplied arguments| for supplied arguments: (?<arguments>[^.]*))?\.")]
+    // arguments: a, b. No candidates found." (Serilog.Settings.Configuration 10). A name may hold dots, or be empty.
+    [GeneratedRegex(@"^Unable to find a method called (?<name>.*?)(?: with no supplied arguments| for supplied arguments: (?<arguments>.*?))?\. (?:Candidate methods are:|No candidates found\.)")]
     private static partial Regex MissingMethod();
 
     // "Serilog.LoggerConfiguration Console(Serilog.Configuration.LoggerSinkConfiguration, ...)" for a name it does not know,

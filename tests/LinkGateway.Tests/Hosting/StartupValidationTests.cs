@@ -268,6 +268,10 @@ public class StartupValidationTests
     [InlineData("--Serilog:WriteTo:1:Name=File", "config error: Serilog:WriteTo:1:Args: Serilog's \"File\" cannot be called with no arguments (a required one missing?)")]
     [InlineData("--Serilog:Using:0=Serilog.Sinks.Consol", "config error: Serilog:Using:0: Could not load file or assembly 'Serilog.Sinks.Consol")]
     [InlineData("--Serilog:MinimumLevel:Default=Informaton", "config error: Serilog:MinimumLevel:Default: The value Informaton is not a valid Serilog level.")]
+    [InlineData("--Serilog:MinimumLevel:Override:Yarp=Warnin", "config error: Serilog:MinimumLevel:Override:Yarp: \"Warnin\" is no level (Verbose, Debug, Information, Warning, Error, Fatal) and no switch declared in Serilog:LevelSwitches")]
+    [InlineData("--Serilog:WriteTo:1:Name=Consol{e}", "config error: Serilog:WriteTo:1:Name: \"Consol{e}\" is nothing Serilog can find (a name has no braces)")]
+    [InlineData("--Serilog:Enrich:0:Name=From.LogContext", "config error: Serilog:Enrich:0:Name: \"From.LogContext\" is nothing Serilog can find in the assemblies it loaded (did you mean FromLogContext?)")]
+    [InlineData("--Serilog:WriteTo:1:Name=", "config error: Serilog:WriteTo:1:Name: no name given (valid here: ")]
     public async Task Process_WithAMistakeInTheConfiguration_ExitsWithCode2AndOneLineNamingTheKey(string setting, string expected)
     {
         var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0", $"--LinkGateway:Signing:Key={_validKey}", setting);
@@ -276,19 +280,51 @@ public class StartupValidationTests
         Assert.StartsWith(expected, Assert.Single(stderr.Split('\n')));
     }
 
+    // A sink's argument it refuses is named by its key, not by another key whose value the message happens to contain
+    // ("File" in "retainedFileCountLimit").
     [Fact]
-    public async Task Process_WithAFileSinkItCannotOpen_ExitsWithCode2AndOneLineNamingThePath_WithoutTheStackTrace()
+    public async Task Process_WithASinkArgumentItRefuses_ExitsWithCode2AndOneLineNamingTheArgument()
     {
-        // Serilog's file sink tells its self-log with the exception's stack trace, and the gateway then ran without it.
-        var path = Path.Combine(RepoFiles.ConfigFile, "gateway.log"); // a folder that cannot be made: its parent is a file
+        var folder = Directory.CreateTempSubdirectory("lg-file-sink-");
+        try
+        {
+            var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0", $"--LinkGateway:Signing:Key={_validKey}",
+                "--Serilog:WriteTo:1:Name=File", $"--Serilog:WriteTo:1:Args:path={folder.FullName}/gateway.log", "--Serilog:WriteTo:1:Args:rollingInterval=Day",
+                "--Serilog:WriteTo:1:Args:retainedFileCountLimit=0");
 
-        var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0", $"--LinkGateway:Signing:Key={_validKey}",
-            "--Serilog:WriteTo:1:Name=File", $"--Serilog:WriteTo:1:Args:path={path}");
+            Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
+            Assert.StartsWith("config error: Serilog:WriteTo:1:Args:retainedFileCountLimit: At least one file must be retained.", Assert.Single(stderr.Split('\n')));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    // Serilog's File sink tells its self-log (with a stack trace) when it cannot open its file, and the gateway then ran
+    // without it; a rolling one opens its file only at its first line, on the log queue's thread, and lost every line.
+    [Theory]
+    [InlineData("WriteTo:1", "")]
+    [InlineData("WriteTo:1", "rollingInterval=Day")]
+    [InlineData("WriteTo:1", "rollOnFileSizeLimit=true")]
+    [InlineData("AuditTo:0", "")]
+    [InlineData("WriteTo:1:Args:configure:0", "rollingInterval=Day")] // inside Async
+    public async Task Process_WithAFileSinkThatCannotWrite_ExitsWithCode2AndOneLineNamingThePath(string entry, string more)
+    {
+        var folder = Path.Combine(RepoFiles.ConfigFile, "logs"); // a folder that cannot be made: its parent is a file
+        string[] settings = entry.Contains("configure", StringComparison.Ordinal)
+            ? ["--Serilog:WriteTo:1:Name=Async", $"--Serilog:{entry}:Name=File", $"--Serilog:{entry}:Args:path={folder}/gateway.log"]
+            : [$"--Serilog:{entry}:Name=File", $"--Serilog:{entry}:Args:path={folder}/gateway.log"];
+        if (more.Length > 0)
+        {
+            settings = [.. settings, $"--Serilog:{entry}:Args:{more}"];
+        }
+
+        var (exitCode, stderr) = await GatewayProcess.RunAsync(["--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0", $"--LinkGateway:Signing:Key={_validKey}", .. settings]);
 
         Assert.Equal(GatewayConfigurationException.ExitCode, exitCode);
         var line = Assert.Single(stderr.Split('\n'));
-        Assert.StartsWith("config error: Serilog:WriteTo:1:Args:path: ", line);
-        Assert.Contains($"unable to open file sink for {path}", line);
+        Assert.StartsWith($"config error: Serilog:{entry}:Args:path: the File sink cannot write in {folder}: ", line);
         Assert.DoesNotContain(" at ", line);
     }
 

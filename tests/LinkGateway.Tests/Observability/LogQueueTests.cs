@@ -100,6 +100,10 @@ public sealed class LogQueueTests : IDisposable
 
         Assert.Equal(sent, origin.Requests.Count(r => r.RequestLine.Contains("/c/m-full/", StringComparison.Ordinal)));
         Assert.True(Sample(metrics, "linkgateway_log_problems_total") >= sent, metrics); // each request's line, at least
+
+        // Its last lines fail as it closes (the File sink flushes then): the stop goes on, and exits as stopped. Before
+        // (2026-11-30) that exception ended the process with its stack trace.
+        Assert.Equal(0, await gateway.TerminateAsync(TimeSpan.FromSeconds(30)));
     }
 
     /// <summary>The gateway's real entry point with the shipped file and the in-process store, in front of <paramref name="origin"/>.</summary>
