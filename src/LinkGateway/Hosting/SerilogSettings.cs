@@ -44,10 +44,127 @@ internal static partial class SerilogSettings
             .GroupBy(p => p.Key, StringComparer.OrdinalIgnoreCase)
             .Select(g => $"{g.Key}: {g.Last().Problem}")
             .ToList();
+        if (problems.Count == 0)
+        {
+            problems = ArgumentProblems(entries).ToList();
+        }
+
         if (problems.Count > 0)
         {
             throw new GatewayConfigurationException(problems);
         }
+    }
+
+    /// <summary>
+    /// Serilog calls the form of a sink (enricher, filter) that takes the most of the arguments given, and drops the rest
+    /// without a word: a misspelt <c>"outputTemplat"</c>, or a <c>"formatter"</c> added beside the shipped console's
+    /// <c>"outputTemplate"</c> (no form of Console takes both), left a gateway writing what it wrote before. So every
+    /// argument given must be one that a single form of the named method takes, among the methods of the Serilog
+    /// assemblies the reader has loaded by now (its own and those <c>Using</c> names).
+    /// </summary>
+    private static IEnumerable<string> ArgumentProblems(Dictionary<string, string> entries)
+    {
+        var forms = FormsByName();
+        foreach (var (key, name) in entries)
+        {
+            if (!key.EndsWith(":Name", StringComparison.OrdinalIgnoreCase) || ConfiguredKind(key) is not { } kind
+                || !forms.TryGetValue((kind, name), out var methods))
+            {
+                continue;
+            }
+
+            var entry = key[..^":Name".Length];
+            var args = entries.Keys.Where(k => k.StartsWith(entry + ":Args:", StringComparison.OrdinalIgnoreCase))
+                .Select(k => k[(entry.Length + ":Args:".Length)..].Split(':')[0])
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToList();
+            if (args.Count == 0 || methods.Any(m => args.All(a => m.Contains(a))))
+            {
+                continue;
+            }
+
+            var known = methods.SelectMany(m => m).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            if (args.FirstOrDefault(a => !known.Contains(a, StringComparer.OrdinalIgnoreCase)) is { } unknown)
+            {
+                yield return $"{entry}:Args:{unknown}: Serilog's \"{name}\" takes no argument \"{unknown}\" ({ConfigNames.Hint(unknown, known)})";
+            }
+            else
+            {
+                yield return $"{entry}:Args: no form of Serilog's \"{name}\" takes {string.Join(", ", args[..^1])} and {args[^1]} together; Serilog would drop some of them";
+            }
+        }
+    }
+
+    // The section a "…:Name" key configures, by the last of Serilog's section names in its path (a sink nested in Async's
+    // "configure" is a sink too); null where it is none of them.
+    private static Type? ConfiguredKind(string key)
+    {
+        Type? kind = null;
+        foreach (var segment in key.Split(':'))
+        {
+            kind = segment.ToUpperInvariant() switch
+            {
+                "WRITETO" => typeof(Serilog.Configuration.LoggerSinkConfiguration),
+                "AUDITTO" => typeof(Serilog.Configuration.LoggerAuditSinkConfiguration),
+                "ENRICH" => typeof(Serilog.Configuration.LoggerEnrichmentConfiguration),
+                "FILTER" => typeof(Serilog.Configuration.LoggerFilterConfiguration),
+                "DESTRUCTURE" => typeof(Serilog.Configuration.LoggerDestructuringConfiguration),
+                _ => kind,
+            };
+        }
+
+        return kind;
+    }
+
+    // Each configuration method of the loaded Serilog assemblies, by what it configures and its name: the parameter names
+    // of each of its forms (after the one it extends).
+    private static Dictionary<(Type Kind, string Name), List<HashSet<string>>> FormsByName()
+    {
+        var forms = new Dictionary<(Type, string), List<HashSet<string>>>(new KindAndName());
+        var methods = AppDomain.CurrentDomain.GetAssemblies()
+            .Where(a => !a.IsDynamic && a.GetName().Name?.StartsWith("Serilog", StringComparison.OrdinalIgnoreCase) == true)
+            .SelectMany(LoadableTypes)
+            .Where(t => t.IsAbstract && t.IsSealed) // static classes: where extension methods live
+            .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic));
+        foreach (var method in methods)
+        {
+            var parameters = method.GetParameters();
+            if (parameters.Length == 0)
+            {
+                continue;
+            }
+
+            var key = (parameters[0].ParameterType, method.Name);
+            if (!forms.TryGetValue(key, out var list))
+            {
+                forms[key] = list = [];
+            }
+
+            list.Add(parameters.Skip(1).Select(p => p.Name!).ToHashSet(StringComparer.OrdinalIgnoreCase));
+        }
+
+        return forms;
+    }
+
+    // A sink package may hold types whose own dependencies are not there; the rest are still its methods.
+    private static IEnumerable<Type> LoadableTypes(Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            return e.Types.OfType<Type>();
+        }
+    }
+
+    private sealed class KindAndName : IEqualityComparer<(Type Kind, string Name)>
+    {
+        public bool Equals((Type Kind, string Name) x, (Type Kind, string Name) y) =>
+            x.Kind == y.Kind && string.Equals(x.Name, y.Name, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode((Type Kind, string Name) obj) => HashCode.Combine(obj.Kind, StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Name));
     }
 
     /// <summary>

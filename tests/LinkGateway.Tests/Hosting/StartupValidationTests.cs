@@ -272,6 +272,10 @@ public class StartupValidationTests
     [InlineData("--Serilog:WriteTo:1:Name=Consol{e}", "config error: Serilog:WriteTo:1:Name: \"Consol{e}\" is nothing Serilog can find (a name has no braces)")]
     [InlineData("--Serilog:Enrich:0:Name=From.LogContext", "config error: Serilog:Enrich:0:Name: \"From.LogContext\" is nothing Serilog can find in the assemblies it loaded (did you mean FromLogContext?)")]
     [InlineData("--Serilog:WriteTo:1:Name=", "config error: Serilog:WriteTo:1:Name: no name given (valid here: ")]
+    // Serilog calls the form with the most arguments it knows and drops the rest: the shipped console kept writing text.
+    [InlineData("--Serilog:WriteTo:0:Args:formatter=Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact",
+        "config error: Serilog:WriteTo:0:Args: no form of Serilog's \"Console\" takes outputTemplate and formatter together; Serilog would drop some of them")]
+    [InlineData("--Serilog:WriteTo:0:Args:outputTemplat=x", "config error: Serilog:WriteTo:0:Args:outputTemplat: Serilog's \"Console\" takes no argument \"outputTemplat\" (did you mean outputTemplate?)")]
     public async Task Process_WithAMistakeInTheConfiguration_ExitsWithCode2AndOneLineNamingTheKey(string setting, string expected)
     {
         var (exitCode, stderr) = await GatewayProcess.RunAsync("--config", RepoFiles.ConfigFile, "--urls", "http://127.0.0.1:0", $"--LinkGateway:Signing:Key={_validKey}", setting);
