@@ -169,52 +169,74 @@ internal static partial class SerilogSettings
 
     /// <summary>
     /// A File sink opens its file at start-up, and its failure reaches the self-log while the settings are read; a rolling
-    /// one (<c>rollingInterval</c>, <c>rollOnFileSizeLimit</c>) only at its first line, on the log queue's thread, where a
-    /// folder it cannot make loses every line. So each File sink's file, when it is there, must open for appending now, and
-    /// otherwise its folder must be one the gateway can write in. Names are matched wherever a sink may be configured (WriteTo, AuditTo, and inside Async or Logger).
+    /// one (<c>rollingInterval</c>, <c>rollOnFileSizeLimit</c>) opens files of other names (the date, a number added), and
+    /// only at its first line, on the log queue's thread, where a folder it cannot write in loses every line. So each File
+    /// sink's file, when it is there, must open for appending now, and its folder must take a new file when the file is not
+    /// there or the sink rolls. Names are matched wherever a sink may be configured (WriteTo, AuditTo, inside Async or Logger).
     /// </summary>
     private static IEnumerable<string> FilePathProblems(Dictionary<string, string> entries)
     {
         foreach (var (key, value) in entries)
         {
-            if (!key.EndsWith(":Name", StringComparison.OrdinalIgnoreCase) || !value.Equals("File", StringComparison.OrdinalIgnoreCase)
-                || !entries.TryGetValue(key[..^":Name".Length] + ":Args:path", out var path) || path.Length == 0)
+            var entry = key.EndsWith(":Name", StringComparison.OrdinalIgnoreCase) ? key[..^":Name".Length] : null;
+            if (entry is null || !value.Equals("File", StringComparison.OrdinalIgnoreCase)
+                || !entries.TryGetValue(entry + ":Args:path", out var path) || path.Length == 0)
             {
                 continue;
             }
 
-            var pathKey = key[..^":Name".Length] + ":Args:path";
-            string? problem = null;
-            string? folder = null;
-            var probe = string.Empty;
+            var rolls = entries.TryGetValue(entry + ":Args:rollingInterval", out var interval) && !interval.Equals("Infinite", StringComparison.OrdinalIgnoreCase)
+                || entries.TryGetValue(entry + ":Args:rollOnFileSizeLimit", out var onSize) && onSize.Equals("true", StringComparison.OrdinalIgnoreCase);
+            if (CannotWrite(path, rolls) is { } problem)
+            {
+                yield return $"{entry}:Args:path: {problem}";
+            }
+        }
+    }
+
+    /// <summary>Why a File sink could not write at <paramref name="path"/> now; null when it could.</summary>
+    private static string? CannotWrite(string path, bool rolls)
+    {
+        // Serilog's reader expands environment variables in string arguments, and the sink resolves the path from the
+        // working directory.
+        string full;
+        try
+        {
+            full = Path.GetFullPath(Environment.ExpandEnvironmentVariables(path));
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return $"not a path: {GatewayProgram.OneLine(e.Message)}";
+        }
+
+        if (File.Exists(full))
+        {
             try
             {
-                // Serilog's reader expands environment variables in string arguments, and the sink resolves the path from
-                // the working directory.
-                var full = Path.GetFullPath(Environment.ExpandEnvironmentVariables(path));
-                folder = Path.GetDirectoryName(full)!;
-                if (File.Exists(full))
-                {
-                    // A file there (or /dev/stdout, which a File sink may name to write JSON to the console): opened as the sink opens it.
-                    using var appended = new FileStream(full, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-                }
-                else
-                {
-                    Directory.CreateDirectory(folder);
-                    probe = Path.Combine(folder, $".linkgateway-{Guid.NewGuid():N}.tmp");
-                    using var written = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
-                }
+                using var appended = new FileStream(full, FileMode.Append, FileAccess.Write, FileShare.ReadWrite); // as the sink opens it
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
             {
-                var reason = GatewayProgram.OneLine(e.Message);
-                problem = $"{pathKey}: the File sink cannot write in {folder ?? path}: {(probe.Length > 0 ? reason.Replace(probe, folder, StringComparison.Ordinal) : reason)}";
+                return $"the File sink cannot write to {full}: {GatewayProgram.OneLine(e.Message)}";
             }
 
-            if (problem is not null)
+            if (!rolls)
             {
-                yield return problem;
+                return null;
             }
+        }
+
+        var folder = Path.GetDirectoryName(full)!;
+        var probe = Path.Combine(folder, $".linkgateway-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            using var written = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return $"the File sink cannot write in {folder}: {GatewayProgram.OneLine(e.Message).Replace(probe, folder, StringComparison.Ordinal)}";
         }
     }
 
@@ -241,15 +263,19 @@ internal static partial class SerilogSettings
         }
 
         // Name the key the message is about: the argument an ArgumentException names, else the key whose value the message
-        // quotes as a word of its own (an assembly, a level, a path); the longest, so that "Console" does not stand for
-        // "Serilog.Sinks.Console", nor "File" for "retainedFileCountLimit".
+        // quotes as a word of its own (an assembly, a level, a path) — an argument before anything else (a type in a theme
+        // names its assembly, which Using names too), the longest first, so that "Console" does not stand for
+        // "Serilog.Sinks.Console", nor "File" for "retainedFileCountLimit" — else an argument holding a word the message
+        // quotes ('Nope' of "Nope::Code, Serilog.Sinks.Console").
         var key = thrown is ArgumentException { ParamName: { Length: > 0 } parameter }
             ? entries.Keys.FirstOrDefault(k => k.EndsWith($":Args:{parameter}", StringComparison.OrdinalIgnoreCase))
             : null;
-        key ??= entries.Where(e => e.Value.Length >= 3 && Regex.IsMatch(first, $@"(?<!\w){Regex.Escape(e.Value)}(?!\w)"))
-            .OrderByDescending(e => e.Value.Length)
-            .Select(e => e.Key)
-            .FirstOrDefault();
+        var quoted = Quoted().Matches(first).Select(m => m.Groups["word"].Value).ToList();
+        var arguments = entries.Where(e => e.Key.Contains(":Args:", StringComparison.OrdinalIgnoreCase)).ToList();
+        key ??= Said(arguments, first)
+            ?? arguments.Where(e => quoted.Any(word => IsWordIn(word, e.Value))).Select(e => e.Key).FirstOrDefault()
+            ?? Said(entries, first);
+
         // A sink that could not be made (a file sink's folder that cannot be created) is told with its exception: the
         // message without the stack trace, and without what Serilog's File sink puts around it.
         var text = GatewayProgram.OneLine(string.Join('\n', lines.TakeWhile(l => !l.StartsWith("at ", StringComparison.Ordinal))))
@@ -266,7 +292,7 @@ internal static partial class SerilogSettings
             .OrderBy(k => k.EndsWith(":Name", StringComparison.OrdinalIgnoreCase) ? 0 : 1)
             .FirstOrDefault() ?? "Serilog";
         var candidates = lines.Skip(1).Select(l => CandidateMethod().Match(l)).Where(m => m.Success).Select(m => m.Groups["name"].Value).Distinct().ToList();
-        if (name.Length > 0 && candidates.Contains(name, StringComparer.OrdinalIgnoreCase))
+        if (name.Length > 0 && candidates.Contains(name, StringComparer.Ordinal)) // Serilog's names are case-sensitive
         {
             // Serilog has the sink but none of its overloads takes the arguments given (a required one is missing).
             var given = missing.Groups["arguments"].Success ? $"the arguments {missing.Groups["arguments"].Value}" : "no arguments";
@@ -279,6 +305,16 @@ internal static partial class SerilogSettings
             ? (key, $"no name given ({hint})")
             : (key, $"\"{name}\" is nothing Serilog can find in the assemblies it loaded ({hint})");
     }
+
+    // The key of the longest value among these that the message says as a word of its own.
+    private static string? Said(IEnumerable<KeyValuePair<string, string>> among, string message) =>
+        among.Where(e => e.Value.Length >= 3 && IsWordIn(e.Value, message)).OrderByDescending(e => e.Value.Length).Select(e => e.Key).FirstOrDefault();
+
+    private static bool IsWordIn(string word, string text) => Regex.IsMatch(text, $@"(?<!\w){Regex.Escape(word)}(?!\w)");
+
+    // A word a message quotes: 'Nope', `Cod`, "x".
+    [GeneratedRegex(@"['`""](?<word>[^'`""\s]+)['`""]")]
+    private static partial Regex Quoted();
 
     // Where a sink, enricher, filter or destructuring policy is named: "…:Name", or an element of a list of names ("Enrich:0").
     private static bool IsName(string key) =>

@@ -275,6 +275,8 @@ public class StartupValidationTests
     // Serilog calls the form with the most arguments it knows and drops the rest: the shipped console kept writing text.
     [InlineData("--Serilog:WriteTo:0:Args:formatter=Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact",
         "config error: Serilog:WriteTo:0:Args: no form of Serilog's \"Console\" takes outputTemplate and formatter together; Serilog would drop some of them")]
+    [InlineData("--Serilog:WriteTo:0:Args:theme=Nope::Code, Serilog.Sinks.Console", "config error: Serilog:WriteTo:0:Args:theme: Could not resolve type 'Nope'")]
+    [InlineData("--Serilog:WriteTo:0:Name=console", "config error: Serilog:WriteTo:0:Name: \"console\" is nothing Serilog can find in the assemblies it loaded (did you mean Console?)")]
     [InlineData("--Serilog:WriteTo:0:Args:outputTemplat=x", "config error: Serilog:WriteTo:0:Args:outputTemplat: Serilog's \"Console\" takes no argument \"outputTemplat\" (did you mean outputTemplate?)")]
     public async Task Process_WithAMistakeInTheConfiguration_ExitsWithCode2AndOneLineNamingTheKey(string setting, string expected)
     {
