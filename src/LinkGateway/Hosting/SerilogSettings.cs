@@ -12,8 +12,6 @@ namespace LinkGateway.Hosting;
 /// </summary>
 internal static partial class SerilogSettings
 {
-    private static readonly string[] _levels = ["Verbose", "Debug", "Information", "Warning", "Error", "Fatal"];
-
     /// <summary>Runs <paramref name="read"/> (a <c>ReadFrom.Configuration</c> of <paramref name="configuration"/>); throws
     /// <see cref="GatewayConfigurationException"/> with one line per key Serilog's reader could not use, or for what it threw
     /// (an assembly in <c>Using</c> that is not there, a level that is none, a sink that could not be made).</summary>
@@ -259,7 +257,7 @@ internal static partial class SerilogSettings
         if (first.StartsWith("No LoggingLevelSwitch has been declared with name", StringComparison.Ordinal)
             && entries.FirstOrDefault(e => e.Key.Contains(":MinimumLevel", StringComparison.OrdinalIgnoreCase) && first.Contains($"\"{e.Value}\"", StringComparison.Ordinal)) is { Key: not null } level)
         {
-            return (level.Key, $"\"{level.Value}\" is no level ({string.Join(", ", _levels)}) and no switch declared in Serilog:LevelSwitches");
+            return (level.Key, $"\"{level.Value}\" is no level ({string.Join(", ", Enum.GetNames<Serilog.Events.LogEventLevel>())}) and no switch declared in Serilog:LevelSwitches");
         }
 
         // Name the key the message is about: the argument an ArgumentException names, else the key whose value the message

@@ -55,17 +55,8 @@ public sealed class RedisTlsTests : IAsyncLifetime
         await using var _ = gateway;
         using var __ = client;
 
-        var ready = await ReadyzAnswer.WaitAsync(client, r => r.Code == HttpStatusCode.OK && r.Status == "healthy", "healthy");
-        using var response = await client.SendAsync(Clients.Browser("/c/m-tls/r-1/l-1", Clients.NextAddress()));
-
-        Assert.Equal("healthy", ready.Store.GetProperty("status").GetString());
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var forwarded = origin.Single("/c/m-tls/r-1/l-1");
+        var forwarded = await AssertStatefulAsync(client, origin, "/c/m-tls/r-1/l-1", _redis!.Configuration, prefix);
         Assert.Equal("human", forwarded.Value("X-Bot-Verdict"));
-        Assert.Null(forwarded.Value("X-Bot-Degraded"));
-        // What the click left in Redis went over TLS: read back on the plain port.
-        await using var plain = await ConnectionMultiplexer.ConnectAsync(_redis!.Configuration);
-        Assert.NotEmpty(plain.GetServer(plain.GetEndPoints()[0]).Keys(pattern: prefix + "*"));
     }
 
     [Fact]
@@ -126,14 +117,7 @@ public sealed class RedisTlsTests : IAsyncLifetime
         await using var _ = gateway;
         using var __ = client;
 
-        var ready = await ReadyzAnswer.WaitAsync(client, r => r.Code == HttpStatusCode.OK && r.Status == "healthy", "healthy");
-        using var response = await client.SendAsync(Clients.Browser("/c/m-mtls/r-1/l-1", Clients.NextAddress()));
-
-        Assert.Equal("healthy", ready.Store.GetProperty("status").GetString());
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Null(origin.Single("/c/m-mtls/r-1/l-1").Value("X-Bot-Degraded"));
-        await using var plain = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
-        Assert.NotEmpty(plain.GetServer(plain.GetEndPoints()[0]).Keys(pattern: prefix + "*"));
+        await AssertStatefulAsync(client, origin, "/c/m-mtls/r-1/l-1", redis.Configuration, prefix);
     }
 
     [Fact]
@@ -148,6 +132,21 @@ public sealed class RedisTlsTests : IAsyncLifetime
 
         // A reset after the handshake says nothing by itself: the probe says what it likely means.
         await AssertRefusedAsync(client, origin, tlsPort, "/c/m-mtls/r-2/l-1", "a Redis that asks for a client certificate");
+    }
+
+    // Once healthy, a click is forwarded stateful, and what it left in Redis (over TLS) is read back on the plain port.
+    private static async Task<RecordedRequest> AssertStatefulAsync(HttpClient client, RecordingOrigin origin, string path, string plainRedis, string prefix)
+    {
+        var ready = await ReadyzAnswer.WaitAsync(client, r => r.Code == HttpStatusCode.OK && r.Status == "healthy", "healthy");
+        using var response = await client.SendAsync(Clients.Browser(path, Clients.NextAddress()));
+
+        Assert.Equal("healthy", ready.Store.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = origin.Single(path);
+        Assert.Null(forwarded.Value("X-Bot-Degraded"));
+        await using var plain = await ConnectionMultiplexer.ConnectAsync(plainRedis);
+        Assert.NotEmpty(plain.GetServer(plain.GetEndPoints()[0]).Keys(pattern: prefix + "*"));
+        return forwarded;
     }
 
     /// <summary>
