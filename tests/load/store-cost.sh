@@ -75,17 +75,20 @@ EOF
 
 [ -z "$KEEP_DIR" ] || cp "$work/plan.lua" "$work/calls.resp" "$KEEP_DIR/"
 
-# 3. Replay into fresh Redis servers.
+# 3. Replay into fresh Redis servers, the server on one core and redis-cli on another: left to the scheduler, runs of the
+# same calls fell into two groups, about 36 and 54 us per call, by whether the two shared a core (2026-11-30).
+server_core= client_core=
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then server_core="taskset -c 0" client_core="taskset -c 1"; fi
 cpu() { redis-cli -p "$1" INFO cpu | awk -F: '/used_cpu_(user|sys):/ { s += $2 } END { printf "%.6f", s }'; }
 per_call() { awk -v a="$1" -v b="$2" -v n="$CALLS" 'BEGIN { printf "%.1f", (b - a) * 1000000 / n }'; }
 memory() { redis-cli -p "$1" INFO memory | awk -F: '/^used_memory_human:/ { sub(/\r/, "", $2); print $2 }'; }
 for run in $(seq 1 "$RUNS"); do
   port=$(free_port)
-  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --hz 100 >/dev/null & replay_pid=$!; pids+=($replay_pid)
+  $server_core redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --hz 100 >/dev/null & replay_pid=$!; pids+=($replay_pid)
   for attempt in $(seq 1 50); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.1; done
   redis-cli -p "$port" -x SCRIPT LOAD < "$work/plan.lua" >/dev/null # every byte: "$(cat …)" would drop a last newline, and the SHA-1 with it
   before=$(cpu "$port")
-  errors=$(timeout 600 redis-cli -p "$port" --pipe < "$work/calls.resp" | awk '/errors:/ { gsub(",", ""); print $2 }')
+  errors=$(timeout 600 $client_core redis-cli -p "$port" --pipe < "$work/calls.resp" | awk '/errors:/ { gsub(",", ""); print $2 }')
   ran=$(cpu "$port"); keys=$(redis-cli -p "$port" DBSIZE); used=$(memory "$port")
   sleep "$EXPIRY"
   expired=$(cpu "$port")

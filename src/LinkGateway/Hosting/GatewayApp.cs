@@ -1,6 +1,7 @@
 using LinkGateway.Observability;
 using Microsoft.Extensions.FileProviders;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Events;
 
 namespace LinkGateway.Hosting;
@@ -60,7 +61,7 @@ public static class GatewayApp
         builder.Services.AddSingleton(logQueue);
         builder.Services.AddSerilog((services, logger) =>
         {
-            logger.WriteTo.Async(queue => queue.Logger(written =>
+            logger.WriteTo.Sink(LoggerSinkConfiguration.Wrap(logQueue.InFrontOf, queue => queue.Logger(written =>
             {
                 written.MinimumLevel.Verbose();
                 if (namesASink)
@@ -71,7 +72,7 @@ public static class GatewayApp
                 {
                     written.WriteTo.Console();
                 }
-            }), LogQueue.Capacity, blockWhenFull: false, logQueue);
+            })));
 
             // ASP.NET Core starts an Activity for every request while its hosting diagnostics logger is enabled at any level,
             // and HttpClient then a second one and a traceparent of its own for the origin. The gateway exports no traces:

@@ -93,8 +93,8 @@ internal static partial class SerilogSettings
         }
     }
 
-    // The section a "…:Name" key configures, by the last of Serilog's section names in its path (a sink nested in Async's
-    // "configure" is a sink too); null where it is none of them.
+    // The section a "…:Name" key configures, by the last of Serilog's section names in its path (a sink nested in another's
+    // arguments, as a sub-logger's "configureLogger" holds, is a sink too); null where it is none of them.
     private static Type? ConfiguredKind(string key)
     {
         Type? kind = null;
@@ -170,7 +170,7 @@ internal static partial class SerilogSettings
     /// one (<c>rollingInterval</c>, <c>rollOnFileSizeLimit</c>) opens files of other names (the date, a number added), and
     /// only at its first line, on the log queue's thread, where a folder it cannot write in loses every line. So each File
     /// sink's file, when it is there, must open for appending now, and its folder must take a new file when the file is not
-    /// there or the sink rolls. Names are matched wherever a sink may be configured (WriteTo, AuditTo, inside Async or Logger).
+    /// there or the sink rolls. Names are matched wherever a sink may be configured (WriteTo, AuditTo, inside a sub-logger).
     /// </summary>
     private static IEnumerable<string> FilePathProblems(Dictionary<string, string> entries)
     {

@@ -1,4 +1,7 @@
-using Serilog.Sinks.Async;
+using System.Collections.Concurrent;
+using Serilog.Core;
+using Serilog.Debugging;
+using Serilog.Events;
 
 namespace LinkGateway.Observability;
 
@@ -9,39 +12,94 @@ namespace LinkGateway.Observability;
 /// or full disk — further lines are dropped and counted (<c>linkgateway_log_dropped_total</c>), and requests never wait
 /// on a write. Before (2026-11-29), each request wrote its line to the console itself: with stdout a pipe nobody read, the
 /// gateway answered about a hundred clicks, then none, while <c>/healthz</c> still answered 200.
+/// <para>
+/// The thread wakes every <see cref="Tick"/> and writes what came meanwhile, not for each line: a queue that wakes its
+/// writer per line (Serilog.Sinks.Async's, and Serilog's own batching sink) costs a wake-up and a switch between threads
+/// per request, 6–8 µs of the gateway's CPU per click (docs/development.md, "The log's queue, its price").
+/// </para>
 /// </summary>
-public sealed class LogQueue : IAsyncLogEventSinkMonitor
+public sealed class LogQueue
 {
     /// <summary>Log lines held at most while the sinks fall behind (a request's line is about 1 KB in memory).</summary>
     public const int Capacity = 10_000;
 
-    private IAsyncLogEventSinkInspector? _inspector;
-    private long _droppedBeforeStop;
+    /// <summary>How long a line waits at most before the queue's thread writes it, when the sinks keep up.</summary>
+    public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(20);
+
+    private long _dropped;
+    private int _waiting;
 
     /// <summary>Log lines dropped so far because the queue was full.</summary>
-    public long Dropped => Volatile.Read(ref _inspector) is { } inspector ? inspector.DroppedMessagesCount : Interlocked.Read(ref _droppedBeforeStop);
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Log lines waiting to be written now.</summary>
-    public int Waiting
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>
+    /// The sink a logger writes to: it queues each line for <paramref name="sinks"/> (disposed with it, after the lines
+    /// queued before were written). For Serilog's <c>LoggerSinkConfiguration.Wrap</c>; one per logger.
+    /// </summary>
+    public ILogEventSink InFrontOf(ILogEventSink sinks) => new QueuedSink(this, sinks);
+
+    private sealed class QueuedSink : ILogEventSink, IDisposable
     {
-        get
+        private readonly LogQueue _queue;
+        private readonly ILogEventSink _sinks;
+        private readonly ConcurrentQueue<LogEvent> _lines = new();
+        private readonly ManualResetEventSlim _stop = new();
+        private readonly Thread _writer;
+
+        public QueuedSink(LogQueue queue, ILogEventSink sinks)
         {
-            try
-            {
-                return Volatile.Read(ref _inspector)?.Count ?? 0;
-            }
-            catch (ObjectDisposedException)
-            {
-                return 0; // the host is stopping
-            }
+            _queue = queue;
+            _sinks = sinks;
+            // A background thread: a write that never returns (stdout stalled) must not keep the process alive; the stop
+            // gives it a bounded time (GatewayProgram.LogFlushLimit).
+            _writer = new Thread(Write) { IsBackground = true, Name = "log queue" };
+            _writer.Start();
         }
-    }
 
-    void IAsyncLogEventSinkMonitor.StartMonitoring(IAsyncLogEventSinkInspector inspector) => Volatile.Write(ref _inspector, inspector);
+        public void Emit(LogEvent logEvent)
+        {
+            if (Interlocked.Increment(ref _queue._waiting) > Capacity)
+            {
+                Interlocked.Decrement(ref _queue._waiting);
+                Interlocked.Increment(ref _queue._dropped);
+                return;
+            }
 
-    void IAsyncLogEventSinkMonitor.StopMonitoring(IAsyncLogEventSinkInspector inspector)
-    {
-        Interlocked.Exchange(ref _droppedBeforeStop, inspector.DroppedMessagesCount);
-        Volatile.Write(ref _inspector, null);
+            _lines.Enqueue(logEvent);
+        }
+
+        public void Dispose()
+        {
+            _stop.Set();
+            _writer.Join(); // bounded by the stop's caller: the host is disposed on a thread of its own
+            (_sinks as IDisposable)?.Dispose();
+            _stop.Dispose();
+        }
+
+        private void Write()
+        {
+            bool stopping;
+            do
+            {
+                stopping = _stop.Wait(Tick); // read before the queue is emptied: lines queued before a stop are written
+                while (_lines.TryDequeue(out var line))
+                {
+                    Interlocked.Decrement(ref _queue._waiting);
+                    try
+                    {
+                        _sinks.Emit(line);
+                    }
+                    catch (Exception e)
+                    {
+                        // A sub-logger catches its sinks' failures itself (they reach the self-log, as this one does).
+                        SelfLog.WriteLine("The log queue could not write a line: {0}", e);
+                    }
+                }
+            }
+            while (!stopping);
+        }
     }
 }

@@ -26,14 +26,11 @@ public static class SerilogSelfLog
         {
             heard.Add(message);
         }
-        else if (!message.Contains(LogQueueFull, StringComparison.Ordinal))
+        else
         {
             Interlocked.Increment(ref _problems);
         }
     });
-
-    // Serilog.Sinks.Async tells each line it drops from a full queue; LogQueue counts those (linkgateway_log_dropped_total).
-    private const string LogQueueFull = "unable to enqueue, capacity";
 
     /// <summary>What Serilog's self-log told outside a <see cref="Listen"/> so far, in this process.</summary>
     public static long Problems => Interlocked.Read(ref _problems);

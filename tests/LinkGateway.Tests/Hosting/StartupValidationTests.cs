@@ -314,12 +314,12 @@ public class StartupValidationTests
     [InlineData("WriteTo:1", "rollingInterval=Day")]
     [InlineData("WriteTo:1", "rollOnFileSizeLimit=true")]
     [InlineData("AuditTo:0", "")]
-    [InlineData("WriteTo:1:Args:configure:0", "rollingInterval=Day")] // inside Async
+    [InlineData("WriteTo:1:Args:configureLogger:WriteTo:0", "rollingInterval=Day")] // inside a sub-logger
     public async Task Process_WithAFileSinkThatCannotWrite_ExitsWithCode2AndOneLineNamingThePath(string entry, string more)
     {
         var folder = Path.Combine(RepoFiles.ConfigFile, "logs"); // a folder that cannot be made: its parent is a file
         string[] settings = entry.Contains("configure", StringComparison.Ordinal)
-            ? ["--Serilog:WriteTo:1:Name=Async", $"--Serilog:{entry}:Name=File", $"--Serilog:{entry}:Args:path={folder}/gateway.log"]
+            ? ["--Serilog:WriteTo:1:Name=Logger", $"--Serilog:{entry}:Name=File", $"--Serilog:{entry}:Args:path={folder}/gateway.log"]
             : [$"--Serilog:{entry}:Name=File", $"--Serilog:{entry}:Args:path={folder}/gateway.log"];
         if (more.Length > 0)
         {
