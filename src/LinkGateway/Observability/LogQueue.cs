@@ -29,54 +29,76 @@ public sealed class LogQueue
     private long _dropped;
     private int _waiting;
 
-    /// <summary>Log lines dropped so far because the queue was full.</summary>
+    /// <summary>Log lines dropped so far: the queue was full, or the log was already closed (a line logged during the stop).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Log lines waiting to be written now.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
     /// <summary>
-    /// The sink a logger writes to: it queues each line for <paramref name="sinks"/> (disposed with it, after the lines
-    /// queued before were written). For Serilog's <c>LoggerSinkConfiguration.Wrap</c>; one per logger.
+    /// The sink a logger writes to: it queues each line for <paramref name="sinks"/>. For Serilog's
+    /// <c>LoggerSinkConfiguration.Wrap</c>, which closes <paramref name="sinks"/> after this sink, so after the lines
+    /// queued before the stop were written; one per logger.
     /// </summary>
     public ILogEventSink InFrontOf(ILogEventSink sinks) => new QueuedSink(this, sinks);
 
-    private sealed class QueuedSink : ILogEventSink, IDisposable
+    private sealed class QueuedSink(LogQueue queue, ILogEventSink sinks) : ILogEventSink, IDisposable
     {
-        private readonly LogQueue _queue;
-        private readonly ILogEventSink _sinks;
         private readonly ConcurrentQueue<LogEvent> _lines = new();
         private readonly ManualResetEventSlim _stop = new();
-        private readonly Thread _writer;
-
-        public QueuedSink(LogQueue queue, ILogEventSink sinks)
-        {
-            _queue = queue;
-            _sinks = sinks;
-            // A background thread: a write that never returns (stdout stalled) must not keep the process alive; the stop
-            // gives it a bounded time (GatewayProgram.LogFlushLimit).
-            _writer = new Thread(Write) { IsBackground = true, Name = "log queue" };
-            _writer.Start();
-        }
+        private Thread? _writer;
+        private int _stopped;
 
         public void Emit(LogEvent logEvent)
         {
-            if (Interlocked.Increment(ref _queue._waiting) > Capacity)
+            // After the stop nothing writes: the line is dropped and counted (a line logged while the host is disposed).
+            if (Volatile.Read(ref _stopped) == 1)
             {
-                Interlocked.Decrement(ref _queue._waiting);
-                Interlocked.Increment(ref _queue._dropped);
+                Interlocked.Increment(ref queue._dropped);
+                return;
+            }
+
+            if (Interlocked.Increment(ref queue._waiting) > Capacity)
+            {
+                Interlocked.Decrement(ref queue._waiting);
+                Interlocked.Increment(ref queue._dropped);
                 return;
             }
 
             _lines.Enqueue(logEvent);
+            if (Volatile.Read(ref _writer) is null)
+            {
+                Start();
+            }
         }
 
         public void Dispose()
         {
+            if (Interlocked.Exchange(ref _stopped, 1) == 1)
+            {
+                return;
+            }
+
             _stop.Set();
-            _writer.Join(); // bounded by the stop's caller: the host is disposed on a thread of its own
-            (_sinks as IDisposable)?.Dispose();
-            _stop.Dispose();
+            if (Volatile.Read(ref _writer) is { } writer && writer != Thread.CurrentThread)
+            {
+                writer.Join(); // bounded by the stop's caller: the host is disposed on a thread of its own
+            }
+
+            WriteWaiting(); // what came between the writer's last look and the stop
+        }
+
+        // The thread starts with the first line, not with the sink: a configuration that fails after Serilog made the sink
+        // never disposes it, and its thread would wake 50 times a second for good (the tests build many in one process).
+        private void Start()
+        {
+            var writer = new Thread(Write) { IsBackground = true, Name = "log queue" };
+            if (Interlocked.CompareExchange(ref _writer, writer, null) is null)
+            {
+                // A background thread: a write that never returns (stdout stalled) must not keep the process alive; the stop
+                // gives it a bounded time (GatewayProgram.LogFlushLimit).
+                writer.Start();
+            }
         }
 
         private void Write()
@@ -85,21 +107,26 @@ public sealed class LogQueue
             do
             {
                 stopping = _stop.Wait(Tick); // read before the queue is emptied: lines queued before a stop are written
-                while (_lines.TryDequeue(out var line))
-                {
-                    Interlocked.Decrement(ref _queue._waiting);
-                    try
-                    {
-                        _sinks.Emit(line);
-                    }
-                    catch (Exception e)
-                    {
-                        // A sub-logger catches its sinks' failures itself (they reach the self-log, as this one does).
-                        SelfLog.WriteLine("The log queue could not write a line: {0}", e);
-                    }
-                }
+                WriteWaiting();
             }
             while (!stopping);
+        }
+
+        private void WriteWaiting()
+        {
+            while (_lines.TryDequeue(out var line))
+            {
+                Interlocked.Decrement(ref queue._waiting);
+                try
+                {
+                    sinks.Emit(line);
+                }
+                catch (Exception e)
+                {
+                    // A sub-logger catches its sinks' failures itself (they reach the self-log, as this one does).
+                    SelfLog.WriteLine("The log queue could not write a line: {0}", e);
+                }
+            }
         }
     }
 }
