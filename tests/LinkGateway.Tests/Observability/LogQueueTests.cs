@@ -144,7 +144,7 @@ public sealed class LogQueueTests : IDisposable
 
         queued.Emit(Line(1));
 
-        await sink.WriteReturned.Task.WaitAsync(TimeSpan.FromSeconds(10)); // before: the stop joined its own thread, forever
+        await sink.FirstWritten.Task.WaitAsync(TimeSpan.FromSeconds(10)); // set once the write returned; before: the stop joined its own thread, forever
     }
 
     private static LogEvent Line(int number) =>
@@ -154,9 +154,8 @@ public sealed class LogQueueTests : IDisposable
     {
         private readonly System.Collections.Concurrent.ConcurrentQueue<int> _written = new();
 
+        /// <summary>The first line's number, once its write (and <see cref="OnWrite"/>) returned.</summary>
         public TaskCompletionSource<int> FirstWritten { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource WriteReturned { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Func<int, bool> Refuses { get; init; } = _ => false;
 
@@ -175,9 +174,8 @@ public sealed class LogQueueTests : IDisposable
             }
 
             _written.Enqueue(number);
-            FirstWritten.TrySetResult(number);
             OnWrite();
-            WriteReturned.TrySetResult();
+            FirstWritten.TrySetResult(number);
         }
 
         public void Dispose() => Disposals++;
