@@ -50,8 +50,27 @@ public sealed class NginxOrigin : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException(
-            "nginx exited: " + File.ReadAllText(Path.Combine(folder.FullName, "error.log"))));
+        // On a thread-pool thread, where an exception ends the whole test run (as RedisServer's once did): nginx also exits
+        // when it is stopped, after its folder may be gone, so only a start that has not succeeded reads the error log.
+        process.Exited += (_, _) =>
+        {
+            if (ready.Task.IsCompleted)
+            {
+                return;
+            }
+
+            string said;
+            try
+            {
+                said = File.ReadAllText(Path.Combine(folder.FullName, "error.log"));
+            }
+            catch (IOException e)
+            {
+                said = $"(its error log cannot be read: {e.Message})";
+            }
+
+            ready.TrySetException(new InvalidOperationException("nginx exited: " + said));
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -120,7 +120,18 @@ public sealed class RedisServer : IAsyncDisposable
                 ready.TrySetResult();
             }
         };
-        _process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"redis-server exited: {output}"));
+        _process.Exited += (_, _) =>
+        {
+            // Under the lock: the output's reader may still be appending (a StringBuilder read meanwhile threw, and the
+            // exception on this thread-pool thread ended the test run, a clean-clone run of 2026-11-30).
+            string said;
+            lock (output)
+            {
+                said = output.ToString();
+            }
+
+            ready.TrySetException(new InvalidOperationException($"redis-server exited: {said}"));
+        };
         _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
