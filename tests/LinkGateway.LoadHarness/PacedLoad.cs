@@ -8,9 +8,10 @@ using System.Runtime.InteropServices;
 /// and its latency runs from when it was due, not from when it went out, so a proxy that stalls is charged for every request
 /// that had to wait behind the stall (coordinated omission, Gil Tene). People's clicks, as tests/load/human.lua sends them:
 /// a browser's headers, a new recipient and a new client address (X-Forwarded-For, trusted from loopback) per request.
-///   paced --target http://127.0.0.1:PORT --rate 5000 --seconds 10 [--warmup 5] [--connections 32] [--base 0] [--timeline FILE]
+///   paced --target http://127.0.0.1:PORT --rate 5000 --seconds 10 [--warmup 5] [--connections 32] [--base 0] [--sent-ago S] [--timeline FILE]
 /// --base numbers the clicks from there (their addresses and recipients follow the number), so a run after another sends
-/// new clicks, not the same again. --warmup sends that many seconds first, at the same rate, counted nowhere. --timeline writes one line per request,
+/// new clicks, not the same again. --sent-ago gives each click the send time S seconds before it ("t", as human.lua's
+/// SENT_AGO): a person reading the mail after the delivery window. --warmup sends that many seconds first, at the same rate, counted nowhere. --timeline writes one line per request,
 /// "due-ms latency-ms service-ms", in the order they were due (the warm-up's with negative due times): where a tail comes
 /// from (one stall, a period, spread) shows there and nowhere in the percentiles.
 /// Prints one line: "sent N (after W not counted) rate R/s (whole run) errors E (warm-up E) p50 X p90 X p99 X p99.9 X max X ms (from due time); service p99 X ms".
@@ -26,9 +27,10 @@ internal static partial class PacedLoad
             || !int.TryParse(options.GetValueOrDefault("seconds", "10"), CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 600
             || !int.TryParse(options.GetValueOrDefault("warmup", "5"), CultureInfo.InvariantCulture, out var warmupSeconds) || warmupSeconds is < 0 or > 60
             || !int.TryParse(options.GetValueOrDefault("connections", "32"), CultureInfo.InvariantCulture, out var connections) || connections is < 1 or > 10_000
-            || !int.TryParse(options.GetValueOrDefault("base", "0"), CultureInfo.InvariantCulture, out var clickBase) || clickBase is < 0 or > 1_000_000_000)
+            || !int.TryParse(options.GetValueOrDefault("base", "0"), CultureInfo.InvariantCulture, out var clickBase) || clickBase is < 0 or > 1_000_000_000
+            || !TrySentAgo(options.GetValueOrDefault("sent-ago"), out var sentAgo))
         {
-            Console.Error.WriteLine("usage: paced --target http://127.0.0.1:PORT (loopback only) --rate 1..1000000 --seconds 1..600 [--warmup 0..60] [--connections 1..10000] [--base 0..1000000000] [--timeline FILE]");
+            Console.Error.WriteLine("usage: paced --target http://127.0.0.1:PORT (loopback only) --rate 1..1000000 --seconds 1..600 [--warmup 0..60] [--connections 1..10000] [--base 0..1000000000] [--sent-ago 0..31536000] [--timeline FILE]");
             return 2;
         }
 
@@ -64,7 +66,7 @@ internal static partial class PacedLoad
                 while (next < total && start + (long)(next * ticksPerRequest) <= now)
                 {
                     var i = next++;
-                    sends[i] = SendAsync(client, i, clickBase + i, start + (long)(i * ticksPerRequest), fromDue, service, failed);
+                    sends[i] = SendAsync(client, i, clickBase + i, sentAgo, start + (long)(i * ticksPerRequest), fromDue, service, failed);
                 }
 
                 Nap();
@@ -91,12 +93,27 @@ internal static partial class PacedLoad
     private static readonly string[] _platforms = ["Windows NT 10.0; Win64; x64", "Macintosh; Intel Mac OS X 10_15_7"];
     private static readonly string[] _versions = ["128.0.0.0", "129.0.0.0", "130.0.0.0", "131.0.0.0"];
 
-    private static async Task SendAsync(HttpClient client, int i, int n, long due, double[] fromDue, double[] service, bool[] failed)
+    /// <summary>No --sent-ago: the links carry no send time (null); else whole seconds, at most a year.</summary>
+    private static bool TrySentAgo(string? text, out int? seconds)
+    {
+        seconds = null;
+        if (text is null)
+        {
+            return true;
+        }
+
+        var valid = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value <= 31_536_000;
+        seconds = valid ? value : null;
+        return valid;
+    }
+
+    private static async Task SendAsync(HttpClient client, int i, int n, int? sentAgo, long due, double[] fromDue, double[] service, bool[] failed)
     {
         // The clicks of tests/load/browser.lua (which says why the User-Agent changes with each pass over the /24s).
         var address = $"100.{64 + (n % 60)}.{n / 60 % 250}.{(n / 15000 % 250) + 1}";
         var pass = n / 15000;
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/c/m-paced/r-{n}/l-1");
+        var sentAt = sentAgo is { } ago ? string.Create(CultureInfo.InvariantCulture, $"?t={DateTimeOffset.UtcNow.ToUnixTimeSeconds() - ago}") : "";
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/c/m-paced/r-{n}/l-1{sentAt}");
         request.Headers.TryAddWithoutValidation("User-Agent",
             $"Mozilla/5.0 ({_platforms[pass % 2]}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{_versions[pass / 2 % 4]} Safari/537.36");
         request.Headers.TryAddWithoutValidation("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");

@@ -4,8 +4,12 @@
 -- a run that starts where the one before ended sends people's first clicks, not the same addresses, recipients and clients
 -- again (stack.sh's `run` passes it). At the end the run prints how far it numbered ("numbered N"): wrk counts only the
 -- requests that completed.
+-- SENT_AGO=S gives every click the send time S seconds before it (the route's "t", unix seconds): a person reading the
+-- mail later than the gateway's Behaviour:DeliveryWindow (15 min) is counted in no delivery window. Unset, the links carry
+-- no send time, and the gateway counts every click as one at delivery: the most work a person's click makes the store do.
 local browser = dofile("tests/load/browser.lua")
 local base = tonumber(os.getenv("BASE") or "0")
+local sent_ago = tonumber(os.getenv("SENT_AGO") or "")
 counter = 0 -- a global, so that done() can read each thread's (thread:get)
 local thread_id = 0
 local threads = {}
@@ -19,7 +23,9 @@ end
 request = function()
   local n = base + (id - 1) * 10000000 + counter
   counter = counter + 1
-  return wrk.format("GET", string.format("/c/m-load/r-%d/l-1", n), browser.headers(n))
+  local path = string.format("/c/m-load/r-%d/l-1", n)
+  if sent_ago then path = string.format("%s?t=%d", path, os.time() - sent_ago) end
+  return wrk.format("GET", path, browser.headers(n))
 end
 
 function done(summary, latency, requests)

@@ -2,10 +2,16 @@
 # The load harness (docs/development.md, "Performance"): Redis, a fast origin, a plain YARP proxy with the same
 # routes and no detection, the floor (that YARP plus one small Redis script per request: the one-round-trip anchor),
 # and the gateway, all on loopback; wrk alternates the three over several rounds. Bounded: every wrk run has a duration, every process is stopped at the end.
-#   bash tests/load/run-load.sh            ROUNDS=3 DURATION=10 CONNECTIONS=16 WARMUP=30  GATEWAY_ARGS="--A:B=v ..."  GATEWAY_ENV="DOTNET_X=1 ..."  PACED_RATE="req/s ..."
+#   bash tests/load/run-load.sh            ROUNDS=3 DURATION=10 CONNECTIONS=16 WARMUP=30  GATEWAY_ARGS="--A:B=v ..."  GATEWAY_ENV="DOTNET_X=1 ..."  PACED_RATE="req/s ..."  SENT_AGO=seconds
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-10} CONNECTIONS=${CONNECTIONS:-16}
+# The clicks carry no send time unless SENT_AGO says how long before each click its mail was sent (human.lua and the paced
+# generator): with none, the gateway counts every click in its delivery windows, the most store work a person's click makes;
+# a day (86400) is a person reading the mail the next day, counted in none.
+SENT_AGO=${SENT_AGO:-}
+[[ -z $SENT_AGO || $SENT_AGO =~ ^[0-9]+$ ]] || { echo "SENT_AGO: whole seconds" >&2; exit 2; }
+export SENT_AGO
 # Each proxy first serves WARMUP seconds of such clicks, unmeasured. The runtime compiles a method first quickly, then
 # again with optimizations on a thread of its own once it is hot. Under full load on the 2 shared cores that second pass
 # outlasts a short warm-up: after 3 s it took 40 of the gateway's 204 µs per request in the first 8-s round, after 10 s
@@ -52,7 +58,7 @@ measure() { # name port pid
   echo "$((t1 - t0))" >> "$work/timeouts.$1"
 }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(date -u '+%Y-%m-%d %H:%M UTC'); wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds after ${WARMUP}s of warm-up each"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(date -u '+%Y-%m-%d %H:%M UTC'); wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds after ${WARMUP}s of warm-up each; $([ -n "$SENT_AGO" ] && echo "clicks ${SENT_AGO}s after their send time" || echo "links without a send time (every click at delivery)")"
 for port in "$plain_port" "$floor_port" "$gateway_port"; do run "http://127.0.0.1:$port" tests/load/human.lua "$CONNECTIONS" "$WARMUP" >/dev/null; done
 # A store timeout in the warm-up opens the circuit: the observations answered statelessly meanwhile wait in the backlog and
 # are written later, so the first measured round may carry their scripts too (more than 1.00 script per request).
@@ -75,7 +81,7 @@ p99_of() { awk '{ for (i = 1; i < NF; i++) if ($i == "p99") { print $(i + 1); ex
 paced() {
   local base; base=$(clicks)
   sent $(($2 * (DURATION + 5))) # the generator's 5 s of warm-up, then DURATION s, at the rate
-  dotnet "$harness" paced --target "http://127.0.0.1:$1" --rate "$2" --seconds "$DURATION" --warmup 5 --connections "$CONNECTIONS" --base "$base"
+  dotnet "$harness" paced --target "http://127.0.0.1:$1" --rate "$2" --seconds "$DURATION" --warmup 5 --connections "$CONNECTIONS" --base "$base" ${SENT_AGO:+--sent-ago "$SENT_AGO"}
 }
 half_peak=$(printf "%.0f" "$(echo "$plain / 2" | bc -l)")
 for rate in ${PACED_RATE:-$half_peak}; do

@@ -10,7 +10,9 @@
 # SCRIPT=file.lua replays the same calls into another script (same keys and arguments), to compare a change of the
 # script alone; KEEP_DIR=DIR keeps the captured script (plan.lua) and the calls (calls.resp) there, to write such a change from.
 # Traffic stays on loopback; every step is bounded in time.
-#   bash tests/load/store-cost.sh            CAPTURE=5 CALLS=200000 EXPIRY=75 RUNS=2 SCRIPT= KEEP_DIR=
+# SENT_AGO=S (human.lua) captures clicks whose links carry a send time S seconds before them: 86400, a person reading
+# the mail a day later, whom the gateway counts in no delivery window.
+#   bash tests/load/store-cost.sh            CAPTURE=5 CALLS=200000 EXPIRY=75 RUNS=2 SCRIPT= KEEP_DIR= SENT_AGO=
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GATEWAY_ARGS=${GATEWAY_ARGS:-} CAPTURE=${CAPTURE:-5} CALLS=${CALLS:-200000} EXPIRY=${EXPIRY:-75} RUNS=${RUNS:-2} SCRIPT=${SCRIPT:-} KEEP_DIR=${KEEP_DIR:-}
