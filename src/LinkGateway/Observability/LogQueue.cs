@@ -32,8 +32,11 @@ public sealed class LogQueue
     /// <summary>Log lines dropped so far: the queue was full, or the log was already closed (a line logged during the stop).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Log lines waiting to be written now.</summary>
-    public int Waiting => Volatile.Read(ref _waiting);
+    /// <summary>
+    /// Log lines waiting to be written now. A line past the limit is counted for an instant before it is dropped, so the
+    /// count may pass <see cref="Capacity"/> by the lines being refused; the queue never holds more, nor says it does.
+    /// </summary>
+    public int Waiting => Math.Min(Volatile.Read(ref _waiting), Capacity);
 
     /// <summary>
     /// The sink a logger writes to: it queues each line for <paramref name="sinks"/>. For Serilog's
