@@ -9,7 +9,15 @@
 -- no send time, and the gateway counts every click as one at delivery: the most work a person's click makes the store do.
 local browser = dofile("tests/load/browser.lua")
 local base = tonumber(os.getenv("BASE") or "0")
-local sent_ago = tonumber(os.getenv("SENT_AGO") or "")
+local sent_ago = os.getenv("SENT_AGO") or ""
+-- Whole seconds up to a year, as the paced generator takes them: anything else would send no send time, or one the gateway
+-- reads as none (in the future, before 1970), and so measure clicks at delivery under the name of late ones. wrk goes on
+-- without a script that raised an error, so the check ends wrk itself: the scripts that run it stop there (set -e).
+if sent_ago ~= "" and not (sent_ago:match("^%d+$") and #sent_ago <= 8 and tonumber(sent_ago) <= 31536000) then
+  io.stderr:write("SENT_AGO: whole seconds, 0 to 31536000 (a year); got '" .. sent_ago .. "'\n")
+  os.exit(2)
+end
+sent_ago = tonumber(sent_ago)
 counter = 0 -- a global, so that done() can read each thread's (thread:get)
 local thread_id = 0
 local threads = {}

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using LinkGateway.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
@@ -22,17 +23,18 @@ public sealed class InProcessTableTests(ITestOutputHelper output)
                 bots ? new AddressTag(90, "ua.library,hdr.accept-any", time.GetUtcNow()) : null, client: $"{i:x16}");
         }).ToList(); // made before measuring: the store's share of them is what it keeps
 
-        // The heap before the store, with it, and after it is dropped, each settled; the store's figure is what "with" holds
-        // over the mean of the other two. Earlier tests' leftovers (a host still disposing, a reconnect loop) may let go of
-        // or take megabytes meanwhile: read once on one side only, that counted against the store (before and with: 12.8 MB
-        // measured for a store that holds about 60, on a loaded machine) or for it (with and after: 70 and 96 MB in full
-        // runs); a change at a steady pace over the three readings cancels out. The store is filled and dropped until two
-        // cycles agree within 5 % (four at most), and the least is its figure.
-        var (estimated, entities, measured) = (0L, 0, long.MaxValue);
+        // Earlier tests' leftovers (a host still disposing, a reconnect loop) may let go of or take megabytes while the store
+        // is measured: a reading before and one with the store counted a release against it (12.8 MB measured for a store of
+        // about 60, on a loaded machine), one with and one after for it (70 and 96 MB in full runs). So each cycle reads the
+        // heap settled before the store, with it, and after it is dropped, each reading timed, and takes as the store's what
+        // "with" holds over the line from "before" to "after" at the time of "with": a change at a steady pace is on that line.
+        // A change at one moment still moves a cycle's figure up or down, so there are three cycles and the middle figure is
+        // the store's. A cycle's "after" is the next one's "before".
+        var (estimated, entities) = (0L, 0);
         var cycles = new List<long>();
-        while (cycles.Count < 4 && !TwoAgree(cycles))
+        var before = await SettledHeapAsync();
+        while (cycles.Count < 3)
         {
-            var before = await SettledHeapAsync();
             var memory = new InProcessGatewayMemory(new MemoryKeys("lg:"), time, 1024L * 1024 * 1024);
             foreach (var observation in observations)
             {
@@ -43,25 +45,24 @@ public sealed class InProcessTableTests(ITestOutputHelper output)
             var with = await SettledHeapAsync();
             memory.Dispose();
             memory = null;
-            cycles.Add(with - (before + await SettledHeapAsync()) / 2);
-            measured = cycles.Min();
+            var after = await SettledHeapAsync();
+            var share = (double)(with.At - before.At) / (after.At - before.At);
+            cycles.Add(with.Bytes - (long)(before.Bytes + share * (after.Bytes - before.Bytes)));
+            before = after;
         }
 
+        var measured = cycles.Order().ElementAt(1);
         output.WriteLine($"{requests} requests ({(bots ? "bots" : "people")}), {entities} entities: estimated {estimated:N0} B ({estimated / entities} per entity), " +
                          $"measured {measured:N0} B ({measured / entities} per entity; cycles {string.Join(", ", cycles.Select(c => c.ToString("N0")))}), estimate/measured {(double)estimated / measured:F2}");
         Assert.InRange(estimated, measured, 2 * measured);
     }
 
-    private static bool TwoAgree(List<long> cycles) =>
-        cycles.Index().Any(a => cycles.Skip(a.Index + 1).Any(b => Math.Abs(a.Item - b) < Math.Max(a.Item, b) / 20));
-
     /// <summary>
-    /// The heap after full collections, once two readings in a row agree within 256 KB (ten at most): an earlier test's
-    /// leftovers (a host still disposing, a reconnect loop) may let go of megabytes between two readings, which a single
-    /// reading on each side counts as the store's (a clean-clone run measured 71 MB for a store of about 60). Nothing signals
-    /// that they are done: each try gives them 100 ms.
+    /// The heap after full collections, once two readings in a row agree within 256 KB (ten at most), and when it was read:
+    /// what leftovers let go of between two readings is not the store's. Nothing signals that they are done: each try
+    /// gives them 100 ms.
     /// </summary>
-    private static async Task<long> SettledHeapAsync()
+    private static async Task<(long Bytes, long At)> SettledHeapAsync()
     {
         var last = GC.GetTotalMemory(forceFullCollection: true);
         for (var tries = 0; tries < 10; tries++)
@@ -71,12 +72,12 @@ public sealed class InProcessTableTests(ITestOutputHelper output)
             var now = GC.GetTotalMemory(forceFullCollection: true);
             if (Math.Abs(now - last) < 256 * 1024)
             {
-                return now;
+                return (now, Stopwatch.GetTimestamp());
             }
 
             last = now;
         }
 
-        return last;
+        return (last, Stopwatch.GetTimestamp());
     }
 }
