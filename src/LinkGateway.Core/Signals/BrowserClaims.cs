@@ -37,6 +37,15 @@ public static class BrowserClaims
     }
 
     /// <summary>
+    /// True when the User-Agent claims WebKit that is not Chromium: Safari, and every browser on iOS (which says CriOS,
+    /// FxiOS, EdgiOS there). WebKit sends Sec-Fetch-Site, -Mode and -Dest but never Sec-Fetch-User, not even for a
+    /// navigation a person triggered (mdn/browser-compat-data#27928, from large sites' traffic: every Safari platform and
+    /// iOS web views; corrected by #28025). Chromium's User-Agent names AppleWebKit too, and Chrome/ after it.
+    /// </summary>
+    public static bool ClaimsWebKitWithoutUserActivationHeader(ReadOnlySpan<char> userAgent) =>
+        userAgent.Contains("AppleWebKit/", StringComparison.Ordinal) && MajorVersionAfter(userAgent, "Chrome/") < 0;
+
+    /// <summary>
     /// True when the User-Agent claims a Chromium browser (Chrome, Edge, Opera, Brave, Android WebView): its TLS
     /// stack is BoringSSL, whose ClientHello is known. Chrome on iOS says CriOS and uses Apple's stack instead.
     /// </summary>

@@ -293,8 +293,11 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     /// <summary>
     /// Browsers that send fetch metadata (to secure origins) mark a navigation the user triggered from this page with
     /// Sec-Fetch-Mode: navigate, Sec-Fetch-Site: same-origin and Sec-Fetch-User: ?1; a form a script submitted by itself
-    /// lacks the last. A client that claims such a browser over a secure connection and sends none of it is not one.
-    /// Older browsers, and every browser over plain HTTP, send nothing: there the dwell time is all there is to go on.
+    /// lacks the last. Safari and every browser on iOS (WebKit) never send Sec-Fetch-User, so a client that claims WebKit
+    /// goes without it — unless it sends Chromium's client hints (Sec-CH-UA, to every secure origin): a Chromium that
+    /// claims to be Safari. A client that claims a browser that sends fetch metadata over a secure connection and sends
+    /// none is not that browser. Older browsers, and every browser over plain HTTP, send nothing: there the dwell time is
+    /// all there is to go on.
     /// </summary>
     private static bool ShowsUserActivation(HttpRequest request, RequestFingerprint fingerprint)
     {
@@ -304,6 +307,12 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
             return !(fingerprint.IsSecureContext && fingerprint.UserAgent is { } userAgent && BrowserClaims.SendsSecFetch(userAgent));
         }
 
-        return headers["Sec-Fetch-Mode"] == "navigate" && headers["Sec-Fetch-Site"] == "same-origin" && headers["Sec-Fetch-User"] == "?1";
+        if (headers["Sec-Fetch-Mode"] != "navigate" || headers["Sec-Fetch-Site"] != "same-origin")
+        {
+            return false;
+        }
+
+        return headers["Sec-Fetch-User"] == "?1"
+            || (fingerprint.UserAgent is { } claimed && BrowserClaims.ClaimsWebKitWithoutUserActivationHeader(claimed) && !headers.ContainsKey("Sec-CH-UA"));
     }
 }

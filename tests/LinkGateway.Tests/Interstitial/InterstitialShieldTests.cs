@@ -223,6 +223,57 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
         Assert.Equal("human", Assert.Single(_host.Ledger.Events).Header("X-Bot-Verdict"));
     }
 
+    private const string SafariUserAgent = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Safari/605.1.15";
+
+    public static TheoryData<string> WebKitBrowsers =>
+    [
+        SafariUserAgent,
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/133.0 Mobile/15E148 Safari/605.1.15",
+    ];
+
+    /// <summary>
+    /// Safari and every browser on iOS send fetch metadata but never Sec-Fetch-User, even for a press of the button: a
+    /// person on an iPhone must still unsubscribe.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WebKitBrowsers))]
+    public async Task APersonInSafariOrOnIOS_PassesWithOneClick_ThoughWebKitSendsNoSecFetchUser(string userAgent)
+    {
+        var address = Clients.NextAddress();
+        var path = $"/u/m-1/r-webkit-{Guid.NewGuid():N}";
+        var page = await (await _host.Client.SendAsync(WithUserAgent(WebKitNavigation(Clients.Browser(path, address)), userAgent))).Content.ReadAsStringAsync();
+        _time.Advance(ShieldClient.ReadingTime);
+
+        var posted = await _host.Client.SendAsync(WithUserAgent(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page), userActivation: false), userAgent));
+        await _host.Client.SendAsync(ShieldClient.WithCookie(WithUserAgent(WebKitNavigation(Clients.Browser(path, address)), userAgent), ShieldClient.PassCookie(posted)!));
+
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        Assert.Equal("human", Assert.Single(_host.Ledger.Events).Header("X-Bot-Verdict"));
+    }
+
+    /// <summary>
+    /// A script that submits the form by itself in Chromium (no Sec-Fetch-User) gets nothing by claiming Safari: Chromium
+    /// still sends its client hints.
+    /// </summary>
+    [Fact]
+    public async Task AChromiumClaimingSafari_ThatSubmitsTheFormByItself_GetsThePageAgain()
+    {
+        var address = Clients.NextAddress();
+        const string path = "/u/m-1/r-chromium-as-safari";
+        var page = await (await _host.Client.SendAsync(WithUserAgent(Clients.Browser(path, address), SafariUserAgent))).Content.ReadAsStringAsync();
+        _time.Advance(ShieldClient.ReadingTime);
+
+        var post = WithUserAgent(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page), userActivation: false), SafariUserAgent);
+        post.Headers.TryAddWithoutValidation("Sec-CH-UA", "\"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\"");
+        var response = await _host.Client.SendAsync(post);
+
+        Assert.True(ShieldClient.IsInterstitial(await response.Content.ReadAsStringAsync()));
+        Assert.Null(ShieldClient.PassCookie(response));
+        Assert.Empty(_host.Ledger.Events);
+    }
+
     [Fact]
     public async Task AGenuinePassCookie_RedeemedByAClientThatScoresBot_GetsThePage_NotTheOrigin()
     {
@@ -356,6 +407,13 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
     }
 
     private const string FirefoxUserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+    /// <summary>A navigation as WebKit sends it: Chrome's fetch metadata without Sec-Fetch-User.</summary>
+    private static HttpRequestMessage WebKitNavigation(HttpRequestMessage request)
+    {
+        request.Headers.Remove("Sec-Fetch-User");
+        return request;
+    }
 
     private static HttpRequestMessage WithUserAgent(HttpRequestMessage request, string userAgent)
     {
