@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 
 namespace LinkGateway.Interstitial;
 
@@ -73,6 +74,14 @@ public sealed class ShieldOptions
     /// <summary>The key ring must be writable here, or no node could issue a pass while Redis is away.</summary>
     public void Validate(LinkGateway.Memory.RedisOptions store, List<string> errors)
     {
+        // A press counts only after MinDwell, and only with a token younger than PassLifetime: with too little between the
+        // two, each press shows a new page, whose dwell starts again, and nobody can ever unsubscribe.
+        if (MinDwell * 2 > PassLifetime)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"LinkGateway:Shield:MinDwell: {MinDwell.TotalSeconds:0.###} s is more than half of LinkGateway:Shield:PassLifetime ({PassLifetime.TotalSeconds:0.###} s): a person who reads the page for the dwell time must still have as long to press its button"));
+        }
+
         var folder = KeyRingFolder(store);
         try
         {

@@ -125,6 +125,20 @@ public class StartupValidationTests
     }
 
     [Theory]
+    [InlineData("00:00:30", "00:00:16", "LinkGateway:Shield:MinDwell: 16 s is more than half of LinkGateway:Shield:PassLifetime (30 s)")]
+    [InlineData("00:00:45", "00:01:00", "LinkGateway:Shield:MinDwell: 60 s is more than half of LinkGateway:Shield:PassLifetime (45 s)")]
+    public void AMinDwellThePassDoesNotOutlive_StopsStartUpNamingTheKey(string passLifetime, string minDwell, string expected)
+    {
+        var error = Assert.Throws<GatewayConfigurationException>(() => Build(new Dictionary<string, string?>
+        {
+            ["LinkGateway:Shield:PassLifetime"] = passLifetime,
+            ["LinkGateway:Shield:MinDwell"] = minDwell,
+        }));
+
+        Assert.Contains(error.Errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("Url=https://a.example/h#x", "LinkGateway:FoldBack:Webhook:Url: must not have a #fragment")]
     [InlineData("Url=https://user:secret@a.example/h", "LinkGateway:FoldBack:Webhook:Url: must not carry a user name or password")]
     [InlineData("Url=ftp://a.example/h", "LinkGateway:FoldBack:Webhook:Url: \"ftp://a.example/h\" is not an absolute http or https URL")]
