@@ -86,8 +86,11 @@ public sealed class PassTokens
     /// </summary>
     public bool IsDone(string? cookie, string target, PassHolder holder) => TryRead(_done, cookie, target, holder, out _);
 
+    // The URL is bound by its digest, as the User-Agent is: a token or cookie that held the URL itself grew with it, and
+    // one of a link past about 2,800 characters was longer than TryRead takes (and than a browser keeps as a cookie), so a
+    // person on a long unsubscribe link got the page again on every press.
     private string Payload(string target, PassHolder holder, PassKind kind) => string.Create(CultureInfo.InvariantCulture,
-        $"{(int)kind}\n{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}\n{_time.GetUtcNow().ToUnixTimeMilliseconds()}\n{holder.Network}\n{holder.UserAgentHash}\n{target}");
+        $"{(int)kind}\n{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}\n{_time.GetUtcNow().ToUnixTimeMilliseconds()}\n{holder.Network}\n{holder.UserAgentHash}\n{ShortDigest.Of(target)}");
 
     private static bool TryRead(ITimeLimitedDataProtector protector, string? value, string target, PassHolder holder, out PassTicket ticket)
     {
@@ -108,7 +111,8 @@ public sealed class PassTokens
         }
 
         var parts = payload.Split('\n', 6);
-        if (parts.Length != 6 || parts[5] != target || parts[3] != holder.Network || parts[4] != holder.UserAgentHash
+        // A payload issued before 2026-11-30 holds the URL itself: still read, for the day its completed mark may live.
+        if (parts.Length != 6 || (parts[5] != ShortDigest.Of(target) && parts[5] != target) || parts[3] != holder.Network || parts[4] != holder.UserAgentHash
             || !Enum.TryParse<PassKind>(parts[0], out var kind)
             || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var issuedMs))
         {

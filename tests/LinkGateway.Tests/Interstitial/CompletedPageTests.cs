@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using System.Net;
 using LinkGateway.Infrastructure;
@@ -33,6 +34,26 @@ public sealed class CompletedPageTests
         Assert.Single(host.Ledger.Events);
         Assert.Contains("HttpOnly", doneCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("path=/u/m-1/", doneCookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A completed mark issued before 2026-11-30 held the URL itself, not its digest; it lives a day and still counts.</summary>
+    [Fact]
+    public async Task ACompletedMarkOfTheEarlierFormat_StillShowsTheCompletedPage()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        var address = Clients.NextAddress();
+        const string path = "/u/m-1/r-earlier";
+        var holder = ShieldClient.Holder(address);
+        var protector = host.Services.GetRequiredService<IDataProtectionProvider>()
+            .CreateProtector("LinkGateway.Interstitial.Done.v1").ToTimeLimitedDataProtector();
+        var earlier = protector.Protect($"0\n{new string('0', 32)}\n{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}\n{holder.Network}\n{holder.UserAgentHash}\n{path}",
+            DateTimeOffset.UtcNow.AddDays(1));
+
+        var html = await (await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), $"{InterstitialShield.DoneCookieName}={earlier}")))
+            .Content.ReadAsStringAsync();
+
+        Assert.Contains(Done, html);
+        Assert.Empty(host.Ledger.Events);
     }
 
     [Fact]

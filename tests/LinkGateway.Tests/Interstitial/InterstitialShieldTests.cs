@@ -276,6 +276,23 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
         Assert.Empty(_host.Ledger.Events);
     }
 
+    /// <summary>An unsubscribe link of 5,000 characters (a long tracking query) unsubscribes like any other.</summary>
+    [Fact]
+    public async Task APersonOnALongUnsubscribeLink_PassesWithOneClick()
+    {
+        var address = Clients.NextAddress();
+        var path = $"/u/m-1/r-long?ref={new string('a', 5000)}";
+        var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        _time.Advance(ShieldClient.ReadingTime);
+
+        var posted = await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+        await _host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
+
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        Assert.True(ShieldClient.PassCookie(posted)!.Length < 1024);
+        Assert.Equal(path, Assert.Single(_host.Ledger.Events).PathAndQuery);
+    }
+
     [Fact]
     public async Task AGenuinePassCookie_RedeemedByAClientThatScoresBot_GetsThePage_NotTheOrigin()
     {
