@@ -105,11 +105,15 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
     /// the button, not that this client is that person. Neither what was learnt from other requests (a tag on the address
     /// and browser it shares with colleagues) nor behaviour counted across requests (colleagues behind one address
     /// unsubscribing from the same newsletter make a fan-out) counts here: a person must always be able to unsubscribe,
-    /// and the pass itself needs a pressed button after a person's reading time. The one rule, for passes and answers.
+    /// and the pass itself needs a pressed button after a person's reading time. Nor does a link previewer's network: the
+    /// lists of Meta and X are their whole networks, offices included, and previewers fetch links, they do not press
+    /// buttons (signatures.md). The one rule, for passes and answers.
     /// </summary>
     public static bool MayPass(VerdictScorer scorer, Verdict verdict) =>
-        scorer.ScoreOf(verdict.Signals.Intersect(SignalCatalog.Intrinsic.Union(SignalCatalog.Claims).Union(SignalCatalog.Verified)))
-        < scorer.Policy.BotThreshold;
+        scorer.ScoreOf(verdict.Signals.Intersect(_shownByTheRequest)) < scorer.Policy.BotThreshold;
+
+    private static readonly SignalSet _shownByTheRequest =
+        SignalCatalog.Intrinsic.Union(SignalCatalog.Claims).Union(SignalCatalog.Verified).Without(Signal.NetPreviewer);
 
     /// <summary>Writes what the verdict revealed; failures are logged, never thrown: the request has its answer.</summary>
     public async Task RememberAsync(MemoryRemember remember)

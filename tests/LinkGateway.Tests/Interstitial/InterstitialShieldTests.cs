@@ -293,6 +293,27 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
         Assert.Equal(path, Assert.Single(_host.Ledger.Events).PathAndQuery);
     }
 
+    /// <summary>
+    /// Meta's and X's address lists are their whole networks, offices included: a person there unsubscribes with one click,
+    /// though every request from there scores bot (net.previewer).
+    /// </summary>
+    [Theory]
+    [InlineData("31.13.64.10")] // Meta (config/signatures/networks/facebook.json)
+    [InlineData("8.25.194.10")] // X (twitter.json)
+    public async Task APersonOnALinkPreviewingPlatformsNetwork_PassesWithOneClick(string address)
+    {
+        var path = $"/u/m-1/r-platform-{address}";
+        var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
+        _time.Advance(ShieldClient.ReadingTime);
+
+        var posted = await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
+        await _host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
+
+        Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
+        var unsubscribe = Assert.Single(_host.Ledger.Events);
+        Assert.Contains("net.previewer", unsubscribe.Header("X-Bot-Reasons"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AGenuinePassCookie_RedeemedByAClientThatScoresBot_GetsThePage_NotTheOrigin()
     {
