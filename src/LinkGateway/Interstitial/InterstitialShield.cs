@@ -102,8 +102,11 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     public Task<bool> AnswerAsync(HttpContext context, RoutePolicy policy, InterstitialInput input, RequestFingerprint fingerprint, bool mayPass) =>
         HandlePassAsync(context, policy, input.Form!, fingerprint, mayPass);
 
+    // A line break or space after the value is how some clients end the body (RFC 8058 shows none, and none changes what it
+    // asks); the page instead would answer them 200, which a mail app reads as done, and the person stays subscribed.
     private static bool IsOneClickUnsubscribe(IFormCollection form) =>
-        form.Count == 1 && form.Files.Count == 0 && form.TryGetValue("List-Unsubscribe", out var value) && value == "One-Click";
+        form.Count == 1 && form.Files.Count == 0 && form.TryGetValue("List-Unsubscribe", out var value)
+        && value.Count == 1 && value[0].AsSpan().TrimEnd(" \t\r\n").SequenceEqual("One-Click");
 
     /// <summary>
     /// Reads a small form body and rewinds it, so the proxy can still forward it unchanged. No form when the body is not

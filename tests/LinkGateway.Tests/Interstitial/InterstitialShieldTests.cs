@@ -424,6 +424,22 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("List-Unsubscribe=One-Click\r\n")]
+    [InlineData("List-Unsubscribe=One-Click\n")]
+    [InlineData("List-Unsubscribe=One-Click%0D%0A")]
+    public async Task Rfc8058OneClick_EndedByALineBreak_IsForwarded(string body)
+    {
+        var request = Clients.Bare("/u/m-1/r-oneclick-eol", "40.107.8.10", userAgent: null, HttpMethod.Post);
+        request.Content = new StringContent(body, System.Text.Encoding.ASCII, "application/x-www-form-urlencoded");
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var seen = Assert.Single(_host.Ledger.Events);
+        Assert.Equal(("unsubscribe", "POST"), (seen.Action, seen.Method));
+    }
+
+    [Theory]
     [InlineData("List-Unsubscribe=One-Click&also=1")]
     [InlineData("List-Unsubscribe=one-click")]
     [InlineData("unsubscribe=yes")]
