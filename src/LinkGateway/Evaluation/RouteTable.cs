@@ -35,7 +35,8 @@ public sealed class RouteTable
     /// </summary>
     public (RoutePolicy Policy, RouteValueDictionary Values)? Match(string path)
     {
-        if (!LenientPath.TryRead(path, out var reading))
+        // An access log holds the path as sent; the gateway reads it as Kestrel hands it over, decoded once.
+        if (LenientPath.ReadRequestPath(Uri.UnescapeDataString(path)) is not { } readings)
         {
             return null;
         }
@@ -45,7 +46,7 @@ public sealed class RouteTable
             var values = new RouteValueDictionary();
             if (matcher.TryMatch(path, values))
             {
-                return (_namespaces.Find(host: null, reading) is { } shielded && shielded.IsStricterThan(policy) ? shielded.Policy : policy, values);
+                return (_namespaces.StricterThan(policy, host: null, readings)?.Policy ?? policy, values);
             }
         }
 

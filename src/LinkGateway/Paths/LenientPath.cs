@@ -33,12 +33,44 @@ public static class LenientPath
         }
 
         var decoded = DecodeFully(path ?? string.Empty);
-        if (decoded.AsSpan().ContainsAny(_controls))
+        reading = decoded.AsSpan().ContainsAny(_controls) ? null : Normalize(decoded);
+        return reading is not null;
+    }
+
+    /// <summary>
+    /// Reads a request's path (as Kestrel hands it over: decoded once) leniently, as <see cref="TryRead"/>, except that a
+    /// control character that only further decoding reveals is no reason to refuse: a link that carries a destination URL
+    /// in its path, encoded, carries that URL's own escapes encoded again ("%250A" for a line break in a share text), and
+    /// a person's click must not be lost for it. Origins disagree about such a character (kept, dropped, the path cut
+    /// there), so there are two readings: without the control characters, and cut at the first; the gateway guards the
+    /// path as a shielded route either reading reaches. Null when the path as given holds a control character.
+    /// </summary>
+    public static PathReadings? ReadRequestPath(string? path)
+    {
+        if (TryRead(path, out var reading))
         {
-            reading = null;
-            return false;
+            return new PathReadings(reading, null);
         }
 
+        if (path is null || path.AsSpan().ContainsAny(_controls))
+        {
+            return null;
+        }
+
+        var decoded = DecodeFully(path);
+        var cut = decoded[..decoded.AsSpan().IndexOfAny(_controls)];
+        // Dropping a character may join an escape ("%2", NUL, "F"), which a lenient origin decodes again: until none is left.
+        var without = decoded;
+        while (without.AsSpan().ContainsAny(_controls))
+        {
+            without = DecodeFully(string.Concat(without.Split(_controlCharacters.ToCharArray())));
+        }
+
+        return new PathReadings(Normalize(without), Normalize(cut));
+    }
+
+    private static string Normalize(string decoded)
+    {
         var segments = new List<string>();
         foreach (var spelled in decoded.Split('/', '\\'))
         {
@@ -60,8 +92,7 @@ public static class LenientPath
             }
         }
 
-        reading = "/" + string.Join('/', segments);
-        return true;
+        return "/" + string.Join('/', segments);
     }
 
     /// <summary>A path that every origin reads as written: the common case, answered without allocating.</summary>
@@ -87,3 +118,6 @@ public static class LenientPath
         }
     }
 }
+
+/// <summary>A request path's lenient reading; a second one where origins may read it otherwise (<see cref="LenientPath.ReadRequestPath"/>).</summary>
+public readonly record struct PathReadings(string Reading, string? OtherReading);

@@ -102,6 +102,16 @@ public sealed class ShieldedNamespaces
     }
 
     /// <summary>
+    /// The shielded namespace that a reading of the path reaches and that guards more strictly than
+    /// <paramref name="policy"/>, the route the path matched; null when none.
+    /// </summary>
+    public ShieldedNamespace? StricterThan(RoutePolicy policy, string? host, PathReadings readings, string? clusterId = null) =>
+        Stricter(policy, host, readings.Reading, clusterId) ?? (readings.OtherReading is { } other ? Stricter(policy, host, other, clusterId) : null);
+
+    private ShieldedNamespace? Stricter(RoutePolicy policy, string? host, string reading, string? clusterId) =>
+        Find(host, reading, clusterId) is { } shielded && shielded.IsStricterThan(policy) ? shielded : null;
+
+    /// <summary>
     /// The most specific namespace the lenient <paramref name="reading"/> of a path on <paramref name="host"/> (as sent;
     /// null: unknown), matched to a route forwarding to <paramref name="clusterId"/>, falls into; null for none.
     /// </summary>

@@ -38,19 +38,16 @@ internal sealed partial class ShieldedPathMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!LenientPath.TryRead(request.Path.Value, out var reading))
+        if (LenientPath.ReadRequestPath(request.Path.Value) is not { } readings)
         {
             return PlainAnswer.BadRequestAsync(context);
         }
 
         var matched = context.GetReverseProxyFeature().Route.Config;
-        if (_namespaces.Current.Find(request.Host.Value, reading, matched.ClusterId) is { } shielded)
+        if (_namespaces.Current.StricterThan(_routes.For(matched), request.Host.Value, readings, matched.ClusterId) is { } shielded)
         {
-            if (shielded.IsStricterThan(_routes.For(matched)))
-            {
-                Log.GuardedAs(_logger, shielded.RouteId, matched.RouteId);
-                context.Features.Set(new ShieldedPathFeature(shielded));
-            }
+            Log.GuardedAs(_logger, shielded.RouteId, matched.RouteId);
+            context.Features.Set(new ShieldedPathFeature(shielded));
         }
 
         return _next(context);

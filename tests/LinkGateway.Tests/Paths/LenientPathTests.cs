@@ -39,6 +39,18 @@ public sealed class LenientPathTests
     [InlineData("/x%C2%85")]
     public void AControlCharacterAfterDecoding_IsRefused(string path) => Assert.False(LenientPath.TryRead(path, out _));
 
+    [Theory]
+    [InlineData("/u/m/r", "/u/m/r", null)]
+    [InlineData("/c/m/r/https:%2F%2Fx.example%2F%3Ftext=a%0Ab", "/c/m/r/https:/x.example/?text=ab", "/c/m/r/https:/x.example/?text=a")]
+    [InlineData("/c/..%2Fu%2Fm%2Fr%00%2F..%2F..%2F..%2Fc%2Fl", "/c/l", "/u/m/r")]
+    public void ARequestPath_WithAControlCharacterOnlyFurtherDecodingReveals_HasTwoReadings(string path, string reading, string? other) =>
+        Assert.Equal(new PathReadings(reading, other), LenientPath.ReadRequestPath(path));
+
+    [Theory]
+    [InlineData("/c/m/r/l\n")]
+    [InlineData("/c/m/r/l\u0000")]
+    public void ARequestPath_WithAControlCharacterAsGiven_IsRefused(string path) => Assert.Null(LenientPath.ReadRequestPath(path));
+
     /// <summary>Paths built from the pieces that origins read differently, plus any printable ASCII.</summary>
     private static Arbitrary<string> Paths() =>
         Gen.OneOf(
@@ -70,6 +82,12 @@ public sealed class LenientPathTests
                 && Uri.UnescapeDataString(reading) == reading)
             .Label($"\"{path}\" read as \"{reading}\"");
     });
+
+    [Property(MaxTest = 2000)]
+    public Property RequestPathReadings_AreReadingsThemselves() => Prop.ForAll(Paths(), path =>
+        LenientPath.ReadRequestPath(path) is not { } readings
+        || (LenientPath.TryRead(readings.Reading, out var again) && again == readings.Reading
+            && (readings.OtherReading is null || (LenientPath.TryRead(readings.OtherReading, out var other) && other == readings.OtherReading))));
 
     [Property(MaxTest = 500)]
     public Property Reading_OfAnyString_NeverThrows() => Prop.ForAll(ArbMap.Default.ArbFor<string>(), text =>

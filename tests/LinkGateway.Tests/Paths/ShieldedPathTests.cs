@@ -36,6 +36,8 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
         "/x/..%252F..%252Fu/m-1/{0}",
         "/c/m-1/r-1/l-1/..%2F..%2F..%2F..%2Fu%2Fm-1%2F{0}",
         "/d/m-1/..%2F..%2Fu%2Fm-1%2F{0}",
+        // An origin that decodes twice and cuts the path at the NUL reads the unsubscribe; one that drops it, a click.
+        "/c/..%2Fu%2Fm-1%2F{0}%2500%2F..%2F..%2F..%2Fc%2Fl",
     ];
 
     [Theory]
@@ -183,11 +185,28 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
         Assert.Equal("https:%2F%2Fexample.com%2Fa?b=c", Assert.Single(origins.ToDemo.Ledger.Events, e => e.RecipientId == recipient).LinkId);
     }
 
+    /// <summary>
+    /// A destination URL in the path, encoded, carries its own escapes encoded again: a line break in a share text is
+    /// "%250A". Decoded twice it is a control character, but the link is a person's, and reaches the origin.
+    /// </summary>
+    [Fact]
+    public async Task AClickWhoseEncodedUrlCarriesAnEncodedLineBreak_ReachesTheOrigin()
+    {
+        var recipient = $"r-{Guid.NewGuid():N}";
+        var target = $"/c/m-1/{recipient}/https%3A%2F%2Ftwitter.com%2Fintent%2Ftweet%3Ftext%3DHello%250Aworld";
+
+        var viaDemo = await RawHttp.SendAsync(origins.ToDemo.Address, RawHttp.CurlGet(target, Clients.NextAddress()));
+
+        Assert.Equal(302, RawHttp.StatusOf(viaDemo));
+        Assert.Equal("https:%2F%2Ftwitter.com%2Fintent%2Ftweet?text=Hello%0Aworld", Assert.Single(origins.ToDemo.Ledger.Events, e => e.RecipientId == recipient).LinkId);
+    }
+
     [Theory]
-    [InlineData("/c/m-1/r-1/l%2500")]
-    [InlineData("/c/m-1/r-1/l%250A")]
-    [InlineData("/x%25251F")]
-    public async Task AControlCharacterInTheDecodedPath_Gets400_WithANeutralBody(string target)
+    [InlineData("/c/m-1/r-1/l%09")]
+    [InlineData("/x%7F")]
+    [InlineData("/c/m-1/r-1/l%0A")]
+    [InlineData("/x%1F")]
+    public async Task AControlCharacterInThePath_Gets400_WithANeutralBody(string target)
     {
         var answer = await RawHttp.SendAsync(origins.ToDemo.Address, RawHttp.CurlGet(target, Clients.NextAddress()));
 
