@@ -243,13 +243,7 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
     [MemberData(nameof(WebKitBrowsers))]
     public async Task APersonInSafariOrOnIOS_PassesWithOneClick_ThoughWebKitSendsNoSecFetchUser(string userAgent)
     {
-        var address = Clients.NextAddress();
-        var path = $"/u/m-1/r-webkit-{Guid.NewGuid():N}";
-        var page = await (await _host.Client.SendAsync(WithUserAgent(WebKitNavigation(Clients.Browser(path, address)), userAgent))).Content.ReadAsStringAsync();
-        _time.Advance(ShieldClient.ReadingTime);
-
-        var posted = await _host.Client.SendAsync(WithUserAgent(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page), userActivation: false), userAgent));
-        await _host.Client.SendAsync(ShieldClient.WithCookie(WithUserAgent(WebKitNavigation(Clients.Browser(path, address)), userAgent), ShieldClient.PassCookie(posted)!));
+        var posted = await PressAsync($"/u/m-1/r-webkit-{Guid.NewGuid():N}", Clients.NextAddress(), request => WithUserAgent(WebKitNavigation(request), userAgent));
 
         Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
         Assert.Equal("human", Assert.Single(_host.Ledger.Events).Header("X-Bot-Verdict"));
@@ -280,13 +274,9 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
     [Fact]
     public async Task APersonOnALongUnsubscribeLink_PassesWithOneClick()
     {
-        var address = Clients.NextAddress();
         var path = $"/u/m-1/r-long?ref={new string('a', 5000)}";
-        var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
-        _time.Advance(ShieldClient.ReadingTime);
 
-        var posted = await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
-        await _host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
+        var posted = await PressAsync(path, Clients.NextAddress());
 
         Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
         Assert.True(ShieldClient.PassCookie(posted)!.Length < 1024);
@@ -302,12 +292,7 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
     [InlineData("8.25.194.10")] // X (twitter.json)
     public async Task APersonOnALinkPreviewingPlatformsNetwork_PassesWithOneClick(string address)
     {
-        var path = $"/u/m-1/r-platform-{address}";
-        var page = await (await _host.Client.SendAsync(Clients.Browser(path, address))).Content.ReadAsStringAsync();
-        _time.Advance(ShieldClient.ReadingTime);
-
-        var posted = await _host.Client.SendAsync(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page)));
-        await _host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(path, address), ShieldClient.PassCookie(posted)!));
+        var posted = await PressAsync($"/u/m-1/r-platform-{address}", address);
 
         Assert.Equal(HttpStatusCode.SeeOther, posted.StatusCode);
         var unsubscribe = Assert.Single(_host.Ledger.Events);
@@ -494,6 +479,24 @@ public sealed class InterstitialShieldTests : IAsyncLifetime
     }
 
     private const string FirefoxUserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+    /// <summary>
+    /// A person's one click through the page: the page, a reading pause, the press, and the request the 303 leads to, with
+    /// its cookie; each request shaped by <paramref name="browser"/> (Chrome's by default). The press's answer.
+    /// </summary>
+    private async Task<HttpResponseMessage> PressAsync(string path, string address, Func<HttpRequestMessage, HttpRequestMessage>? browser = null)
+    {
+        browser ??= request => request;
+        var page = await (await _host.Client.SendAsync(browser(Clients.Browser(path, address)))).Content.ReadAsStringAsync();
+        _time.Advance(ShieldClient.ReadingTime);
+        var posted = await _host.Client.SendAsync(browser(ShieldClient.ClickPost(path, address, ShieldClient.TokenIn(page))));
+        if (ShieldClient.PassCookie(posted) is { } cookie)
+        {
+            await _host.Client.SendAsync(ShieldClient.WithCookie(browser(Clients.Browser(path, address)), cookie));
+        }
+
+        return posted;
+    }
 
     /// <summary>A navigation as WebKit sends it: Chrome's fetch metadata without Sec-Fetch-User.</summary>
     private static HttpRequestMessage WebKitNavigation(HttpRequestMessage request)
