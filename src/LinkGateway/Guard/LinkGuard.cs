@@ -234,9 +234,11 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
     /// <summary>
     /// The evidence worth remembering as a tag: what this client showed or did. Not what was learnt from others (a tag
     /// carried over, a honeypot someone else hit), so no third party can get a person tagged; and not an operator's deny
-    /// list, which says it on every request already, and whose removal must undo it entirely, leaving no tags behind.
+    /// list, which says it on every request already, and whose removal must undo it entirely, leaving no tags behind. Nor
+    /// a link previewer's network, which says it on every request too and is a platform's whole network, offices included:
+    /// a tag from a person's own view of the page there made the pass that followed a bot's for the origin.
     /// </summary>
-    private static SignalSet Rememberable(SignalSet signals) => signals.Without(Signal.NetDeny).Except(SignalCatalog.Inherited);
+    private static SignalSet Rememberable(SignalSet signals) => signals.Without(Signal.NetDeny).Without(Signal.NetPreviewer).Except(SignalCatalog.Inherited);
 
     private static partial class Log
     {

@@ -316,6 +316,16 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         }
 
         return headers["Sec-Fetch-User"] == "?1"
-            || (fingerprint.UserAgent is { } claimed && BrowserClaims.ClaimsWebKitWithoutUserActivationHeader(claimed) && !headers.ContainsKey("Sec-CH-UA"));
+            || (fingerprint.UserAgent is { } claimed && BrowserClaims.ClaimsWebKitWithoutUserActivationHeader(claimed) && !ShowsChromium(headers));
     }
+
+    /// <summary>
+    /// What Chromium sends whatever User-Agent it is told to claim: its client hints (unless its driver drops them, as
+    /// Puppeteer's setUserAgent does), and on a navigation an Accept that names image/apng and signed exchanges, which no
+    /// WebKit accepts.
+    /// </summary>
+    private static bool ShowsChromium(IHeaderDictionary headers) =>
+        headers.ContainsKey("Sec-CH-UA")
+        || headers.Accept.Any(accept => accept is not null
+            && (accept.Contains("application/signed-exchange", StringComparison.OrdinalIgnoreCase) || accept.Contains("image/apng", StringComparison.OrdinalIgnoreCase)));
 }
