@@ -38,35 +38,50 @@ public static class LenientPath
     }
 
     /// <summary>
-    /// Reads a request's path (as Kestrel hands it over: decoded once) leniently, as <see cref="TryRead"/>, except that a
-    /// control character that only further decoding reveals is no reason to refuse: a link that carries a destination URL
-    /// in its path, encoded, carries that URL's own escapes encoded again ("%250A" for a line break in a share text), and
-    /// a person's click must not be lost for it. Origins disagree about such a character (kept, dropped, the path cut
-    /// there), so there are two readings: without the control characters, and cut at the first; the gateway guards the
-    /// path as a shielded route either reading reaches. Null when the path as given holds a control character.
+    /// Every way an origin could route a request's path (as Kestrel hands it over: decoded once): normalised as
+    /// <see cref="TryRead"/> does, after each number of further decodings an origin might apply (none: nginx reads
+    /// "/u/%2E%2E/m/r" as a path under /u; all of them: the reading of <see cref="TryRead"/>). A control character that
+    /// only further decoding reveals is no reason to refuse: a link that carries a destination URL in its path, encoded,
+    /// carries that URL's own escapes encoded again ("%250A" for a line break in a share text), and a person's click must
+    /// not be lost for it. Origins disagree about such a character, so where one appears there are three readings: the
+    /// character kept, dropped, and the path cut there. The gateway guards the path as a shielded route any reading
+    /// reaches. Null when the path as given holds a control character.
     /// </summary>
     public static PathReadings? ReadRequestPath(string? path)
     {
-        if (TryRead(path, out var reading))
+        if (IsPlain(path))
         {
-            return new PathReadings(reading, null);
+            return new PathReadings(path, null);
         }
 
-        if (path is null || path.AsSpan().ContainsAny(_controls))
+        path ??= string.Empty;
+        if (path.AsSpan().ContainsAny(_controls))
         {
             return null;
         }
 
-        var decoded = DecodeFully(path);
-        var cut = decoded[..decoded.AsSpan().IndexOfAny(_controls)];
-        // Dropping a character may join an escape ("%2", NUL, "F"), which a lenient origin decodes again: until none is left.
-        var without = decoded;
-        while (without.AsSpan().ContainsAny(_controls))
+        var readings = new List<string>();
+        for (var text = path; ; )
         {
-            without = DecodeFully(string.Concat(without.Split(_controlCharacters.ToCharArray())));
+            var control = text.AsSpan().IndexOfAny(_controls);
+            readings.Add(Normalize(text));
+            if (control >= 0)
+            {
+                readings.Add(Normalize(string.Concat(text.Split(_controlCharacters.ToCharArray()))));
+                readings.Add(Normalize(text[..control]));
+            }
+
+            var decoded = Uri.UnescapeDataString(text);
+            if (decoded.Length == text.Length)
+            {
+                break;
+            }
+
+            text = decoded;
         }
 
-        return new PathReadings(Normalize(without), Normalize(cut));
+        var distinct = readings.Distinct(StringComparer.Ordinal).ToArray();
+        return new PathReadings(distinct[^1], distinct.Length > 1 ? distinct[..^1] : null);
     }
 
     private static string Normalize(string decoded)
@@ -119,5 +134,11 @@ public static class LenientPath
     }
 }
 
-/// <summary>A request path's lenient reading; a second one where origins may read it otherwise (<see cref="LenientPath.ReadRequestPath"/>).</summary>
-public readonly record struct PathReadings(string Reading, string? OtherReading);
+/// <summary>
+/// A request path's lenient readings (<see cref="LenientPath.ReadRequestPath"/>): <see cref="Reading"/>, decoded until
+/// nothing changes, and where origins may read it otherwise, the <see cref="Others"/>.
+/// </summary>
+public readonly record struct PathReadings(string Reading, string[]? Others)
+{
+    public IEnumerable<string> All => Others is null ? [Reading] : [Reading, .. Others];
+}

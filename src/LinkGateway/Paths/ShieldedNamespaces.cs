@@ -105,11 +105,15 @@ public sealed class ShieldedNamespaces
     /// The shielded namespace that a reading of the path reaches and that guards more strictly than
     /// <paramref name="policy"/>, the route the path matched; null when none.
     /// </summary>
-    public ShieldedNamespace? StricterThan(RoutePolicy policy, string? host, PathReadings readings, string? clusterId = null) =>
-        Stricter(policy, host, readings.Reading, clusterId) ?? (readings.OtherReading is { } other ? Stricter(policy, host, other, clusterId) : null);
+    public ShieldedNamespace? StricterThan(RoutePolicy policy, string? host, PathReadings readings, string? clusterId = null)
+    {
+        if (readings.Others is null)
+        {
+            return Find(host, readings.Reading, clusterId) is { } shielded && shielded.IsStricterThan(policy) ? shielded : null;
+        }
 
-    private ShieldedNamespace? Stricter(RoutePolicy policy, string? host, string reading, string? clusterId) =>
-        Find(host, reading, clusterId) is { } shielded && shielded.IsStricterThan(policy) ? shielded : null;
+        return readings.All.Select(reading => Find(host, reading, clusterId)).FirstOrDefault(shielded => shielded is not null && shielded.IsStricterThan(policy));
+    }
 
     /// <summary>
     /// The most specific namespace the lenient <paramref name="reading"/> of a path on <paramref name="host"/> (as sent;

@@ -38,6 +38,11 @@ public sealed class ShieldedPathTests(ShieldedPathTests.Origins origins) : IClas
         "/d/m-1/..%2F..%2Fu%2Fm-1%2F{0}",
         // An origin that decodes twice and cuts the path at the NUL reads the unsubscribe; one that drops it, a click.
         "/c/..%2Fu%2Fm-1%2F{0}%2500%2F..%2F..%2F..%2Fc%2Fl",
+        // nginx decodes once: "%2E%2E" is a segment under /u to it, a dot segment only to an origin that decodes twice.
+        "/u/%252E%252E/m-1/{0}",
+        "/u/x/%252E%252E/%252E%252E/m-1/{0}",
+        // An origin that decodes twice and keeps the line break reads "..\n" as a segment, under /u.
+        "/u/..%250A/%252E%252E/m-1/{0}",
     ];
 
     [Theory]
