@@ -61,10 +61,11 @@ public static class LenientPath
         }
 
         var readings = new List<string>();
-        for (var text = path; ; )
+        var text = path;
+        while (true)
         {
+            var reading = Normalize(text);
             var control = text.AsSpan().IndexOfAny(_controls);
-            readings.Add(Normalize(text));
             if (control >= 0)
             {
                 readings.Add(Normalize(string.Concat(text.Split(_controlCharacters.ToCharArray()))));
@@ -74,14 +75,13 @@ public static class LenientPath
             var decoded = Uri.UnescapeDataString(text);
             if (decoded.Length == text.Length)
             {
-                break;
+                var others = readings.Distinct(StringComparer.Ordinal).Where(other => other != reading).ToArray();
+                return new PathReadings(reading, others.Length > 0 ? others : null);
             }
 
+            readings.Add(reading);
             text = decoded;
         }
-
-        var distinct = readings.Distinct(StringComparer.Ordinal).ToArray();
-        return new PathReadings(distinct[^1], distinct.Length > 1 ? distinct[..^1] : null);
     }
 
     private static string Normalize(string decoded)
