@@ -297,8 +297,7 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     /// Browsers that send fetch metadata (to secure origins) mark a navigation the user triggered from this page with
     /// Sec-Fetch-Mode: navigate, Sec-Fetch-Site: same-origin and Sec-Fetch-User: ?1; a form a script submitted by itself
     /// lacks the last. Safari and every browser on iOS (WebKit) never send Sec-Fetch-User, so a client that claims WebKit
-    /// goes without it — unless it sends Chromium's client hints (Sec-CH-UA, to every secure origin): a Chromium that
-    /// claims to be Safari. A client that claims a browser that sends fetch metadata over a secure connection and sends
+    /// goes without it, unless it shows itself a Chromium that claims to be Safari (<see cref="ShowsChromium"/>). A client that claims a browser that sends fetch metadata over a secure connection and sends
     /// none is not that browser. Older browsers, and every browser over plain HTTP, send nothing: there the dwell time is
     /// all there is to go on.
     /// </summary>

@@ -61,27 +61,20 @@ public static class LenientPath
         }
 
         var readings = new List<string>();
-        var text = path;
-        while (true)
+        var full = "/"; // the last decoding's reading (a control character there kept): TryRead's, when it has one
+        foreach (var text in Decodings(path))
         {
-            var reading = Normalize(text);
+            readings.Add(full = Normalize(text));
             var control = text.AsSpan().IndexOfAny(_controls);
             if (control >= 0)
             {
                 readings.Add(Normalize(string.Concat(text.Split(_controlCharacters.ToCharArray()))));
                 readings.Add(Normalize(text[..control]));
             }
-
-            var decoded = Uri.UnescapeDataString(text);
-            if (decoded.Length == text.Length)
-            {
-                var others = readings.Distinct(StringComparer.Ordinal).Where(other => other != reading).ToArray();
-                return new PathReadings(reading, others.Length > 0 ? others : null);
-            }
-
-            readings.Add(reading);
-            text = decoded;
         }
+
+        var others = readings.Distinct(StringComparer.Ordinal).Where(other => other != full).ToArray();
+        return new PathReadings(full, others.Length > 0 ? others : null);
     }
 
     private static string Normalize(string decoded)
@@ -119,17 +112,15 @@ public static class LenientPath
         && !path.Contains("/.", StringComparison.Ordinal);
 
     /// <summary>Percent-decodes until a fixed point; each round that changes anything makes the text shorter, so it ends.</summary>
-    private static string DecodeFully(string text)
-    {
-        while (true)
-        {
-            var decoded = Uri.UnescapeDataString(text);
-            if (decoded.Length == text.Length)
-            {
-                return decoded;
-            }
+    private static string DecodeFully(string text) => Decodings(text).Last();
 
-            text = decoded;
+    /// <summary>The text, then each further percent-decoding of it that changes anything, the last a fixed point.</summary>
+    private static IEnumerable<string> Decodings(string text)
+    {
+        yield return text;
+        while (Uri.UnescapeDataString(text) is var decoded && decoded.Length != text.Length)
+        {
+            yield return text = decoded;
         }
     }
 }

@@ -107,7 +107,7 @@ public sealed class ShieldedNamespaces
     /// </summary>
     public ShieldedNamespace? StricterThan(RoutePolicy policy, string? host, PathReadings readings, string? clusterId = null)
     {
-        if (readings.Others is null)
+        if (readings.Others is null) // nearly every request: one reading, looked up without enumerating anything
         {
             return Find(host, readings.Reading, clusterId) is { } shielded && shielded.IsStricterThan(policy) ? shielded : null;
         }
