@@ -53,6 +53,20 @@ public sealed class LenientPathTests
     [InlineData("/c/m/r/l\u0000")]
     public void ARequestPath_WithAControlCharacterAsGiven_IsRefused(string path) => Assert.Null(LenientPath.ReadRequestPath(path));
 
+    /// <summary>"/u/A" encoded over and over: read up to eight further decodings, refused past them (each round is a pass).</summary>
+    [Theory]
+    [InlineData(7, true)]
+    [InlineData(8, true)]
+    [InlineData(9, false)]
+    [InlineData(3800, false)]
+    public void APathEncodedOverAndOver_IsReadUpToEightDecodings(int times, bool read)
+    {
+        var path = "/u/%" + string.Concat(Enumerable.Repeat("25", times - 1)) + "41";
+
+        Assert.Equal(read, LenientPath.ReadRequestPath(path) is not null);
+        Assert.Equal(read, LenientPath.TryRead(path, out _));
+    }
+
     /// <summary>Paths built from the pieces that origins read differently, plus any printable ASCII.</summary>
     private static Arbitrary<string> Paths() =>
         Gen.OneOf(
@@ -90,7 +104,7 @@ public sealed class LenientPathTests
     public Property RequestPathReadings_IncludeTheFullReading() => Prop.ForAll(Paths(), path =>
         LenientPath.ReadRequestPath(path) is { } readings
             ? (!LenientPath.TryRead(path, out var reading) || readings.All.Contains(reading)).Label($"\"{path}\": {string.Join(" | ", readings.All)}")
-            : path.Any(char.IsControl).Label($"\"{path}\" refused"));
+            : (path.Any(char.IsControl) || !LenientPath.TryRead(path, out _)).Label($"\"{path}\" refused"));
 
     [Property(MaxTest = 500)]
     public Property Reading_OfAnyString_NeverThrows() => Prop.ForAll(ArbMap.Default.ArbFor<string>(), text =>
