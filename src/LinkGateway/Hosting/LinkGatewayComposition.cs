@@ -99,20 +99,7 @@ public static class LinkGatewayComposition
         // A client that leaves while its answer is read or written (a reset mid-body, a closed tab) makes the write or read in
         // hand throw: no failure of the gateway's, nobody reads an answer. Thrown on, it was logged as an error with its stack
         // and a 500, which any client could cause at will. Logged instead as what it is: 499, the client closed the request.
-        app.Use(async (context, next) =>
-        {
-            try
-            {
-                await next(context).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-                if (!context.Response.HasStarted)
-                {
-                    context.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
-                }
-            }
-        });
+        app.Use(static (context, next) => UnlessTheClientLeft(context, next(context)));
         app.UseRateLimiter();
         // A forward proxy's method: the gateway only reverse-proxies (YARP would fail it with a 502 and a stack trace).
         app.Use((context, next) => HttpMethods.IsConnect(context.Request.Method)
@@ -152,4 +139,23 @@ public static class LinkGatewayComposition
 
     private static Task NeutralError(HttpContext context) =>
         PlainAnswer.WriteAsync(context, StatusCodes.Status500InternalServerError, "Something went wrong. Please try again later.");
+
+    /// <summary>The answer, unless the client left meanwhile (the request is then 499); no state machine when it is done.</summary>
+    private static Task UnlessTheClientLeft(HttpContext context, Task answering) =>
+        answering.IsCompletedSuccessfully ? answering : AwaitUnlessTheClientLeftAsync(context, answering);
+
+    private static async Task AwaitUnlessTheClientLeftAsync(HttpContext context, Task answering)
+    {
+        try
+        {
+            await answering.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+            }
+        }
+    }
 }
