@@ -21,7 +21,7 @@ internal sealed class OriginTimingHandler(GatewayMetrics metrics) : DelegatingHa
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
             // No answer: refused, reset. A cancelled token is the cluster's activity timeout or the client leaving: only YARP's
-            // error tells which, so OriginTimeoutMiddleware counts the timeout.
+            // error tells which, so ForwardOutcomeMiddleware counts the timeout.
             metrics.OriginAnswered(Stopwatch.GetElapsedTime(started), null);
             throw;
         }

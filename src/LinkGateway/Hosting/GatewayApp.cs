@@ -1,8 +1,10 @@
+using LinkGateway.Forwarding;
 using LinkGateway.Observability;
 using Microsoft.Extensions.FileProviders;
 using Serilog;
 using Serilog.Configuration;
 using Serilog.Events;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace LinkGateway.Hosting;
 
@@ -86,7 +88,11 @@ public static class GatewayApp
                 // The host logs a failed start (an address it could not open, a certificate it could not read) with its stack
                 // trace; GatewayProgram says it in one line instead.
                 .Filter.ByExcluding(e => e.Exception is not null && e.MessageTemplate.Text == "Hosting failed to start"
-                    && e.Properties.TryGetValue("SourceContext", out var source) && source.ToString() == "\"Microsoft.Extensions.Hosting.Internal.Host\"");
+                    && e.Properties.TryGetValue("SourceContext", out var source) && source.ToString() == "\"Microsoft.Extensions.Hosting.Internal.Host\"")
+                // YARP warns with a stack trace when a client leaves mid-forward, which any client can do at will; the request
+                // log says 499 for it instead (ForwardOutcomeMiddleware).
+                .Filter.ByExcluding(e => e.Properties.TryGetValue("error", out var error) && error is ScalarValue { Value: ForwarderError forwarding }
+                    && ForwardOutcomeMiddleware.ClientLeft(forwarding));
         }, preserveStaticLogger: true);
         builder.AddLinkGateway(config, launch);
         configure?.Invoke(builder);

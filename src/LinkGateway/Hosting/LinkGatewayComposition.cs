@@ -123,7 +123,7 @@ public static class LinkGatewayComposition
             // YARP loads and validates its routes and clusters here.
             app.MapReverseProxy(proxy =>
             {
-                proxy.UseOriginTimeouts();
+                proxy.UseForwardOutcomes();
                 proxy.UseShieldedPaths();
                 proxy.UseLinkGuard();
             });
