@@ -5,8 +5,33 @@ namespace LinkGateway.Fingerprinting;
 /// <summary>Networks as operators write them: in signature files, proxy trust, the admin API's allow and deny lists.</summary>
 public static class NetworkText
 {
-    /// <summary>A CIDR block (host bits clear) or a single address.</summary>
+    /// <summary>
+    /// A CIDR block (host bits clear) or a single address. An IPv4-mapped IPv6 block (<c>::ffff:10.0.0.0/104</c>) is the IPv4
+    /// block it maps (<c>10.0.0.0/8</c>): clients are looked up by their IPv4 address, so kept as IPv6 it matched nobody. An
+    /// address with a zone (<c>fe80::1%eth0</c>) names an interface of one host, never a client network: not one.
+    /// </summary>
     public static bool TryParse(string? text, out IPNetwork network)
+    {
+        if (!TryParseAsWritten(text, out network))
+        {
+            return false;
+        }
+
+        if (network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && network.BaseAddress.ScopeId != 0)
+        {
+            network = default;
+            return false;
+        }
+
+        if (network.BaseAddress.IsIPv4MappedToIPv6 && network.PrefixLength >= 96)
+        {
+            network = new IPNetwork(network.BaseAddress.MapToIPv4(), network.PrefixLength - 96);
+        }
+
+        return true;
+    }
+
+    private static bool TryParseAsWritten(string? text, out IPNetwork network)
     {
         network = default;
         if (string.IsNullOrWhiteSpace(text))

@@ -86,9 +86,15 @@ public sealed class IdentityProfile
             Func<string, string?> lookUp = groups is null ? name => value(state, name) : name => groups(name) ?? value(state, name);
             if (_token is not null)
             {
-                var fields = _token.Open(lookUp(_tokenName!));
+                // A token that does not open (forged, cut, signed with a key since rotated out) gives no identity: its ids read
+                // from the query beside it were whatever the client wrote there.
+                if (_token.Open(lookUp(_tokenName!)) is not { } fields)
+                {
+                    return LinkIdentity.Empty;
+                }
+
                 var outer = lookUp;
-                lookUp = fields is null ? outer : name => fields(name) ?? outer(name);
+                lookUp = name => fields(name) ?? outer(name);
             }
 
             identity = Build(lookUp, static (look, name) => look(name));

@@ -102,7 +102,18 @@ public static class AdminApp
                 return _notANetwork;
             }
 
-            var entry = new OperatorNetwork(network, change.List, change.Note, time.GetUtcNow());
+            if (TooWide(network) is { } tooWide)
+            {
+                return tooWide;
+            }
+
+            // A list left out made an allow: the operator's intended deny let every script from there past the shield.
+            if (change.List is not { } list)
+            {
+                return _noList;
+            }
+
+            var entry = new OperatorNetwork(network, list, change.Note, time.GetUtcNow());
             await networkStore.SetAsync(entry, cancelled);
             await networkSync.ReloadAsync(cancelled); // this node at once; the others on the announcement
             return Results.Ok(entry);
@@ -231,8 +242,21 @@ public static class AdminApp
     private static string? NetworkOf(string address, int prefixLength) =>
         Fingerprinting.NetworkText.TryParse($"{address}/{prefixLength}", out var network) ? network.ToString() : null;
 
-    /// <summary>The body of PUT /admin/networks/{address}/{prefixLength}.</summary>
-    public sealed record NetworkChange(OperatorList List, string? Note);
+    private static readonly IResult _noList = Results.BadRequest(new { error = "say which list: \"list\": \"allow\" or \"deny\"" });
+
+    /// <summary>
+    /// Wider than any network an operator lists (a sandbox provider's, an office's): an allow of 0.0.0.0/0 let every scanner
+    /// past the shield, a deny kept every person from unsubscribing. Such a block is a typo of its prefix length.
+    /// </summary>
+    private static IResult? TooWide(string network)
+    {
+        var parsed = System.Net.IPNetwork.Parse(network);
+        var widest = parsed.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 8 : 16;
+        return parsed.PrefixLength >= widest ? null : Results.BadRequest(new { error = $"{network} is wider than a listed network may be (a prefix of /{widest} or longer)" });
+    }
+
+    /// <summary>The body of PUT /admin/networks/{address}/{prefixLength}: which list (required), and a note.</summary>
+    public sealed record NetworkChange(OperatorList? List, string? Note);
 
     private static bool Authorized(HttpRequest request, byte[] token)
     {

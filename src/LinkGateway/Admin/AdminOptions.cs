@@ -23,6 +23,12 @@ public sealed class AdminOptions
         {
             errors.Add("LinkGateway:Admin:Token: needs at least 32 characters when LinkGateway:Admin:Urls is set (e.g. `openssl rand -base64 32`)");
         }
+        else if (Token!.Any(char.IsWhiteSpace))
+        {
+            // Thirty-two spaces passed the length; and a token with a space or line break at its end (a file read with its
+            // newline) could never be presented: clients' headers are read trimmed.
+            errors.Add("LinkGateway:Admin:Token: holds white space (a line break read with it from a file?): use printable characters only, e.g. `openssl rand -base64 32`");
+        }
 
         errors.AddRange(ListenUrl.Problems(Urls, "http://127.0.0.1:9090").Select(problem => $"LinkGateway:Admin:Urls: {problem}"));
     }

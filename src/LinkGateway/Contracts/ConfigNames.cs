@@ -13,13 +13,16 @@ public static class ConfigNames
     public static string Hint(string name, IEnumerable<string> valid)
     {
         var names = valid.ToList();
-        var closest = names.Select(n => (Name: n, Distance: Distance(name.ToLowerInvariant(), n.ToLowerInvariant())))
+        return Closest(name, names) is { } closest ? $"did you mean {closest}?" : $"valid here: {string.Join(", ", names.Order(StringComparer.Ordinal))}";
+    }
+
+    /// <summary>The valid name <paramref name="name"/> is a typo of (a few letters away, case ignored), or null.</summary>
+    public static string? Closest(string name, IEnumerable<string> valid) =>
+        valid.Select(n => (Name: n, Distance: Distance(name.ToLowerInvariant(), n.ToLowerInvariant())))
             .Where(c => c.Distance <= Math.Clamp(c.Name.Length / 3, 1, 3))
             .OrderBy(c => c.Distance)
             .Select(c => c.Name)
             .FirstOrDefault();
-        return closest is not null ? $"did you mean {closest}?" : $"valid here: {string.Join(", ", names.Order(StringComparer.Ordinal))}";
-    }
 
     /// <summary>An enum value as configuration spells it: Enforce is "enforce", NeutralPage is "neutral-page".</summary>
     public static string Of(Enum value) => Of(value.ToString());

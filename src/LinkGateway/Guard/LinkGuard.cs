@@ -75,8 +75,9 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
     /// <summary>
     /// An RFC 8058 one-click always goes through (the mailbox provider's servers send it, whatever they score), and so does
     /// a pass the client may use (<paramref name="passed"/>: <see cref="MayPass"/>). Honeypots get the neutral page. On unsubscribe and
-    /// confirm routes, only a GET or HEAD that scores human goes through (none, with Shield: always); elsewhere the route's
-    /// OnSuspect / OnBot decide.
+    /// confirm routes, only a GET or HEAD that scores human goes through (none, with Shield: always), and none while the
+    /// verdict is stateless (the store unreachable: a scanner that only memory knew would score human and confirm); elsewhere
+    /// the route's OnSuspect / OnBot decide.
     /// </summary>
     /// <param name="passed">The request carries a pass, and the client may use it.</param>
     public static GuardAction Decide(RoutePolicy policy, Verdict verdict, string method, bool passed, bool oneClick)
@@ -91,7 +92,7 @@ public sealed partial class LinkGuard(GuardSnapshotHolder snapshots, IGatewayMem
             return GuardAction.Forward;
         }
 
-        if (policy.IsShielded && (policy.Shield == ShieldMode.Always || !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method))))
+        if (policy.IsShielded && (policy.Shield == ShieldMode.Always || verdict.IsDegraded || !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method))))
         {
             return GuardAction.Interstitial;
         }

@@ -92,7 +92,10 @@ public static class GatewayApp
                 // YARP warns with a stack trace when a client leaves mid-forward, which any client can do at will; the request
                 // log says 499 for it instead (ForwardOutcomeMiddleware).
                 .Filter.ByExcluding(e => e.Properties.TryGetValue("error", out var error) && error is ScalarValue { Value: ForwarderError forwarding }
-                    && ForwardOutcomeMiddleware.ClientLeft(forwarding));
+                    && ForwardOutcomeMiddleware.ClientLeft(forwarding))
+                // YARP logs a refused reload with a stack trace per route; GuardReloader says each refusal in a line of its own.
+                .Filter.ByExcluding(e => e.Properties.TryGetValue("EventId", out var id) && id is StructureValue eventId
+                    && eventId.Properties.Any(p => p is { Name: "Name", Value: ScalarValue { Value: "ErrorApplyingConfig" } }));
         }, preserveStaticLogger: true);
         builder.AddLinkGateway(config, launch);
         configure?.Invoke(builder);

@@ -36,6 +36,7 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
     private bool _disposed;
     private Validation _candidate;
     private string _applied;
+    private string? _refused; // the configuration whose refusal was said last
 
     public GuardReloader(IConfiguration configuration, GatewayLaunch launch, GuardSnapshotHolder snapshots, ValidatedConfig started,
         TimeProvider time, ILogger<GuardReloader> logger)
@@ -210,6 +211,7 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
                 return; // a change that fired while the gateway stopped
             }
 
+            _refused = null; // YARP applied a change: a refusal after it is news again
             var candidate = Candidate();
             if (candidate.Fingerprint == _applied)
             {
@@ -237,6 +239,18 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
     /// <summary>YARP refused the routes of a change (its own rules, or <see cref="ProxyConfigFilter"/>'s): nothing of it applies.</summary>
     private void RefusedWhole(Exception exception)
     {
+        // YARP tries again on each of a file's change events (an editor's save makes several): the same refusal is said once.
+        lock (_gate)
+        {
+            var fingerprint = Fingerprint();
+            if (fingerprint == _refused)
+            {
+                return;
+            }
+
+            _refused = fingerprint;
+        }
+
         var problems = ProxyConfigRules.Describe(exception is AggregateException all ? all.InnerExceptions : [exception]);
         foreach (var problem in problems)
         {

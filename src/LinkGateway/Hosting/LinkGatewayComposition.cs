@@ -39,6 +39,7 @@ public static class LinkGatewayComposition
         services.AddProxyTrust(options.ForwardedHeaders);
         services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .LoadFromMemory([], [ProxyConfigFilter.WholeChange])
             .AddConfigFilter<ProxyConfigFilter>()
             .AddBotHeaders(config.SigningKey)
             .AddHostPolicies()

@@ -10,10 +10,30 @@ namespace LinkGateway.Hosting;
 /// </summary>
 internal sealed class ProxyConfigFilter(GuardReloader reloader) : IProxyConfigFilter
 {
+    /// <summary>
+    /// A cluster of the gateway's own, with no destination, that no route names: YARP passes every cluster of every change
+    /// through this filter, so a change with no route and no cluster at all (a file emptied, its ReverseProxy section
+    /// misspelt) meets the whole configuration's check here, where no route or cluster of its own would bring it. Without it
+    /// YARP applied such a change and every link answered 404.
+    /// </summary>
+    public static readonly ClusterConfig WholeChange = new() { ClusterId = "linkgateway:whole-change" };
+
     public ValueTask<ClusterConfig> ConfigureClusterAsync(ClusterConfig cluster, CancellationToken cancel)
     {
+        if (cluster.ClusterId == WholeChange.ClusterId)
+        {
+            return reloader.Candidate().Problems is { Count: > 0 } refused
+                ? throw new Refusal(string.Join(Environment.NewLine, refused), onlyCluster: false)
+                : ValueTask.FromResult(cluster);
+        }
+
         var errors = new List<string>();
         ProxyConfigRules.CheckCluster(cluster.ClusterId, cluster.Destinations?.Select(d => (d.Key, (string?)d.Value.Address)) ?? [], errors);
+        if (cluster.HttpRequest?.ActivityTimeout is { } timeout)
+        {
+            ProxyConfigRules.CheckActivityTimeout(cluster.ClusterId, timeout, errors);
+        }
+
         return errors.Count > 0 ? throw new InvalidOperationException(string.Join(Environment.NewLine, errors)) : ValueTask.FromResult(cluster);
     }
 

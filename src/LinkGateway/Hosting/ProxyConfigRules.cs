@@ -1,4 +1,5 @@
 using LinkGateway.Contracts;
+using LinkGateway.Links;
 
 
 namespace LinkGateway.Hosting;
@@ -21,15 +22,50 @@ public static class ProxyConfigRules
         foreach (var cluster in clusters)
         {
             CheckCluster(cluster.Key, cluster.GetSection("Destinations").GetChildren().Select(d => (d.Key, d["Address"])), errors);
+            if (cluster[ActivityTimeoutKey] is { } timeout)
+            {
+                // YARP parses it as a TimeSpan; read the same way first, so a value it cannot read is named here, not as
+                // "Unable to load or apply the proxy configuration".
+                if (TimeSpan.TryParse(timeout, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+                {
+                    CheckActivityTimeout(cluster.Key, parsed, errors);
+                }
+                else
+                {
+                    errors.Add($"{ClustersKey}:{cluster.Key}:{ActivityTimeoutKey}: \"{timeout}\" is not a duration (hh:mm:ss, e.g. 00:00:30)");
+                }
+            }
         }
 
         var clusterIds = clusters.Select(c => c.Key).ToList();
-        foreach (var route in configuration.GetSection(RoutesKey).GetChildren())
+        var routes = configuration.GetSection(RoutesKey).GetChildren().ToList();
+        var linkRoutes = 0;
+        foreach (var route in routes)
         {
             var clusterId = route["ClusterId"];
-            RoutePolicy.Parse(route, out var metadataProblem);
+            var policy = RoutePolicy.Parse(route, out var metadataProblem);
             CheckRoute(route.Key, clusterId, clusterIds.Contains(clusterId ?? "", StringComparer.OrdinalIgnoreCase), clusterIds, metadataProblem, errors);
+            linkRoutes += policy is { Kind: not LinkKind.None } ? 1 : 0;
         }
+
+        if (linkRoutes == 0)
+        {
+            errors.Add(NoLinkRoutes(configuration, routes.Count));
+        }
+    }
+
+    /// <summary>
+    /// A configuration whose routes name no link (none at all: a section misspelt, a file cut short) started, or reloaded,
+    /// and then answered every click and unsubscribe 404, or forwarded them unjudged: a whole outage from one mistake.
+    /// </summary>
+    private static string NoLinkRoutes(IConfiguration configuration, int routes)
+    {
+        var section = RoutesKey.Split(':')[0];
+        var misspelt = configuration.GetChildren().Select(c => c.Key)
+            .FirstOrDefault(key => !key.Equals(section, StringComparison.OrdinalIgnoreCase) && ConfigNames.Closest(key, [section]) is not null);
+        return $"{RoutesKey}: {(routes == 0 ? "none" : "no route names a LinkKind in its Metadata")}: every link would get "
+            + $"{(routes == 0 ? "404" : "no verdict")}; give each link endpoint a route with Metadata LinkKind ({LinkKinds.AcceptedNames})"
+            + (misspelt is null ? "" : $" (\"{misspelt}\": did you mean {section}?)");
     }
 
     /// <param name="knownClusters">The cluster ids, to suggest one; null when not known (a reload's route filter).</param>
@@ -50,6 +86,23 @@ public static class ProxyConfigRules
         else if (!clusterExists)
         {
             errors.Add($"{route}:ClusterId: \"{clusterId}\" names no cluster in {ClustersKey}{hint}");
+        }
+    }
+
+    public const string ActivityTimeoutKey = "HttpRequest:ActivityTimeout";
+
+    /// <summary>The shortest and longest wait for the origin that a cluster may set.</summary>
+    public static readonly (TimeSpan Least, TimeSpan Most) ActivityTimeouts = (TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+
+    /// <summary>
+    /// How long YARP waits for the origin. Zero (or a millisecond) failed every click and unsubscribe with 504 at once, a
+    /// negative value with 500, while /readyz said healthy; past ten minutes nobody waits for a link.
+    /// </summary>
+    public static void CheckActivityTimeout(string clusterId, TimeSpan timeout, List<string> errors)
+    {
+        if (timeout < ActivityTimeouts.Least || timeout > ActivityTimeouts.Most)
+        {
+            errors.Add($"{ClustersKey}:{clusterId}:{ActivityTimeoutKey}: {timeout:c} is outside {ActivityTimeouts.Least:c}..{ActivityTimeouts.Most:c}");
         }
     }
 

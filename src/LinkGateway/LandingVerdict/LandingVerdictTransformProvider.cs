@@ -94,12 +94,24 @@ internal sealed class LandingVerdictTransformProvider(LandingVerdictSignature si
         var fragment = hash < 0 ? string.Empty : location[hash..];
         if (head.IndexOf('?', StringComparison.Ordinal) is var question and >= 0)
         {
-            var kept = head[(question + 1)..].Split('&').Where(part =>
-                !part.StartsWith(LandingVerdictSignature.Name + "=", StringComparison.Ordinal) && part != LandingVerdictSignature.Name);
+            var kept = head[(question + 1)..].Split('&').Where(part => !NamesTheVerdict(part));
             head = head[..(question + 1)] + string.Join('&', kept);
         }
 
         var separator = !head.Contains('?', StringComparison.Ordinal) ? "?" : head.EndsWith('?') || head.EndsWith('&') ? string.Empty : "&";
         return $"{head}{separator}{LandingVerdictSignature.Name}={value}{fragment}";
+    }
+
+    /// <summary>
+    /// The query part is an <c>lg_v</c> as some landing page would read it: query names are matched ignoring case
+    /// (ASP.NET Core) and percent-decoded (every framework), and a first value wins in some (Node's and Go's <c>get</c>), so
+    /// an <c>lg_V=</c> or <c>lg%5Fv=</c> that a client got reflected into the origin's Location would stand beside the
+    /// gateway's or before it.
+    /// </summary>
+    private static bool NamesTheVerdict(string part)
+    {
+        var equals = part.IndexOf('=', StringComparison.Ordinal);
+        var name = equals < 0 ? part : part[..equals];
+        return Uri.UnescapeDataString(name).Equals(LandingVerdictSignature.Name, StringComparison.OrdinalIgnoreCase);
     }
 }

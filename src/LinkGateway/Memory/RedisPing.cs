@@ -164,7 +164,7 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
             }
 
             var facts = RedisServerFacts.Read(Encoding.UTF8.GetString(text));
-            return facts.Hz is null && facts.MaxMemory is null ? (null, true, "INFO names neither hz nor maxmemory") : (facts, true, null);
+            return facts.Hz is null && facts.MaxMemory is null && !facts.IsReplica ? (null, true, "INFO names neither hz nor maxmemory") : (facts, true, null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -17,6 +17,9 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 {
     // How often a master's INFO (hz, memory limit) is asked at most: a timeout is worth asking again, a few times; an answer ends the asking.
     private const int ServerFactsAsks = 3;
+    // Every this many answered probes a master is asked again whether it is still one (INFO's role): a failover can leave
+    // the address the gateway knows on a replica, which answers "return 1" and refuses every write.
+    private const int RoleCheckEvery = 10;
     private readonly Dictionary<string, Master> _masters = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Thread? _thread;
@@ -160,7 +163,21 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 
                 if (master.ServerFactsAsked < ServerFactsAsks)
                 {
-                    master.ServerFactsAsked = SayServerFacts(ping) ? ServerFactsAsks : master.ServerFactsAsked + 1;
+                    master.ServerFactsAsked = SayServerFacts(ping, master) ? ServerFactsAsks : master.ServerFactsAsked + 1;
+                }
+                else if (master.IsReplica || ++master.AnsweredSinceRoleCheck >= RoleCheckEvery)
+                {
+                    master.AnsweredSinceRoleCheck = 0;
+                    if (ping.ServerFacts(settings.Budget) is { Answered: true } asked)
+                    {
+                        master.IsReplica = asked.Facts?.IsReplica == true;
+                    }
+                }
+
+                if (master.IsReplica)
+                {
+                    problem ??= $"{RedisPing.Format(endpoint)} is a read-only replica (INFO role:slave), which refuses every write: a master left behind by a "
+                        + "failover, or an address that now points at a replica; point LinkGateway:Redis:Configuration at the master (or list them all)";
                 }
             }
         }
@@ -215,10 +232,11 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     /// own default policy, noeviction), or keys without a time to live evicted (<see cref="RedisServerFacts.MemoryProblem"/>).
     /// </summary>
     /// <returns>False when the master gave no whole answer in time (the probe asks again after a later success).</returns>
-    private bool SayServerFacts(RedisPing ping)
+    private bool SayServerFacts(RedisPing ping, Master master)
     {
         var endpoint = RedisPing.Format(ping.EndPoint);
         var (facts, answered, problem) = ping.ServerFacts(settings.Budget);
+        master.IsReplica = facts?.IsReplica == true;
         if (facts?.MemoryProblem is { } memory)
         {
             Log.MemoryProblem(logger, endpoint, memory);
@@ -274,6 +292,11 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
         public RedisPing Ping { get; } = ping;
 
         public int ServerFactsAsked { get; set; }
+
+        public int AnsweredSinceRoleCheck { get; set; }
+
+        /// <summary>Its INFO said role:slave when last asked: every probe of it fails until it says master again.</summary>
+        public bool IsReplica { get; set; }
 
         public long AnsweredAtLastLook { get; set; }
     }

@@ -9,6 +9,12 @@ namespace LinkGateway.Memory;
 /// </summary>
 public sealed record RedisServerFacts(int? Hz, long? MaxMemory, string? EvictionPolicy)
 {
+    /// <summary>
+    /// INFO's <c>role</c> says <c>slave</c>: a replica, which refuses every write (a master left behind by a failover, or an
+    /// address that now points at a replica). It answers the probe's <c>return 1</c>, while every script of the gateway's fails.
+    /// </summary>
+    public bool IsReplica { get; init; }
+
     /// <summary>Reads the facts from <c>INFO</c>'s text (lines of <c>name:value</c>).</summary>
     public static RedisServerFacts Read(string info)
     {
@@ -21,7 +27,7 @@ public sealed record RedisServerFacts(int? Hz, long? MaxMemory, string? Eviction
             ? bytes
             : null;
         var policy = fields["maxmemory_policy"].FirstOrDefault() is { Length: > 0 and <= 32 } named && named.All(c => char.IsAsciiLetterLower(c) || c == '-') ? named : null;
-        return new RedisServerFacts(hz > 0 ? hz : null, maxMemory, policy);
+        return new RedisServerFacts(hz > 0 ? hz : null, maxMemory, policy) { IsReplica = fields["role"].FirstOrDefault() == "slave" };
     }
 
     /// <summary>

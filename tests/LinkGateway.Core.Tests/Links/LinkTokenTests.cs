@@ -157,6 +157,18 @@ public sealed class LinkTokenTests
         Assert.Equal((null, false), (identity.LinkId, identity.LinkIsUrl));
     }
 
+    /// <summary>The docs say a token that does not open gives no identity; the ids beside it in the query were the client's to write.</summary>
+    [Fact]
+    public void Profile_ATokenThatDoesNotOpen_TakesNoIdsFromTheQuery()
+    {
+        var profile = new IdentityProfile(new IdentityFields("m", "r", "l", "t"), tokenName: "token", token: LinkToken.Json);
+        string? Query(string name) => name switch { "token" => "bogus.bogus.bogus", "m" => "FORGED-M", "r" => "FORGED-R", "l" => "FORGED-L", "t" => "1796000000", _ => null };
+
+        var identity = profile.Read(LinkKind.Click, "/t/bogus.bogus.bogus?m=FORGED-M&r=FORGED-R&l=FORGED-L&t=1796000000", Query);
+
+        Assert.Equal(LinkIdentity.Empty, identity);
+    }
+
     [Fact]
     public void Profile_PatternGroups_OverThePathAreTakenAsDecoded_OverTheQueryAreDecoded()
     {

@@ -40,6 +40,29 @@ public sealed class HealthTests(RedisFixture redis)
         Assert.DoesNotContain(host.Log.Events, e => $"{e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture)} {e.Exception}".Contains("a-wrong-one", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A failover can leave the address the gateway knows on a replica (the old master, rejoined). It answers the probe's
+    /// "return 1" and refuses every script: every verdict went stateless while /readyz said healthy.
+    /// </summary>
+    [Fact]
+    public async Task WhenItsRedisBecomesAReplica_ReadyAndDegraded_NamingIt_UntilItIsAMasterAgain()
+    {
+        await using var master = await RedisServer.StartAsync(local: true);
+        await using var other = await RedisServer.StartAsync(local: true);
+        await using var host = await GatewayHost.StartAsync(master.Configuration);
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{master.Configuration},allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+
+        await server.ExecuteAsync("REPLICAOF", "127.0.0.1", other.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var replica = await ReadyzAnswer.WaitAsync(host.Client, r => r.StoreDescription?.Contains("is a read-only replica", StringComparison.Ordinal) == true,
+            "the store a replica");
+        await server.ExecuteAsync("REPLICAOF", "NO", "ONE");
+        var again = await ReadyzAnswer.WaitAsync(host.Client, r => r.Status == "healthy", "healthy again");
+
+        Assert.Equal((HttpStatusCode.OK, "degraded"), (replica.Code, replica.Status));
+        Assert.Equal(HttpStatusCode.OK, again.Code);
+    }
+
     [Fact]
     public async Task WithRedisUnreachable_WaitsForItAtStart_ThenReadyAndDegraded_AndRequestsStillPass()
     {

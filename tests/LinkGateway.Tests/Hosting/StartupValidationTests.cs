@@ -58,6 +58,11 @@ public class StartupValidationTests
     [InlineData("ReverseProxy:Routes:unsubscribe:Metadata:Sheild", "always", "ReverseProxy:Routes:unsubscribe:Metadata:Sheild: unknown key (did you mean Shield?)")]
     [InlineData("ReverseProxy:Routes:click:Metadata:OnBott", "forward", "ReverseProxy:Routes:click:Metadata:OnBott: unknown key (did you mean OnBot?)")]
     [InlineData("ReverseProxy:Routes:click:ClusterId", "orgin", "ReverseProxy:Routes:click:ClusterId: \"orgin\" names no cluster in ReverseProxy:Clusters (did you mean origin?)")]
+    // 0 (or a millisecond) failed every link with 504 at once, -1 with 500, while /readyz said healthy.
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "0", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: 00:00:00 is outside 00:00:01..00:10:00")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "00:00:00.001", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: 00:00:00.0010000 is outside 00:00:01..00:10:00")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "-1", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: -1.00:00:00 is outside 00:00:01..00:10:00")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "banana", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: \"banana\" is not a duration")]
     [InlineData("ReverseProxy:Routes:click:ClusterId", "", "ReverseProxy:Routes:click:ClusterId: missing")]
     [InlineData("ReverseProxy:Clusters:origin:Destinations:primary:Address", "origin:8080", "ReverseProxy:Clusters:origin:Destinations:primary:Address: \"origin:8080\" is not an absolute http:// or https:// URL")]
     [InlineData("ReverseProxy:Clusters:origin:Destinations:primary:Address", "/relative", "ReverseProxy:Clusters:origin:Destinations:primary:Address: \"/relative\" is not an absolute http:// or https:// URL")]
@@ -242,6 +247,55 @@ public class StartupValidationTests
         using var app = Build(new() { [key] = value });
 
         Assert.NotNull(app);
+    }
+
+    /// <summary>
+    /// A file without link routes (its ReverseProxy section misspelt or cut off, a plain catch-all only) started and
+    /// answered every click and unsubscribe 404, or forwarded them unjudged.
+    /// </summary>
+    [Theory]
+    [InlineData("""{ "ReverseProxi": { "Routes": { "click": { "ClusterId": "origin", "Match": { "Path": "/c/{m}/{r}/{l}" }, "Metadata": { "LinkKind": "click" } } } } }""",
+        "ReverseProxy:Routes: none: every link would get 404; give each link endpoint a route with Metadata LinkKind (click, open, unsubscribe, confirm, honeypot) (\"ReverseProxi\": did you mean ReverseProxy?)")]
+    [InlineData("""{ }""", "ReverseProxy:Routes: none: every link would get 404; give each link endpoint a route with Metadata LinkKind")]
+    [InlineData("""{ "ReverseProxy": { "Routes": { "rest": { "ClusterId": "origin", "Match": { "Path": "{**rest}" } } }, "Clusters": { "origin": { "Destinations": { "primary": { "Address": "http://127.0.0.1:9" } } } } } }""",
+        "ReverseProxy:Routes: no route names a LinkKind in its Metadata: every link would get no verdict; give each link endpoint a route")]
+    public void AConfigFileWithoutLinkRoutes_StopsStartUpNamingTheKey(string json, string expected)
+    {
+        var folder = Directory.CreateTempSubdirectory("lg-config-");
+        try
+        {
+            var file = Path.Combine(folder.FullName, "linkgateway.json");
+            File.WriteAllText(file, json);
+            var overrides = new Dictionary<string, string?>
+            {
+                ["LinkGateway:Signing:Key"] = _validKey,
+                ["LinkGateway:Signatures:Path"] = Path.Combine(RepoFiles.Root, "config", "signatures"),
+            };
+
+            var error = Assert.Throws<GatewayConfigurationException>(() => GatewayApp.Build(new GatewayLaunch(false, file, []), overrides));
+
+            Assert.Contains(error.Errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Thirty-two spaces passed the length check; a token with a line break at its end could never be presented.</summary>
+    [Theory]
+    [InlineData("                                ")]
+    [InlineData("an-admin-token-of-at-least-32-characters\n")]
+    [InlineData(" an-admin-token-of-at-least-32-characters")]
+    public void AnAdminTokenWithWhiteSpace_StopsStartUpNamingTheKey(string token)
+    {
+        var error = Assert.Throws<GatewayConfigurationException>(() => Build(new()
+        {
+            ["LinkGateway:Admin:Urls"] = "http://127.0.0.1:9090",
+            ["LinkGateway:Admin:Token"] = token,
+        }));
+
+        Assert.Contains(error.Errors, e => e.StartsWith("LinkGateway:Admin:Token: holds white space", StringComparison.Ordinal));
     }
 
     [Fact]

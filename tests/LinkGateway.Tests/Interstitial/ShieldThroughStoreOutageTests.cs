@@ -28,6 +28,25 @@ public sealed class ShieldThroughStoreOutageTests
         Assert.All(host.Ledger.Events, e => Assert.Equal("store-unavailable", e.Header("X-Bot-Degraded")));
     }
 
+    /// <summary>
+    /// On a Shield: auto route (confirm, by default) only a GET that scores human goes through: without the store nothing
+    /// it knew counts (a scanner tagged earlier scored human 0 and confirmed), so every GET gets the page, and a person
+    /// still confirms with the button.
+    /// </summary>
+    [Fact]
+    public async Task RedisAbsent_AnAutoShieldedRoute_ShowsEveryoneThePage_AndAPersonStillConfirms()
+    {
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync($"127.0.0.1:{RedisServer.FreeLoopbackPort()},connectTimeout=300", time: clock, waitUntilWarm: false);
+
+        var confirmed = await PersonUnsubscribesAsync(host, clock, "/d/m-absent/r-1"); // the page first: asserted there
+
+        Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
+        var seen = Assert.Single(host.Ledger.Events);
+        Assert.Equal(("confirm", "store-unavailable"), (seen.Action, seen.Header("X-Bot-Degraded")));
+        Assert.Contains("pass.human", seen.Header("X-Bot-Reasons")!.Split(','));
+    }
+
     [Fact]
     public async Task RedisKilledBetweenPageAndButton_APersonStillUnsubscribes_Once()
     {

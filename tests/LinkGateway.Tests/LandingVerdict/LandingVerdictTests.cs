@@ -123,6 +123,13 @@ public sealed class LandingVerdictTests
     [InlineData("https://shop.example/p?lg_v", "V", "https://shop.example/p?lg_v=V")]
     [InlineData("https://shop.example/p?lg_v=a&lg_v=b", "V", "https://shop.example/p?lg_v=V")]
     [InlineData("https://shop.example/p?lg_vx=1", "V", "https://shop.example/p?lg_vx=1&lg_v=V")] // another parameter that starts alike stays
+    // A client's lg_v reflected into the origin's Location in another spelling: read as lg_v by a landing page that ignores
+    // case (ASP.NET Core) or decodes names (all), and first in Node's and Go's get.
+    [InlineData("https://shop.example/p?x=1&lg_V=forged", "V", "https://shop.example/p?x=1&lg_v=V")]
+    [InlineData("https://shop.example/p?LG_V=forged&x=1", "V", "https://shop.example/p?x=1&lg_v=V")]
+    [InlineData("https://shop.example/p?lg%5Fv=forged&x=1", "V", "https://shop.example/p?x=1&lg_v=V")]
+    [InlineData("https://shop.example/p?lg%5fV=forged", "V", "https://shop.example/p?lg_v=V")]
+    [InlineData("https://shop.example/p?%6Cg_v=forged", "V", "https://shop.example/p?lg_v=V")]
     public void TheVerdictParameter_ReplacesAnyTheOriginWrote_AndKeepsTheRest(string location, string value, string expected)
     {
         Assert.Equal(expected, LandingVerdictTransformProvider.WithParameter(location, value));

@@ -88,6 +88,13 @@ public sealed class RedisPingTests
         Assert.Null(facts.MemoryProblem); // nothing said for what was not read
     }
 
+    [Theory]
+    [InlineData("# Replication\r\nrole:slave\r\nmaster_host:10.0.0.2\r\n", true)]
+    [InlineData("# Replication\r\nrole:master\r\nconnected_slaves:1\r\n", false)]
+    [InlineData("# Replication\r\nrole:slave-ish\r\n", false)]
+    [InlineData("# Server\r\nhz:10\r\n", false)] // INFO without its replication section says nothing of it
+    public void ServerFacts_ReadTheRole(string info, bool replica) => Assert.Equal(replica, RedisServerFacts.Read(info).IsReplica);
+
     // A managed or hardened Redis may rename or refuse INFO: the probe learns nothing, and goes on probing.
     [Fact]
     public async Task ServerFacts_AreUnknown_WhenInfoIsRenamed_AndTheProbeGoesOn()

@@ -74,12 +74,39 @@ public sealed class OperatorNetworksTests(RedisFixture redis) : IAsyncLifetime
     [InlineData("/admin/networks/203.0.113.0/33", "{\"list\":\"deny\"}")]
     [InlineData("/admin/networks/not-an-address/24", "{\"list\":\"deny\"}")]
     [InlineData("/admin/networks/203.0.113.0/24", "{\"list\":\"maybe\"}")]
+    // A list left out, or given as a number, was "allow" (enum value 0): an intended deny let scripts past the shield.
+    [InlineData("/admin/networks/203.0.113.0/24", "{\"note\":\"sandbox range to deny\"}")]
+    [InlineData("/admin/networks/203.0.113.0/24", "{\"list\":null}")]
+    [InlineData("/admin/networks/203.0.113.0/24", "{\"list\":0}")]
+    [InlineData("/admin/networks/203.0.113.0/24", "{\"list\":1}")]
+    // Wider than any listed network: everyone a person, or nobody able to unsubscribe.
+    [InlineData("/admin/networks/0.0.0.0/0", "{\"list\":\"allow\"}")]
+    [InlineData("/admin/networks/128.0.0.0/7", "{\"list\":\"deny\"}")]
+    [InlineData("/admin/networks/::/0", "{\"list\":\"allow\"}")]
+    [InlineData("/admin/networks/2000::/15", "{\"list\":\"deny\"}")]
+    [InlineData("/admin/networks/::ffff:0.0.0.0/96", "{\"list\":\"allow\"}")] // 0.0.0.0/0, mapped
+    [InlineData("/admin/networks/fe80::%254/128", "{\"list\":\"allow\"}")] // an interface of one host, not a network
     public async Task ABadNetworkOrList_Gets400AndChangesNothing(string path, string body)
     {
         var response = await _admin.PutAsync(path, new StringContent(body, MediaTypeHeaderValue.Parse("application/json")));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Empty(_nodeA.Services.GetRequiredService<OperatorNetworks>().Entries);
+    }
+
+    /// <summary>An IPv4-mapped block was stored as IPv6 and matched nobody (clients are looked up by their IPv4 address).</summary>
+    [Fact]
+    public async Task AnIPv4MappedNetwork_IsListedAsItsIPv4Network()
+    {
+        var network = Clients.NextPrefix().TrimEnd('.');
+        var put = await _admin.PutAsJsonAsync($"/admin/networks/::ffff:{network}.0/120", new { list = "allow", note = "office, written mapped" });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal($"{network}.0/24", (await put.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("network").GetString());
+        await WaitUntilNodeBHasAsync(entries: 1);
+
+        await _nodeB.Client.SendAsync(Clients.Bare("/c/m-ops/r-mapped/l-1", $"{network}.20", "python-requests/2.32"));
+
+        Assert.Equal("human", Assert.Single(_nodeB.Ledger.Events, e => e.RecipientId == "r-mapped").Header("X-Bot-Verdict"));
     }
 
     private async Task<(string Verdict, string Reasons)> ClickOnBAsync(string address, string recipient)
