@@ -107,8 +107,9 @@ public static class AdminApp
                 return tooWide;
             }
 
-            // A list left out made an allow: the operator's intended deny let every script from there past the shield.
-            if (change.List is not { } list)
+            // A list left out made an allow (the enum's first value), and "allow, deny" a deny (read as flags): the operator's
+            // intended deny let every script from there past the shield. Exactly one of the two names.
+            if (change.List switch { "allow" => OperatorList.Allow, "deny" => OperatorList.Deny, _ => (OperatorList?)null } is not { } list)
             {
                 return _noList;
             }
@@ -242,7 +243,7 @@ public static class AdminApp
     private static string? NetworkOf(string address, int prefixLength) =>
         Fingerprinting.NetworkText.TryParse($"{address}/{prefixLength}", out var network) ? network.ToString() : null;
 
-    private static readonly IResult _noList = Results.BadRequest(new { error = "say which list: \"list\": \"allow\" or \"deny\"" });
+    private static readonly IResult _noList = Results.BadRequest(new { error = "say which list, by its name: \"list\": \"allow\" or \"deny\"" });
 
     /// <summary>
     /// Wider than any network an operator lists (a sandbox provider's, an office's): an allow of 0.0.0.0/0 let every scanner
@@ -256,7 +257,7 @@ public static class AdminApp
     }
 
     /// <summary>The body of PUT /admin/networks/{address}/{prefixLength}: which list (required), and a note.</summary>
-    public sealed record NetworkChange(OperatorList? List, string? Note);
+    public sealed record NetworkChange(string? List, string? Note);
 
     private static bool Authorized(HttpRequest request, byte[] token)
     {

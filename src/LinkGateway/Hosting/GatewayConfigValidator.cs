@@ -28,6 +28,7 @@ public static class GatewayConfigValidator
         var options = OptionsBinder.Bind<LinkGatewayOptions>(configuration.GetSection(LinkGatewayOptions.SectionName), errors);
         var signingKey = options.Signing.ReadKey(errors);
 
+        CheckSectionNames(configuration, errors);
         ProxyConfigRules.Check(configuration, errors);
         CheckPlaceholders(configuration, errors);
         CheckListenUrls(configuration, errors);
@@ -88,6 +89,23 @@ public static class GatewayConfigValidator
     }
 
     /// <summary>The word every example secret is spelt with (config/deploy/kubernetes/secret.example.yaml).</summary>
+    /// <summary>
+    /// A section misspelt at the top (`LinkGatway`, `ReverseProxi`) was not read at all: the gateway ran on defaults, or with
+    /// no routes, and said nothing. Only names a typo away from the gateway's own two sections are refused: the rest of the
+    /// top level is shared with the environment's variables.
+    /// </summary>
+    private static void CheckSectionNames(IConfiguration configuration, List<string> errors)
+    {
+        string[] sections = [LinkGatewayOptions.SectionName, ProxyConfigRules.RoutesKey.Split(':')[0]];
+        foreach (var key in configuration.GetChildren().Select(c => c.Key))
+        {
+            if (!sections.Contains(key, StringComparer.OrdinalIgnoreCase) && ConfigNames.Closest(key, sections) is { } meant)
+            {
+                errors.Add($"{key}: unknown section (did you mean {meant}?)");
+            }
+        }
+    }
+
     public const string Placeholder = "REPLACE-ME";
 
     /// <summary>

@@ -36,7 +36,7 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
     private bool _disposed;
     private Validation _candidate;
     private string _applied;
-    private string? _refused; // the configuration whose refusal was said last
+    private string? _refused; // the content whose refusal was said last, and what was said
 
     public GuardReloader(IConfiguration configuration, GatewayLaunch launch, GuardSnapshotHolder snapshots, ValidatedConfig started,
         TimeProvider time, ILogger<GuardReloader> logger)
@@ -68,8 +68,20 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
         }
 
         WatchSignatures();
+        _watches.Add(ChangeToken.OnChange(_configuration.GetReloadToken, ForgetRefusalOfOtherContent));
         ReportNetworkListAges(_snapshots.Current.Detector.Signatures);
         return Task.CompletedTask;
+    }
+
+    private void ForgetRefusalOfOtherContent()
+    {
+        lock (_gate)
+        {
+            if (_refused is { } said && !said.StartsWith(Fingerprint() + "\n", StringComparison.Ordinal))
+            {
+                _refused = null;
+            }
+        }
     }
 
     /// <summary>
@@ -230,7 +242,16 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
                 Log.NeedsRestart(_logger, $"{LinkGatewayOptions.SectionName}:{key}");
             }
 
+            var dropped = _snapshots.Current.Detector.Signatures.NetworkLists.Select(l => l.Family)
+                .Except(next.Snapshot.Detector.Signatures.NetworkLists.Select(l => l.Family), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             _snapshots.Swap(next.Snapshot);
+            if (dropped.Count > 0)
+            {
+                // Only a count changed in the log when a vendor's file went (a deploy that deletes and writes files again passes
+                // through that state): its addresses count as evidence no more.
+                Log.DroppedNetworkLists(_logger, string.Join(", ", dropped));
+            }
+
             Log.Reloaded(_logger, next.Snapshot.Detector.Signatures.Version, next.Snapshot.Mode.ToName());
             ReportNetworkListAges(next.Snapshot.Detector.Signatures);
         }
@@ -239,19 +260,21 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
     /// <summary>YARP refused the routes of a change (its own rules, or <see cref="ProxyConfigFilter"/>'s): nothing of it applies.</summary>
     private void RefusedWhole(Exception exception)
     {
-        // YARP tries again on each of a file's change events (an editor's save makes several): the same refusal is said once.
+        // YARP tries again on each of a file's change events (an editor's save makes several): the same refusal of the same
+        // content is said once. Any other content in between (even one YARP refused without telling: a value it could not
+        // convert) makes it news again (ForgetRefusalOfOtherContent).
+        var problems = ProxyConfigRules.Describe(exception is AggregateException all ? all.InnerExceptions : [exception]);
         lock (_gate)
         {
-            var fingerprint = Fingerprint();
-            if (fingerprint == _refused)
+            var said = Fingerprint() + "\n" + string.Join("\n", problems);
+            if (said == _refused)
             {
                 return;
             }
 
-            _refused = fingerprint;
+            _refused = said;
         }
 
-        var problems = ProxyConfigRules.Describe(exception is AggregateException all ? all.InnerExceptions : [exception]);
         foreach (var problem in problems)
         {
             Log.Refused(_logger, problem);
@@ -321,6 +344,9 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
 
         [LoggerMessage(11, LogLevel.Error, "Configuration reload refused, nothing of it applies and the running configuration stays: {Problem}")]
         public static partial void Refused(ILogger logger, string problem);
+
+        [LoggerMessage(15, LogLevel.Warning, "The reload dropped the network lists {Families}: their addresses are evidence no more (a file deleted or renamed)")]
+        public static partial void DroppedNetworkLists(ILogger logger, string families);
 
         [LoggerMessage(12, LogLevel.Warning, "{Key} changed, but it is read at start-up only: the running value stays until a restart")]
         public static partial void NeedsRestart(ILogger logger, string key);

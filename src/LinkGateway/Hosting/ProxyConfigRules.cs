@@ -24,15 +24,15 @@ public static class ProxyConfigRules
             CheckCluster(cluster.Key, cluster.GetSection("Destinations").GetChildren().Select(d => (d.Key, d["Address"])), errors);
             if (cluster[ActivityTimeoutKey] is { } timeout)
             {
-                // YARP parses it as a TimeSpan; read the same way first, so a value it cannot read is named here, not as
-                // "Unable to load or apply the proxy configuration".
-                if (TimeSpan.TryParse(timeout, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+                // Read as YARP reads it (the constant format, "c"; an empty value too), so a value it cannot read is named here,
+                // not as "Unable to load or apply the proxy configuration", and one it reads is judged as it will be used.
+                if (TimeSpan.TryParseExact(timeout, "c", System.Globalization.CultureInfo.InvariantCulture, out var parsed))
                 {
                     CheckActivityTimeout(cluster.Key, parsed, errors);
                 }
                 else
                 {
-                    errors.Add($"{ClustersKey}:{cluster.Key}:{ActivityTimeoutKey}: \"{timeout}\" is not a duration (hh:mm:ss, e.g. 00:00:30)");
+                    errors.Add($"{ClustersKey}:{cluster.Key}:{ActivityTimeoutKey}: \"{timeout}\" is not a duration as YARP reads it ([d.]hh:mm:ss, e.g. 00:00:30)");
                 }
             }
         }
@@ -50,7 +50,7 @@ public static class ProxyConfigRules
 
         if (linkRoutes == 0)
         {
-            errors.Add(NoLinkRoutes(configuration, routes.Count));
+            errors.Add(NoLinkRoutes(routes.Count));
         }
     }
 
@@ -58,15 +58,9 @@ public static class ProxyConfigRules
     /// A configuration whose routes name no link (none at all: a section misspelt, a file cut short) started, or reloaded,
     /// and then answered every click and unsubscribe 404, or forwarded them unjudged: a whole outage from one mistake.
     /// </summary>
-    private static string NoLinkRoutes(IConfiguration configuration, int routes)
-    {
-        var section = RoutesKey.Split(':')[0];
-        var misspelt = configuration.GetChildren().Select(c => c.Key)
-            .FirstOrDefault(key => !key.Equals(section, StringComparison.OrdinalIgnoreCase) && ConfigNames.Closest(key, [section]) is not null);
-        return $"{RoutesKey}: {(routes == 0 ? "none" : "no route names a LinkKind in its Metadata")}: every link would get "
-            + $"{(routes == 0 ? "404" : "no verdict")}; give each link endpoint a route with Metadata LinkKind ({LinkKinds.AcceptedNames})"
-            + (misspelt is null ? "" : $" (\"{misspelt}\": did you mean {section}?)");
-    }
+    private static string NoLinkRoutes(int routes) =>
+        $"{RoutesKey}: {(routes == 0 ? "none" : "no route names a LinkKind in its Metadata")}: every link would get "
+        + $"{(routes == 0 ? "404" : "no verdict")}; give each link endpoint a route with Metadata LinkKind ({LinkKinds.AcceptedNames})";
 
     /// <param name="knownClusters">The cluster ids, to suggest one; null when not known (a reload's route filter).</param>
     /// <param name="metadataProblem">What <see cref="RoutePolicy.Parse(IReadOnlyDictionary{string, string}?, out string?)"/> refused, if anything.</param>

@@ -87,8 +87,16 @@ public sealed class ShieldOptions
         {
             Directory.CreateDirectory(folder);
             var probe = System.IO.Path.Combine(folder, $".write-test-{Guid.NewGuid():N}");
-            File.WriteAllText(probe, string.Empty);
-            File.Delete(probe);
+            try
+            {
+                // As much as a few keys (about 1 KB each): an empty file fits on a full disk, and then the first key this node
+                // makes failed in the warm-up, with an encryption error that named neither the folder nor the full disk.
+                File.WriteAllBytes(probe, new byte[4096]);
+            }
+            finally
+            {
+                File.Delete(probe);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace LinkGateway.Networks;
 
-/// <summary>Which list an operator put a network on, by name only (as a number, 0 was "allow": a guess nobody should make).</summary>
-[JsonConverter(typeof(OperatorListNames))]
+/// <summary>Which list an operator put a network on; stored by name.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<OperatorList>))]
 public enum OperatorList : byte
 {
     /// <summary>People: requests from here carry <c>net.allow</c>, which cancels automation evidence (an office proxy that looks like a bot).</summary>
@@ -14,9 +14,6 @@ public enum OperatorList : byte
     [JsonStringEnumMemberName("deny")]
     Deny,
 }
-
-/// <summary>The list's name, "allow" or "deny"; a number is refused.</summary>
-public sealed class OperatorListNames() : JsonStringEnumConverter<OperatorList>(namingPolicy: null, allowIntegerValues: false);
 
 /// <summary>A network an operator added at runtime through the admin API; kept in the store, seen by every node.</summary>
 /// <param name="Network">CIDR, host bits zero ("203.0.113.0/24").</param>

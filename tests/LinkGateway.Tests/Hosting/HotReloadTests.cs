@@ -139,6 +139,49 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.Contains(_host.Log.Events, e => Refuses(e, "ReverseProxy:Routes: none: every link would get 404"));
     }
 
+    /// <summary>
+    /// A content YARP refuses without telling anyone (a value it cannot convert: only its own error says so) lies between two
+    /// saves of the same refused file: the second is said again, or the operator would read that save as applied.
+    /// </summary>
+    [Fact]
+    public async Task ARefusedFile_SavedAgainAfterAnotherContent_IsSaidAgain()
+    {
+        var good = File.ReadAllText(ConfigFile);
+        var bad = good.Replace("\"LinkKind\": \"unsubscribe\", \"Shield\": \"always\"", "\"LinkKind\": \"unsubscribe\", \"Shield\": \"nevr\"", StringComparison.Ordinal);
+        var unconvertible = bad.Replace("\"click\": {\n        \"ClusterId\": \"origin\"", "\"click\": {\n        \"Order\": \"abc\",\n        \"ClusterId\": \"origin\"", StringComparison.Ordinal);
+        Assert.NotEqual(bad, unconvertible);
+
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile, bad));
+        await ChangeAndWaitAsync("Configuration data conversion failed", () => File.WriteAllText(ConfigFile, unconvertible)); // YARP's own
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile, bad));
+
+        Assert.Equal(2, _host.Log.Events.Count(e => Refuses(e, "\"nevr\" is not allowed")));
+    }
+
+    [Fact]
+    public async Task AMisspeltLinkGatewaySection_IsRefused_AndTheRunningSettingsStay()
+    {
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile,
+            File.ReadAllText(ConfigFile).Replace("\"LinkGateway\": {", "\"LinkGatway\": {\n    \"Mode\": \"observe\",", StringComparison.Ordinal)));
+
+        await _host.Client.SendAsync(Clients.Bare("/u/m-1/r-still-enforced-typo", Clients.NextAddress(), "curl/8.5.0"));
+
+        Assert.Empty(_host.Ledger.Events); // enforce still: the interstitial
+        Assert.Contains(_host.Log.Events, e => Refuses(e, "LinkGatway: unknown section (did you mean LinkGateway?)"));
+    }
+
+    /// <summary>A vendor's network file deleted applied with nothing but a count changed in the log.</summary>
+    [Fact]
+    public async Task ANetworkListDeleted_Applies_WithAWarningNamingIt()
+    {
+        var before = _host.Log.Events.Count;
+
+        await ChangeAndWaitAsync(ReloadedMessage, () => File.Delete(Path.Combine(_config.FullName, "signatures", "networks", "barracuda.json")));
+
+        Assert.Contains(_host.Log.Events.Skip(before), e => e.Level == Serilog.Events.LogEventLevel.Warning
+            && e.RenderMessage().Contains("dropped the network lists \"barracuda-email-gateway-defense\"", StringComparison.Ordinal));
+    }
+
     /// <summary>YARP tries a refused file again on each of its change events (an editor's save makes several): one line says it.</summary>
     [Fact]
     public async Task TheSameRefusedFile_IsSaidOnce_UntilAChangeApplies()

@@ -63,6 +63,13 @@ public class StartupValidationTests
     [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "00:00:00.001", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: 00:00:00.0010000 is outside 00:00:01..00:10:00")]
     [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "-1", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: -1.00:00:00 is outside 00:00:01..00:10:00")]
     [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "banana", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: \"banana\" is not a duration")]
+    // What .NET reads but YARP does not (it reads the constant format): named here, not "Unable to load or apply".
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "0:00:00:30", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: \"0:00:00:30\" is not a duration as YARP reads it")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: \"\" is not a duration as YARP reads it")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "24:00:00", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: \"24:00:00\" is not a duration as YARP reads it")]
+    // A section misspelt at the top was not read at all: defaults, or no routes.
+    [InlineData("LinkGatway:Mode", "observe", "LinkGatway: unknown section (did you mean LinkGateway?)")]
+    [InlineData("reverseproxi:Routes:extra:ClusterId", "origin", "reverseproxi: unknown section (did you mean ReverseProxy?)")]
     [InlineData("ReverseProxy:Routes:click:ClusterId", "", "ReverseProxy:Routes:click:ClusterId: missing")]
     [InlineData("ReverseProxy:Clusters:origin:Destinations:primary:Address", "origin:8080", "ReverseProxy:Clusters:origin:Destinations:primary:Address: \"origin:8080\" is not an absolute http:// or https:// URL")]
     [InlineData("ReverseProxy:Clusters:origin:Destinations:primary:Address", "/relative", "ReverseProxy:Clusters:origin:Destinations:primary:Address: \"/relative\" is not an absolute http:// or https:// URL")]
@@ -242,6 +249,7 @@ public class StartupValidationTests
     [InlineData("LinkGateway:Mode", "Observe")]
     [InlineData("linkgateway:behaviour:burstlinkswindow", "2s")]
     [InlineData("ReverseProxy:Routes:unsubscribe:Metadata:shield", "auto")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "00:00:30")]
     public void GoodSetting_InAnySpellingTheReadmeAllows_Starts(string key, string value)
     {
         using var app = Build(new() { [key] = value });
@@ -255,7 +263,8 @@ public class StartupValidationTests
     /// </summary>
     [Theory]
     [InlineData("""{ "ReverseProxi": { "Routes": { "click": { "ClusterId": "origin", "Match": { "Path": "/c/{m}/{r}/{l}" }, "Metadata": { "LinkKind": "click" } } } } }""",
-        "ReverseProxy:Routes: none: every link would get 404; give each link endpoint a route with Metadata LinkKind (click, open, unsubscribe, confirm, honeypot) (\"ReverseProxi\": did you mean ReverseProxy?)")]
+        "ReverseProxi: unknown section (did you mean ReverseProxy?)")]
+    [InlineData("""{ "ReverseProxi": { } }""", "ReverseProxy:Routes: none: every link would get 404; give each link endpoint a route with Metadata LinkKind (click, open, unsubscribe, confirm, honeypot)")]
     [InlineData("""{ }""", "ReverseProxy:Routes: none: every link would get 404; give each link endpoint a route with Metadata LinkKind")]
     [InlineData("""{ "ReverseProxy": { "Routes": { "rest": { "ClusterId": "origin", "Match": { "Path": "{**rest}" } } }, "Clusters": { "origin": { "Destinations": { "primary": { "Address": "http://127.0.0.1:9" } } } } } }""",
         "ReverseProxy:Routes: no route names a LinkKind in its Metadata: every link would get no verdict; give each link endpoint a route")]
@@ -296,6 +305,49 @@ public class StartupValidationTests
         }));
 
         Assert.Contains(error.Errors, e => e.StartsWith("LinkGateway:Admin:Token: holds white space", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A key ring folder on a full disk passed the check (an empty file fits) and the warm-up then failed making this node's
+    /// first key, with an encryption error naming neither. A full filesystem of the test's own: a 16 KB tmpfs (as root, as
+    /// the network namespace tests are).
+    /// </summary>
+    [Fact]
+    public void AKeyRingFolderOnAFullDisk_StopsStartUpNamingTheKey()
+    {
+        var folder = Directory.CreateTempSubdirectory("lg-full-").FullName;
+        Mount("mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", folder);
+        try
+        {
+            try
+            {
+                File.WriteAllBytes(Path.Combine(folder, "fill"), new byte[64 * 1024]);
+            }
+            catch (IOException)
+            {
+                // full now, as the test wants
+            }
+
+            var error = Assert.Throws<GatewayConfigurationException>(() => Build(new() { ["LinkGateway:Shield:KeyRingPath"] = folder }));
+
+            Assert.Contains(error.Errors, e => e.StartsWith($"LinkGateway:Shield:KeyRingPath: cannot write to {folder}", StringComparison.Ordinal)
+                && e.Contains("No space left on device", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Mount("umount", folder);
+            Directory.Delete(folder);
+        }
+    }
+
+    private static void Mount(string command, params string[] arguments)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(command) { RedirectStandardError = true };
+        arguments.ToList().ForEach(info.ArgumentList.Add);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', arguments)} failed (the test needs root, as the network namespace tests do): {error}");
     }
 
     [Fact]

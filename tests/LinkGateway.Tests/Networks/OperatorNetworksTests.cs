@@ -79,6 +79,8 @@ public sealed class OperatorNetworksTests(RedisFixture redis) : IAsyncLifetime
     [InlineData("/admin/networks/203.0.113.0/24", "{\"list\":null}")]
     [InlineData("/admin/networks/203.0.113.0/24", "{\"list\":0}")]
     [InlineData("/admin/networks/203.0.113.0/24", "{\"list\":1}")]
+    [InlineData("/admin/networks/203.0.113.0/24", "{\"list\":\"allow, deny\"}")] // read as flags, it stored a deny
+    [InlineData("/admin/networks/203.0.113.0/24", "{\"list\":\"1\"}")]
     // Wider than any listed network: everyone a person, or nobody able to unsubscribe.
     [InlineData("/admin/networks/0.0.0.0/0", "{\"list\":\"allow\"}")]
     [InlineData("/admin/networks/128.0.0.0/7", "{\"list\":\"deny\"}")]
