@@ -88,7 +88,6 @@ public static class GatewayConfigValidator
         return errors.Count > before || @default is null ? null : new Identities(@default, named);
     }
 
-    /// <summary>The word every example secret is spelt with (config/deploy/kubernetes/secret.example.yaml).</summary>
     /// <summary>
     /// A section misspelt at the top (`LinkGatway`, `ReverseProxi`) was not read at all: the gateway ran on defaults, or with
     /// no routes, and said nothing. Only names a typo away from the gateway's own two sections are refused: the rest of the
@@ -106,6 +105,7 @@ public static class GatewayConfigValidator
         }
     }
 
+    /// <summary>The word every example secret is spelt with (config/deploy/kubernetes/secret.example.yaml).</summary>
     public const string Placeholder = "REPLACE-ME";
 
     /// <summary>
