@@ -17,8 +17,9 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
 {
     // How often a master's INFO (hz, memory limit) is asked at most: a timeout is worth asking again, a few times; an answer ends the asking.
     private const int ServerFactsAsks = 3;
-    // Every this many answered probes a master is asked again whether it is still one (INFO's role): a failover can leave
-    // the address the gateway knows on a replica, which answers "return 1" and refuses every write.
+    // Every this many answered probes of a master that answers no request meanwhile, it is asked again whether it is still
+    // one (INFO's role): a failover can leave the address the gateway knows on a replica, which answers "return 1" and
+    // refuses every script (so answers none of the gateway's requests).
     private const int RoleCheckEvery = 10;
     private readonly Dictionary<string, Master> _masters = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -165,7 +166,9 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
                 {
                     master.ServerFactsAsked = SayServerFacts(ping, master) ? ServerFactsAsks : master.ServerFactsAsked + 1;
                 }
-                else if (master.IsReplica || ++master.AnsweredSinceRoleCheck >= RoleCheckEvery)
+                // Not while the master answers the gateway's scripts: one that does is no replica, and an INFO under load could
+                // run past the budget and cost the probe its connection (a saturation test's verdicts went stateless so).
+                else if (master.IsReplica || (!answeredLately && !AnsweringRequests() && ++master.AnsweredSinceRoleCheck >= RoleCheckEvery))
                 {
                     master.AnsweredSinceRoleCheck = 0;
                     if (ping.ServerFacts(settings.Budget) is { Answered: true } asked)
