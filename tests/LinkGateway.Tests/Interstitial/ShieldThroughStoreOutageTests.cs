@@ -110,10 +110,23 @@ public sealed class ShieldThroughStoreOutageTests
         await redis.RestartAsync(); // empty: the node may write the ring back before the loop below first looks
 
         // Without the write-back, a second node started now would make a key of its own, and passes would not cross nodes.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (await reader.GetDatabase().ListLengthAsync(ring) == 0)
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await LengthAsync() == 0)
         {
             await Task.Delay(50, deadline.Token); // the node writes it on reconnect; polled, as Redis gives no event for it
+        }
+
+        // The test's own reader reconnects after the restart too: until it has, its question fails (once in CI, after 5 s).
+        async Task<long> LengthAsync()
+        {
+            try
+            {
+                return await reader.GetDatabase().ListLengthAsync(ring);
+            }
+            catch (StackExchange.Redis.RedisConnectionException)
+            {
+                return 0;
+            }
         }
 
         // Two nodes mirroring at once can leave a key in the list twice; a node starting then takes each key once.
