@@ -95,7 +95,7 @@ public static class GatewayConfigValidator
     /// </summary>
     private static void CheckSectionNames(IConfiguration configuration, List<string> errors)
     {
-        string[] sections = [LinkGatewayOptions.SectionName, ProxyConfigRules.RoutesKey.Split(':')[0]];
+        string[] sections = [LinkGatewayOptions.SectionName, ProxyConfigRules.SectionName];
         foreach (var key in configuration.GetChildren().Select(c => c.Key))
         {
             if (!sections.Contains(key, StringComparer.OrdinalIgnoreCase) && ConfigNames.Closest(key, sections) is { } meant)

@@ -38,7 +38,7 @@ public static class LinkGatewayComposition
         services.AddGatewayMetrics();
         services.AddProxyTrust(options.ForwardedHeaders);
         services.AddReverseProxy()
-            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .LoadFromConfig(builder.Configuration.GetSection(ProxyConfigRules.SectionName))
             .LoadFromMemory([], [ProxyConfigFilter.WholeChange])
             .AddConfigFilter<ProxyConfigFilter>()
             .AddBotHeaders(config.SigningKey)

@@ -12,8 +12,10 @@ namespace LinkGateway.Hosting;
 /// </summary>
 public static class ProxyConfigRules
 {
-    public const string RoutesKey = "ReverseProxy:Routes";
-    public const string ClustersKey = "ReverseProxy:Clusters";
+    /// <summary>YARP's section of the configuration.</summary>
+    public const string SectionName = "ReverseProxy";
+    public const string RoutesKey = SectionName + ":Routes";
+    public const string ClustersKey = SectionName + ":Clusters";
 
     /// <summary>Every route and cluster of the configuration.</summary>
     public static void Check(IConfiguration configuration, List<string> errors)
