@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using LinkGateway.Hosting;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -153,6 +154,7 @@ public sealed class KubernetesManifestTests
         {
             var file = Path.Combine(folder.FullName, "linkgateway.json");
             File.WriteAllText(file, Find("ConfigMap", "linkgateway-config")["data"]["linkgateway.json"].Text);
+            Assert.NotNull(new ConfigurationBuilder().AddJsonFile(file).Build()["ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout"]); // as config/ (ShippedConfigurationTests)
             var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
             foreach (var env in Gateway()["env"].Items)
             {
