@@ -16,13 +16,13 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
 {
     public const string CookieName = "lg-pass";
 
-    /// <summary>The completed mark: this browser's pass on this unsubscribe or confirm link went through (<see cref="MarkDoneOnSuccess"/>).</summary>
+    /// <summary>The completed mark: this browser's pass on this unsubscribe or confirm link went through (<see cref="FollowOriginAnswer"/>).</summary>
     public const string DoneCookieName = "lg-done";
 
     private readonly ShieldOptions _options = options;
 
     /// <summary>The URL a pass is bound to and the 303 goes back to: this request's own path (<see cref="OwnPath"/>) and query, nothing else.</summary>
-    public static string Target(HttpRequest request) => OwnPath(request) + request.QueryString.ToUriComponent();
+    public static string Target(HttpRequest request) => OwnPath(request.PathBase.Add(request.Path).Value) + request.QueryString.ToUriComponent();
 
     /// <summary>
     /// The pass cookie is sent back for this link's path only. Its Path attribute ends before the first ';', ',', space or
@@ -30,9 +30,10 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     /// then at the last '/' before it, so a browser still sends the cookie for the whole link (RFC 6265 §5.1.4 matches a
     /// cookie path only whole or up to a '/'). The payload is bound to the full URL anyway.
     /// </summary>
-    private static string CookiePath(HttpRequest request)
+    private static string CookiePath(HttpRequest request) => CookiePath(OwnPath(request.PathBase.Add(request.Path).Value));
+
+    private static string CookiePath(string path)
     {
-        var path = OwnPath(request);
         var cut = 0;
         while (cut < path.Length && !EndsCookiePath(path[cut]))
         {
@@ -52,14 +53,14 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     }
 
     /// <summary>
-    /// This request's path with a leading run of '/' and '\' made one '/': in a Location header "//evil.example/…" or
-    /// "/\evil.example/…" is another host to a browser (an open redirect through the pass's 303). Origins that merge
-    /// slashes (nginx by default) read the path as before, and the shield's lenient reading, which merges them too,
-    /// guards it the same.
+    /// A request's decoded path with a leading run of '/' and '\' made one '/', encoded: in a Location header
+    /// "//evil.example/…" or "/\evil.example/…" is another host to a browser (an open redirect through the pass's 303).
+    /// Origins that merge slashes (nginx by default) read the path as before, and the shield's lenient reading, which
+    /// merges them too, guards it the same.
     /// </summary>
-    private static string OwnPath(HttpRequest request)
+    private static string OwnPath(string? path)
     {
-        var path = request.PathBase.Add(request.Path).Value ?? string.Empty;
+        path ??= string.Empty;
         var start = 0;
         while (start < path.Length && path[start] is '/' or '\\')
         {
@@ -86,7 +87,7 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
 
             if (policy.IsShielded)
             {
-                MarkDoneOnSuccess(context, fingerprint);
+                FollowOriginAnswer(context, fingerprint, pass);
             }
 
             return InterstitialInput.None with { Pass = pass };
@@ -201,34 +202,67 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     }
 
     /// <summary>
-    /// Once the origin has answered this pass's request with a 2xx, the same browser gets a completed mark for this link: a
+    /// What the origin's answer to this pass's request leaves the same browser. A 2xx: a completed mark for this link, a
     /// Data Protection cookie bound to the URL and to the client, as the pass is, valid <see cref="ShieldOptions.DoneLifetime"/>.
     /// It only ever shows the completed page in place of the interstitial; it lets nothing through to the origin. An error
-    /// from the origin sets none, so the person can try again; neither does a page the guard answered itself.
+    /// from the origin sets none, so the person can try again; neither does a page the guard answered itself. A redirect
+    /// to another URL of this host (an unsubscribe answered with a 303 to its thank-you page, often under the same
+    /// shielded path): a pass for that URL, so the browser's next request reaches the origin and not the question again.
+    /// That pass is the person's own, carried on for the origin's own redirect: bound to its URL and to this client, used
+    /// once, as short-lived as any; a redirect sets no completed mark (an origin may redirect to an error page too).
     /// </summary>
-    private void MarkDoneOnSuccess(HttpContext context, RequestFingerprint fingerprint)
+    private void FollowOriginAnswer(HttpContext context, RequestFingerprint fingerprint, PassKind kind)
     {
-        var target = Target(context.Request);
+        var request = context.Request;
+        var target = Target(request);
         var holder = PassHolder.Of(fingerprint);
-        var path = CookiePath(context.Request);
         context.Response.OnStarting(() =>
         {
             // The origin's own answer only: when the guard answers instead (the request still scores bot), nothing was done.
             var response = context.Response;
-            if (response.StatusCode is >= 200 and < 300 && context.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>()?.ProxiedDestination is not null)
+            if (context.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>()?.ProxiedDestination is null)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (response.StatusCode is >= 200 and < 300)
             {
                 response.Cookies.Append(DoneCookieName, passes.IssueDone(target, holder), new CookieOptions
                 {
-                    Path = path,
+                    Path = CookiePath(request),
                     HttpOnly = true,
-                    Secure = context.Request.IsHttps,
+                    Secure = request.IsHttps,
                     SameSite = SameSiteMode.Lax,
                     MaxAge = _options.DoneLifetime,
                 });
             }
+            else if (response.StatusCode is >= 300 and < 400 && RedirectTarget(request, target, response.Headers.Location) is { } next && next.Target != target)
+            {
+                AppendPass(response, next.Target, next.CookiePath, kind, holder);
+            }
 
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>
+    /// Where <paramref name="location"/> sends the browser when it is a URL of the same scheme, host and port as this
+    /// request (relative, as origins mostly write it, or absolute): the target as <see cref="Target"/> reads the browser's
+    /// next request, and its cookie path. Null for another site, or what is not a URL.
+    /// </summary>
+    private static (string Target, string CookiePath)? RedirectTarget(HttpRequest request, string target, string? location)
+    {
+        if (string.IsNullOrEmpty(location)
+            || !Uri.TryCreate($"{request.Scheme}://{request.Host.Value}{target}", UriKind.Absolute, out var here)
+            || !Uri.TryCreate(here, location, out var next)
+            || !string.Equals(next.Scheme, here.Scheme, StringComparison.OrdinalIgnoreCase)
+            || Uri.Compare(next, here, UriComponents.HostAndPort, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0)
+        {
+            return null;
+        }
+
+        var path = OwnPath(PathString.FromUriComponent(next).Value);
+        return (path + next.Query, CookiePath(path));
     }
 
     private bool IsDone(HttpContext context, string target, PassHolder holder) =>
@@ -264,19 +298,23 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
             return false;
         }
 
-        context.Response.Cookies.Append(CookieName, passes.IssueCookie(target, kind, holder), new CookieOptions
-        {
-            Path = CookiePath(request),
-            HttpOnly = true,
-            Secure = request.IsHttps,
-            SameSite = SameSiteMode.Lax,
-            MaxAge = _options.CookieLifetime,
-        });
+        AppendPass(context.Response, target, CookiePath(request), kind, holder);
         context.Response.Headers.CacheControl = "no-store";
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
         context.Response.Headers.Location = target;
         return true;
     }
+
+    /// <summary>A one-request pass for <paramref name="target"/>, sent back by the browser on that path only.</summary>
+    private void AppendPass(HttpResponse response, string target, string cookiePath, PassKind kind, PassHolder holder) =>
+        response.Cookies.Append(CookieName, passes.IssueCookie(target, kind, holder), new CookieOptions
+        {
+            Path = cookiePath,
+            HttpOnly = true,
+            Secure = response.HttpContext.Request.IsHttps,
+            SameSite = SameSiteMode.Lax,
+            MaxAge = _options.CookieLifetime,
+        });
 
     /// <summary>The pass a cookie carries for this URL and this client, used up by this request; null when there is none.</summary>
     private async ValueTask<PassKind?> TryRedeemCookieAsync(HttpContext context, RequestFingerprint fingerprint)

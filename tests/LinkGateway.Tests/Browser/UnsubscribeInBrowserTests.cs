@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using LinkGateway.Infrastructure;
 using LinkGateway.Interstitial;
 using Microsoft.Playwright;
@@ -50,6 +51,37 @@ public sealed class UnsubscribeInBrowserTests(DebianChromium chromium) : IClassF
         // Reloading the origin's answer does not unsubscribe again: the pass was good for one request.
         await page.ReloadAsync();
         Assert.Single(host.Ledger.Events);
+    }
+
+    [Fact]
+    public async Task Person_WhoseOriginRedirectsToAThankYouPageUnderTheLink_SeesThatPage_NotTheQuestionAgain()
+    {
+        var reached = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var origin = await ScriptedOrigin.StartAsync(context =>
+        {
+            reached.Enqueue(context.Request.Path + context.Request.QueryString);
+            if (context.Request.Path.Value!.EndsWith("/thanks", StringComparison.Ordinal))
+            {
+                context.Response.ContentType = "text/html; charset=utf-8";
+                return context.Response.WriteAsync("<!doctype html><title>Thanks</title><h1>You are unsubscribed</h1>");
+            }
+
+            context.Response.StatusCode = 303; // post/redirect/get, as many unsubscribe pages answer
+            context.Response.Headers.Location = context.Request.Path + "/thanks";
+            return Task.CompletedTask;
+        });
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock, settings: new Dictionary<string, string?>([origin.AsClusterSetting()]));
+        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { UserAgent = Clients.ChromeUserAgent });
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync(new Uri(host.Address, "/u/m-1001/r-46").ToString());
+        clock.Advance(ShieldClient.ReadingTime);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm unsubscribe" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "You are unsubscribed" })).ToBeVisibleAsync();
+        Assert.EndsWith("/u/m-1001/r-46/thanks", page.Url);
+        Assert.Equal(["/u/m-1001/r-46", "/u/m-1001/r-46/thanks"], reached.Where(p => p.StartsWith("/u/", StringComparison.Ordinal))); // the browser asks for /favicon.ico too
     }
 
     [Fact]

@@ -138,6 +138,77 @@ public sealed class CompletedPageTests
         Assert.Null(DoneCookie(forwarded));
     }
 
+    /// <summary>
+    /// An origin that answers the unsubscribe with a redirect to its thank-you page under the same shielded path (or the
+    /// same URL with a query): the browser follows it with a pass of its own, used once, so the person sees the origin's
+    /// page, not the question again. Written relative, as origins mostly do, and absolute on this host.
+    /// </summary>
+    [Theory]
+    [InlineData("/u/m-1/r-8/thanks", "/u/m-1/r-8/thanks")]
+    [InlineData("r-8/thanks", "/u/m-1/r-8/thanks")]
+    [InlineData("?done=1", "/u/m-1/r-8?done=1")]
+    [InlineData("{gateway}/u/thanks?r=8", "/u/thanks?r=8")]
+    public async Task OriginRedirect_AfterThePass_IntoTheShieldedPath_ReachesTheOrigin_Once(string location, string followed)
+    {
+        var reached = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        Uri? gateway = null;
+        await using var origin = await ScriptedOrigin.StartAsync(context => RedirectingUnsubscribe(context, location.Replace("{gateway}", gateway!.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal), reached));
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock, settings: new Dictionary<string, string?>([origin.AsClusterSetting()]));
+        gateway = host.Address;
+        var address = Clients.NextAddress();
+
+        var redirected = await PassAsync(host, clock, "/u/m-1/r-8", address);
+        Assert.Equal(HttpStatusCode.SeeOther, redirected.StatusCode);
+        var pass = ShieldClient.PassCookie(redirected);
+        Assert.NotNull(pass);
+        var next = await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(followed, address), pass));
+        var again = await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(followed, address), pass));
+        var elsewhere = await host.Client.SendAsync(ShieldClient.WithCookie(Clients.Browser(followed, Clients.NextAddress()), pass));
+
+        Assert.Equal((HttpStatusCode.OK, "Thank you"), (next.StatusCode, await next.Content.ReadAsStringAsync()));
+        Assert.True(ShieldClient.IsInterstitial(await again.Content.ReadAsStringAsync())); // one request
+        Assert.True(ShieldClient.IsInterstitial(await elsewhere.Content.ReadAsStringAsync())); // this client's
+        Assert.Equal(["/u/m-1/r-8", followed], reached);
+    }
+
+    /// <summary>No pass for another site (a cookie cannot go there), for the same URL again (a loop), and none to a client whose press was not accepted.</summary>
+    [Theory]
+    [InlineData("https://elsewhere.example/u/m-1/r-9/thanks")]
+    [InlineData("//elsewhere.example/u/m-1/r-9/thanks")]
+    [InlineData("/u/m-1/r-9")]
+    [InlineData("http://[::1")]
+    public async Task OriginRedirect_ToAnotherSite_OrToItself_CarriesNoPass(string location)
+    {
+        var reached = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var origin = await ScriptedOrigin.StartAsync(context => RedirectingUnsubscribe(context, location, reached));
+        var clock = ShieldClient.Clock();
+        await using var host = await GatewayHost.StartAsync(time: clock, settings: new Dictionary<string, string?>([origin.AsClusterSetting()]));
+
+        var redirected = await PassAsync(host, clock, "/u/m-1/r-9", Clients.NextAddress());
+
+        Assert.Equal(HttpStatusCode.SeeOther, redirected.StatusCode);
+        Assert.Null(ShieldClient.PassCookie(redirected));
+        Assert.Null(DoneCookie(redirected));
+        Assert.Equal(["/u/m-1/r-9"], reached);
+    }
+
+    /// <summary>The origin of the redirect tests: its unsubscribe answers 303 to <paramref name="location"/>, anything else is its thank-you page.</summary>
+    private static Task RedirectingUnsubscribe(Microsoft.AspNetCore.Http.HttpContext context, string location, System.Collections.Concurrent.ConcurrentQueue<string> reached)
+    {
+        var request = context.Request;
+        var target = request.Path + request.QueryString;
+        reached.Enqueue(target);
+        if (target is "/u/m-1/r-8" or "/u/m-1/r-9")
+        {
+            context.Response.StatusCode = StatusCodes.Status303SeeOther;
+            context.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        }
+
+        return context.Response.WriteAsync("Thank you");
+    }
+
     /// <summary>The page, a press after reading it, the pass's GET that the origin answers: the completed mark it set.</summary>
     private static async Task<string> UnsubscribeAsync(GatewayHost host, Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, string path, string address)
     {
