@@ -20,6 +20,13 @@ public sealed partial class SingleUseMarks(IGatewayMemory memory, StoreCircuit c
     /// <summary>Marks this node remembers; past it, expired ones go, then the oldest.</summary>
     public const int LocalCapacity = 100_000;
 
+    /// <summary>
+    /// The pause after a write-back Redis refused, doubled after each refusal up to <see cref="LastRetry"/>: a Redis that
+    /// answers but refuses (full under noeviction, read-only) keeps the circuit closed, and a try every second logged a
+    /// warning every second for as long as it lasted.
+    /// </summary>
+    public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1), LastRetry = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<string, DateTimeOffset> _local = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _order = new();
     private readonly ConcurrentDictionary<string, byte> _unwritten = new(StringComparer.Ordinal);
@@ -115,6 +122,7 @@ public sealed partial class SingleUseMarks(IGatewayMemory memory, StoreCircuit c
 
         try
         {
+            var pause = FirstRetry;
             while (!_unwritten.IsEmpty)
             {
                 await circuit.Closed.ConfigureAwait(false);
@@ -128,11 +136,14 @@ public sealed partial class SingleUseMarks(IGatewayMemory memory, StoreCircuit c
                     await Task.WhenAll(writes).ConfigureAwait(false);
                     batch.ForEach(nonce => _unwritten.TryRemove(nonce, out _));
                     Log.WrittenBack(logger, batch.Count);
+                    pause = FirstRetry;
                 }
                 catch (Exception e)
                 {
-                    Log.WriteBackFailed(logger, batch.Count, e.Message);
-                    await Task.Delay(TimeSpan.FromSeconds(1), time).ConfigureAwait(false);
+                    var waiting = Task.Delay(pause, time); // due from now, before anyone reads the log line
+                    Log.WriteBackFailed(logger, batch.Count, e.Message, pause);
+                    await waiting.ConfigureAwait(false);
+                    pause = pause * 2 < LastRetry ? pause * 2 : LastRetry;
                 }
             }
         }
@@ -152,7 +163,7 @@ public sealed partial class SingleUseMarks(IGatewayMemory memory, StoreCircuit c
         [LoggerMessage(40, LogLevel.Information, "Wrote {Count} single-use marks made on this node to the store")]
         public static partial void WrittenBack(ILogger logger, int count);
 
-        [LoggerMessage(41, LogLevel.Warning, "Could not write {Count} single-use marks to the store yet: {Problem}")]
-        public static partial void WriteBackFailed(ILogger logger, int count, string problem);
+        [LoggerMessage(41, LogLevel.Warning, "Could not write {Count} single-use marks to the store yet: {Problem}; trying again in {Pause}")]
+        public static partial void WriteBackFailed(ILogger logger, int count, string problem, TimeSpan pause);
     }
 }
