@@ -31,6 +31,9 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
     // INFO with no section: its default sections (server and memory among them) on every Redis version; "INFO server
     // memory" would be refused by a Redis before 7.0.
     private static readonly byte[] _info = "*1\r\n$4\r\nINFO\r\n"u8.ToArray();
+    // A script that may write (Redis 7's shebang without no-writes) and may run on a full Redis (allow-oom): a read-only
+    // replica refuses it before it runs, whatever its user may see of INFO. It writes nothing.
+    private static readonly byte[] _mayWrite = Command(["EVAL", "#!lua flags=allow-oom\nreturn 1", "0"]);
 
     // How often a wait for an answer looks whether the probe is stopping.
     private static readonly TimeSpan _stopLook = TimeSpan.FromMilliseconds(100);
@@ -170,6 +173,31 @@ internal sealed class RedisPing(EndPoint endpoint, ConfigurationOptions options)
         {
             Close(); // the next Ping connects again, and reads no stale reply
             return (null, false, TimedOut(e) ? $"no answer within {timeout.TotalMilliseconds:0} ms" : e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Whether the server refuses a script that may write because it is a read-only replica (READONLY), asked on the
+    /// probe's connection after a successful <see cref="Ping"/> where INFO is refused to the gateway's user. Null when it
+    /// cannot tell: no whole answer in time, or another answer (a Redis before 7.0 does not read a script's flags).
+    /// </summary>
+    public bool? RefusesWrites(TimeSpan timeout)
+    {
+        var stream = _stream;
+        if (stream is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var (head, _) = Send(stream, _mayWrite, timeout);
+            return head.StartsWith("-READONLY", StringComparison.Ordinal) ? true : head == ":1" ? false : null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Close(); // the next Ping connects again, and reads no stale reply
+            return null;
         }
     }
 

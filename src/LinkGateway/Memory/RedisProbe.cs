@@ -173,13 +173,13 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
                     master.AnsweredSinceRoleCheck = 0;
                     if (ping.ServerFacts(settings.Budget) is { Answered: true } asked)
                     {
-                        master.IsReplica = asked.Facts?.IsReplica == true;
+                        master.IsReplica = SaysReplica(ping, asked.Facts);
                     }
                 }
 
                 if (master.IsReplica)
                 {
-                    problem ??= $"{RedisPing.Format(endpoint)} is a read-only replica (INFO role:slave), which refuses every write: a master left behind by a "
+                    problem ??= $"{RedisPing.Format(endpoint)} is a read-only replica (INFO role:slave, or READONLY to a script that may write), which refuses every write: a master left behind by a "
                         + "failover, or an address that now points at a replica; point LinkGateway:Redis:Configuration at the master (or list them all)";
                 }
             }
@@ -228,6 +228,12 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     }
 
     /// <summary>
+    /// Whether INFO said the master is a replica, or, where it said no role (INFO refused to the gateway's user: ACL
+    /// "-info", "-@dangerous"), whether a script that may write is refused as on a replica (Redis 7 and later).
+    /// </summary>
+    private bool SaysReplica(RedisPing ping, RedisServerFacts? facts) => facts is not null ? facts.IsReplica : ping.RefusesWrites(settings.Budget) == true;
+
+    /// <summary>
     /// Says, once per master, how long Redis's passes over expired keys may hold it: up to a quarter of 1/hz (25 ms at
     /// Redis's default hz 10). Every key the gateway writes expires, so after busy hours they expire by the hundred
     /// thousand, and a pass longer than the budget delays every request and fails probes (docs/operations/deploy.md, "Redis").
@@ -239,7 +245,7 @@ internal sealed partial class RedisProbe(IConnectionMultiplexer redis, Configura
     {
         var endpoint = RedisPing.Format(ping.EndPoint);
         var (facts, answered, problem) = ping.ServerFacts(settings.Budget);
-        master.IsReplica = facts?.IsReplica == true;
+        master.IsReplica = SaysReplica(ping, facts);
         if (facts?.MemoryProblem is { } memory)
         {
             Log.MemoryProblem(logger, endpoint, memory);

@@ -44,14 +44,21 @@ public sealed class HealthTests(RedisFixture redis)
     /// A failover can leave the address the gateway knows on a replica (the old master, rejoined). It answers the probe's
     /// "return 1" and refuses every script: every verdict went stateless while /readyz said healthy.
     /// </summary>
-    [Fact]
-    public async Task WhenItsRedisBecomesAReplica_ReadyAndDegraded_NamingIt_UntilItIsAMasterAgain()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the gateway's user may not run INFO (ACL "-info"): a script that may write tells instead
+    public async Task WhenItsRedisBecomesAReplica_ReadyAndDegraded_NamingIt_UntilItIsAMasterAgain(bool infoRefused)
     {
         await using var master = await RedisServer.StartAsync(local: true);
         await using var other = await RedisServer.StartAsync(local: true);
-        await using var host = await GatewayHost.StartAsync(master.Configuration);
         await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{master.Configuration},allowAdmin=true");
         var server = admin.GetServer(admin.GetEndPoints()[0]);
+        if (infoRefused)
+        {
+            await server.ExecuteAsync("ACL", "SETUSER", "default", "-info");
+        }
+
+        await using var host = await GatewayHost.StartAsync(master.Configuration);
 
         await server.ExecuteAsync("REPLICAOF", "127.0.0.1", other.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var replica = await ReadyzAnswer.WaitAsync(host.Client, r => r.StoreDescription?.Contains("is a read-only replica", StringComparison.Ordinal) == true,
