@@ -94,8 +94,10 @@ public static class GatewayApp
                 .Filter.ByExcluding(e => e.Properties.TryGetValue("error", out var error) && error is ScalarValue { Value: ForwarderError forwarding }
                     && ForwardOutcomeMiddleware.ClientLeft(forwarding))
                 // YARP logs a refused reload with a stack trace per route; GuardReloader says each refusal in a line of its own.
-                .Filter.ByExcluding(e => e.Properties.TryGetValue("EventId", out var id) && id is StructureValue eventId
-                    && eventId.Properties.Any(p => p is { Name: "Name", Value: ScalarValue { Value: "ErrorApplyingConfig" } }));
+                .Filter.ByExcluding(e => YarpEvent(e) == "ErrorApplyingConfig")
+                // YARP logs a value it cannot convert with a stack trace and no key; GuardReloader names the key. Only when it
+                // does: a value YARP refuses and the gateway's rules do not know of keeps YARP's own error.
+                .Filter.ByExcluding(e => YarpEvent(e) == "ConfigurationDataConversionFailed" && HasUnreadableYarpValue(builder.Configuration));
         }, preserveStaticLogger: true);
         builder.AddLinkGateway(config, launch);
         configure?.Invoke(builder);
@@ -104,6 +106,18 @@ public static class GatewayApp
         app.Services.GetRequiredService<PhysicalFileProvider>(); // created through the factory now, so the container owns it
         app.UseLinkGateway();
         return app;
+    }
+
+    /// <summary>The name of a YARP log event's id (its events are named), null for other events.</summary>
+    private static string? YarpEvent(LogEvent e) =>
+        e.Properties.TryGetValue("EventId", out var id) && id is StructureValue eventId
+            && eventId.Properties.FirstOrDefault(p => p.Name == "Name")?.Value is ScalarValue { Value: string name } ? name : null;
+
+    private static bool HasUnreadableYarpValue(IConfiguration configuration)
+    {
+        var unreadable = new List<string>();
+        ProxyConfigRules.CheckYarpValues(configuration, unreadable);
+        return unreadable.Count > 0;
     }
 
     /// <summary>

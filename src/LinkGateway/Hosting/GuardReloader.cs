@@ -82,6 +82,15 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
                 _refused = null;
             }
         }
+
+        // A value YARP cannot convert: YARP drops the change before any filter or listener sees it, and says so only in
+        // its own error, with a stack trace and no key.
+        var unreadable = new List<string>();
+        ProxyConfigRules.CheckYarpValues(_configuration, unreadable);
+        if (unreadable.Count > 0)
+        {
+            SayRefusal(unreadable);
+        }
     }
 
     /// <summary>
@@ -261,9 +270,13 @@ internal sealed partial class GuardReloader : IHostedService, IConfigChangeListe
     private void RefusedWhole(Exception exception)
     {
         // YARP tries again on each of a file's change events (an editor's save makes several): the same refusal of the same
-        // content is said once. Any other content in between (even one YARP refused without telling: a value it could not
-        // convert) makes it news again (ForgetRefusalOfOtherContent).
-        var problems = ProxyConfigRules.Describe(exception is AggregateException all ? all.InnerExceptions : [exception]);
+        // content is said once. Any other content in between makes it news again (ForgetRefusalOfOtherContent).
+        SayRefusal(ProxyConfigRules.Describe(exception is AggregateException all ? all.InnerExceptions : [exception]));
+    }
+
+    /// <summary>Each problem of a refused change, once per content and problems.</summary>
+    private void SayRefusal(IReadOnlyList<string> problems)
+    {
         lock (_gate)
         {
             var said = Fingerprint() + "\n" + string.Join("\n", problems);

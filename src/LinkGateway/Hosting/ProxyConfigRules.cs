@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Security.Authentication;
 using LinkGateway.Contracts;
 using LinkGateway.Links;
+using Yarp.ReverseProxy.Configuration;
 
 
 namespace LinkGateway.Hosting;
@@ -24,20 +27,14 @@ public static class ProxyConfigRules
         foreach (var cluster in clusters)
         {
             CheckCluster(cluster.Key, cluster.GetSection("Destinations").GetChildren().Select(d => (d.Key, d["Address"])), errors);
-            if (cluster[ActivityTimeoutKey] is { } timeout)
+            // One YARP reads (YarpValues names one it cannot) is judged as it will be used.
+            if (cluster[ActivityTimeoutKey] is { } timeout && YarpDuration(timeout, out var parsed))
             {
-                // Read as YARP reads it (the constant format, "c"; an empty value too), so a value it cannot read is named here,
-                // not as "Unable to load or apply the proxy configuration", and one it reads is judged as it will be used.
-                if (TimeSpan.TryParseExact(timeout, "c", System.Globalization.CultureInfo.InvariantCulture, out var parsed))
-                {
-                    CheckActivityTimeout(cluster.Key, parsed, errors);
-                }
-                else
-                {
-                    errors.Add($"{ClustersKey}:{cluster.Key}:{ActivityTimeoutKey}: \"{timeout}\" is not a duration as YARP reads it ([d.]hh:mm:ss, e.g. 00:00:30)");
-                }
+                CheckActivityTimeout(cluster.Key, parsed, errors);
             }
         }
+
+        CheckYarpValues(configuration, errors);
 
         var clusterIds = clusters.Select(c => c.Key).ToList();
         var routes = configuration.GetSection(RoutesKey).GetChildren().ToList();
@@ -55,6 +52,87 @@ public static class ProxyConfigRules
             errors.Add(NoLinkRoutes(routes.Count));
         }
     }
+
+    // The values YARP converts as it reads its section (Yarp.ReverseProxy 2.3's configuration provider), relative to a route
+    // or a cluster ('*': any child, a list's index), each read as YARP reads it. A value YARP cannot convert stopped start-up
+    // with "Unable to load or apply the proxy configuration." naming no key, and dropped a reload with only YARP's stack
+    // trace to say so.
+    private const string Duration = "a duration as YARP reads it ([d.]hh:mm:ss, e.g. 00:00:30)", Flag = "true or false", Whole = "a whole number";
+
+    private static readonly (string Key, string Form, Func<string, bool> Reads)[] _routeValues =
+    [
+        ("Order", Whole, v => int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)),
+        ("MaxRequestBodySize", Whole, v => long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)),
+        ("Timeout", Duration, v => YarpDuration(v, out _)),
+        ("Match:Headers:*:Mode", OneOf<HeaderMatchMode>(), Named<HeaderMatchMode>),
+        ("Match:Headers:*:IsCaseSensitive", Flag, v => bool.TryParse(v, out _)),
+        ("Match:QueryParameters:*:Mode", OneOf<QueryParameterMatchMode>(), Named<QueryParameterMatchMode>),
+        ("Match:QueryParameters:*:IsCaseSensitive", Flag, v => bool.TryParse(v, out _)),
+    ];
+
+    private static readonly (string Key, string Form, Func<string, bool> Reads)[] _clusterValues =
+    [
+        ("SessionAffinity:Enabled", Flag, v => bool.TryParse(v, out _)),
+        ("SessionAffinity:Cookie:SameSite", OneOf<SameSiteMode>(), Named<SameSiteMode>),
+        ("SessionAffinity:Cookie:HttpOnly", Flag, v => bool.TryParse(v, out _)),
+        ("SessionAffinity:Cookie:MaxAge", Duration, v => YarpDuration(v, out _)),
+        ("SessionAffinity:Cookie:IsEssential", Flag, v => bool.TryParse(v, out _)),
+        ("SessionAffinity:Cookie:SecurePolicy", OneOf<CookieSecurePolicy>(), Named<CookieSecurePolicy>),
+        ("SessionAffinity:Cookie:Expiration", Duration, v => YarpDuration(v, out _)),
+        ("HealthCheck:Passive:Enabled", Flag, v => bool.TryParse(v, out _)),
+        ("HealthCheck:Passive:ReactivationPeriod", Duration, v => YarpDuration(v, out _)),
+        ("HealthCheck:Active:Enabled", Flag, v => bool.TryParse(v, out _)),
+        ("HealthCheck:Active:Interval", Duration, v => YarpDuration(v, out _)),
+        ("HealthCheck:Active:Timeout", Duration, v => YarpDuration(v, out _)),
+        ("HttpClient:SslProtocols:*", OneOf<SslProtocols>(), Named<SslProtocols>),
+        ("HttpClient:DangerousAcceptAnyServerCertificate", Flag, v => bool.TryParse(v, out _)),
+        ("HttpClient:MaxConnectionsPerServer", Whole, v => int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)),
+        ("HttpClient:EnableMultipleHttp2Connections", Flag, v => bool.TryParse(v, out _)),
+        ("HttpClient:WebProxy:Address", "an absolute URL", v => Uri.TryCreate(v, UriKind.Absolute, out _)),
+        ("HttpClient:WebProxy:BypassOnLocal", Flag, v => bool.TryParse(v, out _)),
+        ("HttpClient:WebProxy:UseDefaultCredentials", Flag, v => bool.TryParse(v, out _)),
+        (ActivityTimeoutKey, Duration, v => YarpDuration(v, out _)),
+        ("HttpRequest:Version", "an HTTP version (1.1, 2 or 3)", v => v.Length == 0 || Version.TryParse(v.Contains('.', StringComparison.Ordinal) ? v : v + ".0", out _)),
+        ("HttpRequest:VersionPolicy", OneOf<HttpVersionPolicy>(), Named<HttpVersionPolicy>),
+        ("HttpRequest:AllowResponseBuffering", Flag, v => bool.TryParse(v, out _)),
+    ];
+
+    /// <summary>
+    /// Every value of the routes and clusters that YARP converts as it reads them, named with its key when YARP could not
+    /// read it. On a reload YARP drops such a change before any filter sees it (<see cref="GuardReloader"/> says it then).
+    /// </summary>
+    public static void CheckYarpValues(IConfiguration configuration, List<string> errors)
+    {
+        foreach (var (section, values) in new[] { (RoutesKey, _routeValues), (ClustersKey, _clusterValues) })
+        {
+            foreach (var item in configuration.GetSection(section).GetChildren())
+            {
+                foreach (var (key, form, reads) in values)
+                {
+                    foreach (var leaf in Leaves(item, key))
+                    {
+                        if (leaf.Value is { } value && !reads(value))
+                        {
+                            errors.Add($"{leaf.Path}: \"{value}\" is not {form}");
+                        }
+                    }
+                }
+            }
+        }
+
+        static IEnumerable<IConfigurationSection> Leaves(IConfigurationSection from, string key) =>
+            key.Split(':').Aggregate((IEnumerable<IConfigurationSection>)[from],
+                (sections, part) => part == "*" ? sections.SelectMany(s => s.GetChildren()) : sections.Select(s => s.GetSection(part)));
+    }
+
+    /// <summary>A duration as YARP reads one: the constant format ("c") only, so "24:00:00" and "0:00:00:30", which .NET's general parse reads, are not.</summary>
+    private static bool YarpDuration(string value, out TimeSpan duration) =>
+        TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out duration);
+
+    // YARP reads enums by name, any case (Enum.Parse, ignoreCase).
+    private static bool Named<T>(string value) where T : struct, Enum => Enum.TryParse<T>(value, ignoreCase: true, out _);
+
+    private static string OneOf<T>() where T : struct, Enum => $"one of {string.Join(", ", Enum.GetNames<T>())}";
 
     /// <summary>
     /// A configuration whose routes name no link (none at all: a section misspelt, a file cut short) started, or reloaded,

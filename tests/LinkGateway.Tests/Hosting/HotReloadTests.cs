@@ -140,8 +140,8 @@ public sealed class HotReloadTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// A content YARP refuses without telling anyone (a value it cannot convert: only its own error says so) lies between two
-    /// saves of the same refused file: the second is said again, or the operator would read that save as applied.
+    /// Another refused content (a value YARP cannot convert, refused before any filter sees it) lies between two saves of the
+    /// same refused file: the second is said again, or the operator would read that save as applied.
     /// </summary>
     [Fact]
     public async Task ARefusedFile_SavedAgainAfterAnotherContent_IsSaidAgain()
@@ -152,10 +152,34 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.NotEqual(bad, unconvertible);
 
         await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile, bad));
-        await ChangeAndWaitAsync("Configuration data conversion failed", () => File.WriteAllText(ConfigFile, unconvertible)); // YARP's own
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile, unconvertible));
         await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile, bad));
 
         Assert.Equal(2, _host.Log.Events.Count(e => Refuses(e, "\"nevr\" is not allowed")));
+        Assert.Single(_host.Log.Events, e => Refuses(e, "ReverseProxy:Routes:click:Order: \"abc\" is not a whole number"));
+    }
+
+    /// <summary>
+    /// A value YARP cannot convert (a route's Order of "abc"): YARP drops the change before any filter sees it, and said so
+    /// only in an error with its stack trace and no key. The refusal names the key, once, with no stack trace.
+    /// </summary>
+    [Fact]
+    public async Task AValueYarpCannotConvert_IsRefusedNamingItsKey_WithoutAStackTrace_AndTheRoutesStay()
+    {
+        var before = _host.Log.Events.Count;
+        var good = File.ReadAllText(ConfigFile);
+        var unconvertible = good.Replace("\"click\": {\n        \"ClusterId\": \"origin\"", "\"click\": {\n        \"Order\": \"abc\",\n        \"ClusterId\": \"origin\"", StringComparison.Ordinal)
+            .Replace("\"Shield\": \"always\"", "\"Shield\": \"auto\"", StringComparison.Ordinal); // would let this person through unasked
+        Assert.NotEqual(good, unconvertible);
+
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile, unconvertible));
+        await _host.Client.SendAsync(Clients.Bare("/u/m-1/r-still-always-unconvertible", Clients.NextAddress(), "curl/8.5.0"));
+
+        Assert.Empty(_host.Ledger.Events); // Shield: always still: the page
+        var said = _host.Log.Events.Skip(before).ToList();
+        Assert.Single(said, e => Refuses(e, "ReverseProxy:Routes:click:Order: \"abc\" is not a whole number"));
+        Assert.DoesNotContain(said, e => e.Exception is not null);
+        Assert.DoesNotContain(said, e => e.RenderMessage().Contains("Configuration data conversion failed", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -200,8 +224,11 @@ public sealed class HotReloadTests : IAsyncLifetime
     [Fact]
     public async Task AnOriginTimeoutOfZero_IsRefused_AndClicksStillReachTheOrigin()
     {
-        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile, File.ReadAllText(ConfigFile).Replace(
-            "\"origin\": {\n        \"Destinations\": {", "\"origin\": {\n        \"HttpRequest\": { \"ActivityTimeout\": \"00:00:00\" },\n        \"Destinations\": {", StringComparison.Ordinal)));
+        var good = File.ReadAllText(ConfigFile);
+        var zero = good.Replace("\"ActivityTimeout\": \"00:00:30\"", "\"ActivityTimeout\": \"00:00:00\"", StringComparison.Ordinal);
+        Assert.NotEqual(good, zero);
+
+        await ChangeAndWaitAsync(RefusedMessage, () => File.WriteAllText(ConfigFile, zero));
 
         var response = await _host.Client.SendAsync(Clients.Browser("/c/m-1/r-still-in-time/l-1", Clients.NextAddress()));
 

@@ -67,6 +67,21 @@ public class StartupValidationTests
     [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "0:00:00:30", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: \"0:00:00:30\" is not a duration as YARP reads it")]
     [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: \"\" is not a duration as YARP reads it")]
     [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "24:00:00", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: \"24:00:00\" is not a duration as YARP reads it")]
+    // Values YARP converts as it reads them: one it cannot stopped start-up with "Unable to load or apply the proxy
+    // configuration." naming no key.
+    [InlineData("ReverseProxy:Routes:click:Order", "first", "ReverseProxy:Routes:click:Order: \"first\" is not a whole number")]
+    [InlineData("ReverseProxy:Routes:click:MaxRequestBodySize", "1MB", "ReverseProxy:Routes:click:MaxRequestBodySize: \"1MB\" is not a whole number")]
+    [InlineData("ReverseProxy:Routes:click:Timeout", "30s", "ReverseProxy:Routes:click:Timeout: \"30s\" is not a duration as YARP reads it")]
+    [InlineData("ReverseProxy:Routes:click:Match:Headers:0:Mode", "Exactly", "ReverseProxy:Routes:click:Match:Headers:0:Mode: \"Exactly\" is not one of ExactHeader, HeaderPrefix")]
+    [InlineData("ReverseProxy:Routes:click:Match:QueryParameters:0:IsCaseSensitive", "yes", "ReverseProxy:Routes:click:Match:QueryParameters:0:IsCaseSensitive: \"yes\" is not true or false")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpClient:SslProtocols:0", "Tls14", "ReverseProxy:Clusters:origin:HttpClient:SslProtocols:0: \"Tls14\" is not one of ")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpClient:MaxConnectionsPerServer", "many", "ReverseProxy:Clusters:origin:HttpClient:MaxConnectionsPerServer: \"many\" is not a whole number")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpClient:WebProxy:Address", "", "ReverseProxy:Clusters:origin:HttpClient:WebProxy:Address: \"\" is not an absolute URL")]
+    [InlineData("ReverseProxy:Clusters:origin:HealthCheck:Active:Interval", "10s", "ReverseProxy:Clusters:origin:HealthCheck:Active:Interval: \"10s\" is not a duration as YARP reads it")]
+    [InlineData("ReverseProxy:Clusters:origin:SessionAffinity:Cookie:SameSite", "Relaxed", "ReverseProxy:Clusters:origin:SessionAffinity:Cookie:SameSite: \"Relaxed\" is not one of None, Lax, Strict, Unspecified")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:Version", "two", "ReverseProxy:Clusters:origin:HttpRequest:Version: \"two\" is not an HTTP version")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:VersionPolicy", "Newest", "ReverseProxy:Clusters:origin:HttpRequest:VersionPolicy: \"Newest\" is not one of RequestVersionOrLower, RequestVersionOrHigher, RequestVersionExact")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:AllowResponseBuffering", "1", "ReverseProxy:Clusters:origin:HttpRequest:AllowResponseBuffering: \"1\" is not true or false")]
     // A section misspelt at the top was not read at all: defaults, or no routes.
     [InlineData("LinkGatway:Mode", "observe", "LinkGatway: unknown section (did you mean LinkGateway?)")]
     [InlineData("reverseproxi:Routes:extra:ClusterId", "origin", "reverseproxi: unknown section (did you mean ReverseProxy?)")]
@@ -250,6 +265,11 @@ public class StartupValidationTests
     [InlineData("linkgateway:behaviour:burstlinkswindow", "2s")]
     [InlineData("ReverseProxy:Routes:unsubscribe:Metadata:shield", "auto")]
     [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "00:00:30")]
+    [InlineData("ReverseProxy:Routes:click:Order", "-1")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpClient:SslProtocols:0", "tls13")] // any case, as YARP reads it
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:Version", "2")]
+    [InlineData("ReverseProxy:Clusters:origin:HttpRequest:VersionPolicy", "requestversionorlower")]
+    [InlineData("ReverseProxy:Clusters:origin:HealthCheck:Active:Interval", "00:00:10")]
     public void GoodSetting_InAnySpellingTheReadmeAllows_Starts(string key, string value)
     {
         using var app = Build(new() { [key] = value });
