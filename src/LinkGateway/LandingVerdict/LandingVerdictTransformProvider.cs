@@ -94,7 +94,7 @@ internal sealed class LandingVerdictTransformProvider(LandingVerdictSignature si
         var fragment = hash < 0 ? string.Empty : location[hash..];
         if (head.IndexOf('?', StringComparison.Ordinal) is var question and >= 0)
         {
-            var kept = head[(question + 1)..].Split('&').Where(part => !NamesTheVerdict(part));
+            var kept = head[(question + 1)..].Split('&').Select(WithoutTheVerdict).OfType<string>();
             head = head[..(question + 1)] + string.Join('&', kept);
         }
 
@@ -108,6 +108,21 @@ internal sealed class LandingVerdictTransformProvider(LandingVerdictSignature si
     /// an <c>lg_V=</c> or <c>lg%5Fv=</c> that a client got reflected into the origin's Location would stand beside the
     /// gateway's or before it.
     /// </summary>
+    /// <summary>
+    /// A query part without the <c>lg_v</c> it holds; null when nothing else is left. Some parsers split on ';' as well as
+    /// '&amp;' (Python's before 3.9.2, older CGI and Java servlet containers), so <c>a=1;lg_v=forged</c> holds one too.
+    /// </summary>
+    private static string? WithoutTheVerdict(string part)
+    {
+        if (!part.Contains(';', StringComparison.Ordinal))
+        {
+            return NamesTheVerdict(part) ? null : part;
+        }
+
+        var kept = part.Split(';').Where(piece => !NamesTheVerdict(piece)).ToList();
+        return kept.Count == 0 ? null : string.Join(';', kept);
+    }
+
     private static bool NamesTheVerdict(string part)
     {
         var equals = part.IndexOf('=', StringComparison.Ordinal);

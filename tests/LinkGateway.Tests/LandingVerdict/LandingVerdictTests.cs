@@ -130,6 +130,11 @@ public sealed class LandingVerdictTests
     [InlineData("https://shop.example/p?lg%5Fv=forged&x=1", "V", "https://shop.example/p?x=1&lg_v=V")]
     [InlineData("https://shop.example/p?lg%5fV=forged", "V", "https://shop.example/p?lg_v=V")]
     [InlineData("https://shop.example/p?%6Cg_v=forged", "V", "https://shop.example/p?lg_v=V")]
+    // ... or after a ';', which some parsers split on too (Python's before 3.9.2, older CGI); a ';' in a value stays.
+    [InlineData("https://shop.example/p?a=1;lg_v=forged", "V", "https://shop.example/p?a=1&lg_v=V")]
+    [InlineData("https://shop.example/p?lg_v=forged;a=1&b=2", "V", "https://shop.example/p?a=1&b=2&lg_v=V")]
+    [InlineData("https://shop.example/p?x=1&;LG_V=forged;", "V", "https://shop.example/p?x=1&;&lg_v=V")]
+    [InlineData("https://shop.example/p?q=a;b", "V", "https://shop.example/p?q=a;b&lg_v=V")]
     public void TheVerdictParameter_ReplacesAnyTheOriginWrote_AndKeepsTheRest(string location, string value, string expected)
     {
         Assert.Equal(expected, LandingVerdictTransformProvider.WithParameter(location, value));
