@@ -27,7 +27,7 @@ public static class ProxyConfigRules
         foreach (var cluster in clusters)
         {
             CheckCluster(cluster.Key, cluster.GetSection("Destinations").GetChildren().Select(d => (d.Key, d["Address"])), errors);
-            // One YARP reads (YarpValues names one it cannot) is judged as it will be used.
+            // One YARP reads is judged as it will be used (CheckYarpValues names one it cannot read).
             if (cluster[ActivityTimeoutKey] is { } timeout && YarpDuration(timeout, out var parsed))
             {
                 CheckActivityTimeout(cluster.Key, parsed, errors);

@@ -216,6 +216,7 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
         var request = context.Request;
         var target = Target(request);
         var holder = PassHolder.Of(fingerprint);
+        var path = CookiePath(request);
         context.Response.OnStarting(() =>
         {
             // The origin's own answer only: when the guard answers instead (the request still scores bot), nothing was done.
@@ -229,7 +230,7 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
             {
                 response.Cookies.Append(DoneCookieName, passes.IssueDone(target, holder), new CookieOptions
                 {
-                    Path = CookiePath(request),
+                    Path = path,
                     HttpOnly = true,
                     Secure = request.IsHttps,
                     SameSite = SameSiteMode.Lax,
