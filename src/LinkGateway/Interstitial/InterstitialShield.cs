@@ -1,3 +1,4 @@
+using System.Text;
 using LinkGateway.Contracts;
 using LinkGateway.Fingerprinting;
 using LinkGateway.Guard;
@@ -248,8 +249,9 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
 
     /// <summary>
     /// Where <paramref name="location"/> sends the browser when it is a URL of the same scheme, host and port as this
-    /// request (relative, as origins mostly write it, or absolute): the target as <see cref="Target"/> reads the browser's
-    /// next request, and its cookie path. Null for another site, or what is not a URL.
+    /// request (relative, as origins mostly write it, or absolute): the target as <see cref="Target"/> will read the
+    /// browser's next request, and its cookie path. Null for another site, for what is not a URL, and for a path no request
+    /// can carry (a NUL): this runs as the response starts, where an exception would turn the origin's answer into a 500.
     /// </summary>
     private static (string Target, string CookiePath)? RedirectTarget(HttpRequest request, string target, string? location)
     {
@@ -257,13 +259,48 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
             || !Uri.TryCreate($"{request.Scheme}://{request.Host.Value}{target}", UriKind.Absolute, out var here)
             || !Uri.TryCreate(here, location, out var next)
             || !string.Equals(next.Scheme, here.Scheme, StringComparison.OrdinalIgnoreCase)
-            || Uri.Compare(next, here, UriComponents.HostAndPort, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0)
+            || Uri.Compare(next, here, UriComponents.HostAndPort, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) != 0
+            || next.GetComponents(UriComponents.Path, UriFormat.Unescaped).Contains('\0', StringComparison.Ordinal))
         {
             return null;
         }
 
         var path = OwnPath(PathString.FromUriComponent(next).Value);
-        return (path + next.Query, CookiePath(path));
+        return (path + QueryAsSent(location, next, request), CookiePath(path));
+    }
+
+    /// <summary>
+    /// The query a browser sends for <paramref name="location"/>: as the origin wrote it, with only what the URL standard's
+    /// query percent-encode set names encoded (controls, space, '"', '&lt;', '&gt;', '\'' and non-ASCII as UTF-8); an
+    /// escape stays as written ("%7e", "%c3%a9") and '{', '|', '}' stay raw, where <see cref="Uri.Query"/> re-encodes
+    /// them. A reference with an empty path and no query ("#top") keeps this request's.
+    /// </summary>
+    private static string QueryAsSent(string location, Uri next, HttpRequest request)
+    {
+        var end = location.IndexOf('#', StringComparison.Ordinal) is var hash and >= 0 ? hash : location.Length;
+        var question = location.IndexOf('?', 0, end);
+        if (question < 0)
+        {
+            return next.Query.Length == 0 ? string.Empty : request.QueryString.ToUriComponent();
+        }
+
+        var query = new StringBuilder(end - question);
+        Span<byte> bytes = stackalloc byte[4];
+        foreach (var rune in location.AsSpan(question, end - question).EnumerateRunes())
+        {
+            if (rune.Value is > 0x20 and < 0x7F and not '"' and not '<' and not '>' and not '\'')
+            {
+                query.Append((char)rune.Value);
+                continue;
+            }
+
+            foreach (var b in bytes[..rune.EncodeToUtf8(bytes)])
+            {
+                query.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return query.ToString();
     }
 
     private bool IsDone(HttpContext context, string target, PassHolder holder) =>

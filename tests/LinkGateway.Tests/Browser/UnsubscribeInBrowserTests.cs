@@ -53,8 +53,18 @@ public sealed class UnsubscribeInBrowserTests(DebianChromium chromium) : IClassF
         Assert.Single(host.Ledger.Events);
     }
 
-    [Fact]
-    public async Task Person_WhoseOriginRedirectsToAThankYouPageUnderTheLink_SeesThatPage_NotTheQuestionAgain()
+    /// <summary>
+    /// The carried pass is bound to the URL as the browser asks for it next: a query as the origin wrote it, escapes kept
+    /// as written, with only what a browser encodes encoded (a first version bound Uri.Query's form, and Chromium then
+    /// asked for another URL: the question again).
+    /// </summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("?x={a}|b")]
+    [InlineData("?x=it's")]
+    [InlineData("?x=%7e&y=%c3%a9")]
+    [InlineData("?x=a b&y=\"q\"")]
+    public async Task Person_WhoseOriginRedirectsToAThankYouPageUnderTheLink_SeesThatPage_NotTheQuestionAgain(string query)
     {
         var reached = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await using var origin = await ScriptedOrigin.StartAsync(context =>
@@ -67,7 +77,7 @@ public sealed class UnsubscribeInBrowserTests(DebianChromium chromium) : IClassF
             }
 
             context.Response.StatusCode = 303; // post/redirect/get, as many unsubscribe pages answer
-            context.Response.Headers.Location = context.Request.Path + "/thanks";
+            context.Response.Headers.Location = context.Request.Path + "/thanks" + query;
             return Task.CompletedTask;
         });
         var clock = ShieldClient.Clock();
@@ -80,8 +90,8 @@ public sealed class UnsubscribeInBrowserTests(DebianChromium chromium) : IClassF
         await page.GetByRole(AriaRole.Button, new() { Name = "Confirm unsubscribe" }).ClickAsync();
 
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "You are unsubscribed" })).ToBeVisibleAsync();
-        Assert.EndsWith("/u/m-1001/r-46/thanks", page.Url);
-        Assert.Equal(["/u/m-1001/r-46", "/u/m-1001/r-46/thanks"], reached.Where(p => p.StartsWith("/u/", StringComparison.Ordinal))); // the browser asks for /favicon.ico too
+        Assert.Contains("/u/m-1001/r-46/thanks", page.Url, StringComparison.Ordinal);
+        Assert.Equal(["/u/m-1001/r-46", "/u/m-1001/r-46/thanks"], reached.Where(p => p.StartsWith("/u/", StringComparison.Ordinal)).Select(p => p.Split('?')[0])); // the browser asks for /favicon.ico too
     }
 
     [Fact]
