@@ -61,6 +61,8 @@ public static class ProxyConfigRules
 
     private static readonly (string Key, string Form, Func<string, bool> Reads)[] _routeValues =
     [
+        // YARP 2 takes a route's id from its name and refuses a RouteId key (the format of YARP 1).
+        ("RouteId", "a key of its own (a route's id is its name under Routes; leave RouteId out)", v => v.Length == 0),
         ("Order", Whole, v => int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)),
         ("MaxRequestBodySize", Whole, v => long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)),
         ("Timeout", Duration, v => YarpDuration(v, out _)),

@@ -23,9 +23,10 @@ public sealed partial class SingleUseMarks(IGatewayMemory memory, StoreCircuit c
     /// <summary>
     /// The pause after a write-back Redis refused, doubled after each refusal up to <see cref="LastRetry"/>: a Redis that
     /// answers but refuses (full under noeviction, read-only) keeps the circuit closed, and a try every second logged a
-    /// warning every second for as long as it lasted.
+    /// warning every second for as long as it lasted. The last pause stays short: until a mark is written, another node
+    /// would take its pass once more, so a Redis that takes writes again must have the marks within seconds.
     /// </summary>
-    public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1), LastRetry = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1), LastRetry = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _local = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _order = new();

@@ -69,6 +69,7 @@ public class StartupValidationTests
     [InlineData("ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout", "24:00:00", "ReverseProxy:Clusters:origin:HttpRequest:ActivityTimeout: \"24:00:00\" is not a duration as YARP reads it")]
     // Values YARP converts as it reads them: one it cannot stopped start-up with "Unable to load or apply the proxy
     // configuration." naming no key.
+    [InlineData("ReverseProxy:Routes:click:RouteId", "click", "ReverseProxy:Routes:click:RouteId: \"click\" is not a key of its own")]
     [InlineData("ReverseProxy:Routes:click:Order", "first", "ReverseProxy:Routes:click:Order: \"first\" is not a whole number")]
     [InlineData("ReverseProxy:Routes:click:MaxRequestBodySize", "1MB", "ReverseProxy:Routes:click:MaxRequestBodySize: \"1MB\" is not a whole number")]
     [InlineData("ReverseProxy:Routes:click:Timeout", "30s", "ReverseProxy:Routes:click:Timeout: \"30s\" is not a duration as YARP reads it")]
