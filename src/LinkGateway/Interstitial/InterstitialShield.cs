@@ -238,7 +238,8 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
                     MaxAge = _options.DoneLifetime,
                 });
             }
-            else if (response.StatusCode is >= 300 and < 400 && RedirectTarget(request, target, response.Headers.Location) is { } next && next.Target != target)
+            else if (response.StatusCode is >= 300 and < 400 && RedirectTarget(request, target, response.Headers.Location) is { } next
+                     && next.Target.TrimEnd('?') != target.TrimEnd('?')) // the same URL again (a loop), also with an empty query
             {
                 AppendPass(response, next.Target, next.CookiePath, kind, holder);
             }
@@ -255,6 +256,8 @@ public sealed class InterstitialShield(PassTokens passes, ShieldOptions options,
     /// </summary>
     private static (string Target, string CookiePath)? RedirectTarget(HttpRequest request, string target, string? location)
     {
+        // A browser drops tabs and line breaks anywhere in a URL before it reads it (the URL standard).
+        location = location?.Replace("\t", "", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
         if (string.IsNullOrEmpty(location)
             || !Uri.TryCreate($"{request.Scheme}://{request.Host.Value}{target}", UriKind.Absolute, out var here)
             || !Uri.TryCreate(here, location, out var next)

@@ -177,6 +177,7 @@ public sealed class CompletedPageTests
     [InlineData("https://elsewhere.example/u/m-1/r-9/thanks")]
     [InlineData("//elsewhere.example/u/m-1/r-9/thanks")]
     [InlineData("/u/m-1/r-9")]
+    [InlineData("?")] // the same URL with an empty query
     [InlineData("http://[::1")]
     [InlineData("/u/m-1/r-9/thanks%00")] // no request carries a NUL: it threw as the response started, a 500 after the unsubscribe
     public async Task OriginRedirect_ToAnotherSite_OrToItself_CarriesNoPass(string location)
