@@ -94,10 +94,15 @@ public static class GatewayApp
                 .Filter.ByExcluding(e => e.Properties.TryGetValue("error", out var error) && error is ScalarValue { Value: ForwarderError forwarding }
                     && ForwardOutcomeMiddleware.ClientLeft(forwarding))
                 // YARP logs a refused reload with a stack trace per route; GuardReloader says each refusal in a line of its own.
-                .Filter.ByExcluding(e => YarpEvent(e) == "ErrorApplyingConfig")
                 // YARP logs a value it cannot convert with a stack trace and no key; GuardReloader names the key. Only when it
-                // does: a value YARP refuses and the gateway's rules do not know of keeps YARP's own error.
-                .Filter.ByExcluding(e => YarpEvent(e) == "ConfigurationDataConversionFailed" && HasUnreadableYarpValue(builder.Configuration));
+                // does: a value YARP refuses and the gateway's rules do not know of keeps YARP's own error. (One filter: every
+                // request's log line passes it, and the event's name is looked up once.)
+                .Filter.ByExcluding(e => YarpEvent(e) switch
+                {
+                    "ErrorApplyingConfig" => true,
+                    "ConfigurationDataConversionFailed" => HasUnreadableYarpValue(builder.Configuration),
+                    _ => false,
+                });
         }, preserveStaticLogger: true);
         builder.AddLinkGateway(config, launch);
         configure?.Invoke(builder);

@@ -59,44 +59,49 @@ public static class ProxyConfigRules
     // trace to say so.
     private const string Duration = "a duration as YARP reads it ([d.]hh:mm:ss, e.g. 00:00:30)", Flag = "true or false", Whole = "a whole number";
 
+    // YARP's readers, each once: ReadBool, ReadInt32, ReadTimeSpan.
+    private static readonly Func<string, bool> _flag = v => bool.TryParse(v, out _),
+        _whole = v => int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _),
+        _duration = v => YarpDuration(v, out _);
+
     private static readonly (string Key, string Form, Func<string, bool> Reads)[] _routeValues =
     [
         // YARP 2 takes a route's id from its name and refuses a RouteId key (the format of YARP 1).
         ("RouteId", "a key of its own (a route's id is its name under Routes; leave RouteId out)", v => v.Length == 0),
-        ("Order", Whole, v => int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)),
+        ("Order", Whole, _whole),
         ("MaxRequestBodySize", Whole, v => long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)),
-        ("Timeout", Duration, v => YarpDuration(v, out _)),
+        ("Timeout", Duration, _duration),
         ("Match:Headers:*:Mode", OneOf<HeaderMatchMode>(), Named<HeaderMatchMode>),
-        ("Match:Headers:*:IsCaseSensitive", Flag, v => bool.TryParse(v, out _)),
+        ("Match:Headers:*:IsCaseSensitive", Flag, _flag),
         ("Match:QueryParameters:*:Mode", OneOf<QueryParameterMatchMode>(), Named<QueryParameterMatchMode>),
-        ("Match:QueryParameters:*:IsCaseSensitive", Flag, v => bool.TryParse(v, out _)),
+        ("Match:QueryParameters:*:IsCaseSensitive", Flag, _flag),
     ];
 
     private static readonly (string Key, string Form, Func<string, bool> Reads)[] _clusterValues =
     [
-        ("SessionAffinity:Enabled", Flag, v => bool.TryParse(v, out _)),
+        ("SessionAffinity:Enabled", Flag, _flag),
         ("SessionAffinity:Cookie:SameSite", OneOf<SameSiteMode>(), Named<SameSiteMode>),
-        ("SessionAffinity:Cookie:HttpOnly", Flag, v => bool.TryParse(v, out _)),
-        ("SessionAffinity:Cookie:MaxAge", Duration, v => YarpDuration(v, out _)),
-        ("SessionAffinity:Cookie:IsEssential", Flag, v => bool.TryParse(v, out _)),
+        ("SessionAffinity:Cookie:HttpOnly", Flag, _flag),
+        ("SessionAffinity:Cookie:MaxAge", Duration, _duration),
+        ("SessionAffinity:Cookie:IsEssential", Flag, _flag),
         ("SessionAffinity:Cookie:SecurePolicy", OneOf<CookieSecurePolicy>(), Named<CookieSecurePolicy>),
-        ("SessionAffinity:Cookie:Expiration", Duration, v => YarpDuration(v, out _)),
-        ("HealthCheck:Passive:Enabled", Flag, v => bool.TryParse(v, out _)),
-        ("HealthCheck:Passive:ReactivationPeriod", Duration, v => YarpDuration(v, out _)),
-        ("HealthCheck:Active:Enabled", Flag, v => bool.TryParse(v, out _)),
-        ("HealthCheck:Active:Interval", Duration, v => YarpDuration(v, out _)),
-        ("HealthCheck:Active:Timeout", Duration, v => YarpDuration(v, out _)),
+        ("SessionAffinity:Cookie:Expiration", Duration, _duration),
+        ("HealthCheck:Passive:Enabled", Flag, _flag),
+        ("HealthCheck:Passive:ReactivationPeriod", Duration, _duration),
+        ("HealthCheck:Active:Enabled", Flag, _flag),
+        ("HealthCheck:Active:Interval", Duration, _duration),
+        ("HealthCheck:Active:Timeout", Duration, _duration),
         ("HttpClient:SslProtocols:*", OneOf<SslProtocols>(), Named<SslProtocols>),
-        ("HttpClient:DangerousAcceptAnyServerCertificate", Flag, v => bool.TryParse(v, out _)),
-        ("HttpClient:MaxConnectionsPerServer", Whole, v => int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)),
-        ("HttpClient:EnableMultipleHttp2Connections", Flag, v => bool.TryParse(v, out _)),
+        ("HttpClient:DangerousAcceptAnyServerCertificate", Flag, _flag),
+        ("HttpClient:MaxConnectionsPerServer", Whole, _whole),
+        ("HttpClient:EnableMultipleHttp2Connections", Flag, _flag),
         ("HttpClient:WebProxy:Address", "an absolute URL", v => Uri.TryCreate(v, UriKind.Absolute, out _)),
-        ("HttpClient:WebProxy:BypassOnLocal", Flag, v => bool.TryParse(v, out _)),
-        ("HttpClient:WebProxy:UseDefaultCredentials", Flag, v => bool.TryParse(v, out _)),
-        (ActivityTimeoutKey, Duration, v => YarpDuration(v, out _)),
+        ("HttpClient:WebProxy:BypassOnLocal", Flag, _flag),
+        ("HttpClient:WebProxy:UseDefaultCredentials", Flag, _flag),
+        (ActivityTimeoutKey, Duration, _duration),
         ("HttpRequest:Version", "an HTTP version (1.1, 2 or 3)", v => v.Length == 0 || Version.TryParse(v.Contains('.', StringComparison.Ordinal) ? v : v + ".0", out _)),
         ("HttpRequest:VersionPolicy", OneOf<HttpVersionPolicy>(), Named<HttpVersionPolicy>),
-        ("HttpRequest:AllowResponseBuffering", Flag, v => bool.TryParse(v, out _)),
+        ("HttpRequest:AllowResponseBuffering", Flag, _flag),
     ];
 
     /// <summary>
